@@ -1,0 +1,240 @@
+import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
+import { deepFreeze } from '../internal/freeze.js';
+import { edgeId } from '../model/edges.js';
+import { computeSignature } from '../model/signature.js';
+import type { AnyExecutor, EdgeDefinition, Executor, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import { Workflow } from '../runtime/workflow.js';
+import type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './edge-types.js';
+import { validateGraph } from './validate.js';
+
+/** Options of a new {@link WorkflowBuilder}. */
+export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any> | string, TOutput> {
+  readonly name: string;
+  /** The executor that receives the run's input. */
+  readonly start: TStart;
+  /** Fails the run after this many supersteps (default 100). */
+  readonly maxSupersteps?: number;
+  /** Cap on handler invocations in flight at once in a run (default unbounded). */
+  readonly maxConcurrency?: number;
+  /** `'edges-only'` skips validating messages at delivery. Default `'all'`. */
+  readonly validate?: ValidationMode;
+  /** Validates, and types, every value passed to `ctx.output`. */
+  readonly output?: Schema<TOutput>;
+}
+
+type Ref = AnyExecutor | string;
+
+type EdgeSpec =
+  | { readonly kind: 'direct'; readonly source: Ref; readonly target: Ref; readonly when: ((message: unknown) => boolean) | undefined }
+  | { readonly kind: 'fan-out'; readonly source: Ref; readonly targets: readonly Ref[]; readonly select: ((message: unknown, targets: readonly string[]) => string | readonly string[]) | undefined }
+  | { readonly kind: 'fan-in'; readonly sources: readonly Ref[]; readonly target: Ref }
+  | { readonly kind: 'switch'; readonly source: Ref; readonly cases: readonly { readonly when: (message: unknown) => boolean; readonly target: Ref }[]; readonly otherwise: Ref | undefined; readonly misplacedDefault: boolean };
+
+const idOf = (ref: Ref): string => (typeof ref === 'string' ? ref : ref.id);
+
+function checkLimit(name: string, value: number | undefined, issues: GraphIssue[]): void {
+  if (value !== undefined && !(value === Infinity || (Number.isInteger(value) && value >= 1))) {
+    issues.push({ code: 'invalid_option', message: `${name} must be an integer ≥ 1 (or Infinity), got ${value}.`, executorIds: [] });
+  }
+}
+
+/**
+ * Collects executors and typed edges; `build()` validates everything at once and freezes the result.
+ * Mutable and fluent; build it as many times as you like.
+ * @example
+ * const workflow = new WorkflowBuilder({ name: 'calc', start: parse }).addEdge(parse, double).addEdge(double, sink).build();
+ */
+export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
+  readonly name: string;
+  private readonly options: WorkflowBuilderOptions<Ref, TOutput>;
+  private readonly executors = new Map<string, AnyExecutor>();
+  private readonly conflicts: GraphIssue[] = [];
+  private readonly edges: EdgeSpec[] = [];
+
+  constructor(options: WorkflowBuilderOptions<Executor<TInput, any, any> | string, TOutput>) {
+    if (typeof options.name !== 'string' || options.name.length === 0) {
+      throw new TypeError('A workflow needs a non-empty name: new WorkflowBuilder({ name: "my-workflow", start }).');
+    }
+    this.name = options.name;
+    this.options = options;
+    if (typeof options.start !== 'string') this.addExecutor(options.start);
+  }
+
+  /** Adds an executor; edges add theirs too, so this is needed only for executors referred to by id. */
+  addExecutor(executor: AnyExecutor): this {
+    this.register(executor);
+    return this;
+  }
+
+  /** Connects two executors; with `when`, only messages for which it returns true pass. */
+  addEdge<TMessage>(from: Source<TMessage>, to: Target<TMessage>, options: { readonly when?: (message: TMessage) => boolean } = {}): this {
+    this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(to), when: options.when as ((message: unknown) => boolean) | undefined });
+    return this;
+  }
+
+  /** Connects each executor to the next; every link is type-checked. */
+  addChain<const TChain extends readonly Ref[]>(chain: TChain & CheckedChain<TChain>): this {
+    const refs = chain as readonly Ref[];
+    if (refs.length < 2) throw new TypeError(`addChain needs at least two executors, got ${refs.length}.`);
+    for (let i = 1; i < refs.length; i++) this.addEdge(refs[i - 1] as Ref, refs[i] as Ref);
+    return this;
+  }
+
+  /** Sends every message to all targets, or to those `select` returns (by id). */
+  addFanOut<TMessage>(
+    from: Source<TMessage>,
+    to: readonly Target<TMessage>[],
+    options: { readonly select?: (message: TMessage, targets: readonly string[]) => string | readonly string[] } = {},
+  ): this {
+    this.edges.push({
+      kind: 'fan-out',
+      source: this.ref(from),
+      targets: to.map((t) => this.ref(t)),
+      select: options.select as ((message: unknown, targets: readonly string[]) => string | readonly string[]) | undefined,
+    });
+    return this;
+  }
+
+  /** Waits for one message from every source, then delivers them to `to` as one array, in source order. */
+  addFanIn<const TSources extends readonly Source<any>[]>(from: TSources, to: Target<FanInMessage<TSources>>): this {
+    this.edges.push({ kind: 'fan-in', sources: from.map((s) => this.ref(s)), target: this.ref(to) });
+    return this;
+  }
+
+  /** Routes each message to the first case whose `when` holds, else to the `otherwise` target (required, last). */
+  addSwitch<TMessage>(from: Source<TMessage>, cases: readonly (SwitchCase<TMessage> | SwitchDefault<TMessage>)[]): this {
+    const branches: { when: (message: unknown) => boolean; target: Ref }[] = [];
+    let otherwise: Ref | undefined;
+    let misplacedDefault = false;
+    cases.forEach((branch, index) => {
+      if ('otherwise' in branch) {
+        if (otherwise !== undefined || index !== cases.length - 1) misplacedDefault = true;
+        otherwise = this.ref(branch.otherwise);
+      } else {
+        branches.push({ when: branch.when as (message: unknown) => boolean, target: this.ref(branch.to) });
+      }
+    });
+    this.edges.push({ kind: 'switch', source: this.ref(from), cases: branches, otherwise, misplacedDefault });
+    return this;
+  }
+
+  /** The executor with this id; throws listing the known ids when there is none. */
+  get(id: string): AnyExecutor {
+    const found = this.executors.get(id);
+    if (found === undefined) {
+      throw new WeftError('unknown_executor', `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
+    }
+    return found;
+  }
+
+  /** Validates the graph, collecting every issue into one GraphValidationError, and returns a frozen Workflow. */
+  build(): Workflow<TInput, TOutput> {
+    const issues: GraphIssue[] = [...this.conflicts];
+    checkLimit('maxSupersteps', this.options.maxSupersteps, issues);
+    checkLimit('maxConcurrency', this.options.maxConcurrency, issues);
+    if (this.options.validate !== undefined && this.options.validate !== 'all' && this.options.validate !== 'edges-only') {
+      issues.push({ code: 'invalid_option', message: `validate must be 'all' or 'edges-only', got ${JSON.stringify(this.options.validate)}.`, executorIds: [] });
+    }
+
+    const known = (ref: Ref, role: string): boolean => {
+      const id = idOf(ref);
+      if (this.executors.has(id)) return true;
+      issues.push({
+        code: 'unknown_executor',
+        message: `${role} "${id}" is not an executor of workflow "${this.name}". Add it with builder.addExecutor(…) or fix the id.`,
+        executorIds: [id],
+      });
+      return false;
+    };
+
+    const start = idOf(this.options.start);
+    const startKnown = this.executors.has(start);
+    if (!startKnown) {
+      issues.push({
+        code: 'missing_start',
+        message: `The start executor "${start}" is not in workflow "${this.name}". Pass the executor object as start, or add it with builder.addExecutor(…).`,
+        executorIds: [start],
+      });
+    }
+
+    const edges: EdgeDefinition[] = [];
+    for (const spec of this.edges) {
+      switch (spec.kind) {
+        case 'direct':
+          if (known(spec.source, 'Edge source') && known(spec.target, 'Edge target')) {
+            const [source, target] = [idOf(spec.source), idOf(spec.target)];
+            edges.push({ kind: 'direct', id: edgeId('direct', [source], [target]), source, target, when: spec.when });
+          }
+          break;
+        case 'fan-out': {
+          const ok = [known(spec.source, 'Fan-out source'), ...spec.targets.map((t) => known(t, 'Fan-out target'))].every(Boolean);
+          if (ok) {
+            const [source, targets] = [idOf(spec.source), spec.targets.map(idOf)];
+            edges.push({ kind: 'fan-out', id: edgeId('fan-out', [source], targets), source, targets, select: spec.select });
+          }
+          break;
+        }
+        case 'fan-in': {
+          const ok = [...spec.sources.map((s) => known(s, 'Fan-in source')), known(spec.target, 'Fan-in target')].every(Boolean);
+          if (ok) {
+            const [sources, target] = [spec.sources.map(idOf), idOf(spec.target)];
+            edges.push({ kind: 'fan-in', id: edgeId('fan-in', sources, [target]), sources, target });
+          }
+          break;
+        }
+        case 'switch': {
+          const source = idOf(spec.source);
+          if (spec.otherwise === undefined || spec.misplacedDefault) {
+            issues.push({
+              code: 'switch_without_otherwise',
+              message: `Switch from "${source}" needs exactly one { otherwise: target }, as its last case, so that every message goes somewhere.`,
+              executorIds: [source],
+            });
+          }
+          const ok = [known(spec.source, 'Switch source'), ...spec.cases.map((c) => known(c.target, 'Switch target')), spec.otherwise === undefined || known(spec.otherwise, 'Switch target')].every(Boolean);
+          if (ok && spec.otherwise !== undefined) {
+            const cases = spec.cases.map((c) => ({ when: c.when, target: idOf(c.target) }));
+            const otherwise = idOf(spec.otherwise);
+            edges.push({ kind: 'switch', id: edgeId('switch', [source], [...cases.map((c) => c.target), otherwise]), source, cases, otherwise });
+          }
+          break;
+        }
+      }
+    }
+
+    if (startKnown) issues.push(...validateGraph(start, this.executors, edges));
+    if (issues.length > 0) throw new GraphValidationError(this.name, issues);
+
+    const executors = [...this.executors.values()];
+    const definition: WorkflowDefinition = {
+      name: this.name,
+      start,
+      executors,
+      edges,
+      maxSupersteps: this.options.maxSupersteps ?? 100,
+      maxConcurrency: this.options.maxConcurrency ?? Infinity,
+      validate: this.options.validate ?? 'all',
+      outputSchema: this.options.output,
+      signature: computeSignature(start, executors, edges),
+    };
+    return new Workflow<TInput, TOutput>(deepFreeze(definition));
+  }
+
+  private ref(ref: Ref): Ref {
+    if (typeof ref !== 'string') this.register(ref);
+    return ref;
+  }
+
+  private register(executor: AnyExecutor): void {
+    const existing = this.executors.get(executor.id);
+    if (existing === undefined) this.executors.set(executor.id, executor);
+    else if (existing !== executor) {
+      this.conflicts.push({
+        code: 'duplicate_executor',
+        message: `Two different executors share the id "${executor.id}". Give each a unique id.`,
+        executorIds: [executor.id],
+      });
+    }
+  }
+}
+

@@ -1,0 +1,144 @@
+import { formatIssues, type SchemaIssue } from './internal/schema.js';
+
+const brand = Symbol.for('weft.error');
+
+/** Stable machine-readable error codes; they never change once published. */
+export type WeftErrorCode =
+  | 'graph_invalid'
+  | 'workflow_input_invalid'
+  | 'message_invalid'
+  | 'executor_failed'
+  | 'output_invalid'
+  | 'routing_failed'
+  | 'superstep_limit'
+  | 'run_cancelled'
+  | 'unknown_executor';
+
+/** Where an error happened in a run; every field is optional because graph errors have no run. */
+export interface WeftErrorContext {
+  readonly runId?: string | undefined;
+  readonly executorId?: string | undefined;
+  readonly superstep?: number | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * The base class of every error weft throws, with a stable `code`.
+ * Use {@link isWeftError} rather than `instanceof` when two copies of weft may be loaded.
+ */
+export class WeftError extends Error {
+  readonly code: WeftErrorCode;
+  readonly runId: string | undefined;
+  readonly executorId: string | undefined;
+  readonly superstep: number | undefined;
+
+  constructor(code: WeftErrorCode, message: string, context: WeftErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.runId = context.runId;
+    this.executorId = context.executorId;
+    this.superstep = context.superstep;
+    Object.defineProperty(this, brand, { value: true });
+  }
+}
+
+/** True for any weft error, even one thrown by another copy of the package. */
+export function isWeftError(value: unknown): value is WeftError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** One problem found by `build()`. */
+export interface GraphIssue {
+  readonly code:
+    | 'duplicate_executor'
+    | 'duplicate_edge'
+    | 'unknown_executor'
+    | 'missing_start'
+    | 'unreachable_executor'
+    | 'switch_without_otherwise'
+    | 'too_few_ends'
+    | 'incompatible_schemas'
+    | 'invalid_option';
+  readonly message: string;
+  /** The executor ids the issue is about. */
+  readonly executorIds: readonly string[];
+}
+
+/** Thrown by `build()` with every problem of the graph at once. */
+export class GraphValidationError extends WeftError {
+  readonly issues: readonly GraphIssue[];
+  constructor(workflowName: string, issues: readonly GraphIssue[]) {
+    const lines = issues.map((issue, index) => `  ${index + 1}. ${issue.message}`).join('\n');
+    super('graph_invalid', `Workflow "${workflowName}" is invalid (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n${lines}`);
+    this.issues = issues;
+  }
+}
+
+/** The run's input does not match the start executor's input schema; the run did not start. */
+export class WorkflowInputError extends WeftError {
+  readonly issues: readonly SchemaIssue[];
+  constructor(workflowName: string, startId: string, issues: readonly SchemaIssue[]) {
+    super(
+      'workflow_input_invalid',
+      `Input of workflow "${workflowName}" does not match the input schema of its start executor "${startId}": ${formatIssues(issues)}. Pass a value that the schema accepts.`,
+      { executorId: startId },
+    );
+    this.issues = issues;
+  }
+}
+
+/** A message failed the target's input schema at delivery. */
+export class MessageValidationError extends WeftError {
+  readonly sourceId: string;
+  readonly targetId: string;
+  readonly issues: readonly SchemaIssue[];
+  constructor(sourceId: string, targetId: string, issues: readonly SchemaIssue[], context: WeftErrorContext) {
+    super(
+      'message_invalid',
+      `Message from "${sourceId}" to "${targetId}" does not match the input schema of "${targetId}": ${formatIssues(issues)}. Fix what "${sourceId}" sends, or put an adapter between them.`,
+      { ...context, executorId: targetId },
+    );
+    this.sourceId = sourceId;
+    this.targetId = targetId;
+    this.issues = issues;
+  }
+}
+
+/** A handler threw (after its retries) or timed out; the original error is the `cause`. */
+export class ExecutorError extends WeftError {
+  readonly attempts: number;
+  constructor(message: string, attempts: number, context: WeftErrorContext) {
+    super('executor_failed', message, context);
+    this.attempts = attempts;
+  }
+}
+
+/** An edge could not route a message: a predicate or selector threw, or a selector named an unknown target. */
+export class RoutingError extends WeftError {
+  readonly edgeId: string;
+  constructor(edgeId: string, message: string, context: WeftErrorContext) {
+    super('routing_failed', message, context);
+    this.edgeId = edgeId;
+  }
+}
+
+/** The run still had messages after `maxSupersteps` supersteps. */
+export class SuperstepLimitError extends WeftError {
+  readonly maxSupersteps: number;
+  constructor(maxSupersteps: number, context: WeftErrorContext) {
+    super(
+      'superstep_limit',
+      `Run stopped after ${maxSupersteps} supersteps with messages still queued. If the loop is meant to be that long, raise maxSupersteps; otherwise check the condition that should end it.`,
+      context,
+    );
+    this.maxSupersteps = maxSupersteps;
+  }
+}
+
+/** The run was cancelled by `cancel()`, an `AbortSignal` or unsubscribing. */
+export class RunCancelledError extends WeftError {
+  constructor(context: WeftErrorContext) {
+    super('run_cancelled', `Run "${context.runId ?? ''}" was cancelled.`, context);
+  }
+}

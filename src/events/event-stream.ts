@@ -1,0 +1,49 @@
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+
+/** An Observable that can also be consumed with `for await`; breaking out of the loop unsubscribes. */
+export class EventStream<T> extends Observable<T> implements AsyncIterable<T> {
+  constructor(subscribe: (subscriber: Subscriber<T>) => TeardownLogic) {
+    super(subscribe);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const buffer: T[] = [];
+    let failure: { error: unknown } | undefined;
+    let done = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      wake?.();
+      wake = undefined;
+    };
+    const subscription = this.subscribe({
+      next: (value) => {
+        buffer.push(value);
+        notify();
+      },
+      error: (error: unknown) => {
+        failure = { error };
+        notify();
+      },
+      complete: () => {
+        done = true;
+        notify();
+      },
+    });
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        for (;;) {
+          if (buffer.length > 0) return { done: false, value: buffer.shift() as T };
+          if (failure !== undefined) throw failure.error;
+          if (done) return { done: true, value: undefined };
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        subscription.unsubscribe();
+        done = true;
+        buffer.length = 0;
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import type { WeftError } from '../errors.js';
+
+/** Fields every event carries. */
+export interface EventBase {
+  readonly runId: string;
+  /** Increases by one with every event of a run, from 0. */
+  readonly seq: number;
+  /** The superstep the event belongs to; 0 before the first. */
+  readonly superstep: number;
+  /** Ids from the outermost workflow down to the executor (empty for run-level events of the outermost run). */
+  readonly path: readonly string[];
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** Why a message reached no executor. */
+export type DropReason = 'no-edge' | 'not-accepted';
+
+/** Every event a run emits, discriminated on `type`. */
+export type WorkflowEvent =
+  | (EventBase & { readonly type: 'run.started'; readonly workflow: string; readonly signature: string; readonly input: unknown })
+  | (EventBase & { readonly type: 'superstep.started'; readonly executorIds: readonly string[] })
+  | (EventBase & { readonly type: 'executor.invoked'; readonly executorId: string; readonly attempt: number })
+  | (EventBase & { readonly type: 'executor.completed'; readonly executorId: string; readonly attempt: number; readonly durationMs: number })
+  | (EventBase & { readonly type: 'executor.retried'; readonly executorId: string; readonly attempt: number; readonly delayMs: number; readonly error: unknown })
+  | (EventBase & { readonly type: 'executor.failed'; readonly executorId: string; readonly attempt: number; readonly error: WeftError })
+  | (EventBase & { readonly type: 'message.dropped'; readonly sourceId: string; readonly message: unknown; readonly reason: DropReason; readonly to?: string })
+  | (EventBase & { readonly type: 'output'; readonly executorId: string; readonly value: unknown })
+  | (EventBase & { readonly type: 'custom'; readonly executorId: string; readonly name: string; readonly data: unknown })
+  | (EventBase & { readonly type: 'superstep.completed'; readonly queued: number })
+  | (EventBase & { readonly type: 'run.completed'; readonly outputs: readonly unknown[] })
+  | (EventBase & { readonly type: 'run.failed'; readonly error: WeftError })
+  | (EventBase & { readonly type: 'run.cancelled'; readonly reason: unknown });
+
+/** The `type` of every event. */
+export type WorkflowEventType = WorkflowEvent['type'];
+
+/** The event whose `type` is `T`. */
+export type WorkflowEventOf<T extends WorkflowEventType> = Extract<WorkflowEvent, { readonly type: T }>;
+
+/** Narrows an event by type: `events.filter(isEventType('output'))`. */
+export function isEventType<T extends WorkflowEventType>(type: T): (event: WorkflowEvent) => event is WorkflowEventOf<T> {
+  return (event): event is WorkflowEventOf<T> => event.type === type;
+}

@@ -1,0 +1,49 @@
+export {
+  WeftError,
+  isWeftError,
+  GraphValidationError,
+  WorkflowInputError,
+  MessageValidationError,
+  ExecutorError,
+  RoutingError,
+  SuperstepLimitError,
+  RunCancelledError,
+} from './errors.js';
+export type { WeftErrorCode, WeftErrorContext, GraphIssue } from './errors.js';
+export type { SchemaIssue } from './internal/schema.js';
+export type { StandardSchemaV1 } from './internal/types.js';
+export type {
+  AnyExecutor,
+  Backoff,
+  DirectEdgeDefinition,
+  EdgeDefinition,
+  Executor,
+  ExecutorContext,
+  ExecutorKind,
+  FanInEdgeDefinition,
+  FanOutEdgeDefinition,
+  InferSchema,
+  InputOf,
+  OutputOf,
+  RetryPolicy,
+  Schema,
+  SendOptions,
+  SharedState,
+  SwitchEdgeDefinition,
+  ValidationMode,
+  WorkflowDefinition,
+} from './model/types.js';
+export type { WorkflowDescription, EdgeDescription } from './model/describe.js';
+export { executor } from './executors/executor.js';
+export type { ExecutorOptions, ExecutorPolicyOptions } from './executors/executor.js';
+export { fromFunction } from './executors/from-function.js';
+export type { FromFunctionOptions } from './executors/from-function.js';
+export { WorkflowBuilder } from './builder/workflow-builder.js';
+export type { WorkflowBuilderOptions } from './builder/workflow-builder.js';
+export type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './builder/edge-types.js';
+export { Workflow } from './runtime/workflow.js';
+export type { WorkflowRun } from './runtime/workflow.js';
+export type { RunOptions, RunResult } from './runtime/run.js';
+export { EventStream } from './events/event-stream.js';
+export { isEventType } from './events/events.js';
+export type { DropReason, EventBase, WorkflowEvent, WorkflowEventOf, WorkflowEventType } from './events/events.js';

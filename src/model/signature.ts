@@ -1,0 +1,21 @@
+import { hashString } from '../internal/hash.js';
+import { edgeSources, edgeTargets } from './edges.js';
+import type { AnyExecutor, EdgeDefinition } from './types.js';
+
+/**
+ * A stable hash of what a checkpoint depends on: the start, every executor's id and kind, and every edge's
+ * kind and ends (conditional edges flagged). Handler code and schemas are not part of it.
+ */
+export function computeSignature(start: string, executors: readonly AnyExecutor[], edges: readonly EdgeDefinition[]): string {
+  const canonical = JSON.stringify({
+    start,
+    executors: executors.map((e) => [e.id, e.kind]),
+    edges: edges.map((edge) => [
+      edge.kind,
+      edgeSources(edge),
+      edgeTargets(edge),
+      edge.kind === 'direct' ? edge.when !== undefined : edge.kind === 'fan-out' ? edge.select !== undefined : false,
+    ]),
+  });
+  return hashString(canonical);
+}

@@ -1,0 +1,137 @@
+import type { Draft } from 'immer';
+import type { StandardSchemaV1 } from '../internal/types.js';
+
+/** Any Standard Schema (zod, valibot, arktype, …) whose parsed value is `T`. */
+export type Schema<T = unknown> = StandardSchemaV1<unknown, T>;
+
+/** The parsed type of a schema. */
+export type InferSchema<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : never;
+
+/** How long to wait between attempts: a fixed delay in ms, or exponential backoff. */
+export type Backoff = number | { readonly initialMs?: number; readonly factor?: number; readonly maxMs?: number };
+
+/** Retry a failing handler: `attempts` counts every try, the first included. */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly backoff?: Backoff;
+}
+
+/** Options of `ctx.send`. */
+export interface SendOptions {
+  /** Deliver only along the edge to this executor (by id or object). */
+  readonly to?: string | { readonly id: string };
+}
+
+/** Run-wide shared state: reads see the value committed at the start of the superstep (and the caller's own staged writes). */
+export interface SharedState {
+  get<T = unknown>(key: string): T | undefined;
+  has(key: string): boolean;
+  set(key: string, value: unknown): void;
+  /** Changes a value with an immer recipe; the draft starts from the current value. */
+  update<T = unknown>(key: string, recipe: (draft: Draft<T>) => void | T): void;
+}
+
+/** What a handler receives besides its message. */
+export interface ExecutorContext<TOutput = unknown, TState = unknown> {
+  readonly runId: string;
+  readonly superstep: number;
+  readonly executorId: string;
+  /** Ids from the outermost workflow down to this executor. */
+  readonly path: readonly string[];
+  /** Aborted when the run is cancelled or this invocation times out. */
+  readonly signal: AbortSignal;
+  /** This executor's state, with its own writes of this superstep applied. */
+  readonly state: TState;
+  readonly shared: SharedState;
+  /** Queues a message for the next superstep along this executor's outgoing edges. */
+  send(message: TOutput, options?: SendOptions): void;
+  /** Adds a value to the run's outputs (committed at the end of the superstep). */
+  output(value: unknown): void;
+  /** Emits a `custom` event at once, for progress and logs. */
+  emit(name: string, data?: unknown): void;
+  /** Changes this executor's state with an immer recipe; return a value to replace the state. */
+  setState(recipe: (draft: Draft<TState>) => void | TState): void;
+}
+
+/** The kinds of executor, as shown by `describe()` and in the signature. */
+export type ExecutorKind = 'executor' | 'function';
+
+/**
+ * A node of a workflow: an id, an input schema and a handler.
+ * `TInput` is what it accepts, `TOutput` what it sends; both type the edges it takes part in.
+ */
+export interface Executor<TInput = any, TOutput = any, TState = any> {
+  readonly id: string;
+  readonly kind: ExecutorKind;
+  readonly input: Schema | undefined;
+  readonly output: Schema | undefined;
+  readonly handle: (message: TInput, context: ExecutorContext<TOutput, TState>) => void | Promise<void>;
+  readonly initialState: TState;
+  /** How many messages this executor may handle at once within a superstep (default 1). */
+  readonly concurrency: number;
+  readonly retry: RetryPolicy | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** An executor of any type, for code that does not care about message types. */
+export type AnyExecutor = Executor<any, any, any>;
+
+/** The message type an executor accepts. */
+export type InputOf<T> = T extends Executor<infer TInput, any, any> ? TInput : any;
+/** The message type an executor sends. */
+export type OutputOf<T> = T extends Executor<any, infer TOutput, any> ? TOutput : any;
+
+/** A direct edge, conditional when `when` is set. */
+export interface DirectEdgeDefinition {
+  readonly kind: 'direct';
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  readonly when: ((message: unknown) => boolean) | undefined;
+}
+
+/** One source to many targets: all of them, or those `select` picks. */
+export interface FanOutEdgeDefinition {
+  readonly kind: 'fan-out';
+  readonly id: string;
+  readonly source: string;
+  readonly targets: readonly string[];
+  readonly select: ((message: unknown, targets: readonly string[]) => string | readonly string[]) | undefined;
+}
+
+/** Many sources to one target, which receives one array once every source has sent. */
+export interface FanInEdgeDefinition {
+  readonly kind: 'fan-in';
+  readonly id: string;
+  readonly sources: readonly string[];
+  readonly target: string;
+}
+
+/** The first case whose predicate holds wins; otherwise the default target. */
+export interface SwitchEdgeDefinition {
+  readonly kind: 'switch';
+  readonly id: string;
+  readonly source: string;
+  readonly cases: readonly { readonly when: (message: unknown) => boolean; readonly target: string }[];
+  readonly otherwise: string;
+}
+
+export type EdgeDefinition = DirectEdgeDefinition | FanOutEdgeDefinition | FanInEdgeDefinition | SwitchEdgeDefinition;
+
+/** How much runtime validation of messages a workflow does. */
+export type ValidationMode = 'all' | 'edges-only';
+
+/** The frozen graph and options of a workflow. */
+export interface WorkflowDefinition {
+  readonly name: string;
+  readonly start: string;
+  /** Executors in graph order (the order they were added). */
+  readonly executors: readonly AnyExecutor[];
+  readonly edges: readonly EdgeDefinition[];
+  readonly maxSupersteps: number;
+  readonly maxConcurrency: number;
+  readonly validate: ValidationMode;
+  /** Validates every value passed to `ctx.output` when set. */
+  readonly outputSchema: Schema | undefined;
+  readonly signature: string;
+}

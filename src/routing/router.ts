@@ -1,0 +1,149 @@
+import { RoutingError, type WeftErrorContext } from '../errors.js';
+import type { EdgeDefinition, FanInEdgeDefinition, WorkflowDefinition } from '../model/types.js';
+import { routeDirect } from './direct.js';
+import { FanInBatcher, type FanInBuffers } from './fan-in.js';
+import { routeFanOut } from './fan-out.js';
+import { routeSwitch } from './switch.js';
+
+/** A message as sent by a handler, before routing. */
+export interface SentMessage {
+  readonly source: string;
+  readonly payload: unknown;
+  /** Restricts delivery to the edge(s) reaching this executor. */
+  readonly to: string | undefined;
+}
+
+/** A routed message waiting for its superstep. */
+export interface Delivery {
+  /** The sender's id; for a fan-in batch, the sources joined by ", ". */
+  readonly source: string;
+  readonly target: string;
+  readonly payload: unknown;
+}
+
+/** A message no edge accepted. */
+export interface DroppedMessage {
+  readonly source: string;
+  readonly payload: unknown;
+  readonly reason: 'no-edge' | 'not-accepted';
+  readonly to: string | undefined;
+}
+
+export interface RouteResult {
+  readonly deliveries: readonly Delivery[];
+  readonly fanIn: FanInBuffers;
+  readonly dropped: readonly DroppedMessage[];
+}
+
+/** Edges indexed for routing, built once per workflow. */
+export interface RoutingTable {
+  readonly outgoing: ReadonlyMap<string, readonly EdgeDefinition[]>;
+  /** For each source, every executor an edge from it may reach. */
+  readonly reachable: ReadonlyMap<string, ReadonlySet<string>>;
+  /** For each fan-in edge, the index of each source. */
+  readonly fanInIndex: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export function createRoutingTable(definition: WorkflowDefinition): RoutingTable {
+  const outgoing = new Map<string, EdgeDefinition[]>();
+  const reachable = new Map<string, Set<string>>();
+  const fanInIndex = new Map<string, Map<string, number>>();
+  const link = (source: string, edge: EdgeDefinition, targets: readonly string[]): void => {
+    let list = outgoing.get(source);
+    if (list === undefined) outgoing.set(source, (list = []));
+    list.push(edge);
+    let set = reachable.get(source);
+    if (set === undefined) reachable.set(source, (set = new Set()));
+    for (const t of targets) set.add(t);
+  };
+  for (const edge of definition.edges) {
+    switch (edge.kind) {
+      case 'direct':
+        link(edge.source, edge, [edge.target]);
+        break;
+      case 'fan-out':
+        link(edge.source, edge, edge.targets);
+        break;
+      case 'switch':
+        link(edge.source, edge, [...edge.cases.map((c) => c.target), edge.otherwise]);
+        break;
+      case 'fan-in':
+        fanInIndex.set(edge.id, new Map(edge.sources.map((s, index) => [s, index])));
+        for (const source of edge.sources) link(source, edge, [edge.target]);
+        break;
+    }
+  }
+  return { outgoing, reachable, fanInIndex };
+}
+
+function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new RoutingError(edge.id, `Edge "${edge.id}" could not route a message from "${source}": ${what} threw: ${error instanceof Error ? error.message : String(error)}`, {
+      ...context,
+      executorId: source,
+      cause: error,
+    });
+  }
+}
+
+/** Routes one superstep's sent messages, in order, along the edges; pure apart from calling edge predicates. */
+export function routeMessages(table: RoutingTable, sent: readonly SentMessage[], fanIn: FanInBuffers, context: WeftErrorContext = {}): RouteResult {
+  const deliveries: Delivery[] = [];
+  const dropped: DroppedMessage[] = [];
+  let batchers: Map<string, FanInBatcher> | undefined;
+
+  for (const message of sent) {
+    const { source, payload, to } = message;
+    const edges = table.outgoing.get(source);
+    if (edges === undefined) {
+      dropped.push({ source, payload, reason: 'no-edge', to });
+      continue;
+    }
+    const before = deliveries.length;
+    let buffered = false;
+    for (const edge of edges) {
+      switch (edge.kind) {
+        case 'direct': {
+          if (to !== undefined && edge.target !== to) break;
+          const target = call(context, edge, source, 'its condition', () => routeDirect(edge, payload));
+          if (target !== undefined) deliveries.push({ source, target, payload });
+          break;
+        }
+        case 'switch': {
+          const target = call(context, edge, source, 'a case predicate', () => routeSwitch(edge, payload));
+          if (to === undefined || target === to) deliveries.push({ source, target, payload });
+          break;
+        }
+        case 'fan-out': {
+          const targets = call(context, edge, source, 'its selector', () => routeFanOut(edge, payload));
+          for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
+          break;
+        }
+        case 'fan-in': {
+          if (to !== undefined && edge.target !== to) break;
+          batchers ??= new Map();
+          let batcher = batchers.get(edge.id);
+          if (batcher === undefined) batchers.set(edge.id, (batcher = new FanInBatcher(edge, fanIn[edge.id])));
+          const batch = batcher.add((table.fanInIndex.get(edge.id) as ReadonlyMap<string, number>).get(source) as number, payload);
+          buffered = true;
+          if (batch !== undefined) deliveries.push({ source: (edge as FanInEdgeDefinition).sources.join(', '), target: edge.target, payload: batch });
+          break;
+        }
+      }
+    }
+    if (deliveries.length === before && !buffered) {
+      dropped.push({ source, payload, reason: 'not-accepted', to });
+    }
+  }
+
+  if (batchers === undefined) return { deliveries, fanIn, dropped };
+  const next: Record<string, readonly (readonly unknown[])[]> = { ...fanIn };
+  for (const [id, batcher] of batchers) {
+    const snapshot = batcher.snapshot();
+    if (snapshot === undefined) delete next[id];
+    else next[id] = snapshot;
+  }
+  return { deliveries, fanIn: next, dropped };
+}

@@ -1,0 +1,70 @@
+import { RunCancelledError } from '../errors.js';
+
+/**
+ * The cancellation of one run: one controller whose signal every handler sees, at most one listener on the
+ * caller's signal, and child controllers (for timeouts) aborted directly instead of through listeners,
+ * so a 10,000-way fan-out adds no listener at all.
+ */
+export class AbortScope {
+  private readonly controller = new AbortController();
+  private readonly children = new Set<AbortController>();
+  private detach: (() => void) | undefined;
+  private rejectAborted: ((reason: unknown) => void) | undefined;
+  private abortedPromise: Promise<never> | undefined;
+
+  constructor(private readonly runId: string, external: AbortSignal | undefined) {
+    if (external === undefined) return;
+    if (external.aborted) {
+      this.abort(external.reason);
+      return;
+    }
+    const onAbort = (): void => this.abort(external.reason);
+    external.addEventListener('abort', onAbort, { once: true });
+    this.detach = () => external.removeEventListener('abort', onAbort);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Rejects with a RunCancelledError when the run is aborted; one promise per run, created on first use. */
+  get aborted(): Promise<never> {
+    if (this.abortedPromise === undefined) {
+      this.abortedPromise = new Promise<never>((_, reject) => (this.rejectAborted = reject));
+      this.abortedPromise.catch(() => undefined);
+      if (this.signal.aborted) this.rejectAborted?.(this.cancelledError());
+    }
+    return this.abortedPromise;
+  }
+
+  cancelledError(): RunCancelledError {
+    return new RunCancelledError({ runId: this.runId, cause: this.signal.reason });
+  }
+
+  abort(reason?: unknown): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(reason ?? new RunCancelledError({ runId: this.runId }));
+    for (const child of this.children) child.abort(this.signal.reason);
+    this.children.clear();
+    this.rejectAborted?.(this.cancelledError());
+  }
+
+  /** A controller aborted with the run, for one invocation with a timeout. Release it when done. */
+  child(): AbortController {
+    const child = new AbortController();
+    if (this.signal.aborted) child.abort(this.signal.reason);
+    else this.children.add(child);
+    return child;
+  }
+
+  release(child: AbortController): void {
+    this.children.delete(child);
+  }
+
+  /** Detaches from the caller's signal; call once the run has ended. */
+  dispose(): void {
+    this.detach?.();
+    this.detach = undefined;
+    this.children.clear();
+  }
+}

@@ -1,0 +1,97 @@
+import { Observable, Subject } from 'rxjs';
+import { isWeftError } from '../errors.js';
+import { EventStream } from '../events/event-stream.js';
+import type { WorkflowEvent } from '../events/events.js';
+import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
+import { toMermaid } from '../model/mermaid.js';
+import type { AnyExecutor, WorkflowDefinition } from '../model/types.js';
+import { createRoutingTable } from '../routing/router.js';
+import { RunEngine, type CompiledWorkflow, type RunOptions, type RunResult } from './run.js';
+
+/** A started run: its live events, its result, and a way to cancel it. */
+export interface WorkflowRun<TOutput = unknown> {
+  readonly runId: string;
+  /**
+   * The run's events, hot: subscribe in the same tick as `start()` to see them all. A failed run emits
+   * `run.failed` and completes; the error itself rejects `result`.
+   */
+  readonly events$: Observable<WorkflowEvent>;
+  /** Resolves when the run completes; rejects with the run's error when it fails or is cancelled. */
+  readonly result: Promise<RunResult<TOutput>>;
+  cancel(reason?: unknown): void;
+}
+
+/**
+ * An immutable, validated graph, made by `WorkflowBuilder.build()`. Run it any number of times, concurrently;
+ * every run is isolated.
+ */
+export class Workflow<TInput = unknown, TOutput = unknown> {
+  readonly name: string;
+  /** A stable hash of ids, kinds and edges; checkpoints record it to refuse resuming on another graph. */
+  readonly signature: string;
+  readonly definition: WorkflowDefinition;
+  readonly #compiled: CompiledWorkflow;
+
+  /** @internal Use `WorkflowBuilder.build()`. */
+  constructor(definition: WorkflowDefinition) {
+    this.name = definition.name;
+    this.signature = definition.signature;
+    this.definition = definition;
+    this.#compiled = {
+      definition,
+      routing: createRoutingTable(definition),
+      executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
+      order: new Map(definition.executors.map((e, index): [string, number] => [e.id, index])),
+    };
+    Object.freeze(this);
+  }
+
+  /**
+   * Runs to the end and resolves with the outputs.
+   * @example
+   * const { outputs } = await workflow.run('21');
+   */
+  run(input: TInput, options: RunOptions = {}): Promise<RunResult<TOutput>> {
+    return new RunEngine(this.#compiled, options, undefined).execute(input) as Promise<RunResult<TOutput>>;
+  }
+
+  /**
+   * A cold stream of the run's events: every subscription starts a new run, unsubscribing cancels it.
+   * It errors with the run's error after `run.failed`, and completes after `run.completed` or `run.cancelled`.
+   * Also usable with `for await`.
+   */
+  stream(input: TInput, options: RunOptions = {}): EventStream<WorkflowEvent> {
+    return new EventStream<WorkflowEvent>((subscriber) => {
+      const engine = new RunEngine(this.#compiled, options, (event) => subscriber.next(event));
+      engine.execute(input).then(
+        () => subscriber.complete(),
+        (error: unknown) => {
+          if (isWeftError(error) && error.code === 'run_cancelled') subscriber.complete();
+          else subscriber.error(error);
+        },
+      );
+      return () => engine.cancel();
+    });
+  }
+
+  /** Starts a run at the next microtask and returns its handle at once. */
+  start(input: TInput, options: RunOptions = {}): WorkflowRun<TOutput> {
+    const events = new Subject<WorkflowEvent>();
+    const engine = new RunEngine(this.#compiled, options, (event) => events.next(event));
+    const result = Promise.resolve()
+      .then(() => engine.execute(input) as Promise<RunResult<TOutput>>)
+      .finally(() => events.complete());
+    result.catch(() => undefined); // the caller may only watch events$; the error stays on `result` for whoever awaits it
+    return { runId: engine.runId, events$: events.asObservable(), result, cancel: (reason?: unknown) => engine.cancel(reason) };
+  }
+
+  /** The topology as plain JSON: executors with their JSON Schemas, and edges. */
+  describe(): WorkflowDescription {
+    return describeWorkflow(this.definition);
+  }
+
+  /** The graph as a Mermaid flowchart. */
+  toMermaid(): string {
+    return toMermaid(this.definition);
+  }
+}
