@@ -7,7 +7,8 @@ export class EventStream<T> extends Observable<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    const buffer: T[] = [];
+    let buffer: T[] = [];
+    let head = 0;
     let failure: { error: unknown } | undefined;
     let done = false;
     let wake: (() => void) | undefined;
@@ -32,7 +33,14 @@ export class EventStream<T> extends Observable<T> implements AsyncIterable<T> {
     return {
       next: async (): Promise<IteratorResult<T>> => {
         for (;;) {
-          if (buffer.length > 0) return { done: false, value: buffer.shift() as T };
+          if (head < buffer.length) {
+            const value = buffer[head++] as T;
+            if (head === buffer.length) {
+              buffer = [];
+              head = 0;
+            }
+            return { done: false, value };
+          }
           if (failure !== undefined) throw failure.error;
           if (done) return { done: true, value: undefined };
           await new Promise<void>((resolve) => (wake = resolve));
@@ -41,7 +49,8 @@ export class EventStream<T> extends Observable<T> implements AsyncIterable<T> {
       return: async (): Promise<IteratorResult<T>> => {
         subscription.unsubscribe();
         done = true;
-        buffer.length = 0;
+        buffer = [];
+        head = 0;
         return { done: true, value: undefined };
       },
     };

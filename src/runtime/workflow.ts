@@ -62,7 +62,10 @@ export class Workflow<TInput = unknown, TOutput = unknown> {
    */
   stream(input: TInput, options: RunOptions = {}): EventStream<WorkflowEvent> {
     return new EventStream<WorkflowEvent>((subscriber) => {
-      const engine = new RunEngine(this.#compiled, options, (event) => subscriber.next(event));
+      const engine: RunEngine = new RunEngine(this.#compiled, options, (event) => {
+        subscriber.next(event);
+        if (subscriber.closed) engine.cancel(); // e.g. take(n) inside a synchronous run: stop before the next superstep
+      });
       engine.execute(input).then(
         () => subscriber.complete(),
         (error: unknown) => {
