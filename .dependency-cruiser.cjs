@@ -51,11 +51,25 @@ module.exports = {
       to: { path: '^src/(runtime|builder|orchestration)/' },
     },
     {
+      name: 'composition-is-data',
+      severity: 'error',
+      comment: 'composition/ rewrites graphs as data (prefixes, fragments, connections); it never runs or builds.',
+      from: { path: '^src/composition/' },
+      to: { path: '^src/(runtime|builder|prebuilt|orchestration)/' },
+    },
+    {
+      name: 'only-prebuilt-extends-builders',
+      severity: 'error',
+      comment: 'prebuilt/ (Sequential, Concurrent) sits on top of the builder; nothing below imports it.',
+      from: { path: '^src/(?!prebuilt/|index\\.ts)' },
+      to: { path: '^src/prebuilt/' },
+    },
+    {
       name: 'runtime-does-not-build',
       severity: 'error',
       comment: 'runtime depends on model, never on the builder or the helpers built on top.',
       from: { path: '^src/runtime/' },
-      to: { path: '^src/(builder|orchestration)/' },
+      to: { path: '^src/(builder|prebuilt|orchestration)/' },
     },
     {
       name: 'orchestration-uses-public-api',

@@ -1,3 +1,7 @@
+import { adapter } from '../composition/adapter.js';
+import { createHandle, WorkflowConnection, type WorkflowHandle } from '../composition/connection.js';
+import { idOf, type EdgeSpec, type Ref } from '../composition/edge-spec.js';
+import { checkCollisions, checkPrefix, prefixFragment, sinksOf, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
 import { deepFreeze } from '../internal/freeze.js';
 import { edgeId } from '../model/edges.js';
@@ -6,6 +10,19 @@ import type { AnyExecutor, EdgeDefinition, Executor, Schema, ValidationMode, Wor
 import { Workflow } from '../runtime/workflow.js';
 import type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './edge-types.js';
 import { validateGraph } from './validate.js';
+
+/** Anything whose graph can be merged or inlined: a builder, a built workflow, or a connection. */
+export type GraphSource<TInput = any, TExit extends AnyExecutor = AnyExecutor> =
+  | WorkflowBuilder<TInput, any, TExit>
+  | Workflow<TInput, any, TExit>
+  | WorkflowConnection<TInput, TExit>;
+
+/** Options of `asConnection` and `addWorkflow`: which executors are the exits (default: those with no outgoing edge). */
+export interface ExitOptions<TExit extends AnyExecutor> {
+  readonly exits: readonly (TExit | string)[];
+}
+
+const fragmentOf = (source: GraphSource): GraphFragment => source.toFragment();
 
 /** Options of a new {@link WorkflowBuilder}. */
 export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any> | string, TOutput> {
@@ -22,16 +39,6 @@ export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any> |
   readonly output?: Schema<TOutput>;
 }
 
-type Ref = AnyExecutor | string;
-
-type EdgeSpec =
-  | { readonly kind: 'direct'; readonly source: Ref; readonly target: Ref; readonly when: ((message: unknown) => boolean) | undefined }
-  | { readonly kind: 'fan-out'; readonly source: Ref; readonly targets: readonly Ref[]; readonly select: ((message: unknown, targets: readonly string[]) => string | readonly string[]) | undefined }
-  | { readonly kind: 'fan-in'; readonly sources: readonly Ref[]; readonly target: Ref }
-  | { readonly kind: 'switch'; readonly source: Ref; readonly cases: readonly { readonly when: (message: unknown) => boolean; readonly target: Ref }[]; readonly otherwise: Ref | undefined; readonly misplacedDefault: boolean };
-
-const idOf = (ref: Ref): string => (typeof ref === 'string' ? ref : ref.id);
-
 function checkLimit(name: string, value: number | undefined, issues: GraphIssue[]): void {
   if (value !== undefined && !(value === Infinity || (Number.isInteger(value) && value >= 1))) {
     issues.push({ code: 'invalid_option', message: `${name} must be an integer ≥ 1 (or Infinity), got ${value}.`, executorIds: [] });
@@ -44,12 +51,16 @@ function checkLimit(name: string, value: number | undefined, issues: GraphIssue[
  * @example
  * const workflow = new WorkflowBuilder({ name: 'calc', start: parse }).addEdge(parse, double).addEdge(double, sink).build();
  */
-export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
+export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends AnyExecutor = AnyExecutor> {
   readonly name: string;
   private readonly options: WorkflowBuilderOptions<Ref, TOutput>;
   private readonly executors = new Map<string, AnyExecutor>();
   private readonly conflicts: GraphIssue[] = [];
   private readonly edges: EdgeSpec[] = [];
+  /** Exits declared by a subclass (the aggregator of a ConcurrentBuilder, say); otherwise the sinks. */
+  protected declaredExits: readonly Ref[] | undefined;
+  /** Executors whose sends become run outputs when nothing is connected after them. */
+  private readonly terminalOutputs = new Set<string>();
 
   constructor(options: WorkflowBuilderOptions<Executor<TInput, any, any> | string, TOutput>) {
     if (typeof options.name !== 'string' || options.name.length === 0) {
@@ -118,6 +129,77 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
     return this;
   }
 
+  /**
+   * Copies another graph's executors and edges into this one, every id under `prefix/` when given.
+   * Its start becomes an ordinary executor here; connect to it by object or id (`'analysis/aggregator'`).
+   */
+  merge(other: GraphSource, options: { readonly prefix?: string } = {}): this {
+    this.inline(fragmentOf(other), options.prefix);
+    return this;
+  }
+
+  /**
+   * Inlines another graph under `prefix` and returns its typed ends, so that
+   * `addEdge(intake, handle.entry)` and `addEdge(handle.exit, report)` type-check like any edge.
+   */
+  addWorkflow<TIn, TX extends AnyExecutor>(source: GraphSource<TIn, TX>, options: { readonly prefix: string }): WorkflowHandle<TIn, TX>;
+  addWorkflow<TIn, TX extends AnyExecutor>(source: GraphSource<TIn>, options: { readonly prefix: string } & ExitOptions<TX>): WorkflowHandle<TIn, TX>;
+  addWorkflow(source: GraphSource, options: { readonly prefix: string; readonly exits?: readonly Ref[] }): WorkflowHandle<any, any> {
+    if (options?.prefix === undefined) throw new TypeError('addWorkflow needs a prefix: builder.addWorkflow(other, { prefix: "name" }).');
+    return createHandle(this.inline(withExitIds(fragmentOf(source), options.exits), options.prefix));
+  }
+
+  /**
+   * Freezes this graph, as it is now, into a reusable fragment with a typed entry and exits.
+   * Later changes to this builder do not reach it; each `addWorkflow(connection, { prefix })` copies it anew.
+   */
+  asConnection(options?: { readonly prefix?: string }): WorkflowConnection<TInput, TExit>;
+  asConnection<TX extends AnyExecutor>(options: { readonly prefix?: string } & ExitOptions<TX>): WorkflowConnection<TInput, TX>;
+  asConnection(options: { readonly prefix?: string; readonly exits?: readonly Ref[] } = {}): WorkflowConnection<any, any> {
+    return new WorkflowConnection(prefixFragment(withExitIds(this.toFragment(), options.exits), options.prefix));
+  }
+
+  /** Inserts a pure transform between two executors whose message types do not fit. */
+  addAdapter<TFrom, TTo>(from: Source<TFrom>, to: Target<TTo>, transform: (message: TFrom) => NoInfer<TTo>, options: { readonly id?: string } = {}): this {
+    const bridge = adapter(options.id ?? `${idOf(from)}->${idOf(to)}`, transform);
+    this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(bridge), when: undefined });
+    this.edges.push({ kind: 'direct', source: bridge, target: this.ref(to), when: undefined });
+    return this;
+  }
+
+  /** @internal This graph as data, for merge and connections. */
+  toFragment(): GraphFragment {
+    const executors = [...this.executors.values()];
+    const edges = [...this.edges];
+    return {
+      name: this.name,
+      start: idOf(this.options.start),
+      executors,
+      edges,
+      exits: this.declaredExits?.map(idOf) ?? sinksOf(executors, edges),
+      outputIfUnconnected: [...this.terminalOutputs],
+    };
+  }
+
+  /**
+   * Makes what `executor` sends a run output for as long as no edge leaves it, so a prebuilt graph yields
+   * results when run alone and still passes them on once something is connected after it.
+   */
+  protected outputWhenUnconnected(executor: Ref): this {
+    this.terminalOutputs.add(idOf(executor));
+    return this;
+  }
+
+  private inline(fragment: GraphFragment, prefix: string | undefined): GraphFragment {
+    checkPrefix(prefix);
+    const copy = prefixFragment(fragment, prefix);
+    checkCollisions(this.name, this.executors, copy, prefix);
+    for (const executor of copy.executors) this.register(executor);
+    for (const id of copy.outputIfUnconnected) this.terminalOutputs.add(id);
+    this.edges.push(...copy.edges);
+    return copy;
+  }
+
   /** The executor with this id; throws listing the known ids when there is none. */
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
@@ -128,7 +210,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
   }
 
   /** Validates the graph, collecting every issue into one GraphValidationError, and returns a frozen Workflow. */
-  build(): Workflow<TInput, TOutput> {
+  build(): Workflow<TInput, TOutput, TExit> {
     const issues: GraphIssue[] = [...this.conflicts];
     checkLimit('maxSupersteps', this.options.maxSupersteps, issues);
     checkLimit('maxConcurrency', this.options.maxConcurrency, issues);
@@ -206,6 +288,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
     if (issues.length > 0) throw new GraphValidationError(this.name, issues);
 
     const executors = [...this.executors.values()];
+    const outputIfUnconnected = [...this.terminalOutputs].filter((id) => this.executors.has(id));
     const definition: WorkflowDefinition = {
       name: this.name,
       start,
@@ -215,9 +298,11 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown> {
       maxConcurrency: this.options.maxConcurrency ?? Infinity,
       validate: this.options.validate ?? 'all',
       outputSchema: this.options.output,
-      signature: computeSignature(start, executors, edges),
+      exits: this.declaredExits?.map(idOf) ?? sinksOf(executors, this.edges),
+      outputIfUnconnected,
+      signature: computeSignature(start, executors, edges, outputIfUnconnected),
     };
-    return new Workflow<TInput, TOutput>(deepFreeze(definition));
+    return new Workflow<TInput, TOutput, TExit>(deepFreeze(definition));
   }
 
   private ref(ref: Ref): Ref {

@@ -50,6 +50,7 @@ export function createExecutor<TInput, TOutput, TState>(
     readonly concurrency?: number | undefined;
     readonly retry?: RetryPolicy | undefined;
     readonly timeoutMs?: number | undefined;
+    readonly workflow?: Executor['workflow'];
   },
 ): Executor<TInput, TOutput, TState> {
   checkId(fields.id);
@@ -64,6 +65,7 @@ export function createExecutor<TInput, TOutput, TState>(
     concurrency: fields.concurrency ?? 1,
     retry: fields.retry === undefined ? undefined : Object.freeze({ ...fields.retry }),
     timeoutMs: fields.timeoutMs,
+    workflow: fields.workflow,
   });
 }
 

@@ -54,7 +54,7 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
 }
 
 /** The kinds of executor, as shown by `describe()` and in the signature. */
-export type ExecutorKind = 'executor' | 'function';
+export type ExecutorKind = 'executor' | 'function' | 'adapter' | 'workflow';
 
 /**
  * A node of a workflow: an id, an input schema and a handler.
@@ -71,6 +71,8 @@ export interface Executor<TInput = any, TOutput = any, TState = any> {
   readonly concurrency: number;
   readonly retry: RetryPolicy | undefined;
   readonly timeoutMs: number | undefined;
+  /** The nested workflow, for executors of kind `'workflow'`. */
+  readonly workflow: WorkflowDefinition | undefined;
 }
 
 /** An executor of any type, for code that does not care about message types. */
@@ -133,5 +135,9 @@ export interface WorkflowDefinition {
   readonly validate: ValidationMode;
   /** Validates every value passed to `ctx.output` when set. */
   readonly outputSchema: Schema | undefined;
+  /** The executors where a graph that inlines this one continues: declared, or those with no outgoing edge. */
+  readonly exits: readonly string[];
+  /** Executors whose sends become run outputs when no edge leaves them (the last step of a SequentialBuilder, say). */
+  readonly outputIfUnconnected: readonly string[];
   readonly signature: string;
 }

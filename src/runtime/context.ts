@@ -13,6 +13,10 @@ export interface ContextHost {
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
+  /** True when this executor's sends become outputs because nothing is connected after it. */
+  sendsAsOutput(executorId: string): boolean;
+  /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
+  runChild(child: unknown, input: unknown, signal: AbortSignal, path: readonly string[]): Promise<{ readonly outputs: readonly unknown[] }>;
 }
 
 /** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
@@ -84,6 +88,10 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.ensureOpen('send');
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
+    else if (this.host.sendsAsOutput(this.executorId)) {
+      this.output(message);
+      return;
+    }
     (this.sends ??= []).push({ source: this.executorId, payload: message, to });
   }
 
@@ -126,6 +134,12 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   private readShared(key: string): unknown {
     const staged = this.localShared ?? this.baseShared;
     return staged?.has(key) === true ? staged.get(key) : this.host.committedShared[key];
+  }
+
+  /** @internal Runs a nested workflow as part of this invocation (see `fromWorkflow`). */
+  runChild(child: unknown, input: unknown): Promise<{ readonly outputs: readonly unknown[] }> {
+    this.ensureOpen('runChild');
+    return this.host.runChild(child, input, this.signal, this.path);
   }
 
   /** Ends the attempt: later ctx calls throw, and nothing more is recorded. */

@@ -41,6 +41,14 @@ export interface CompiledWorkflow {
   readonly executors: ReadonlyMap<string, AnyExecutor>;
   /** Graph order of every executor id. */
   readonly order: ReadonlyMap<string, number>;
+  /** Executors with `outputIfUnconnected` and no outgoing edge. */
+  readonly sendsAsOutput: ReadonlySet<string>;
+}
+
+/** What a nested run shares with the run that contains it. */
+export interface ParentLink {
+  /** The parent's cap on handlers in flight, shared so that the cap holds across nesting. */
+  readonly semaphore: Semaphore | undefined;
 }
 
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
@@ -73,12 +81,13 @@ export class RunEngine implements ContextHost {
     options: RunOptions,
     private readonly sink: ((event: WorkflowEvent) => void) | undefined,
     readonly path: readonly string[] = [],
+    parent?: ParentLink,
   ) {
     const definition = compiled.definition;
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
-    this.semaphore = Number.isFinite(maxConcurrency) ? new Semaphore(maxConcurrency) : undefined;
+    this.semaphore = parent !== undefined ? parent.semaphore : Number.isFinite(maxConcurrency) ? new Semaphore(maxConcurrency) : undefined;
     this.validateMessages = (options.validate ?? definition.validate) === 'all';
     this.scope = new AbortScope(this.runId, options.signal);
   }
@@ -261,7 +270,8 @@ export class RunEngine implements ContextHost {
 
   /** One invocation, with its retries; undefined when it completed synchronously. */
   private invoke(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
-    if (this.semaphore !== undefined) {
+    // A nested workflow holds no slot itself: its handlers take the slots, so a cap of 1 cannot deadlock.
+    if (this.semaphore !== undefined && slot.executor.kind !== 'workflow') {
       const waiting = this.semaphore.acquire();
       if (waiting !== undefined) return waiting.then(() => this.attempt(slot, delivery, index, k, attempt));
     }
@@ -277,7 +287,7 @@ export class RunEngine implements ContextHost {
     this.emit('executor.invoked', { executorId: executor.id, attempt }, path);
     const startedAt = this.sink === undefined ? 0 : now();
     const done = (): void => {
-      this.semaphore?.release();
+      if (executor.kind !== 'workflow') this.semaphore?.release();
       if (child !== undefined) this.scope.release(child);
     };
     const succeed = (): void => {
@@ -402,5 +412,16 @@ export class RunEngine implements ContextHost {
 
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void {
     this.emit('custom', { executorId, name, data }, this.executorPath(executorId), superstep);
+  }
+
+  sendsAsOutput(executorId: string): boolean {
+    return this.compiled.sendsAsOutput.has(executorId);
+  }
+
+  runChild(child: unknown, input: unknown, signal: AbortSignal, path: readonly string[]): Promise<RunResult> {
+    const sink = this.sink;
+    const forward = sink === undefined ? undefined : (event: WorkflowEvent): void => sink({ ...event, runId: this.runId, seq: this.seq++ });
+    const engine = new RunEngine(child as CompiledWorkflow, { signal }, forward, path, { semaphore: this.semaphore });
+    return engine.execute(input);
   }
 }

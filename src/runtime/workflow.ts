@@ -3,10 +3,15 @@ import { isWeftError } from '../errors.js';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
+import { edgeSources } from '../model/edges.js';
 import { toMermaid } from '../model/mermaid.js';
-import type { AnyExecutor, WorkflowDefinition } from '../model/types.js';
+import type { AnyExecutor, Executor, WorkflowDefinition } from '../model/types.js';
 import { createRoutingTable } from '../routing/router.js';
 import { RunEngine, type CompiledWorkflow, type RunOptions, type RunResult } from './run.js';
+import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
+import { WorkflowConnection } from '../composition/connection.js';
+import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
+import { specOfEdge } from '../composition/edge-spec.js';
 
 /** A started run: its live events, its result, and a way to cancel it. */
 export interface WorkflowRun<TOutput = unknown> {
@@ -25,11 +30,13 @@ export interface WorkflowRun<TOutput = unknown> {
  * An immutable, validated graph, made by `WorkflowBuilder.build()`. Run it any number of times, concurrently;
  * every run is isolated.
  */
-export class Workflow<TInput = unknown, TOutput = unknown> {
+export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExecutor = AnyExecutor> {
   readonly name: string;
   /** A stable hash of ids, kinds and edges; checkpoints record it to refuse resuming on another graph. */
   readonly signature: string;
   readonly definition: WorkflowDefinition;
+  /** @internal Carries the exit type for `addWorkflow`; never set at run time. */
+  declare readonly '~exit'?: TExit;
   readonly #compiled: CompiledWorkflow;
 
   /** @internal Use `WorkflowBuilder.build()`. */
@@ -42,6 +49,7 @@ export class Workflow<TInput = unknown, TOutput = unknown> {
       routing: createRoutingTable(definition),
       executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
       order: new Map(definition.executors.map((e, index): [string, number] => [e.id, index])),
+      sendsAsOutput: new Set(definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id)))),
     };
     Object.freeze(this);
   }
@@ -86,6 +94,26 @@ export class Workflow<TInput = unknown, TOutput = unknown> {
       .finally(() => events.complete());
     result.catch(() => undefined); // the caller may only watch events$; the error stays on `result` for whoever awaits it
     return { runId: engine.runId, events$: events.asObservable(), result, cancel: (reason?: unknown) => engine.cancel(reason) };
+  }
+
+  /**
+   * This workflow as one node of another: each message runs it to the end; its events are forwarded live
+   * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
+   * fails the node with the child's error as `cause`.
+   */
+  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, undefined> {
+    return createNestedExecutor<TInput, TOutput>(this.#compiled, options);
+  }
+
+  /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */
+  asConnection(options: { readonly prefix?: string; readonly exits?: readonly (AnyExecutor | string)[] } = {}): WorkflowConnection<TInput, TExit> {
+    return new WorkflowConnection(prefixFragment(withExitIds(this.toFragment(), options.exits), options.prefix));
+  }
+
+  /** @internal This graph as data, for merge and connections. */
+  toFragment(): GraphFragment {
+    const d = this.definition;
+    return { name: d.name, start: d.start, executors: d.executors, edges: d.edges.map(specOfEdge), exits: d.exits, outputIfUnconnected: d.outputIfUnconnected };
   }
 
   /** The topology as plain JSON: executors with their JSON Schemas, and edges. */
