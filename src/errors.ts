@@ -12,7 +12,10 @@ export type WeftErrorCode =
   | 'routing_failed'
   | 'superstep_limit'
   | 'run_cancelled'
-  | 'unknown_executor';
+  | 'unknown_executor'
+  | 'state_invalid'
+  | 'checkpoint_invalid'
+  | 'request_invalid';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -140,5 +143,49 @@ export class SuperstepLimitError extends WeftError {
 export class RunCancelledError extends WeftError {
   constructor(context: WeftErrorContext) {
     super('run_cancelled', `Run "${context.runId ?? ''}" was cancelled.`, context);
+  }
+}
+
+/** A write to executor or shared state that a checkpoint could not hold: not plain JSON. */
+export class StateValidationError extends WeftError {
+  /** Where in the written value: `state.items.0` or `shared.cart.total`. */
+  readonly key: string;
+  constructor(executorId: string, key: string, found: string, context: WeftErrorContext) {
+    super(
+      'state_invalid',
+      `Executor "${executorId}" wrote ${found} at "${key}", which is not plain JSON, so no checkpoint could restore it. Store plain objects, arrays, strings, finite numbers, booleans or null (an ISO string for a date, an object or array for a Map or Set).`,
+      { ...context, executorId },
+    );
+    this.key = key;
+  }
+}
+
+/** Why a checkpoint could not be used. */
+export type CheckpointErrorReason = 'not_found' | 'signature_mismatch' | 'future_version' | 'corrupt' | 'broken_chain' | 'no_store';
+
+/** A checkpoint could not be loaded or resumed; `reason` says which check failed. */
+export class CheckpointError extends WeftError {
+  readonly reason: CheckpointErrorReason;
+  readonly checkpointId: string | undefined;
+  constructor(reason: CheckpointErrorReason, message: string, context: WeftErrorContext & { readonly checkpointId?: string | undefined } = {}) {
+    super('checkpoint_invalid', message, context);
+    this.reason = reason;
+    this.checkpointId = context.checkpointId;
+  }
+}
+
+/** Why an answer was refused. */
+export type RequestErrorReason = 'unknown_request' | 'invalid_response' | 'nothing_pending' | 'run_not_waiting';
+
+/** An answer to a request was refused; the run is unchanged. */
+export class RequestError extends WeftError {
+  readonly reason: RequestErrorReason;
+  readonly requestId: string | undefined;
+  readonly issues: readonly SchemaIssue[];
+  constructor(reason: RequestErrorReason, message: string, context: WeftErrorContext & { readonly requestId?: string | undefined; readonly issues?: readonly SchemaIssue[] } = {}) {
+    super('request_invalid', message, context);
+    this.reason = reason;
+    this.requestId = context.requestId;
+    this.issues = context.issues ?? [];
   }
 }

@@ -8,8 +8,11 @@ export {
   RoutingError,
   SuperstepLimitError,
   RunCancelledError,
+  StateValidationError,
+  CheckpointError,
+  RequestError,
 } from './errors.js';
-export type { WeftErrorCode, WeftErrorContext, GraphIssue } from './errors.js';
+export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
 export type { StandardSchemaV1 } from './internal/types.js';
 export type {
@@ -25,6 +28,8 @@ export type {
   InferSchema,
   InputOf,
   OutputOf,
+  PendingRequest,
+  RequestOptions,
   RetryPolicy,
   Schema,
   SendOptions,
@@ -43,7 +48,11 @@ export type { WorkflowBuilderOptions } from './builder/workflow-builder.js';
 export type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './builder/edge-types.js';
 export { Workflow } from './runtime/workflow.js';
 export type { WorkflowRun } from './runtime/workflow.js';
-export type { RunOptions, RunResult } from './runtime/run.js';
+export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';
+export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
+export type { CheckpointStore, StoredCheckpoint } from './checkpoint/store.js';
+export { CHECKPOINT_VERSION, checkpointBodySchema, loadCheckpoint } from './checkpoint/checkpoint.js';
+export type { Checkpoint, CheckpointBody, QueuedMessage } from './checkpoint/checkpoint.js';
 export { EventStream } from './events/event-stream.js';
 export { isEventType } from './events/events.js';
 export type { DropReason, EventBase, WorkflowEvent, WorkflowEventOf, WorkflowEventType } from './events/events.js';

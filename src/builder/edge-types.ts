@@ -1,9 +1,9 @@
 import type { Executor, OutputOf } from '../model/types.js';
 
 /** Something that sends `TMessage`: an executor object, or an id (unchecked, for graphs built from configuration). */
-export type Source<TMessage> = Executor<any, TMessage, any> | string;
+export type Source<TMessage> = Executor<any, TMessage, any, any> | string;
 /** Something that accepts `TMessage`: an executor object, or an id. */
-export type Target<TMessage> = Executor<TMessage, any, any> | string;
+export type Target<TMessage> = Executor<any, any, any, TMessage> | string;
 
 /** A case of `addSwitch`: the first whose `when` holds receives the message. */
 export interface SwitchCase<TMessage> {

@@ -6,7 +6,8 @@ import type { Schema } from '../model/types.js';
  */
 
 interface ZodLike {
-  readonly _zod: { readonly def: ZodDef; readonly optin?: 'optional' };
+  /** `optional` or `defaulted` when a missing key is accepted. */
+  readonly _zod: { readonly def: ZodDef; readonly optin?: 'optional' | 'defaulted' };
 }
 interface ZodDef {
   readonly type: string;
@@ -38,6 +39,7 @@ function kinds(schema: unknown, side: 'in' | 'out'): Kinds {
   const zod = zodOf(schema);
   if (zod === undefined) return ANY;
   const def = zod._zod.def;
+  if (side === 'in' && def['coerce'] === true) return ANY; // z.coerce.* accepts anything it can convert
   const inner = (): Kinds => kinds(def['innerType'], side);
   switch (def.type) {
     case 'string':
@@ -122,7 +124,7 @@ export function incompatibility(output: Schema | undefined, input: Schema | unde
     for (const [key, target] of Object.entries(inShape)) {
       const keyPath = path === '' ? key : `${path}.${key}`;
       if (!(key in outShape)) {
-        if (!open && zodOf(target)?._zod.optin !== 'optional') return `never sends the key "${keyPath}", which the target requires`;
+        if (!open && zodOf(target)?._zod.optin === undefined) return `never sends the key "${keyPath}", which the target requires`;
         continue;
       }
       const nested = incompatibility(outShape[key] as Schema, target as Schema, keyPath);

@@ -4,7 +4,7 @@ import type { AnyExecutor, EdgeDefinition } from '../model/types.js';
 import { arrayElement, incompatibility, rejectsArrays } from './schema-compat.js';
 
 /** Every issue of a resolved graph (ids already known to exist); empty when it is valid. */
-export function validateGraph(start: string, executors: ReadonlyMap<string, AnyExecutor>, edges: readonly EdgeDefinition[]): GraphIssue[] {
+export function validateGraph(start: string | undefined, executors: ReadonlyMap<string, AnyExecutor>, edges: readonly EdgeDefinition[]): GraphIssue[] {
   const issues: GraphIssue[] = [];
 
   const seen = new Map<string, EdgeDefinition>();
@@ -40,8 +40,9 @@ export function validateGraph(start: string, executors: ReadonlyMap<string, AnyE
     }
   }
 
-  const reached = new Set<string>([start]);
-  const frontier = [start];
+  // Without a start there is nothing to measure reachability from; the other checks still run.
+  const reached = new Set<string>(start === undefined ? executors.keys() : [start]);
+  const frontier = start === undefined ? [] : [start];
   const outgoing = new Map<string, string[]>();
   for (const edge of edges) {
     for (const source of edgeSources(edge)) {

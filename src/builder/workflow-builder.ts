@@ -25,7 +25,7 @@ export interface ExitOptions<TExit extends AnyExecutor> {
 const fragmentOf = (source: GraphSource): GraphFragment => source.toFragment();
 
 /** Options of a new {@link WorkflowBuilder}. */
-export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any> | string, TOutput> {
+export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any, any> | string, TOutput> {
   readonly name: string;
   /** The executor that receives the run's input. */
   readonly start: TStart;
@@ -62,7 +62,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   /** Executors whose sends become run outputs when nothing is connected after them. */
   private readonly terminalOutputs = new Set<string>();
 
-  constructor(options: WorkflowBuilderOptions<Executor<TInput, any, any> | string, TOutput>) {
+  constructor(options: WorkflowBuilderOptions<Executor<any, any, any, TInput> | string, TOutput>) {
     if (typeof options.name !== 'string' || options.name.length === 0) {
       throw new TypeError('A workflow needs a non-empty name: new WorkflowBuilder({ name: "my-workflow", start }).');
     }
@@ -284,7 +284,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
       }
     }
 
-    if (startKnown) issues.push(...validateGraph(start, this.executors, edges));
+    issues.push(...validateGraph(startKnown ? start : undefined, this.executors, edges));
     if (issues.length > 0) throw new GraphValidationError(this.name, issues);
 
     const executors = [...this.executors.values()];

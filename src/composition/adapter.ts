@@ -10,7 +10,7 @@ export function adapter<TInput, TOutput>(
   id: string,
   transform: (message: TInput) => TOutput,
   options: Pick<FromFunctionOptions, 'input' | 'output'> = {},
-): Executor<TInput, Exclude<TOutput, undefined>, undefined> {
+): Executor<TInput, Exclude<Awaited<TOutput>, undefined | void>, undefined> {
   const base = fromFunction(id, (message: TInput) => transform(message), options);
   return Object.freeze({ ...base, kind: 'adapter' });
 }

@@ -5,7 +5,7 @@ import type { GraphFragment } from './fragment.js';
 /** The typed ends of an inlined graph: connect to `entry`, continue from `exit` (or one of `exits`). */
 export interface WorkflowHandle<TInput = unknown, TExit extends AnyExecutor = AnyExecutor> {
   /** The inlined graph's start executor, under its new id. */
-  readonly entry: Executor<TInput, any, any>;
+  readonly entry: Executor<any, any, any, TInput>;
   /** The only exit; throws, listing them, when there is not exactly one. */
   readonly exit: TExit;
   /** Every exit, in graph order. */
@@ -16,7 +16,7 @@ export interface WorkflowHandle<TInput = unknown, TExit extends AnyExecutor = An
 export function createHandle<TInput, TExit extends AnyExecutor>(fragment: GraphFragment): WorkflowHandle<TInput, TExit> {
   const byId = new Map(fragment.executors.map((e) => [e.id, e]));
   const exits = Object.freeze(fragment.exits.map((id) => byId.get(id) as TExit));
-  const entry = byId.get(fragment.start) as Executor<TInput, any, any>;
+  const entry = byId.get(fragment.start) as Executor<any, any, any, TInput>;
   return Object.freeze({
     entry,
     exits,
@@ -56,7 +56,7 @@ export class WorkflowConnection<TInput = unknown, TExit extends AnyExecutor = An
     Object.freeze(this);
   }
 
-  get entry(): Executor<TInput, any, any> {
+  get entry(): Executor<any, any, any, TInput> {
     return this.#handle.entry;
   }
   get exit(): TExit {

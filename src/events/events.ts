@@ -1,4 +1,5 @@
 import type { WeftError } from '../errors.js';
+import type { PendingRequest } from '../model/types.js';
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -14,11 +15,18 @@ export interface EventBase {
 }
 
 /** Why a message reached no executor. */
-export type DropReason = 'no-edge' | 'not-accepted';
+export type DropReason = 'no-edge' | 'not-accepted' | 'fan-in-incomplete';
 
 /** Every event a run emits, discriminated on `type`. */
 export type WorkflowEvent =
-  | (EventBase & { readonly type: 'run.started'; readonly workflow: string; readonly signature: string; readonly input: unknown })
+  | (EventBase & {
+      readonly type: 'run.started';
+      readonly workflow: string;
+      readonly signature: string;
+      readonly input: unknown;
+      /** Set when the run continues from this checkpoint. */
+      readonly resumedFrom?: string;
+    })
   | (EventBase & { readonly type: 'superstep.started'; readonly executorIds: readonly string[] })
   | (EventBase & { readonly type: 'executor.invoked'; readonly executorId: string; readonly attempt: number })
   | (EventBase & { readonly type: 'executor.completed'; readonly executorId: string; readonly attempt: number; readonly durationMs: number })
@@ -27,7 +35,11 @@ export type WorkflowEvent =
   | (EventBase & { readonly type: 'message.dropped'; readonly sourceId: string; readonly message: unknown; readonly reason: DropReason; readonly to?: string })
   | (EventBase & { readonly type: 'output'; readonly executorId: string; readonly value: unknown })
   | (EventBase & { readonly type: 'custom'; readonly executorId: string; readonly name: string; readonly data: unknown })
+  | (EventBase & { readonly type: 'request.created'; readonly request: PendingRequest })
+  | (EventBase & { readonly type: 'request.answered'; readonly request: PendingRequest; readonly response: unknown })
+  | (EventBase & { readonly type: 'checkpoint.saved'; readonly checkpointId: string; readonly kind: 'full' | 'delta'; readonly bytes: number })
   | (EventBase & { readonly type: 'superstep.completed'; readonly queued: number })
+  | (EventBase & { readonly type: 'run.waiting'; readonly requests: readonly PendingRequest[] })
   | (EventBase & { readonly type: 'run.completed'; readonly outputs: readonly unknown[] })
   | (EventBase & { readonly type: 'run.failed'; readonly error: WeftError })
   | (EventBase & { readonly type: 'run.cancelled'; readonly reason: unknown });

@@ -1,11 +1,12 @@
 import { freeze } from 'immer';
 import type { StandardSchemaV1 } from '../internal/types.js';
-import type { Executor, ExecutorContext, RetryPolicy, Schema } from '../model/types.js';
+import type { Executor, ExecutorContext, PendingRequest, RetryPolicy, Schema } from '../model/types.js';
 
 type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : never;
+type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
 
 /** Options of {@link executor}. */
-export interface ExecutorOptions<TInputSchema extends Schema, TOutputSchema extends Schema | undefined, TState> {
+export interface ExecutorOptions<TInputSchema extends Schema, TOutputSchema extends Schema | undefined, TState, TResponseSchema extends Schema = Schema> {
   readonly id: string;
   /** Validates every message delivered to this executor. */
   readonly input: TInputSchema;
@@ -13,6 +14,14 @@ export interface ExecutorOptions<TInputSchema extends Schema, TOutputSchema exte
   readonly output?: TOutputSchema;
   readonly handle: (
     message: Parsed<TInputSchema>,
+    context: ExecutorContext<TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, NoInfer<TState>>,
+  ) => void | Promise<void>;
+  /** Validates the answers to this executor's requests (`ctx.request`); kept with the graph, so it works after a resume in another process. */
+  readonly response?: TResponseSchema;
+  /** Receives each answer to a request this executor made, in the superstep after the answer is given. */
+  readonly onResponse?: (
+    response: Parsed<TResponseSchema>,
+    request: PendingRequest,
     context: ExecutorContext<TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, NoInfer<TState>>,
   ) => void | Promise<void>;
   /** This executor's state at the start of every run; plain JSON. */
@@ -45,14 +54,16 @@ function checkPolicy(id: string, options: { concurrency?: number | undefined; re
 }
 
 /** @internal Builds the frozen executor object every factory returns. */
-export function createExecutor<TInput, TOutput, TState>(
+export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
   fields: Pick<Executor<TInput, TOutput, TState>, 'id' | 'kind' | 'input' | 'output' | 'handle' | 'initialState'> & {
+    readonly onResponse?: Executor<TInput, TOutput, TState>['onResponse'];
+    readonly response?: Schema | undefined;
     readonly concurrency?: number | undefined;
     readonly retry?: RetryPolicy | undefined;
     readonly timeoutMs?: number | undefined;
     readonly workflow?: Executor['workflow'];
   },
-): Executor<TInput, TOutput, TState> {
+): Executor<TInput, TOutput, TState, TAccepts> {
   checkId(fields.id);
   checkPolicy(fields.id, fields);
   return Object.freeze({
@@ -61,6 +72,8 @@ export function createExecutor<TInput, TOutput, TState>(
     input: fields.input,
     output: fields.output,
     handle: fields.handle,
+    onResponse: fields.onResponse,
+    response: fields.response,
     initialState: freeze(fields.initialState, true),
     concurrency: fields.concurrency ?? 1,
     retry: fields.retry === undefined ? undefined : Object.freeze({ ...fields.retry }),
@@ -74,18 +87,20 @@ export function createExecutor<TInput, TOutput, TState>(
  * @example
  * const parse = executor({ id: 'parse', input: z.string(), output: z.number(), handle: (text, ctx) => ctx.send(Number(text)) });
  */
-export function executor<TInputSchema extends Schema, TOutputSchema extends Schema | undefined = undefined, TState = undefined>(
-  options: ExecutorOptions<TInputSchema, TOutputSchema, TState>,
-): Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState> {
+export function executor<TInputSchema extends Schema, TOutputSchema extends Schema | undefined = undefined, TState = undefined, TResponseSchema extends Schema = Schema>(
+  options: ExecutorOptions<TInputSchema, TOutputSchema, TState, TResponseSchema>,
+): Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>> {
   if (options.input === undefined || !('~standard' in options.input)) {
     throw new TypeError(`Executor "${String(options.id)}" needs an input schema (zod or any Standard Schema). Pass executor({ id, input: z.string(), … }).`);
   }
-  return createExecutor({
+  return createExecutor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>>({
     id: options.id,
     kind: 'executor',
     input: options.input,
     output: options.output,
-    handle: options.handle as Executor<Parsed<TInputSchema>, never, TState>['handle'],
+    handle: options.handle as Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState>['handle'],
+    onResponse: options.onResponse as Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState>['onResponse'],
+    response: options.response,
     initialState: options.initialState as TState,
     concurrency: options.concurrency,
     retry: options.retry,

@@ -17,10 +17,10 @@ export interface FromFunctionOptions extends ExecutorPolicyOptions {
  */
 export function fromFunction<TInput, TResult>(
   id: string,
-  fn: (message: TInput, context: ExecutorContext<Exclude<Awaited<TResult>, undefined>, undefined>) => TResult,
+  fn: (message: TInput, context: ExecutorContext<Exclude<Awaited<TResult>, undefined | void>, undefined>) => TResult,
   options: FromFunctionOptions = {},
-): Executor<TInput, Exclude<Awaited<TResult>, undefined>, undefined> {
-  type TOutput = Exclude<Awaited<TResult>, undefined>;
+): Executor<TInput, Exclude<Awaited<TResult>, undefined | void>, undefined> {
+  type TOutput = Exclude<Awaited<TResult>, undefined | void>;
   const handle = (message: TInput, context: ExecutorContext<TOutput, undefined>): void | Promise<void> => {
     const result = fn(message, context);
     if (result instanceof Promise) {

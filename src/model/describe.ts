@@ -24,12 +24,12 @@ export type EdgeDescription =
   | { readonly kind: 'switch'; readonly id: string; readonly source: string; readonly cases: readonly string[]; readonly otherwise: string };
 
 interface JsonSchemaCapable {
-  readonly '~standard': { readonly jsonSchema?: { readonly input?: (options: { target: string }) => unknown } };
+  readonly '~standard': { readonly jsonSchema?: { readonly input?: (options: { target: string }) => unknown; readonly output?: (options: { target: string }) => unknown } };
 }
 
-/** JSON Schema of what a schema accepts, through the Standard JSON Schema interface; undefined when unavailable. */
-export function toJsonSchema(schema: Schema | undefined): unknown {
-  const convert = (schema as JsonSchemaCapable | undefined)?.['~standard'].jsonSchema?.input;
+/** JSON Schema of what a schema accepts (`input`) or produces (`output`), through the Standard JSON Schema interface; undefined when unavailable. */
+export function toJsonSchema(schema: Schema | undefined, side: 'input' | 'output' = 'input'): unknown {
+  const convert = (schema as JsonSchemaCapable | undefined)?.['~standard'].jsonSchema?.[side];
   if (convert === undefined) return undefined;
   try {
     return convert({ target: 'draft-2020-12' });
@@ -58,7 +58,7 @@ export function describeWorkflow(definition: WorkflowDefinition): WorkflowDescri
     start: definition.start,
     executors: definition.executors.map((e) => {
       const input = toJsonSchema(e.input);
-      const output = toJsonSchema(e.output);
+      const output = toJsonSchema(e.output, 'output');
       return {
         id: e.id,
         kind: e.kind,

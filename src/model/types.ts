@@ -31,6 +31,24 @@ export interface SharedState {
   update<T = unknown>(key: string, recipe: (draft: Draft<T>) => void | T): void;
 }
 
+/** A question to the outside, waiting for an answer; plain JSON so that it survives checkpoints. */
+export interface PendingRequest<TPayload = unknown> {
+  readonly id: string;
+  /** The executor whose `onResponse` receives the answer. */
+  readonly executorId: string;
+  /** Ids from the outermost workflow down to the asking executor. */
+  readonly path: readonly string[];
+  readonly payload: TPayload;
+  /** The superstep in which it was asked. */
+  readonly superstep: number;
+}
+
+/** Options of `ctx.request`. */
+export interface RequestOptions {
+  /** Validates the answer; defaults to the executor's `response` schema. Declare it on the executor for runs that resume in another process. */
+  readonly response?: Schema;
+}
+
 /** What a handler receives besides its message. */
 export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   readonly runId: string;
@@ -44,13 +62,19 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   readonly state: TState;
   readonly shared: SharedState;
   /** Queues a message for the next superstep along this executor's outgoing edges. */
-  send(message: TOutput, options?: SendOptions): void;
+  // A property, not a method: method parameters are checked both ways, which would let wider messages through.
+  readonly send: (message: TOutput, options?: SendOptions) => void;
   /** Adds a value to the run's outputs (committed at the end of the superstep). */
   output(value: unknown): void;
   /** Emits a `custom` event at once, for progress and logs. */
   emit(name: string, data?: unknown): void;
   /** Changes this executor's state with an immer recipe; return a value to replace the state. */
   setState(recipe: (draft: Draft<TState>) => void | TState): void;
+  /**
+   * Asks the outside a question; the run goes `waiting` once nothing else is left, and the answer reaches this
+   * executor's `onResponse` in the superstep after it is given. Returns the request id.
+   */
+  request(payload: unknown, options?: RequestOptions): string;
 }
 
 /** The kinds of executor, as shown by `describe()` and in the signature. */
@@ -58,14 +82,21 @@ export type ExecutorKind = 'executor' | 'function' | 'adapter' | 'workflow';
 
 /**
  * A node of a workflow: an id, an input schema and a handler.
- * `TInput` is what it accepts, `TOutput` what it sends; both type the edges it takes part in.
+ * `TInput` is what its handler receives (after parsing), `TOutput` what it sends, and `TAccepts` what its
+ * schema accepts before parsing (they differ with defaults and transforms); `TOutput` and `TAccepts` type the edges.
  */
-export interface Executor<TInput = any, TOutput = any, TState = any> {
+export interface Executor<TInput = any, TOutput = any, TState = any, TAccepts = TInput> {
+  /** Type-only: what the input schema accepts. Never set at run time. */
+  readonly '~accepts'?: (message: TAccepts) => void;
   readonly id: string;
   readonly kind: ExecutorKind;
   readonly input: Schema | undefined;
   readonly output: Schema | undefined;
   readonly handle: (message: TInput, context: ExecutorContext<TOutput, TState>) => void | Promise<void>;
+  /** Receives the answer to a request this executor made with `ctx.request`. */
+  readonly onResponse: ((response: any, request: PendingRequest, context: ExecutorContext<TOutput, TState>) => void | Promise<void>) | undefined;
+  /** Validates answers to this executor's requests. */
+  readonly response: Schema | undefined;
   readonly initialState: TState;
   /** How many messages this executor may handle at once within a superstep (default 1). */
   readonly concurrency: number;
@@ -76,12 +107,14 @@ export interface Executor<TInput = any, TOutput = any, TState = any> {
 }
 
 /** An executor of any type, for code that does not care about message types. */
-export type AnyExecutor = Executor<any, any, any>;
+export type AnyExecutor = Executor<any, any, any, any>;
 
-/** The message type an executor accepts. */
-export type InputOf<T> = T extends Executor<infer TInput, any, any> ? TInput : any;
+/** The message type an executor's handler receives. */
+export type InputOf<T> = T extends Executor<infer TInput, any, any, any> ? TInput : any;
+/** The message type an executor accepts on its edges (before parsing). */
+export type AcceptsOf<T> = T extends Executor<any, any, any, infer TAccepts> ? TAccepts : any;
 /** The message type an executor sends. */
-export type OutputOf<T> = T extends Executor<any, infer TOutput, any> ? TOutput : any;
+export type OutputOf<T> = T extends Executor<any, infer TOutput, any, any> ? TOutput : any;
 
 /** A direct edge, conditional when `when` is set. */
 export interface DirectEdgeDefinition {

@@ -7,11 +7,11 @@ export type Participant = AnyExecutor | ((message: any, context: ExecutorContext
 
 /** What a participant accepts. */
 export type ParticipantInput<P> =
-  P extends Executor<infer TInput, any, any> ? TInput : P extends Workflow<infer TInput, any, any> ? TInput : P extends (message: infer TInput, ...rest: any[]) => unknown ? TInput : never;
+  P extends Executor<any, any, any, infer TAccepts> ? TAccepts : P extends Workflow<infer TInput, any, any> ? TInput : P extends (message: infer TInput, ...rest: any[]) => unknown ? TInput : never;
 
 /** What a participant sends on. */
 export type ParticipantOutput<P> =
-  P extends Executor<any, infer TOutput, any>
+  P extends Executor<any, infer TOutput, any, any>
     ? TOutput
     : P extends Workflow<any, infer TOutput, any>
       ? TOutput
@@ -20,7 +20,7 @@ export type ParticipantOutput<P> =
         : never;
 
 /** The executor a participant becomes. */
-export type ParticipantExecutor<P> = Executor<ParticipantInput<P>, ParticipantOutput<P>, any>;
+export type ParticipantExecutor<P> = Executor<any, ParticipantOutput<P>, any, ParticipantInput<P>>;
 
 /** Checks a sequence pairwise: each participant must accept what the previous one sends. */
 export type CheckedSequence<T extends readonly unknown[], TPrevious = never> = T extends readonly [infer THead, ...infer TRest]
@@ -29,7 +29,7 @@ export type CheckedSequence<T extends readonly unknown[], TPrevious = never> = T
         ? THead
         : [ParticipantOutput<TPrevious>] extends [ParticipantInput<THead>]
           ? THead
-          : Executor<ParticipantOutput<TPrevious>, any, any> | Workflow<ParticipantOutput<TPrevious>, any, any> | ((message: ParticipantOutput<TPrevious>) => unknown),
+          : Executor<any, any, any, ParticipantOutput<TPrevious>> | Workflow<ParticipantOutput<TPrevious>, any, any> | ((message: ParticipantOutput<TPrevious>) => unknown),
       ...CheckedSequence<TRest, THead>,
     ]
   : [];

@@ -7,7 +7,7 @@ type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infe
 /** Options of a {@link SequentialBuilder}. */
 export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output'> {
   /** The steps, in order; each receives what the previous one sends. */
-  readonly participants: TParticipants & CheckedSequence<TParticipants>;
+  readonly participants: TParticipants & NoInfer<CheckedSequence<TParticipants>>;
 }
 
 /**
@@ -31,7 +31,7 @@ export class SequentialBuilder<const TParticipants extends readonly [Participant
     }
     const steps = participants.map(toExecutor);
     const { participants: _, ...rest } = options;
-    super({ ...rest, start: steps[0] as Executor<ParticipantInput<TParticipants[0]>, any, any> });
+    super({ ...rest, start: steps[0] as Executor<any, any, any, ParticipantInput<TParticipants[0]>> });
     this.steps = steps;
     for (let i = 1; i < steps.length; i++) this.addEdge(steps[i - 1] as AnyExecutor, steps[i] as AnyExecutor);
     const last = steps[steps.length - 1] as AnyExecutor;

@@ -1,5 +1,5 @@
 import { RoutingError, type WeftErrorContext } from '../errors.js';
-import type { EdgeDefinition, FanInEdgeDefinition, WorkflowDefinition } from '../model/types.js';
+import type { EdgeDefinition, FanInEdgeDefinition, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeDirect } from './direct.js';
 import { FanInBatcher, type FanInBuffers } from './fan-in.js';
 import { routeFanOut } from './fan-out.js';
@@ -19,6 +19,8 @@ export interface Delivery {
   readonly source: string;
   readonly target: string;
   readonly payload: unknown;
+  /** Set when the payload is the answer to this request: it goes to the target's `onResponse`. */
+  readonly request?: PendingRequest | undefined;
 }
 
 /** A message no edge accepted. */

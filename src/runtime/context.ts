@@ -1,22 +1,61 @@
-import { freeze, produce, type Draft } from 'immer';
-import type { AnyExecutor, ExecutorContext, SendOptions, SharedState } from '../model/types.js';
+import { freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { StateValidationError, WeftError } from '../errors.js';
+import { findNonJson } from '../internal/plain-json.js';
+import type { AnyExecutor, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 type Recipe = (draft: Draft<unknown>) => unknown;
-type SharedOp = { readonly key: string; readonly set: true; readonly value: unknown } | { readonly key: string; readonly set: false; readonly recipe: Recipe };
+/** A staged write to shared state: a value to set, or a recipe to replay on whatever value is current at commit. */
+export type SharedOp = { readonly key: string; readonly set: true; readonly value: unknown } | { readonly key: string; readonly set: false; readonly recipe: Recipe };
 
 /** What the engine offers a context; implemented by the run. */
 export interface ContextHost {
   readonly runId: string;
   readonly path: readonly string[];
   readonly committedShared: Readonly<Record<string, unknown>>;
+  /** Record immer patches of every state write, for delta checkpoints. */
+  readonly recordPatches: boolean;
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
   /** True when this executor's sends become outputs because nothing is connected after it. */
   sendsAsOutput(executorId: string): boolean;
+  /** Keeps a request's own response schema for as long as this process runs the request. */
+  rememberResponseSchema(requestId: string, schema: Schema): void;
   /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
-  runChild(child: unknown, input: unknown, signal: AbortSignal, path: readonly string[]): Promise<{ readonly outputs: readonly unknown[] }>;
+  runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[]): Promise<ChildResult>;
+}
+
+/** How a nested run begins: from an input, or from a snapshot it stopped at, with answers. */
+export type ChildStart =
+  | { readonly input: unknown }
+  | { readonly snapshot: ChildSnapshot; readonly responses: Readonly<Record<string, unknown>> };
+
+/** A waiting nested run, as plain JSON kept in its node's state (and so in the parent's checkpoint). */
+export interface ChildSnapshot {
+  readonly runId: string;
+  readonly superstep: number;
+  readonly queue: readonly unknown[];
+  readonly executorStates: Readonly<Record<string, unknown>>;
+  readonly shared: Readonly<Record<string, unknown>>;
+  readonly fanIn: Readonly<Record<string, readonly (readonly unknown[])[]>>;
+  readonly pendingRequests: readonly PendingRequest[];
+  readonly outputs: readonly unknown[];
+}
+
+/** How a nested run stopped. */
+export interface ChildResult {
+  readonly status: 'completed' | 'waiting';
+  readonly outputs: readonly unknown[];
+  readonly pendingRequests: readonly PendingRequest[];
+  readonly snapshot: ChildSnapshot;
+}
+
+/** What one successful invocation leaves for the commit. */
+interface InvocationRecord {
+  readonly sends: SentMessage[] | undefined;
+  readonly outputs: unknown[] | undefined;
+  readonly requests: PendingRequest[] | undefined;
 }
 
 /** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
@@ -24,30 +63,36 @@ export class ExecutorSlot {
   state: unknown;
   stateVersion = 0;
   stateChanged = false;
+  /** This executor's view of shared state after its own writes (what its later invocations read). */
   shared: ReadonlyMap<string, unknown> | undefined;
-  sharedVersion = 0;
-  /** Sends and outputs of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly records: ({ readonly sends: SentMessage[] | undefined; readonly outputs: unknown[] | undefined } | undefined)[] = [];
+  /** Its shared writes in order, replayed at commit over the other executors' writes, in graph order. */
+  sharedOps: SharedOp[] | undefined;
+  /** State patches of this superstep, rooted at `executorStates` (when recorded). */
+  patches: Patch[] | undefined;
+  /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
+  readonly records: (InvocationRecord | undefined)[] = [];
 
   constructor(
     readonly executor: AnyExecutor,
-    committedState: unknown,
+    readonly committedState: unknown,
+    readonly hasCommittedState: boolean,
   ) {
     this.state = committedState;
   }
 }
 
-const applyRecipe = (base: unknown, recipe: Recipe): unknown => produce(base, recipe);
+const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] => patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
 
 /** The `ctx` of one attempt of one handler invocation; its writes reach the slot only if the attempt succeeds. */
 export class InvocationContext implements ExecutorContext<unknown, unknown> {
   private sends: SentMessage[] | undefined;
   private outputs: unknown[] | undefined;
+  private requests: PendingRequest[] | undefined;
   private localState: unknown;
   private recipes: Recipe[] | undefined;
+  private statePatches: Patch[] | undefined;
   private readonly baseStateVersion: number;
   private readonly baseShared: ReadonlyMap<string, unknown> | undefined;
-  private readonly baseSharedVersion: number;
   private localShared: Map<string, unknown> | undefined;
   private sharedOps: SharedOp[] | undefined;
   private sharedView: SharedState | undefined;
@@ -62,7 +107,6 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.localState = slot.state;
     this.baseStateVersion = slot.stateVersion;
     this.baseShared = slot.shared;
-    this.baseSharedVersion = slot.sharedVersion;
   }
 
   get runId(): string {
@@ -84,8 +128,26 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     }
   }
 
+  private checkJson(next: unknown, previous: unknown, key: string): void {
+    const bad = findNonJson(next, previous, key);
+    if (bad !== undefined) throw new StateValidationError(this.executorId, bad.path, bad.found, { runId: this.runId, superstep: this.superstep });
+  }
+
+  /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
+  private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
+    if (this.host.recordPatches) {
+      const [value, patches] = produceWithPatches(base, recipe);
+      this.checkJson(value, base, key);
+      return { value, patches: [...(into ?? []), ...prefixPatches(prefix, patches)] };
+    }
+    const value = produce(base, recipe);
+    this.checkJson(value, base, key);
+    return { value, patches: undefined };
+  }
+
   send(message: unknown, options?: SendOptions): void {
     this.ensureOpen('send');
+    if (this.host.recordPatches) this.checkJson(message, undefined, 'message');
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
     else if (this.host.sendsAsOutput(this.executorId)) {
@@ -97,6 +159,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   output(value: unknown): void {
     this.ensureOpen('output');
+    if (this.host.recordPatches) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
     (this.outputs ??= []).push(value);
   }
@@ -108,8 +171,33 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   setState(recipe: (draft: Draft<unknown>) => unknown): void {
     this.ensureOpen('setState');
-    this.localState = applyRecipe(this.localState, recipe);
+    const { value, patches } = this.apply(this.localState, recipe, 'state', ['executorStates', this.executorId], this.statePatches);
+    this.localState = value;
+    this.statePatches = patches;
     (this.recipes ??= []).push(recipe);
+  }
+
+  request(payload: unknown, options?: RequestOptions): string {
+    return this.raise(payload, options, this.path);
+  }
+
+  /** @internal `request` with the asker's path given, for requests a nested workflow surfaces. */
+  raise(payload: unknown, options: RequestOptions | undefined, path: readonly string[]): string {
+    this.ensureOpen('request');
+    const executor = this.slot.executor;
+    if (executor.onResponse === undefined) {
+      throw new WeftError('request_invalid', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
+        runId: this.runId,
+        executorId: executor.id,
+        superstep: this.superstep,
+      });
+    }
+    this.checkJson(payload, undefined, 'request.payload');
+    const id = globalThis.crypto.randomUUID();
+    const schema = options?.response;
+    if (schema !== undefined) this.host.rememberResponseSchema(id, schema);
+    (this.requests ??= []).push({ id, executorId: executor.id, path, payload, superstep: this.superstep });
+    return id;
   }
 
   get shared(): SharedState {
@@ -118,14 +206,16 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       has: (key: string): boolean => (this.localShared ?? this.baseShared)?.has(key) === true || Object.hasOwn(this.host.committedShared, key),
       set: (key: string, value: unknown): void => {
         this.ensureOpen('shared.set');
+        this.checkJson(value, undefined, `shared.${key}`);
         const frozen = freeze(value, true);
         (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
         (this.sharedOps ??= []).push({ key, set: true, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
-        const next = applyRecipe(this.readShared(key), recipe as Recipe);
-        (this.localShared ??= new Map(this.baseShared)).set(key, next);
+        const value = produce(this.readShared(key), recipe as Recipe);
+        this.checkJson(value, this.readShared(key), `shared.${key}`);
+        (this.localShared ??= new Map(this.baseShared)).set(key, value);
         (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe });
       },
     });
@@ -137,9 +227,9 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   /** @internal Runs a nested workflow as part of this invocation (see `fromWorkflow`). */
-  runChild(child: unknown, input: unknown): Promise<{ readonly outputs: readonly unknown[] }> {
+  runChild(child: unknown, start: ChildStart): Promise<ChildResult> {
     this.ensureOpen('runChild');
-    return this.host.runChild(child, input, this.signal, this.path);
+    return this.host.runChild(child, start, this.signal, this.path);
   }
 
   /** Ends the attempt: later ctx calls throw, and nothing more is recorded. */
@@ -155,20 +245,34 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.close();
     const slot = this.slot;
     if (this.recipes !== undefined) {
-      slot.state = slot.stateVersion === this.baseStateVersion ? this.localState : this.recipes.reduce(applyRecipe, slot.state);
+      let patches = this.statePatches;
+      if (slot.stateVersion === this.baseStateVersion) slot.state = this.localState;
+      else {
+        patches = undefined;
+        for (const recipe of this.recipes) {
+          const next = this.apply(slot.state, recipe, 'state', ['executorStates', this.executorId], patches);
+          slot.state = next.value;
+          patches = next.patches;
+        }
+      }
+      if (patches !== undefined) {
+        // The first write of a run: the checkpoint must first learn the initial state it applies to.
+        if (!slot.hasCommittedState && !slot.stateChanged) (slot.patches ??= []).push({ op: 'add', path: ['executorStates', this.executorId], value: slot.committedState });
+        (slot.patches ??= []).push(...patches);
+      }
       slot.stateVersion++;
       slot.stateChanged = true;
     }
     if (this.sharedOps !== undefined) {
-      if (slot.sharedVersion === this.baseSharedVersion) slot.shared = this.localShared;
-      else {
-        const merged = new Map(slot.shared);
-        const read = (key: string): unknown => (merged.has(key) ? merged.get(key) : this.host.committedShared[key]);
-        for (const op of this.sharedOps) merged.set(op.key, op.set ? op.value : applyRecipe(read(op.key), op.recipe));
-        slot.shared = merged;
-      }
-      slot.sharedVersion++;
+      // Later invocations of this executor read its own writes; the commit replays the ops over everyone's.
+      const view = new Map(slot.shared);
+      const read = (key: string): unknown => (view.has(key) ? view.get(key) : this.host.committedShared[key]);
+      for (const op of this.sharedOps) view.set(op.key, op.set ? op.value : produce(read(op.key), op.recipe));
+      slot.shared = view;
+      (slot.sharedOps ??= []).push(...this.sharedOps);
     }
-    if (this.sends !== undefined || this.outputs !== undefined) slot.records[index] = { sends: this.sends, outputs: this.outputs };
+    if (this.sends !== undefined || this.outputs !== undefined || this.requests !== undefined) {
+      slot.records[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
+    }
   }
 }

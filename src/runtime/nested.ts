@@ -1,6 +1,6 @@
 import { createExecutor } from '../executors/executor.js';
-import type { Executor, ExecutorContext } from '../model/types.js';
-import { InvocationContext } from './context.js';
+import type { Executor, ExecutorContext, PendingRequest } from '../model/types.js';
+import { InvocationContext, type ChildResult, type ChildSnapshot } from './context.js';
 import type { CompiledWorkflow } from './run.js';
 
 /** Options of `workflow.asExecutor()` and `fromWorkflow()`. */
@@ -14,31 +14,67 @@ export interface NestedWorkflowOptions {
   readonly outputs?: 'send' | 'output';
 }
 
-/** @internal An executor that runs a whole workflow per message. */
-export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow, options: NestedWorkflowOptions): Executor<TInput, TOutput, undefined> {
+/** The state of a nested node while its child waits: the child itself, and which parent request stands for which child request. */
+interface WaitingChild {
+  readonly child: ChildSnapshot;
+  readonly requests: Readonly<Record<string, string>>;
+}
+
+function asInvocation(context: unknown, id: string): InvocationContext {
+  if (!(context instanceof InvocationContext)) throw new TypeError(`Nested workflow "${id}" can only run inside a weft run.`);
+  return context;
+}
+
+/**
+ * @internal An executor that runs a whole workflow per message. When the child waits for answers, its snapshot
+ * is kept in this node's state (so it is part of the parent's checkpoint) and its requests surface as the
+ * node's own, with the child's path; each answer resumes the child from that snapshot.
+ */
+export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow, options: NestedWorkflowOptions): Executor<TInput, TOutput, WaitingChild | null> {
   const definition = compiled.definition;
   const start = compiled.executors.get(definition.start);
   const mode = options.outputs ?? 'send';
   if (mode !== 'send' && mode !== 'output') {
     throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send' or 'output', got ${JSON.stringify(mode)}.`);
   }
-  const handle = async (message: TInput, context: ExecutorContext<TOutput, undefined>): Promise<void> => {
-    if (!(context instanceof InvocationContext)) {
-      throw new TypeError(`Nested workflow "${options.id}" can only run inside a weft run.`);
+
+  const settle = (result: ChildResult, context: InvocationContext, known: Readonly<Record<string, string>>): void => {
+    if (result.status === 'completed') {
+      context.setState(() => null);
+      for (const value of result.outputs) {
+        if (mode === 'send') context.send(value);
+        else context.output(value);
+      }
+      return;
     }
-    const result = await context.runChild(compiled, message);
-    for (const value of result.outputs) {
-      if (mode === 'send') context.send(value as TOutput);
-      else context.output(value);
+    const mapping: Record<string, string> = { ...known };
+    const surfaced = new Set(Object.values(known));
+    for (const request of result.pendingRequests) {
+      if (!surfaced.has(request.id)) mapping[context.raise(request.payload, undefined, request.path)] = request.id;
     }
+    context.setState(() => ({ child: result.snapshot, requests: mapping }));
   };
-  return createExecutor<TInput, TOutput, undefined>({
+
+  return createExecutor<TInput, TOutput, WaitingChild | null>({
     id: options.id,
     kind: 'workflow',
     input: start?.input,
     output: mode === 'send' ? definition.outputSchema : undefined,
-    handle,
-    initialState: undefined,
+    initialState: null,
     workflow: definition,
+    handle: async (message: TInput, context: ExecutorContext<TOutput, WaitingChild | null>) => {
+      const invocation = asInvocation(context, options.id);
+      settle(await invocation.runChild(compiled, { input: message }), invocation, {});
+    },
+    onResponse: async (response: unknown, request: PendingRequest, context: ExecutorContext<TOutput, WaitingChild | null>) => {
+      const invocation = asInvocation(context, options.id);
+      const waiting = invocation.state as WaitingChild | null;
+      const childRequest = waiting?.requests[request.id];
+      if (waiting === null || childRequest === undefined) {
+        throw new Error(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its child's requests stands behind.`);
+      }
+      const { [request.id]: _answered, ...rest } = waiting.requests;
+      settle(await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest]: response } }), invocation, rest);
+    },
   });
 }

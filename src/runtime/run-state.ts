@@ -1,5 +1,6 @@
 import type { Delivery } from '../routing/router.js';
 import type { FanInBuffers } from '../routing/fan-in.js';
+import type { PendingRequest } from '../model/types.js';
 
 /**
  * Everything a run is at a superstep boundary, as immutable data: a checkpoint is a snapshot of this.
@@ -14,5 +15,7 @@ export interface RunState {
   readonly executorStates: Readonly<Record<string, unknown>>;
   readonly shared: Readonly<Record<string, unknown>>;
   readonly fanIn: FanInBuffers;
+  /** Requests asked and not yet answered, oldest first. */
+  readonly pendingRequests: readonly PendingRequest[];
   readonly outputCount: number;
 }

@@ -1,13 +1,20 @@
-import { ExecutorError, isWeftError, MessageValidationError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
+import { produceWithPatches, produce, type Patch } from 'immer';
+import { CHECKPOINT_VERSION, usePatches, type Checkpoint, type CheckpointBody } from '../checkpoint/checkpoint.js';
+import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
+import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
-import { validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type { AnyExecutor, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import { utf8Length } from '../internal/plain-json.js';
+import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
+import type { AnyExecutor, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { routeMessages, type Delivery, type RoutingTable, type SentMessage } from '../routing/router.js';
 import { AbortScope } from './abort-scope.js';
-import { ExecutorSlot, InvocationContext, type ContextHost } from './context.js';
+import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
 import type { RunState } from './run-state.js';
 import { Semaphore } from './semaphore.js';
 import { backoffDelay, sleep, withTimeout, yieldToEventLoop } from './timers.js';
+
+/** When checkpoints are written: before the next superstep starts (`sync`), overlapping it with at most one save in flight (`async`), or once when the run stops (`exit`). */
+export type Durability = 'sync' | 'async' | 'exit';
 
 /** Options of `run`, `stream` and `start`. */
 export interface RunOptions {
@@ -21,17 +28,33 @@ export interface RunOptions {
   readonly validate?: ValidationMode;
   /** Use this id instead of a random UUID. */
   readonly runId?: string;
+  /** Where to save a checkpoint before the first superstep and after each one. */
+  readonly checkpoints?: CheckpointStore;
+  /** When checkpoints are written (default `'sync'`). */
+  readonly durability?: Durability;
+  /** Every how many checkpoints a full snapshot is written instead of a delta (default 20). */
+  readonly fullCheckpointEvery?: number;
 }
 
-/** How a run ended. */
+/** Options of `workflow.resume`. */
+export interface ResumeOptions extends RunOptions {
+  /** Answers to pending requests, by request id; validated before the run continues. */
+  readonly responses?: Readonly<Record<string, unknown>>;
+}
+
+/** How a run stopped: `completed`, or `waiting` for answers to `pendingRequests`. */
 export interface RunResult<TOutput = unknown> {
   readonly runId: string;
-  readonly status: 'completed';
+  readonly status: 'completed' | 'waiting';
   /** Every value passed to `ctx.output`, in superstep order, then graph order, then call order. */
   readonly outputs: TOutput[];
   readonly supersteps: number;
   /** Shared state at the end of the run. */
   readonly shared: Readonly<Record<string, unknown>>;
+  /** Requests waiting for an answer (empty when completed). */
+  readonly pendingRequests: readonly PendingRequest[];
+  /** The last checkpoint saved, to resume from; undefined without a store. */
+  readonly checkpointId: string | undefined;
 }
 
 /** The compiled, per-workflow data a run needs; built once and shared by every run. */
@@ -54,6 +77,7 @@ export interface ParentLink {
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
 
 const INPUT_SOURCE = '(input)';
+const RESPONSE_SOURCE = '(response)';
 /** Yield to the event loop at least this often during a synchronous run, so cancellation and timers get a turn. */
 const YIELD_EVERY_MS = 10;
 
@@ -64,17 +88,36 @@ function settleQuietly(promises: readonly Promise<unknown>[] | undefined): void 
   if (promises !== undefined) for (const promise of promises) promise.catch(() => undefined);
 }
 
+const trimPeriod = (text: string): string => text.replace(/[.\s]+$/, '');
+
 /** One execution of a workflow: the superstep loop. */
 export class RunEngine implements ContextHost {
   readonly runId: string;
+  readonly recordPatches: boolean;
   private readonly scope: AbortScope;
   private readonly semaphore: Semaphore | undefined;
   private readonly maxSupersteps: number;
   private readonly validateMessages: boolean;
+  private readonly store: CheckpointStore | undefined;
+  private readonly durability: Durability;
+  private readonly fullEvery: number;
   private readonly outputs: unknown[] = [];
   private seq = 0;
   private superstep = 0;
   committedShared: Readonly<Record<string, unknown>> = {};
+  /** Patches of the superstep just committed, rooted at `executorStates` / `shared`. */
+  private patches: Patch[] = [];
+  private lastCheckpointId: string | null = null;
+  private savedOutputCount = 0;
+  private deltasSinceFull = 0;
+  private pendingSave: Promise<void> | undefined;
+  /** Requests asked and not yet answered. */
+  private readonly pending = new Map<string, PendingRequest>();
+  /** Answers given since the last superstep boundary, delivered in the next superstep. */
+  private inbox: Delivery[] = [];
+  private wake: (() => void) | undefined;
+  private readonly responseSchemas = new Map<string, Schema>();
+  private finalState: RunState | undefined;
 
   constructor(
     private readonly compiled: CompiledWorkflow,
@@ -82,19 +125,31 @@ export class RunEngine implements ContextHost {
     private readonly sink: ((event: WorkflowEvent) => void) | undefined,
     readonly path: readonly string[] = [],
     parent?: ParentLink,
+    /** When true, a run with pending requests waits in memory for `respond()` instead of returning `waiting`. */
+    private readonly live = false,
   ) {
     const definition = compiled.definition;
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
-    this.semaphore = parent !== undefined ? parent.semaphore : Number.isFinite(maxConcurrency) ? new Semaphore(maxConcurrency) : undefined;
+    const own = Number.isFinite(maxConcurrency) ? maxConcurrency : undefined;
+    const above = parent?.semaphore;
+    this.semaphore = own === undefined ? above : new Semaphore(own, above);
     this.validateMessages = (options.validate ?? definition.validate) === 'all';
+    this.store = options.checkpoints;
+    this.durability = options.durability ?? 'sync';
+    this.fullEvery = options.fullCheckpointEvery ?? 20;
+    if (!['sync', 'async', 'exit'].includes(this.durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(this.durability)}.`);
+    if (!(Number.isInteger(this.fullEvery) && this.fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${this.fullEvery}.`);
+    this.recordPatches = this.store !== undefined && this.durability !== 'exit';
+    if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
   }
 
   /** Cancels the run; handlers see `ctx.signal` abort and the run ends `cancelled`. */
   cancel(reason?: unknown): void {
     this.scope.abort(reason);
+    this.wake?.();
   }
 
   private emit<T extends WorkflowEvent['type']>(type: T, fields: EventFields<T>, path: readonly string[] = this.path, superstep = this.superstep): void {
@@ -106,50 +161,103 @@ export class RunEngine implements ContextHost {
     return [...this.path, id];
   }
 
-  async execute(input: unknown): Promise<RunResult> {
+  /** Validates the input (unless the caller already did) and runs from the start. */
+  async execute(input: unknown, validated = false): Promise<RunResult> {
     const { definition, executors } = this.compiled;
     const start = executors.get(definition.start) as AnyExecutor;
     let seed = input;
-    try {
-      if (this.scope.signal.aborted) throw this.scope.cancelledError();
-      if (start.input !== undefined) {
-        const checked = validateWith(start.input, input);
-        const outcome = checked instanceof Promise ? await checked : checked;
-        if (!outcome.ok) throw new WorkflowInputError(definition.name, start.id, outcome.issues);
-        seed = outcome.value;
+    if (start.input !== undefined && !validated) {
+      const checked = validateWith(start.input, input);
+      const outcome = checked instanceof Promise ? await checked : checked;
+      if (!outcome.ok) {
+        this.scope.dispose();
+        throw new WorkflowInputError(definition.name, start.id, outcome.issues);
       }
-    } catch (error) {
-      this.scope.dispose();
-      throw error;
+      seed = outcome.value;
     }
-
-    this.emit('run.started', { workflow: definition.name, signature: definition.signature, input });
-    let state: RunState = {
+    const state: RunState = {
       superstep: 0,
       queue: [{ source: INPUT_SOURCE, target: start.id, payload: seed }],
       executorStates: {},
       shared: {},
       fanIn: {},
+      pendingRequests: [],
       outputCount: 0,
     };
+    return this.drive(state, { input }, null);
+  }
+
+  /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
+  async resume(checkpoint: Checkpoint, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
+    return this.resumeState(
+      {
+        superstep: checkpoint.superstep,
+        queue: checkpoint.queue,
+        executorStates: checkpoint.executorStates,
+        shared: checkpoint.shared,
+        fanIn: checkpoint.fanIn,
+        pendingRequests: checkpoint.pendingRequests,
+        outputCount: checkpoint.outputs.length,
+      },
+      checkpoint.outputs,
+      responses,
+      checkpoint.id,
+    );
+  }
+
+  private async resumeState(state: RunState, outputs: readonly unknown[], responses: Readonly<Record<string, unknown>>, from: string | null): Promise<RunResult> {
+    this.outputs.push(...outputs);
+    this.savedOutputCount = this.store === undefined ? 0 : outputs.length;
+    for (const request of state.pendingRequests) this.pending.set(request.id, request);
+    this.superstep = state.superstep;
+    try {
+      for (const [id, value] of Object.entries(responses)) await this.respond(id, value);
+    } catch (error) {
+      this.scope.dispose();
+      throw error;
+    }
+    return this.drive(state, { input: undefined, ...(from === null ? {} : { resumedFrom: from }) }, from);
+  }
+
+  /** The superstep loop, from `state` until the run completes, waits, fails or is cancelled. */
+  private async drive(initial: RunState, started: { input: unknown; resumedFrom?: string }, parentCheckpointId: string | null): Promise<RunResult> {
+    const definition = this.compiled.definition;
+    this.lastCheckpointId = parentCheckpointId;
+    this.emit('run.started', { workflow: definition.name, signature: definition.signature, ...started });
+    let state = initial;
     let lastYield = now();
     try {
-      while (state.queue.length > 0) {
+      if (this.scope.signal.aborted) throw this.scope.cancelledError();
+      state = this.takeInbox(state);
+      await this.checkpoint(state, true);
+      for (;;) {
+        while (state.queue.length > 0) {
+          if (this.scope.signal.aborted) throw this.scope.cancelledError();
+          if (state.superstep >= this.maxSupersteps) {
+            throw new SuperstepLimitError(this.maxSupersteps, { runId: this.runId, superstep: state.superstep });
+          }
+          const next = this.runSuperstep(state);
+          state = next instanceof Promise ? await next : next;
+          if (this.store !== undefined) await this.checkpoint(state, false);
+          if (now() - lastYield > YIELD_EVERY_MS) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+          if (this.inbox.length > 0) state = this.takeInbox(state);
+        }
+        if (state.pendingRequests.length === 0) break;
+        this.emit('run.waiting', { requests: state.pendingRequests });
+        if (!this.live) return await this.finish(state, 'waiting');
+        if (this.inbox.length === 0 && !this.scope.signal.aborted) await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
         if (this.scope.signal.aborted) throw this.scope.cancelledError();
-        if (state.superstep >= this.maxSupersteps) {
-          throw new SuperstepLimitError(this.maxSupersteps, { runId: this.runId, superstep: state.superstep });
-        }
-        const next = this.runSuperstep(state);
-        state = next instanceof Promise ? await next : next;
-        if (now() - lastYield > YIELD_EVERY_MS) {
-          await yieldToEventLoop();
-          lastYield = now();
-        }
+        state = this.takeInbox(state);
+        await this.checkpoint(state, false);
       }
-      const outputs = this.outputs.slice();
-      this.emit('run.completed', { outputs });
-      return { runId: this.runId, status: 'completed', outputs, supersteps: state.superstep, shared: state.shared };
+      this.dropUnfinishedFanIns(state);
+      return await this.finish(state, 'completed');
     } catch (caught) {
+      await this.settleSaves(state);
       if (this.scope.signal.aborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
@@ -161,6 +269,186 @@ export class RunEngine implements ContextHost {
       this.scope.abort(new RunCancelledError({ runId: this.runId, cause: 'the run ended' }));
       this.scope.dispose();
     }
+  }
+
+  private async finish(state: RunState, status: 'completed' | 'waiting'): Promise<RunResult> {
+    await this.settleSaves(state, true);
+    this.finalState = state;
+    const outputs = this.outputs.slice();
+    if (status === 'completed') this.emit('run.completed', { outputs });
+    return {
+      runId: this.runId,
+      status,
+      outputs,
+      supersteps: state.superstep,
+      shared: state.shared,
+      pendingRequests: state.pendingRequests,
+      checkpointId: this.lastCheckpointId ?? undefined,
+    };
+  }
+
+  /** A run cannot complete with messages stuck in a fan-in buffer unnoticed: report each as dropped. */
+  private dropUnfinishedFanIns(state: RunState): void {
+    for (const edge of this.compiled.definition.edges) {
+      if (edge.kind !== 'fan-in') continue;
+      state.fanIn[edge.id]?.forEach((queue, index) => {
+        const source = edge.sources[index] as string;
+        for (const message of queue) this.emit('message.dropped', { sourceId: source, message, reason: 'fan-in-incomplete', to: edge.target }, this.executorPath(source));
+      });
+    }
+  }
+
+  // Checkpoints
+
+  /** Saves `state` per the durability mode; `full` forces a full snapshot. */
+  private async checkpoint(state: RunState, full: boolean): Promise<void> {
+    if (this.store === undefined) return;
+    if (this.durability === 'exit') return;
+    const save = this.save(state, full || this.deltasSinceFull + 1 >= this.fullEvery);
+    if (this.durability === 'sync') return save;
+    const previous = this.pendingSave;
+    this.pendingSave = save;
+    save.catch(() => undefined); // surfaced by the next await below or by settleSaves
+    if (previous !== undefined) await previous;
+  }
+
+  private save(state: RunState, full: boolean): Promise<void> {
+    const store = this.store as CheckpointStore;
+    const body: CheckpointBody = {
+      version: CHECKPOINT_VERSION,
+      signature: this.compiled.definition.signature,
+      superstep: state.superstep,
+      queue: state.queue as CheckpointBody['queue'],
+      fanIn: state.fanIn as CheckpointBody['fanIn'],
+      pendingRequests: state.pendingRequests as CheckpointBody['pendingRequests'],
+      outputs: full ? this.outputs.slice(0, state.outputCount) : this.outputs.slice(this.savedOutputCount, state.outputCount),
+      ...(full ? { state: { executorStates: state.executorStates, shared: state.shared } } : { patches: this.patches as CheckpointBody['patches'] }),
+    };
+    this.patches = [];
+    this.savedOutputCount = state.outputCount;
+    this.deltasSinceFull = full ? 0 : this.deltasSinceFull + 1;
+    const data = JSON.stringify(body);
+    const record: StoredCheckpoint = {
+      id: globalThis.crypto.randomUUID(),
+      runId: this.runId,
+      parentId: this.lastCheckpointId,
+      workflow: this.compiled.definition.name,
+      superstep: state.superstep,
+      createdAt: Date.now(),
+      kind: full ? 'full' : 'delta',
+      data,
+    };
+    this.lastCheckpointId = record.id;
+    const superstep = state.superstep;
+    return store.save(record).then(() => this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep));
+  }
+
+  /** Waits for saves in flight; in `exit` mode writes the one checkpoint. Rethrows a failed save only when asked. */
+  private async settleSaves(state: RunState, rethrow = false): Promise<void> {
+    try {
+      if (this.pendingSave !== undefined) await this.pendingSave;
+      if (this.store !== undefined && this.durability === 'exit') await this.save(state, true);
+    } catch (error) {
+      if (rethrow) throw error;
+    } finally {
+      this.pendingSave = undefined;
+    }
+  }
+
+  // Requests
+
+  /** Validates an answer and queues it for the next superstep; throws a RequestError and changes nothing when it is refused. */
+  async respond(requestId: string, value: unknown): Promise<void> {
+    const request = this.pending.get(requestId);
+    if (request === undefined) {
+      const waiting = [...this.pending.keys()];
+      throw new RequestError(
+        waiting.length === 0 ? 'nothing_pending' : 'unknown_request',
+        waiting.length === 0
+          ? `Run "${this.runId}" has no pending request, so there is nothing to answer with "${requestId}".`
+          : `Run "${this.runId}" has no pending request "${requestId}". Pending: ${waiting.map((id) => `"${id}"`).join(', ')}.`,
+        { runId: this.runId, requestId },
+      );
+    }
+    let parsed = value;
+    const schema = this.responseSchemas.get(requestId) ?? this.responseSchemaAt(request.path);
+    if (schema !== undefined) {
+      const checked = validateWith(schema, value);
+      const outcome = checked instanceof Promise ? await checked : checked;
+      if (!outcome.ok) {
+        throw new RequestError('invalid_response', `The answer to request "${requestId}" of "${request.executorId}" does not match its response schema: ${formatIssues(outcome.issues)}.`, {
+          runId: this.runId,
+          executorId: request.executorId,
+          requestId,
+          issues: outcome.issues,
+        });
+      }
+      parsed = outcome.value;
+    }
+    if (!this.pending.delete(requestId)) return; // answered concurrently while validating
+    this.responseSchemas.delete(requestId);
+    this.inbox.push({ source: RESPONSE_SOURCE, target: request.executorId, payload: parsed, request });
+    this.wake?.();
+  }
+
+  /** Requests waiting for an answer right now. */
+  get pendingRequests(): readonly PendingRequest[] {
+    return [...this.pending.values()];
+  }
+
+  /** The static response schema of the executor at `path`, walking into nested workflows. */
+  private responseSchemaAt(path: readonly string[]): Schema | undefined {
+    let definition: WorkflowDefinition | undefined = this.compiled.definition;
+    const relative = path.slice(this.path.length);
+    for (let i = 0; i < relative.length && definition !== undefined; i++) {
+      const executor: AnyExecutor | undefined = definition.executors.find((e) => e.id === relative[i]);
+      if (i === relative.length - 1) return executor?.response;
+      definition = executor?.workflow;
+    }
+    return undefined;
+  }
+
+  /** Moves answers given since the last boundary into the queue and out of the pending list. */
+  private takeInbox(state: RunState): RunState {
+    if (this.inbox.length === 0) return state;
+    const answered = new Set(this.inbox.map((d) => d.request?.id));
+    for (const delivery of this.inbox) this.emit('request.answered', { request: delivery.request as PendingRequest, response: delivery.payload }, (delivery.request as PendingRequest).path);
+    const next = { ...state, queue: [...state.queue, ...this.inbox], pendingRequests: state.pendingRequests.filter((r) => !answered.has(r.id)) };
+    this.inbox = [];
+    return next;
+  }
+
+  /** The run as it stopped, for a parent that keeps a waiting child in its state. */
+  snapshot(): ChildSnapshot {
+    const state = this.finalState as RunState;
+    return {
+      runId: this.runId,
+      superstep: state.superstep,
+      queue: state.queue,
+      executorStates: state.executorStates,
+      shared: state.shared,
+      fanIn: state.fanIn,
+      pendingRequests: state.pendingRequests,
+      outputs: this.outputs.slice(),
+    };
+  }
+
+  /** Continues a child from its snapshot with answers to some of its requests. */
+  resumeSnapshot(snapshot: ChildSnapshot, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
+    return this.resumeState(
+      {
+        superstep: snapshot.superstep,
+        queue: snapshot.queue as Delivery[],
+        executorStates: snapshot.executorStates,
+        shared: snapshot.shared,
+        fanIn: snapshot.fanIn,
+        pendingRequests: snapshot.pendingRequests,
+        outputCount: snapshot.outputs.length,
+      },
+      snapshot.outputs,
+      responses,
+      null,
+    );
   }
 
   /** One superstep: validate deliveries, run handlers, commit. Stays synchronous while everything it calls is. */
@@ -181,7 +469,8 @@ export class RunEngine implements ContextHost {
     let pending: Promise<void>[] | undefined;
     for (const [id, deliveries] of groups) {
       const executor = this.compiled.executors.get(id) as AnyExecutor;
-      const slot = new ExecutorSlot(executor, Object.hasOwn(state.executorStates, id) ? state.executorStates[id] : executor.initialState);
+      const committed = Object.hasOwn(state.executorStates, id);
+      const slot = new ExecutorSlot(executor, committed ? state.executorStates[id] : executor.initialState, committed);
       slots.push(slot);
       let running: Promise<void> | undefined;
       try {
@@ -216,7 +505,7 @@ export class RunEngine implements ContextHost {
       const schema = (this.compiled.executors.get(id) as AnyExecutor).input;
       if (schema === undefined) continue;
       deliveries.forEach((delivery, index) => {
-        if (delivery.source === INPUT_SOURCE) return;
+        if (delivery.source === INPUT_SOURCE || delivery.request !== undefined) return;
         const apply = (outcome: ValidationOutcome<unknown>): void => {
           if (!outcome.ok) throw new MessageValidationError(delivery.source, id, outcome.issues, { runId: this.runId, superstep: this.superstep });
           deliveries[index] = { ...delivery, payload: outcome.value };
@@ -273,7 +562,13 @@ export class RunEngine implements ContextHost {
     // A nested workflow holds no slot itself: its handlers take the slots, so a cap of 1 cannot deadlock.
     if (this.semaphore !== undefined && slot.executor.kind !== 'workflow') {
       const waiting = this.semaphore.acquire();
-      if (waiting !== undefined) return waiting.then(() => this.attempt(slot, delivery, index, k, attempt));
+      if (waiting !== undefined) {
+        return waiting.then(() => {
+          if (!this.scope.signal.aborted) return this.attempt(slot, delivery, index, k, attempt);
+          (this.semaphore as Semaphore).release();
+          throw this.scope.cancelledError();
+        });
+      }
     }
     return this.attempt(slot, delivery, index, k, attempt);
   }
@@ -292,7 +587,10 @@ export class RunEngine implements ContextHost {
     };
     const succeed = (): void => {
       done();
-      if (this.scope.signal.aborted) throw this.scope.cancelledError();
+      if (this.scope.signal.aborted) {
+        context.close();
+        throw this.scope.cancelledError();
+      }
       context.commitTo(index);
       this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, path);
     };
@@ -300,18 +598,34 @@ export class RunEngine implements ContextHost {
       done();
       context.close();
       if (this.scope.signal.aborted) throw this.scope.cancelledError();
-      const attempts = executor.retry?.attempts ?? 1;
+      // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
+      const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (executor.retry?.attempts ?? 1);
       if (attempt < attempts) {
         const delayMs = backoffDelay(executor.retry?.backoff, attempt);
         this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, path);
-        return sleep(delayMs, this.scope.signal).then(() => this.invoke(slot, delivery, index, k, attempt + 1));
+        // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
+        const waiter = this.scope.child();
+        return sleep(delayMs, waiter.signal).then(
+          () => {
+            this.scope.release(waiter);
+            return this.invoke(slot, delivery, index, k, attempt + 1);
+          },
+          (reason: unknown) => {
+            this.scope.release(waiter);
+            throw reason;
+          },
+        );
       }
       throw this.executorFailed(executor.id, error, attempt, k, path);
     };
 
     let result: void | Promise<void>;
     try {
-      result = executor.handle(delivery.payload, context);
+      const request = delivery.request;
+      if (request === undefined) result = executor.handle(delivery.payload, context);
+      else {
+        result = (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
+      }
     } catch (error) {
       return fail(error);
     }
@@ -323,12 +637,14 @@ export class RunEngine implements ContextHost {
   }
 
   private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    const error = new ExecutorError(
-          `Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}. Fix the handler, or give it retry: { attempts, backoff }.`,
-          attempts,
-      { runId: this.runId, executorId, superstep: k, cause },
-    );
+    const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
+    const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
+    const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
+      runId: this.runId,
+      executorId,
+      superstep: k,
+      cause,
+    });
     this.emit('executor.failed', { executorId, attempt: attempts, error }, path);
     return error;
   }
@@ -337,6 +653,7 @@ export class RunEngine implements ContextHost {
   private commit(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState {
     const sent: SentMessage[] = [];
     const outputs: { executorId: string; value: unknown }[] = [];
+    const requests: PendingRequest[] = [];
     let executorStates = state.executorStates;
     let shared = state.shared;
     for (const slot of slots) {
@@ -345,14 +662,28 @@ export class RunEngine implements ContextHost {
         if (record === undefined) continue;
         if (record.sends !== undefined) for (const message of record.sends) sent.push(message);
         if (record.outputs !== undefined) for (const value of record.outputs) outputs.push({ executorId: id, value });
+        if (record.requests !== undefined) for (const request of record.requests) requests.push(request);
       }
       if (slot.stateChanged) {
         if (executorStates === state.executorStates) executorStates = { ...executorStates };
         (executorStates as Record<string, unknown>)[id] = slot.state;
+        if (slot.patches !== undefined) this.patches.push(...slot.patches);
       }
-      if (slot.shared !== undefined) {
+      if (slot.sharedOps !== undefined) {
         if (shared === state.shared) shared = { ...shared };
-        for (const [key, value] of slot.shared) (shared as Record<string, unknown>)[key] = value;
+        const target = shared as Record<string, unknown>;
+        for (const op of slot.sharedOps) {
+          if (op.set) {
+            target[op.key] = op.value;
+            if (this.recordPatches) this.patches.push({ op: 'replace', path: ['shared', op.key], value: op.value });
+          } else if (this.recordPatches) {
+            const [value, patches] = produceWithPatches(target[op.key], op.recipe);
+            target[op.key] = value;
+            for (const patch of patches) this.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
+          } else {
+            target[op.key] = produce(target[op.key], op.recipe);
+          }
+        }
       }
     }
     const routed = sent.length === 0 ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : routeMessages(this.compiled.routing, sent, state.fanIn, { runId: this.runId, superstep: k });
@@ -363,6 +694,10 @@ export class RunEngine implements ContextHost {
       this.outputs.push(value);
       this.emit('output', { executorId, value }, this.executorPath(executorId));
     }
+    for (const request of requests) {
+      this.pending.set(request.id, request);
+      this.emit('request.created', { request }, request.path);
+    }
     this.emit('superstep.completed', { queued: routed.deliveries.length });
     return {
       superstep: k,
@@ -370,6 +705,7 @@ export class RunEngine implements ContextHost {
       executorStates: executorStates === state.executorStates ? executorStates : Object.freeze(executorStates),
       shared: shared === state.shared ? shared : Object.freeze(shared),
       fanIn: routed.fanIn,
+      pendingRequests: requests.length === 0 ? state.pendingRequests : [...state.pendingRequests, ...requests],
       outputCount: this.outputs.length,
     };
   }
@@ -418,10 +754,17 @@ export class RunEngine implements ContextHost {
     return this.compiled.sendsAsOutput.has(executorId);
   }
 
-  runChild(child: unknown, input: unknown, signal: AbortSignal, path: readonly string[]): Promise<RunResult> {
+  rememberResponseSchema(requestId: string, schema: Schema): void {
+    this.responseSchemas.set(requestId, schema);
+  }
+
+  async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[]): Promise<ChildResult> {
     const sink = this.sink;
     const forward = sink === undefined ? undefined : (event: WorkflowEvent): void => sink({ ...event, runId: this.runId, seq: this.seq++ });
-    const engine = new RunEngine(child as CompiledWorkflow, { signal }, forward, path, { semaphore: this.semaphore });
-    return engine.execute(input);
+    // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
+    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore });
+    // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
+    const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
+    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot() };
   }
 }

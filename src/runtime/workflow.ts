@@ -1,13 +1,14 @@
 import { Observable, Subject } from 'rxjs';
-import { isWeftError } from '../errors.js';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
 import { edgeSources } from '../model/edges.js';
 import { toMermaid } from '../model/mermaid.js';
-import type { AnyExecutor, Executor, WorkflowDefinition } from '../model/types.js';
+import type { AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { createRoutingTable } from '../routing/router.js';
-import { RunEngine, type CompiledWorkflow, type RunOptions, type RunResult } from './run.js';
+import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
+import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { CheckpointError, isWeftError } from '../errors.js';
 import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
@@ -23,6 +24,14 @@ export interface WorkflowRun<TOutput = unknown> {
   readonly events$: Observable<WorkflowEvent>;
   /** Resolves when the run completes; rejects with the run's error when it fails or is cancelled. */
   readonly result: Promise<RunResult<TOutput>>;
+  /** Requests waiting for an answer right now. */
+  readonly pendingRequests: readonly PendingRequest[];
+  /**
+   * Answers a pending request; the answer reaches the asking executor's `onResponse` in the next superstep.
+   * While requests are pending the run waits in memory for them (`run.waiting`), and `result` resolves only
+   * when it completes. Rejects with a RequestError, changing nothing, for an unknown id or a wrong shape.
+   */
+  respond(requestId: string, value: unknown): Promise<void>;
   cancel(reason?: unknown): void;
 }
 
@@ -88,12 +97,53 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
   /** Starts a run at the next microtask and returns its handle at once. */
   start(input: TInput, options: RunOptions = {}): WorkflowRun<TOutput> {
     const events = new Subject<WorkflowEvent>();
-    const engine = new RunEngine(this.#compiled, options, (event) => events.next(event));
+    const engine = new RunEngine(this.#compiled, options, (event) => events.next(event), [], undefined, true);
     const result = Promise.resolve()
       .then(() => engine.execute(input) as Promise<RunResult<TOutput>>)
       .finally(() => events.complete());
     result.catch(() => undefined); // the caller may only watch events$; the error stays on `result` for whoever awaits it
-    return { runId: engine.runId, events$: events.asObservable(), result, cancel: (reason?: unknown) => engine.cancel(reason) };
+    return {
+      runId: engine.runId,
+      events$: events.asObservable(),
+      result,
+      get pendingRequests() {
+        return engine.pendingRequests;
+      },
+      respond: (requestId: string, value: unknown) => engine.respond(requestId, value),
+      cancel: (reason?: unknown) => engine.cancel(reason),
+    };
+  }
+
+  /**
+   * Continues a run from a checkpoint (or its id, loaded from `options.checkpoints`), answering pending requests
+   * with `options.responses` first. Resuming a run's latest checkpoint continues that run; an older one forks a
+   * new run whose first checkpoint has the old one as parent. Refuses, with a CheckpointError, a checkpoint taken
+   * on another graph or written by a newer weft.
+   */
+  async resume(from: Checkpoint | string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
+    const store = options.checkpoints;
+    let checkpoint: Checkpoint;
+    if (typeof from === 'string') {
+      if (store === undefined) throw new CheckpointError('no_store', `Resuming checkpoint "${from}" by id needs the store it is in: workflow.resume(id, { checkpoints: store }).`, { checkpointId: from });
+      checkpoint = await loadCheckpoint(store, from);
+    } else checkpoint = from;
+    if (checkpoint.version > CHECKPOINT_VERSION) {
+      throw new CheckpointError('future_version', `Checkpoint "${checkpoint.id}" was written by a newer weft (checkpoint version ${checkpoint.version}; this one reads up to ${CHECKPOINT_VERSION}). Upgrade weft to resume it.`, {
+        checkpointId: checkpoint.id,
+        runId: checkpoint.runId,
+      });
+    }
+    if (checkpoint.signature !== this.signature) {
+      throw new CheckpointError(
+        'signature_mismatch',
+        `Checkpoint "${checkpoint.id}" was taken on workflow "${checkpoint.workflow}" with graph signature ${checkpoint.signature}, but "${this.name}" has signature ${this.signature}: its executors, kinds or edges differ. Resume with the workflow the checkpoint was taken on, or start a new run.`,
+        { checkpointId: checkpoint.id, runId: checkpoint.runId },
+      );
+    }
+    const latest = store === undefined ? undefined : await store.latest(checkpoint.runId);
+    const runId = options.runId ?? (latest === undefined || latest.id === checkpoint.id ? checkpoint.runId : globalThis.crypto.randomUUID());
+    const engine = new RunEngine(this.#compiled, { ...options, runId }, undefined);
+    return engine.resume(checkpoint, options.responses ?? {}) as Promise<RunResult<TOutput>>;
   }
 
   /**
@@ -101,8 +151,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
    * fails the node with the child's error as `cause`.
    */
-  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, undefined> {
-    return createNestedExecutor<TInput, TOutput>(this.#compiled, options);
+  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown> {
+    return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as Executor<TInput, TOutput, unknown>;
   }
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */

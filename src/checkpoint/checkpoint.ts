@@ -1,0 +1,161 @@
+import { applyPatches, enablePatches, type Patch } from 'immer';
+import { z } from 'zod';
+import { CheckpointError } from '../errors.js';
+import type { PendingRequest } from '../model/types.js';
+import type { CheckpointStore, StoredCheckpoint } from './store.js';
+
+/** The version of the checkpoint body this copy of weft writes; it refuses to read newer ones. */
+export const CHECKPOINT_VERSION = 1;
+
+const pendingRequestSchema = z.object({
+  id: z.string(),
+  executorId: z.string(),
+  path: z.array(z.string()),
+  payload: z.unknown(),
+  superstep: z.number().int().nonnegative(),
+});
+
+const queuedMessageSchema = z.object({
+  source: z.string(),
+  target: z.string(),
+  payload: z.unknown(),
+  request: pendingRequestSchema.optional(),
+});
+
+const patchSchema = z.object({
+  op: z.enum(['add', 'replace', 'remove']),
+  path: z.array(z.union([z.string(), z.number()])),
+  value: z.unknown().optional(),
+});
+
+const stateSchema = z.object({
+  executorStates: z.record(z.string(), z.unknown()),
+  shared: z.record(z.string(), z.unknown()),
+});
+
+/** The encoded body of a stored checkpoint: a full snapshot (`state`) or a delta (`patches`) on its parent. */
+export const checkpointBodySchema = z
+  .object({
+    version: z.literal(CHECKPOINT_VERSION),
+    signature: z.string(),
+    superstep: z.number().int().nonnegative(),
+    queue: z.array(queuedMessageSchema),
+    fanIn: z.record(z.string(), z.array(z.array(z.unknown()))),
+    pendingRequests: z.array(pendingRequestSchema),
+    /** Full: every output so far. Delta: the outputs added since the parent. */
+    outputs: z.array(z.unknown()),
+    state: stateSchema.optional(),
+    patches: z.array(patchSchema).optional(),
+  })
+  .refine((body) => (body.state === undefined) !== (body.patches === undefined), { message: 'a checkpoint holds either state or patches' });
+
+/** The decoded body of a stored checkpoint. */
+export type CheckpointBody = z.infer<typeof checkpointBodySchema>;
+
+/** A message waiting in a checkpoint for its superstep; `request` marks the answer to a request. */
+export interface QueuedMessage {
+  readonly source: string;
+  readonly target: string;
+  readonly payload: unknown;
+  readonly request?: PendingRequest | undefined;
+}
+
+/** A run at a superstep boundary, whole: everything `resume` needs. Plain JSON. */
+export interface Checkpoint {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly signature: string;
+  readonly version: number;
+  readonly superstep: number;
+  readonly createdAt: number;
+  readonly queue: readonly QueuedMessage[];
+  readonly executorStates: Readonly<Record<string, unknown>>;
+  readonly shared: Readonly<Record<string, unknown>>;
+  readonly fanIn: Readonly<Record<string, readonly (readonly unknown[])[]>>;
+  readonly pendingRequests: readonly PendingRequest[];
+  readonly outputs: readonly unknown[];
+}
+
+let patchesEnabled = false;
+/** Immer's patch plugin, switched on the first time weft needs it (no import-time side effect). */
+export function usePatches(): void {
+  if (!patchesEnabled) {
+    enablePatches();
+    patchesEnabled = true;
+  }
+}
+
+/** Decodes and checks a stored body, naming what is wrong. */
+export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stored.data);
+  } catch (error) {
+    throw new CheckpointError('corrupt', `Checkpoint "${stored.id}" is not valid JSON: ${(error as Error).message}.`, { checkpointId: stored.id, runId: stored.runId });
+  }
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(
+      'future_version',
+      `Checkpoint "${stored.id}" was written by a newer weft (checkpoint version ${version}; this one reads up to ${CHECKPOINT_VERSION}). Upgrade weft to resume it.`,
+      { checkpointId: stored.id, runId: stored.runId },
+    );
+  }
+  const parsed = checkpointBodySchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CheckpointError('corrupt', `Checkpoint "${stored.id}" does not match the checkpoint schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, {
+      checkpointId: stored.id,
+      runId: stored.runId,
+    });
+  }
+  return parsed.data;
+}
+
+/** Loads a checkpoint by id and rebuilds the full state from the nearest full snapshot and the deltas after it. */
+export async function loadCheckpoint(store: CheckpointStore, id: string): Promise<Checkpoint> {
+  const chain: { stored: StoredCheckpoint; body: CheckpointBody }[] = [];
+  let current = await store.get(id);
+  if (current === undefined) throw new CheckpointError('not_found', `No checkpoint "${id}" in the store. List a run's checkpoints with store.list(runId).`, { checkpointId: id });
+  for (;;) {
+    const body = decodeBody(current);
+    chain.push({ stored: current, body });
+    if (body.state !== undefined) break;
+    const parentId: string | null = current.parentId;
+    const parent: StoredCheckpoint | undefined = parentId === null ? undefined : await store.get(parentId);
+    if (parent === undefined) {
+      throw new CheckpointError('broken_chain', `Checkpoint "${current.id}" is a delta whose parent "${String(parentId)}" is missing from the store, so its state cannot be rebuilt.`, {
+        checkpointId: current.id,
+        runId: current.runId,
+      });
+    }
+    current = parent;
+  }
+  usePatches();
+  const base = chain[chain.length - 1] as { stored: StoredCheckpoint; body: CheckpointBody };
+  let state = base.body.state as z.infer<typeof stateSchema>;
+  const outputs = [...base.body.outputs];
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const link = chain[i] as { stored: StoredCheckpoint; body: CheckpointBody };
+    state = applyPatches(state, link.body.patches as Patch[]);
+    outputs.push(...link.body.outputs);
+  }
+  const top = chain[0] as { stored: StoredCheckpoint; body: CheckpointBody };
+  return {
+    id: top.stored.id,
+    parentId: top.stored.parentId,
+    runId: top.stored.runId,
+    workflow: top.stored.workflow,
+    signature: top.body.signature,
+    version: top.body.version,
+    superstep: top.body.superstep,
+    createdAt: top.stored.createdAt,
+    queue: top.body.queue as QueuedMessage[],
+    executorStates: state.executorStates,
+    shared: state.shared,
+    fanIn: top.body.fanIn,
+    pendingRequests: top.body.pendingRequests,
+    outputs,
+  };
+}

@@ -1,0 +1,41 @@
+import type { CheckpointStore, StoredCheckpoint } from './store.js';
+
+const newestLast = (a: StoredCheckpoint, b: StoredCheckpoint): number => a.superstep - b.superstep || a.createdAt - b.createdAt;
+
+/** Keeps checkpoints in memory: for tests, and for runs that only need to survive within one process. */
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly #byId = new Map<string, StoredCheckpoint>();
+  readonly #byRun = new Map<string, StoredCheckpoint[]>();
+
+  async save(checkpoint: StoredCheckpoint): Promise<void> {
+    const frozen = Object.freeze({ ...checkpoint });
+    const previous = this.#byId.get(checkpoint.id);
+    this.#byId.set(checkpoint.id, frozen);
+    let list = this.#byRun.get(checkpoint.runId);
+    if (list === undefined) this.#byRun.set(checkpoint.runId, (list = []));
+    if (previous !== undefined) {
+      const old = this.#byRun.get(previous.runId);
+      old?.splice(old.indexOf(previous), 1);
+    }
+    list.push(frozen);
+    if (list.length > 1 && newestLast(list[list.length - 2] as StoredCheckpoint, frozen) > 0) list.sort(newestLast);
+  }
+
+  async get(id: string): Promise<StoredCheckpoint | undefined> {
+    return this.#byId.get(id);
+  }
+
+  async list(runId: string): Promise<readonly StoredCheckpoint[]> {
+    return [...(this.#byRun.get(runId) ?? [])];
+  }
+
+  async latest(runId: string): Promise<StoredCheckpoint | undefined> {
+    const list = this.#byRun.get(runId);
+    return list?.[list.length - 1];
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    for (const checkpoint of this.#byRun.get(runId) ?? []) this.#byId.delete(checkpoint.id);
+    this.#byRun.delete(runId);
+  }
+}
