@@ -19,6 +19,13 @@ module.exports = {
       to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing)/' },
     },
     {
+      name: 'adapters-use-public-api',
+      severity: 'error',
+      comment: 'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter.',
+      from: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing)/' },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/'] },
+    },
+    {
       name: 'internal-is-a-leaf',
       severity: 'error',
       from: { path: '^src/internal/' },

@@ -1,9 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
   resolve: {
-    alias: { weft: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Tests import weft as users do; each subpath maps to its source entry.
+    alias: [
+      { find: /^weft$/, replacement: source('./src/index.ts') },
+      { find: /^weft\/testing$/, replacement: source('./src/testing/index.ts') },
+      { find: /^weft\/sqlite$/, replacement: source('./src/sqlite/index.ts') },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -1,0 +1,174 @@
+import Database from 'better-sqlite3';
+import { CheckpointError, type CheckpointStore, type StoredCheckpoint } from '../index.js';
+
+/** The version of the `checkpoints` table this copy of weft writes, recorded in `weft_meta`. */
+const SCHEMA_VERSION = 1;
+const TABLE = 'checkpoints';
+
+/** Options of {@link SqliteCheckpointStore}: a file to open, or a database you opened and keep owning. */
+export interface SqliteCheckpointStoreOptions {
+  /** The database file, created if missing (default `'weft.db'`); `':memory:'` keeps it in memory. Ignored when `database` is given. */
+  readonly path?: string;
+  /** An open better-sqlite3 database to use; the store never closes it. {@link openSqlite} opens one with weft's settings. */
+  readonly database?: Database.Database;
+}
+
+interface CheckpointRow {
+  readonly id: string;
+  readonly run_id: string;
+  readonly parent_id: string | null;
+  readonly workflow: string;
+  readonly superstep: number;
+  readonly created_at: number;
+  readonly kind: 'full' | 'delta';
+  readonly data: string;
+}
+
+const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
+  id: row.id,
+  runId: row.run_id,
+  parentId: row.parent_id,
+  workflow: row.workflow,
+  superstep: row.superstep,
+  createdAt: row.created_at,
+  kind: row.kind,
+  data: row.data,
+});
+
+/**
+ * Opens (or creates) a SQLite file with the settings weft's stores expect: WAL journal, `synchronous = NORMAL`.
+ * Open one and pass it as `database` to share a file between stores.
+ *
+ * @example
+ * ```ts
+ * const database = openSqlite('weft.db');
+ * const checkpoints = new SqliteCheckpointStore({ database });
+ * ```
+ */
+export function openSqlite(path = 'weft.db'): Database.Database {
+  const database = new Database(path);
+  try {
+    database.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last transactions on power loss, never consistency.
+    database.pragma('synchronous = NORMAL');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
+
+/** Creates the tables if missing and refuses a file written by a newer weft. */
+function migrate(database: Database.Database): void {
+  database.transaction(() => {
+    database.exec(`
+      CREATE TABLE IF NOT EXISTS weft_meta (
+        name TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        id TEXT PRIMARY KEY NOT NULL,
+        run_id TEXT NOT NULL,
+        parent_id TEXT,
+        workflow TEXT NOT NULL,
+        superstep INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('full', 'delta')),
+        data TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS checkpoints_by_run ON checkpoints (run_id, superstep, created_at);
+    `);
+    const row = database.prepare('SELECT version FROM weft_meta WHERE name = ?').get(TABLE) as { version: number } | undefined;
+    if (row === undefined) {
+      database.prepare('INSERT INTO weft_meta (name, version) VALUES (?, ?)').run(TABLE, SCHEMA_VERSION);
+    } else if (row.version > SCHEMA_VERSION) {
+      throw new CheckpointError(
+        'future_version',
+        `The "${TABLE}" table in ${database.name} has schema version ${row.version}, but this copy of weft knows only up to ${SCHEMA_VERSION}. Upgrade weft to read it.`,
+      );
+    }
+  }).immediate();
+}
+
+/**
+ * Keeps checkpoints in one SQLite file (better-sqlite3), so runs survive restarts: the embedded default.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteCheckpointStore({ path: 'weft.db' });
+ * await workflow.run(input, { checkpoints: store });
+ * store.close();
+ * ```
+ */
+export class SqliteCheckpointStore implements CheckpointStore {
+  /** The underlying database, for inspection or for sharing with other stores. */
+  readonly database: Database.Database;
+  readonly #ownsDatabase: boolean;
+  readonly #save: Database.Statement<[CheckpointRow]>;
+  readonly #get: Database.Statement<[string], CheckpointRow>;
+  readonly #list: Database.Statement<[string], CheckpointRow>;
+  readonly #latest: Database.Statement<[string], CheckpointRow>;
+  readonly #deleteRun: Database.Statement<[string]>;
+
+  constructor(options: SqliteCheckpointStoreOptions = {}) {
+    this.#ownsDatabase = options.database === undefined;
+    this.database = options.database ?? openSqlite(options.path);
+    try {
+      migrate(this.database);
+      this.#save = this.database.prepare(`
+        INSERT INTO checkpoints (id, run_id, parent_id, workflow, superstep, created_at, kind, data)
+        VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data)
+        ON CONFLICT (id) DO UPDATE SET
+          run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
+          superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`);
+      this.#get = this.database.prepare('SELECT * FROM checkpoints WHERE id = ?');
+      this.#list = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep, created_at, rowid');
+      this.#latest = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep DESC, created_at DESC, rowid DESC LIMIT 1');
+      this.#deleteRun = this.database.prepare('DELETE FROM checkpoints WHERE run_id = ?');
+    } catch (error) {
+      if (this.#ownsDatabase) this.database.close();
+      throw error;
+    }
+  }
+
+  /** Saves a checkpoint, replacing any saved under the same id. */
+  async save(checkpoint: StoredCheckpoint): Promise<void> {
+    this.#save.run({
+      id: checkpoint.id,
+      run_id: checkpoint.runId,
+      parent_id: checkpoint.parentId,
+      workflow: checkpoint.workflow,
+      superstep: checkpoint.superstep,
+      created_at: checkpoint.createdAt,
+      kind: checkpoint.kind,
+      data: checkpoint.data,
+    });
+  }
+
+  /** The checkpoint with this id, or undefined. */
+  async get(id: string): Promise<StoredCheckpoint | undefined> {
+    const row = this.#get.get(id);
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  /** A run's checkpoints, oldest first (by superstep, then by creation). */
+  async list(runId: string): Promise<readonly StoredCheckpoint[]> {
+    return this.#list.all(runId).map(toCheckpoint);
+  }
+
+  /** A run's newest checkpoint (highest superstep, then latest created), or undefined. */
+  async latest(runId: string): Promise<StoredCheckpoint | undefined> {
+    const row = this.#latest.get(runId);
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  /** Removes every checkpoint of a run. */
+  async deleteRun(runId: string): Promise<void> {
+    this.#deleteRun.run(runId);
+  }
+
+  /** Closes the database if this store opened it; a database passed in as `database` stays open. */
+  close(): void {
+    if (this.#ownsDatabase && this.database.open) this.database.close();
+  }
+}

@@ -1,0 +1,2 @@
+export { describeCheckpointStore } from './checkpoint-store-contract.js';
+export type { CheckpointStoreFactory } from './checkpoint-store-contract.js';
