@@ -4,6 +4,7 @@ import { idOf, type EdgeSpec, type Ref } from '../composition/edge-spec.js';
 import { checkCollisions, checkPrefix, prefixFragment, sinksOf, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
 import { deepFreeze } from '../internal/freeze.js';
+import { limitProblem } from '../internal/limits.js';
 import { edgeId } from '../model/edges.js';
 import { computeSignature } from '../model/signature.js';
 import type { AnyExecutor, EdgeDefinition, Executor, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
@@ -40,9 +41,8 @@ export interface WorkflowBuilderOptions<TStart extends Executor<any, any, any, a
 }
 
 function checkLimit(name: string, value: number | undefined, issues: GraphIssue[]): void {
-  if (value !== undefined && !(value === Infinity || (Number.isInteger(value) && value >= 1))) {
-    issues.push({ code: 'invalid_option', message: `${name} must be an integer ≥ 1 (or Infinity), got ${value}.`, executorIds: [] });
-  }
+  const problem = limitProblem(name, value);
+  if (problem !== undefined) issues.push({ code: 'invalid_option', message: problem, executorIds: [] });
 }
 
 /**

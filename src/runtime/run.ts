@@ -3,6 +3,7 @@ import { CHECKPOINT_VERSION, usePatches, type Checkpoint, type CheckpointBody } 
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
+import { limitProblem } from '../internal/limits.js';
 import { utf8Length } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
@@ -139,6 +140,12 @@ export class RunEngine implements ContextHost {
     this.store = options.checkpoints;
     this.durability = options.durability ?? 'sync';
     this.fullEvery = options.fullCheckpointEvery ?? 20;
+    for (const problem of [limitProblem('maxSupersteps', options.maxSupersteps), limitProblem('maxConcurrency', options.maxConcurrency)]) {
+      if (problem !== undefined) throw new TypeError(`Run option ${problem}`);
+    }
+    if (options.validate !== undefined && options.validate !== 'all' && options.validate !== 'edges-only') {
+      throw new TypeError(`Run option validate must be 'all' or 'edges-only', got ${JSON.stringify(options.validate)}.`);
+    }
     if (!['sync', 'async', 'exit'].includes(this.durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(this.durability)}.`);
     if (!(Number.isInteger(this.fullEvery) && this.fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${this.fullEvery}.`);
     this.recordPatches = this.store !== undefined && this.durability !== 'exit';

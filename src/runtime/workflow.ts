@@ -69,7 +69,11 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * const { outputs } = await workflow.run('21');
    */
   run(input: TInput, options: RunOptions = {}): Promise<RunResult<TOutput>> {
-    return new RunEngine(this.#compiled, options, undefined).execute(input) as Promise<RunResult<TOutput>>;
+    try {
+      return new RunEngine(this.#compiled, options, undefined).execute(input) as Promise<RunResult<TOutput>>;
+    } catch (error) {
+      return Promise.reject(error); // invalid options reject like every other failure of run()
+    }
   }
 
   /**
@@ -79,10 +83,16 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    */
   stream(input: TInput, options: RunOptions = {}): EventStream<WorkflowEvent> {
     return new EventStream<WorkflowEvent>((subscriber) => {
-      const engine: RunEngine = new RunEngine(this.#compiled, options, (event) => {
-        subscriber.next(event);
-        if (subscriber.closed) engine.cancel(); // e.g. take(n) inside a synchronous run: stop before the next superstep
-      });
+      let engine: RunEngine;
+      try {
+        engine = new RunEngine(this.#compiled, options, (event) => {
+          subscriber.next(event);
+          if (subscriber.closed) engine.cancel(); // e.g. take(n) inside a synchronous run: stop before the next superstep
+        });
+      } catch (error) {
+        subscriber.error(error);
+        return undefined;
+      }
       engine.execute(input).then(
         () => subscriber.complete(),
         (error: unknown) => {
