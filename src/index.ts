@@ -66,4 +66,4 @@ export { SequentialBuilder } from './prebuilt/sequential-builder.js';
 export type { SequentialBuilderOptions } from './prebuilt/sequential-builder.js';
 export { ConcurrentBuilder } from './prebuilt/concurrent-builder.js';
 export type { ConcurrentBuilderOptions, ConcurrentResults } from './prebuilt/concurrent-builder.js';
-export type { Participant, ParticipantInput, ParticipantOutput, ParticipantExecutor, CheckedSequence } from './prebuilt/participants.js';
+export type { Participant, ParticipantInput, ParticipantOutput, ParticipantExecutor, CheckedSequence, CheckedStep, CommonInput } from './prebuilt/participants.js';

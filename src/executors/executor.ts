@@ -1,4 +1,5 @@
 import { freeze } from 'immer';
+import { findNonJson } from '../internal/plain-json.js';
 import type { StandardSchemaV1 } from '../internal/types.js';
 import type { Executor, ExecutorContext, PendingRequest, RetryPolicy, Schema } from '../model/types.js';
 
@@ -66,6 +67,10 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
 ): Executor<TInput, TOutput, TState, TAccepts> {
   checkId(fields.id);
   checkPolicy(fields.id, fields);
+  const bad = findNonJson(fields.initialState, undefined, 'initialState');
+  if (bad !== undefined) {
+    throw new TypeError(`Executor "${fields.id}": ${bad.path} holds ${bad.found}, which is not plain JSON, so no checkpoint could restore it. Use plain objects, arrays, strings, finite numbers, booleans or null.`);
+  }
   return Object.freeze({
     id: fields.id,
     kind: fields.kind,

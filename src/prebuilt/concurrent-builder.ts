@@ -1,7 +1,7 @@
 import { WorkflowBuilder, type WorkflowBuilderOptions } from '../builder/workflow-builder.js';
 import { fromFunction } from '../executors/from-function.js';
 import type { AnyExecutor, Executor } from '../model/types.js';
-import { toExecutor, type Participant, type ParticipantInput, type ParticipantOutput } from './participants.js';
+import { toExecutor, type CommonInput, type Participant, type ParticipantOutput } from './participants.js';
 
 /** The results of every participant, in participant order. */
 export type ConcurrentResults<TParticipants extends readonly unknown[]> = { -readonly [K in keyof TParticipants]: ParticipantOutput<TParticipants[K]> };
@@ -16,16 +16,18 @@ export interface ConcurrentBuilderOptions<TParticipants extends readonly Partici
 
 /**
  * Sends the input to every participant at once and combines their results in an `aggregator`. What the
- * aggregator sends becomes the run's outputs until something is connected after it — a review step, say:
+ * aggregator sends becomes the run's outputs (typed `TAggregate`) until something is connected after it — a review step, say
+ * (the workflow's output type then still says `TAggregate`; build such a graph from a plain WorkflowBuilder with
+ * its own `output` schema when the type matters):
  * `builder.addEdge(builder.aggregator, review)` (or `'analysis/aggregator'` once merged under a prefix).
  */
 export class ConcurrentBuilder<const TParticipants extends readonly [Participant, ...Participant[]], TAggregate = ConcurrentResults<TParticipants>> extends WorkflowBuilder<
-  ParticipantInput<TParticipants[number]>,
-  unknown,
+  CommonInput<TParticipants>,
+  TAggregate,
   Executor<ConcurrentResults<TParticipants>, TAggregate, undefined>
 > {
   /** Receives the input and sends it to every participant (id `dispatcher`). */
-  readonly dispatcher: Executor<ParticipantInput<TParticipants[number]>, ParticipantInput<TParticipants[number]>, undefined>;
+  readonly dispatcher: Executor<CommonInput<TParticipants>, CommonInput<TParticipants>, undefined>;
   /** The participants as executors, in order. */
   readonly participants: readonly AnyExecutor[];
   /** Combines the results (id `aggregator`); the exit of this graph. */
@@ -35,7 +37,7 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
     const given = options.participants as readonly Participant[];
     if (!Array.isArray(given) || given.length === 0) throw new TypeError(`ConcurrentBuilder "${options.name}" needs at least one participant.`);
     const participants = given.map(toExecutor);
-    const dispatcher = fromFunction('dispatcher', (message: ParticipantInput<TParticipants[number]>) => message);
+    const dispatcher = fromFunction('dispatcher', (message: CommonInput<TParticipants>) => message);
     const combine = options.aggregate ?? ((results: ConcurrentResults<TParticipants>) => results as unknown as TAggregate);
     const aggregator = fromFunction('aggregator', (results: ConcurrentResults<TParticipants>) => combine(results)) as unknown as Executor<
       ConcurrentResults<TParticipants>,

@@ -22,17 +22,21 @@ export type ParticipantOutput<P> =
 /** The executor a participant becomes. */
 export type ParticipantExecutor<P> = Executor<any, ParticipantOutput<P>, any, ParticipantInput<P>>;
 
-/** Checks a sequence pairwise: each participant must accept what the previous one sends. */
-export type CheckedSequence<T extends readonly unknown[], TPrevious = never> = T extends readonly [infer THead, ...infer TRest]
-  ? [
-      [TPrevious] extends [never]
-        ? THead
-        : [ParticipantOutput<TPrevious>] extends [ParticipantInput<THead>]
-          ? THead
-          : Executor<any, any, any, ParticipantOutput<TPrevious>> | Workflow<ParticipantOutput<TPrevious>, any, any> | ((message: ParticipantOutput<TPrevious>) => unknown),
-      ...CheckedSequence<TRest, THead>,
-    ]
-  : [];
+/** One step of a sequence: itself when it accepts what `TPrevious` sends, otherwise what it would have to be. */
+export type CheckedStep<TPrevious, THead> = [TPrevious] extends [never]
+  ? THead
+  : [ParticipantOutput<TPrevious>] extends [ParticipantInput<THead>]
+    ? THead
+    : Executor<any, any, any, ParticipantOutput<TPrevious>> | Workflow<ParticipantOutput<TPrevious>, any, any> | ((message: ParticipantOutput<TPrevious>) => unknown);
+
+/**
+ * Checks a sequence pairwise: each participant must accept what the previous one sends. A homomorphic mapped
+ * type, so that inference still works for context-sensitive participants (`function` expressions).
+ */
+export type CheckedSequence<T extends readonly unknown[]> = { readonly [K in keyof T]: CheckedStep<[never, ...T][K & keyof [never, ...T]], T[K]> };
+
+/** What every one of the participants accepts. */
+export type CommonInput<T extends readonly unknown[]> = T extends readonly [infer THead, ...infer TRest] ? ParticipantInput<THead> & CommonInput<TRest> : unknown;
 
 /** The executor for a participant; functions take their name (or `step-N`), workflows nest under their name. */
 export function toExecutor(participant: Participant, index: number): AnyExecutor {

@@ -1,13 +1,13 @@
 import { WorkflowBuilder, type WorkflowBuilderOptions } from '../builder/workflow-builder.js';
 import type { AnyExecutor, Executor } from '../model/types.js';
-import { toExecutor, type CheckedSequence, type Participant, type ParticipantExecutor, type ParticipantInput } from './participants.js';
+import { toExecutor, type CheckedSequence, type Participant, type ParticipantExecutor, type ParticipantInput, type ParticipantOutput } from './participants.js';
 
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer TLast] ? TLast : never;
 
 /** Options of a {@link SequentialBuilder}. */
 export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output'> {
   /** The steps, in order; each receives what the previous one sends. */
-  readonly participants: TParticipants & NoInfer<CheckedSequence<TParticipants>>;
+  readonly participants: TParticipants & CheckedSequence<TParticipants>;
 }
 
 /**
@@ -18,7 +18,7 @@ export interface SequentialBuilderOptions<TParticipants extends readonly Partici
  */
 export class SequentialBuilder<const TParticipants extends readonly [Participant, ...Participant[]]> extends WorkflowBuilder<
   ParticipantInput<TParticipants[0]>,
-  unknown,
+  ParticipantOutput<Last<TParticipants>>,
   ParticipantExecutor<Last<TParticipants>>
 > {
   /** The participants as executors, in order. */

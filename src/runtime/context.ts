@@ -15,6 +15,8 @@ export interface ContextHost {
   readonly committedShared: Readonly<Record<string, unknown>>;
   /** Record immer patches of every state write, for delta checkpoints. */
   readonly recordPatches: boolean;
+  /** Checkpoints are taken (in any durability mode): messages and outputs must be plain JSON too. */
+  readonly checkpointing: boolean;
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
@@ -147,7 +149,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   send(message: unknown, options?: SendOptions): void {
     this.ensureOpen('send');
-    if (this.host.recordPatches) this.checkJson(message, undefined, 'message');
+    if (this.host.checkpointing) this.checkJson(message, undefined, 'message');
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
     else if (this.host.sendsAsOutput(this.executorId)) {
@@ -159,7 +161,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   output(value: unknown): void {
     this.ensureOpen('output');
-    if (this.host.recordPatches) this.checkJson(value, undefined, 'output');
+    if (this.host.checkpointing) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
     (this.outputs ??= []).push(value);
   }

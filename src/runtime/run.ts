@@ -95,6 +95,7 @@ const trimPeriod = (text: string): string => text.replace(/[.\s]+$/, '');
 export class RunEngine implements ContextHost {
   readonly runId: string;
   readonly recordPatches: boolean;
+  readonly checkpointing: boolean;
   private readonly scope: AbortScope;
   private readonly semaphore: Semaphore | undefined;
   private readonly maxSupersteps: number;
@@ -148,7 +149,8 @@ export class RunEngine implements ContextHost {
     }
     if (!['sync', 'async', 'exit'].includes(this.durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(this.durability)}.`);
     if (!(Number.isInteger(this.fullEvery) && this.fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${this.fullEvery}.`);
-    this.recordPatches = this.store !== undefined && this.durability !== 'exit';
+    this.checkpointing = this.store !== undefined;
+    this.recordPatches = this.checkpointing && this.durability !== 'exit';
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
   }

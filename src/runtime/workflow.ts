@@ -166,7 +166,9 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
   }
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */
-  asConnection(options: { readonly prefix?: string; readonly exits?: readonly (AnyExecutor | string)[] } = {}): WorkflowConnection<TInput, TExit> {
+  asConnection(options?: { readonly prefix?: string }): WorkflowConnection<TInput, TExit>;
+  asConnection<TX extends AnyExecutor>(options: { readonly prefix?: string; readonly exits: readonly (TX | string)[] }): WorkflowConnection<TInput, TX>;
+  asConnection(options: { readonly prefix?: string; readonly exits?: readonly (AnyExecutor | string)[] } = {}): WorkflowConnection<any, any> {
     return new WorkflowConnection(prefixFragment(withExitIds(this.toFragment(), options.exits), options.prefix));
   }
 
