@@ -183,8 +183,8 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     return this.raise(payload, options, this.path);
   }
 
-  /** @internal `request` with the asker's path given, for requests a nested workflow surfaces. */
-  raise(payload: unknown, options: RequestOptions | undefined, path: readonly string[]): string {
+  /** @internal `request` with the asker's path (and id) given, for requests a nested workflow surfaces. */
+  raise(payload: unknown, options: RequestOptions | undefined, path: readonly string[], requestId?: string): string {
     this.ensureOpen('request');
     const executor = this.slot.executor;
     if (executor.onResponse === undefined) {
@@ -195,7 +195,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       });
     }
     this.checkJson(payload, undefined, 'request.payload');
-    const id = globalThis.crypto.randomUUID();
+    const id = requestId ?? globalThis.crypto.randomUUID();
     const schema = options?.response;
     if (schema !== undefined) this.host.rememberResponseSchema(id, schema);
     (this.requests ??= []).push({ id, executorId: executor.id, path, payload, superstep: this.superstep });

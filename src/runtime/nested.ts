@@ -50,7 +50,8 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
     const mapping: Record<string, string> = { ...known };
     const surfaced = new Set(Object.values(known));
     for (const request of result.pendingRequests) {
-      if (!surfaced.has(request.id)) mapping[context.raise(request.payload, undefined, request.path)] = request.id;
+      // Surfaced under the child's own id and path: the caller answers the id it saw, at any depth.
+      if (!surfaced.has(request.id)) mapping[context.raise(request.payload, undefined, request.path, request.id)] = request.id;
     }
     context.setState(() => ({ child: result.snapshot, requests: mapping }));
   };

@@ -113,6 +113,7 @@ export class RunEngine implements ContextHost {
   private savedOutputCount = 0;
   private deltasSinceFull = 0;
   private pendingSave: Promise<void> | undefined;
+  private exitSaved = false;
   /** Requests asked and not yet answered. */
   private readonly pending = new Map<string, PendingRequest>();
   /** Answers given since the last superstep boundary, delivered in the next superstep. */
@@ -220,7 +221,7 @@ export class RunEngine implements ContextHost {
     for (const request of state.pendingRequests) this.pending.set(request.id, request);
     this.superstep = state.superstep;
     try {
-      for (const [id, value] of Object.entries(responses)) await this.respond(id, value);
+      await this.respondAll(responses);
     } catch (error) {
       this.scope.dispose();
       throw error;
@@ -313,12 +314,14 @@ export class RunEngine implements ContextHost {
   private async checkpoint(state: RunState, full: boolean): Promise<void> {
     if (this.store === undefined) return;
     if (this.durability === 'exit') return;
-    const save = this.save(state, full || this.deltasSinceFull + 1 >= this.fullEvery);
-    if (this.durability === 'sync') return save;
-    const previous = this.pendingSave;
+    const fullSnapshot = full || this.deltasSinceFull + 1 >= this.fullEvery;
+    if (this.durability === 'sync') return this.save(state, fullSnapshot);
+    // async: wait for the save before (so at most one is in flight and a delta never outlives a failed parent),
+    // then let this one overlap the next superstep.
+    if (this.pendingSave !== undefined) await this.pendingSave;
+    const save = this.save(state, fullSnapshot);
+    save.catch(() => undefined); // surfaced by the next checkpoint or by settleSaves
     this.pendingSave = save;
-    save.catch(() => undefined); // surfaced by the next await below or by settleSaves
-    if (previous !== undefined) await previous;
   }
 
   private save(state: RunState, full: boolean): Promise<void> {
@@ -352,11 +355,14 @@ export class RunEngine implements ContextHost {
     return store.save(record).then(() => this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep));
   }
 
-  /** Waits for saves in flight; in `exit` mode writes the one checkpoint. Rethrows a failed save only when asked. */
+  /** Waits for saves in flight; in `exit` mode writes the one checkpoint, once. Rethrows a failed save only when asked. */
   private async settleSaves(state: RunState, rethrow = false): Promise<void> {
     try {
       if (this.pendingSave !== undefined) await this.pendingSave;
-      if (this.store !== undefined && this.durability === 'exit') await this.save(state, true);
+      if (this.store !== undefined && this.durability === 'exit' && !this.exitSaved) {
+        this.exitSaved = true;
+        await this.save(state, true);
+      }
     } catch (error) {
       if (rethrow) throw error;
     } finally {
@@ -368,6 +374,18 @@ export class RunEngine implements ContextHost {
 
   /** Validates an answer and queues it for the next superstep; throws a RequestError and changes nothing when it is refused. */
   async respond(requestId: string, value: unknown): Promise<void> {
+    this.accept(await this.checkAnswer(requestId, value));
+  }
+
+  /** Checks every answer first and accepts them only if all pass, so a refused batch changes nothing. */
+  private async respondAll(responses: Readonly<Record<string, unknown>>): Promise<void> {
+    const checked: Delivery[] = [];
+    for (const [id, value] of Object.entries(responses)) checked.push(await this.checkAnswer(id, value));
+    for (const delivery of checked) this.accept(delivery);
+  }
+
+  /** The delivery an answer becomes, or a RequestError; changes nothing. */
+  private async checkAnswer(requestId: string, value: unknown): Promise<Delivery> {
     const request = this.pending.get(requestId);
     if (request === undefined) {
       const waiting = [...this.pending.keys()];
@@ -394,9 +412,14 @@ export class RunEngine implements ContextHost {
       }
       parsed = outcome.value;
     }
-    if (!this.pending.delete(requestId)) return; // answered concurrently while validating
-    this.responseSchemas.delete(requestId);
-    this.inbox.push({ source: RESPONSE_SOURCE, target: request.executorId, payload: parsed, request });
+    return { source: RESPONSE_SOURCE, target: request.executorId, payload: parsed, request };
+  }
+
+  private accept(delivery: Delivery): void {
+    const id = (delivery.request as PendingRequest).id;
+    if (!this.pending.delete(id)) return; // answered concurrently while validating
+    this.responseSchemas.delete(id);
+    this.inbox.push(delivery);
     this.wake?.();
   }
 
@@ -769,7 +792,13 @@ export class RunEngine implements ContextHost {
 
   async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[]): Promise<ChildResult> {
     const sink = this.sink;
-    const forward = sink === undefined ? undefined : (event: WorkflowEvent): void => sink({ ...event, runId: this.runId, seq: this.seq++ });
+    // The child's request events are not forwarded: the nested node surfaces each request itself, under the same id.
+    const forward =
+      sink === undefined
+        ? undefined
+        : (event: WorkflowEvent): void => {
+            if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting') sink({ ...event, runId: this.runId, seq: this.seq++ });
+          };
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
     const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
