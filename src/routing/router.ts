@@ -1,5 +1,5 @@
 import { RoutingError, type WeftErrorContext } from '../errors.js';
-import type { EdgeDefinition, FanInEdgeDefinition, PendingRequest, WorkflowDefinition } from '../model/types.js';
+import type { EdgeDefinition, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeDirect } from './direct.js';
 import { FanInBatcher, type FanInBuffers } from './fan-in.js';
 import { routeFanOut } from './fan-out.js';
@@ -44,12 +44,15 @@ export interface RoutingTable {
   readonly reachable: ReadonlyMap<string, ReadonlySet<string>>;
   /** For each fan-in edge, the index of each source. */
   readonly fanInIndex: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** For each fan-in edge, the `source` its batches carry: the sources joined by ", ". */
+  readonly fanInLabel: ReadonlyMap<string, string>;
 }
 
 export function createRoutingTable(definition: WorkflowDefinition): RoutingTable {
   const outgoing = new Map<string, EdgeDefinition[]>();
   const reachable = new Map<string, Set<string>>();
   const fanInIndex = new Map<string, Map<string, number>>();
+  const fanInLabel = new Map<string, string>();
   const link = (source: string, edge: EdgeDefinition, targets: readonly string[]): void => {
     let list = outgoing.get(source);
     if (list === undefined) outgoing.set(source, (list = []));
@@ -71,11 +74,12 @@ export function createRoutingTable(definition: WorkflowDefinition): RoutingTable
         break;
       case 'fan-in':
         fanInIndex.set(edge.id, new Map(edge.sources.map((s, index) => [s, index])));
+        fanInLabel.set(edge.id, edge.sources.join(', '));
         for (const source of edge.sources) link(source, edge, [edge.target]);
         break;
     }
   }
-  return { outgoing, reachable, fanInIndex };
+  return { outgoing, reachable, fanInIndex, fanInLabel };
 }
 
 function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string, what: string, fn: () => T): T {
@@ -109,6 +113,10 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
       switch (edge.kind) {
         case 'direct': {
           if (to !== undefined && edge.target !== to) break;
+          if (edge.when === undefined) {
+            deliveries.push({ source, target: edge.target, payload }); // the common case: no predicate to guard
+            break;
+          }
           const target = call(context, edge, source, 'its condition', () => routeDirect(edge, payload));
           if (target !== undefined) deliveries.push({ source, target, payload });
           break;
@@ -130,7 +138,7 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
           if (batcher === undefined) batchers.set(edge.id, (batcher = new FanInBatcher(edge, fanIn[edge.id])));
           const batch = batcher.add((table.fanInIndex.get(edge.id) as ReadonlyMap<string, number>).get(source) as number, payload);
           buffered = true;
-          if (batch !== undefined) deliveries.push({ source: (edge as FanInEdgeDefinition).sources.join(', '), target: edge.target, payload: batch });
+          if (batch !== undefined) deliveries.push({ source: table.fanInLabel.get(edge.id) as string, target: edge.target, payload: batch });
           break;
         }
       }

@@ -2,17 +2,25 @@ import { RunCancelledError } from '../errors.js';
 
 /**
  * The cancellation of one run: one controller whose signal every handler sees, at most one listener on the
- * caller's signal, and child controllers (for timeouts) aborted directly instead of through listeners,
- * so a 10,000-way fan-out adds no listener at all.
+ * caller's signal, and child controllers (for timeouts and retry waits) aborted directly instead of through
+ * listeners, so a 10,000-way fan-out adds no listener at all.
  */
 export class AbortScope {
+  /** The signal every handler sees (cached: Node's AbortSignal getters are slow on the hot path). */
+  readonly signal: AbortSignal;
+  /** Mirrors `signal.aborted` as a plain field, read on every superstep and invocation. */
+  isAborted = false;
   private readonly controller = new AbortController();
   private readonly children = new Set<AbortController>();
   private detach: (() => void) | undefined;
   private rejectAborted: ((reason: unknown) => void) | undefined;
   private abortedPromise: Promise<never> | undefined;
 
-  constructor(private readonly runId: string, external: AbortSignal | undefined) {
+  constructor(
+    private readonly runId: string,
+    external: AbortSignal | undefined,
+  ) {
+    this.signal = this.controller.signal;
     if (external === undefined) return;
     if (external.aborted) {
       this.abort(external.reason);
@@ -23,16 +31,12 @@ export class AbortScope {
     this.detach = () => external.removeEventListener('abort', onAbort);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   /** Rejects with a RunCancelledError when the run is aborted; one promise per run, created on first use. */
   get aborted(): Promise<never> {
     if (this.abortedPromise === undefined) {
       this.abortedPromise = new Promise<never>((_, reject) => (this.rejectAborted = reject));
       this.abortedPromise.catch(() => undefined);
-      if (this.signal.aborted) this.rejectAborted?.(this.cancelledError());
+      if (this.isAborted) this.rejectAborted?.(this.cancelledError());
     }
     return this.abortedPromise;
   }
@@ -42,17 +46,18 @@ export class AbortScope {
   }
 
   abort(reason?: unknown): void {
-    if (this.signal.aborted) return;
+    if (this.isAborted) return;
+    this.isAborted = true;
     this.controller.abort(reason ?? new RunCancelledError({ runId: this.runId }));
     for (const child of this.children) child.abort(this.signal.reason);
     this.children.clear();
     this.rejectAborted?.(this.cancelledError());
   }
 
-  /** A controller aborted with the run, for one invocation with a timeout. Release it when done. */
+  /** A controller aborted with the run, for one invocation with a timeout or one retry wait. Release it when done. */
   child(): AbortController {
     const child = new AbortController();
-    if (this.signal.aborted) child.abort(this.signal.reason);
+    if (this.isAborted) child.abort(this.signal.reason);
     else this.children.add(child);
     return child;
   }

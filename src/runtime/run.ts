@@ -78,6 +78,9 @@ export interface ParentLink {
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
 
 const INPUT_SOURCE = '(input)';
+const EMPTY_STATES: Readonly<Record<string, unknown>> = Object.freeze({});
+/** The reason handlers still running after their run ended see on `ctx.signal`. */
+const RUN_ENDED = Object.freeze(new Error('The run has ended.'));
 const RESPONSE_SOURCE = '(response)';
 /** Yield to the event loop at least this often during a synchronous run, so cancellation and timers get a turn. */
 const YIELD_EVERY_MS = 10;
@@ -188,7 +191,7 @@ export class RunEngine implements ContextHost {
     const state: RunState = {
       superstep: 0,
       queue: [{ source: INPUT_SOURCE, target: start.id, payload: seed }],
-      executorStates: {},
+      executorStates: EMPTY_STATES,
       shared: {},
       fanIn: {},
       pendingRequests: [],
@@ -237,19 +240,20 @@ export class RunEngine implements ContextHost {
     let state = initial;
     let lastYield = now();
     try {
-      if (this.scope.signal.aborted) throw this.scope.cancelledError();
+      if (this.scope.isAborted) throw this.scope.cancelledError();
       state = this.takeInbox(state);
       await this.checkpoint(state, true);
       for (;;) {
         while (state.queue.length > 0) {
-          if (this.scope.signal.aborted) throw this.scope.cancelledError();
+          if (this.scope.isAborted) throw this.scope.cancelledError();
           if (state.superstep >= this.maxSupersteps) {
             throw new SuperstepLimitError(this.maxSupersteps, { runId: this.runId, superstep: state.superstep });
           }
           const next = this.runSuperstep(state);
           state = next instanceof Promise ? await next : next;
           if (this.store !== undefined) await this.checkpoint(state, false);
-          if (now() - lastYield > YIELD_EVERY_MS) {
+          // Reading the clock costs as much as a small superstep: look only every 32 supersteps.
+          if ((state.superstep & 31) === 0 && now() - lastYield > YIELD_EVERY_MS) {
             await yieldToEventLoop();
             lastYield = now();
           }
@@ -258,9 +262,9 @@ export class RunEngine implements ContextHost {
         if (state.pendingRequests.length === 0) break;
         this.emit('run.waiting', { requests: state.pendingRequests });
         if (!this.live) return await this.finish(state, 'waiting');
-        if (this.inbox.length === 0 && !this.scope.signal.aborted) await new Promise<void>((resolve) => (this.wake = resolve));
+        if (this.inbox.length === 0 && !this.scope.isAborted) await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
-        if (this.scope.signal.aborted) throw this.scope.cancelledError();
+        if (this.scope.isAborted) throw this.scope.cancelledError();
         state = this.takeInbox(state);
         await this.checkpoint(state, false);
       }
@@ -268,7 +272,7 @@ export class RunEngine implements ContextHost {
       return await this.finish(state, 'completed');
     } catch (caught) {
       await this.settleSaves(state);
-      if (this.scope.signal.aborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
+      if (this.scope.isAborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
       }
@@ -276,7 +280,7 @@ export class RunEngine implements ContextHost {
       this.emit('run.failed', { error });
       throw error;
     } finally {
-      this.scope.abort(new RunCancelledError({ runId: this.runId, cause: 'the run ended' }));
+      this.scope.abort(RUN_ENDED);
       this.scope.dispose();
     }
   }
@@ -489,7 +493,7 @@ export class RunEngine implements ContextHost {
     this.superstep = k;
     this.committedShared = state.shared;
     const groups = this.group(state.queue);
-    this.emit('superstep.started', { executorIds: [...groups.keys()] });
+    if (this.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
 
     const validated = this.validateDeliveries(groups);
     if (validated !== undefined) return validated.then(() => this.invokeAll(state, groups, k));
@@ -501,7 +505,8 @@ export class RunEngine implements ContextHost {
     let pending: Promise<void>[] | undefined;
     for (const [id, deliveries] of groups) {
       const executor = this.compiled.executors.get(id) as AnyExecutor;
-      const committed = Object.hasOwn(state.executorStates, id);
+      // Most runs never write executor state: skip the (slow, for generated ids) own-property lookup then.
+      const committed = state.executorStates !== EMPTY_STATES && Object.hasOwn(state.executorStates, id);
       const slot = new ExecutorSlot(executor, committed ? state.executorStates[id] : executor.initialState, committed);
       slots.push(slot);
       let running: Promise<void> | undefined;
@@ -526,7 +531,17 @@ export class RunEngine implements ContextHost {
     }
     if (groups.size < 2) return groups;
     const order = this.compiled.order;
-    return new Map([...groups].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number)));
+    let previous = -1;
+    let sorted = true;
+    for (const id of groups.keys()) {
+      const position = order.get(id) as number;
+      if (position < previous) {
+        sorted = false;
+        break;
+      }
+      previous = position;
+    }
+    return sorted ? groups : new Map([...groups].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number)));
   }
 
   /** Replaces each payload by its parsed value; fails the run on the first mismatch, before any handler runs. */
@@ -536,25 +551,29 @@ export class RunEngine implements ContextHost {
     for (const [id, deliveries] of groups) {
       const schema = (this.compiled.executors.get(id) as AnyExecutor).input;
       if (schema === undefined) continue;
-      deliveries.forEach((delivery, index) => {
-        if (delivery.source === INPUT_SOURCE || delivery.request !== undefined) return;
-        const apply = (outcome: ValidationOutcome<unknown>): void => {
-          if (!outcome.ok) throw new MessageValidationError(delivery.source, id, outcome.issues, { runId: this.runId, superstep: this.superstep });
-          deliveries[index] = { ...delivery, payload: outcome.value };
-        };
+      for (let index = 0; index < deliveries.length; index++) {
+        const delivery = deliveries[index] as Delivery;
+        if (delivery.source === INPUT_SOURCE || delivery.request !== undefined) continue;
         const checked = validateWith(schema, delivery.payload);
-        if (checked instanceof Promise) (pending ??= []).push(checked.then(apply));
-        else {
-          try {
-            apply(checked);
-          } catch (error) {
-            settleQuietly(pending);
-            throw error;
-          }
+        if (checked instanceof Promise) {
+          (pending ??= []).push(checked.then((outcome) => this.applyValidation(deliveries, index, outcome)));
+          continue;
         }
-      });
+        try {
+          this.applyValidation(deliveries, index, checked);
+        } catch (error) {
+          settleQuietly(pending);
+          throw error;
+        }
+      }
     }
     return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
+  }
+
+  private applyValidation(deliveries: Delivery[], index: number, outcome: ValidationOutcome<unknown>): void {
+    const delivery = deliveries[index] as Delivery;
+    if (!outcome.ok) throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
+    if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
   }
 
   private runSequential(slot: ExecutorSlot, deliveries: readonly Delivery[], from: number, k: number): Promise<void> | undefined {
@@ -596,7 +615,7 @@ export class RunEngine implements ContextHost {
       const waiting = this.semaphore.acquire();
       if (waiting !== undefined) {
         return waiting.then(() => {
-          if (!this.scope.signal.aborted) return this.attempt(slot, delivery, index, k, attempt);
+          if (!this.scope.isAborted) return this.attempt(slot, delivery, index, k, attempt);
           (this.semaphore as Semaphore).release();
           throw this.scope.cancelledError();
         });
@@ -610,62 +629,78 @@ export class RunEngine implements ContextHost {
     const timeoutMs = executor.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.scope.child();
     const context = new InvocationContext(this, slot, k, child === undefined ? this.scope.signal : child.signal);
-    const path = this.sink === undefined ? this.path : this.executorPath(executor.id);
-    this.emit('executor.invoked', { executorId: executor.id, attempt }, path);
-    const startedAt = this.sink === undefined ? 0 : now();
-    const done = (): void => {
-      if (executor.kind !== 'workflow') this.semaphore?.release();
-      if (child !== undefined) this.scope.release(child);
-    };
-    const succeed = (): void => {
-      done();
-      if (this.scope.signal.aborted) {
-        context.close();
-        throw this.scope.cancelledError();
-      }
-      context.commitTo(index);
-      this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, path);
-    };
-    const fail = (error: unknown): Promise<void> => {
-      done();
-      context.close();
-      if (this.scope.signal.aborted) throw this.scope.cancelledError();
-      // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
-      const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (executor.retry?.attempts ?? 1);
-      if (attempt < attempts) {
-        const delayMs = backoffDelay(executor.retry?.backoff, attempt);
-        this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, path);
-        // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
-        const waiter = this.scope.child();
-        return sleep(delayMs, waiter.signal).then(
-          () => {
-            this.scope.release(waiter);
-            return this.invoke(slot, delivery, index, k, attempt + 1);
-          },
-          (reason: unknown) => {
-            this.scope.release(waiter);
-            throw reason;
-          },
-        );
-      }
-      throw this.executorFailed(executor.id, error, attempt, k, path);
-    };
-
+    let startedAt = 0;
+    if (this.sink !== undefined) {
+      this.emit('executor.invoked', { executorId: executor.id, attempt }, this.executorPath(executor.id));
+      startedAt = now();
+    }
     let result: void | Promise<void>;
     try {
       const request = delivery.request;
-      if (request === undefined) result = executor.handle(delivery.payload, context);
-      else {
-        result = (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
-      }
+      result = request === undefined ? executor.handle(delivery.payload, context) : (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
     } catch (error) {
-      return fail(error);
+      return this.attemptFailed(slot, delivery, index, k, attempt, child, context, error);
     }
     if (result instanceof Promise) {
-      return (child === undefined ? result : withTimeout(result, timeoutMs as number, child)).then(succeed, fail);
+      // Closures only on the asynchronous path; a synchronous handler costs none.
+      return (child === undefined ? result : withTimeout(result, timeoutMs as number, child)).then(
+        () => this.attemptSucceeded(slot, index, attempt, child, context, startedAt),
+        (error: unknown) => this.attemptFailed(slot, delivery, index, k, attempt, child, context, error),
+      );
     }
-    succeed();
+    this.attemptSucceeded(slot, index, attempt, child, context, startedAt);
     return undefined;
+  }
+
+  private releaseAttempt(executor: AnyExecutor, child: AbortController | undefined): void {
+    if (executor.kind !== 'workflow') this.semaphore?.release();
+    if (child !== undefined) this.scope.release(child);
+  }
+
+  private attemptSucceeded(slot: ExecutorSlot, index: number, attempt: number, child: AbortController | undefined, context: InvocationContext, startedAt: number): void {
+    const executor = slot.executor;
+    this.releaseAttempt(executor, child);
+    if (this.scope.isAborted) {
+      context.close();
+      throw this.scope.cancelledError();
+    }
+    context.commitTo(index);
+    if (this.sink !== undefined) this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, this.executorPath(executor.id));
+  }
+
+  private attemptFailed(
+    slot: ExecutorSlot,
+    delivery: Delivery,
+    index: number,
+    k: number,
+    attempt: number,
+    child: AbortController | undefined,
+    context: InvocationContext,
+    error: unknown,
+  ): Promise<void> {
+    const executor = slot.executor;
+    this.releaseAttempt(executor, child);
+    context.close();
+    if (this.scope.isAborted) throw this.scope.cancelledError();
+    // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
+    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (executor.retry?.attempts ?? 1);
+    if (attempt < attempts) {
+      const delayMs = backoffDelay(executor.retry?.backoff, attempt);
+      this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.executorPath(executor.id));
+      // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
+      const waiter = this.scope.child();
+      return sleep(delayMs, waiter.signal).then(
+        () => {
+          this.scope.release(waiter);
+          return this.invoke(slot, delivery, index, k, attempt + 1);
+        },
+        (reason: unknown) => {
+          this.scope.release(waiter);
+          throw reason;
+        },
+      );
+    }
+    throw this.executorFailed(executor.id, error, attempt, k, this.executorPath(executor.id));
   }
 
   private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
@@ -719,18 +754,18 @@ export class RunEngine implements ContextHost {
       }
     }
     const routed = sent.length === 0 ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : routeMessages(this.compiled.routing, sent, state.fanIn, { runId: this.runId, superstep: k });
-    for (const drop of routed.dropped) {
+    if (this.sink !== undefined) for (const drop of routed.dropped) {
       this.emit('message.dropped', { sourceId: drop.source, message: drop.payload, reason: drop.reason, ...(drop.to === undefined ? {} : { to: drop.to }) }, this.executorPath(drop.source));
     }
     for (const { executorId, value } of outputs) {
       this.outputs.push(value);
-      this.emit('output', { executorId, value }, this.executorPath(executorId));
+      if (this.sink !== undefined) this.emit('output', { executorId, value }, this.executorPath(executorId));
     }
     for (const request of requests) {
       this.pending.set(request.id, request);
       this.emit('request.created', { request }, request.path);
     }
-    this.emit('superstep.completed', { queued: routed.deliveries.length });
+    if (this.sink !== undefined) this.emit('superstep.completed', { queued: routed.deliveries.length });
     return {
       superstep: k,
       queue: routed.deliveries,
