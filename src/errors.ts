@@ -161,7 +161,7 @@ export class StateValidationError extends WeftError {
 }
 
 /** Why a checkpoint could not be used. */
-export type CheckpointErrorReason = 'not_found' | 'signature_mismatch' | 'future_version' | 'corrupt' | 'broken_chain' | 'no_store';
+export type CheckpointErrorReason = 'not_found' | 'signature_mismatch' | 'future_version' | 'corrupt' | 'broken_chain' | 'no_store' | 'save_failed';
 
 /** A checkpoint could not be loaded or resumed; `reason` says which check failed. */
 export class CheckpointError extends WeftError {

@@ -118,7 +118,10 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
   const chain: { stored: StoredCheckpoint; body: CheckpointBody }[] = [];
   let current = await store.get(id);
   if (current === undefined) throw new CheckpointError('not_found', `No checkpoint "${id}" in the store. List a run's checkpoints with store.list(runId).`, { checkpointId: id });
+  const visited = new Set<string>();
   for (;;) {
+    if (visited.has(current.id)) throw new CheckpointError('corrupt', `Checkpoint "${id}" has a parent chain that loops back to "${current.id}".`, { checkpointId: current.id, runId: current.runId });
+    visited.add(current.id);
     const body = decodeBody(current);
     chain.push({ stored: current, body });
     if (body.state !== undefined) break;
@@ -138,7 +141,11 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
   const outputs = [...base.body.outputs];
   for (let i = chain.length - 2; i >= 0; i--) {
     const link = chain[i] as { stored: StoredCheckpoint; body: CheckpointBody };
-    state = applyPatches(state, link.body.patches as Patch[]);
+    try {
+      state = applyPatches(state, link.body.patches as Patch[]);
+    } catch (error) {
+      throw new CheckpointError('corrupt', `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`, { checkpointId: link.stored.id, runId: link.stored.runId, cause: error });
+    }
     outputs.push(...link.body.outputs);
   }
   const top = chain[0] as { stored: StoredCheckpoint; body: CheckpointBody };

@@ -51,6 +51,8 @@ export interface ChildResult {
   readonly outputs: readonly unknown[];
   readonly pendingRequests: readonly PendingRequest[];
   readonly snapshot: ChildSnapshot;
+  /** Per-request response schemas of the pending requests, for this process. */
+  readonly responseSchemas: Readonly<Record<string, Schema | undefined>>;
 }
 
 /** What one successful invocation leaves for the commit. */

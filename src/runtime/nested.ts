@@ -51,7 +51,10 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
     const surfaced = new Set(Object.values(known));
     for (const request of result.pendingRequests) {
       // Surfaced under the child's own id and path: the caller answers the id it saw, at any depth.
-      if (!surfaced.has(request.id)) mapping[context.raise(request.payload, undefined, request.path, request.id)] = request.id;
+      if (!surfaced.has(request.id)) {
+        const schema = result.responseSchemas[request.id];
+        mapping[context.raise(request.payload, schema === undefined ? undefined : { response: schema }, request.path, request.id)] = request.id;
+      }
     }
     context.setState(() => ({ child: result.snapshot, requests: mapping }));
   };

@@ -1,7 +1,7 @@
 import { produceWithPatches, produce, type Patch } from 'immer';
 import { CHECKPOINT_VERSION, usePatches, type Checkpoint, type CheckpointBody } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
-import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
+import { CheckpointError, ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { utf8Length } from '../internal/plain-json.js';
@@ -122,8 +122,10 @@ export class RunEngine implements ContextHost {
   /** Answers given since the last superstep boundary, delivered in the next superstep. */
   private inbox: Delivery[] = [];
   private wake: (() => void) | undefined;
-  private readonly responseSchemas = new Map<string, Schema>();
+  readonly responseSchemas = new Map<string, Schema>();
   private finalState: RunState | undefined;
+  /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
+  private rawSeed = true;
 
   constructor(
     private readonly compiled: CompiledWorkflow,
@@ -178,7 +180,6 @@ export class RunEngine implements ContextHost {
   async execute(input: unknown, validated = false): Promise<RunResult> {
     const { definition, executors } = this.compiled;
     const start = executors.get(definition.start) as AnyExecutor;
-    let seed = input;
     if (start.input !== undefined && !validated) {
       const checked = validateWith(start.input, input);
       const outcome = checked instanceof Promise ? await checked : checked;
@@ -186,11 +187,12 @@ export class RunEngine implements ContextHost {
         this.scope.dispose();
         throw new WorkflowInputError(definition.name, start.id, outcome.issues);
       }
-      seed = outcome.value;
     }
+    // The queue (and so checkpoint 0) keeps the input as given, plain data; it is parsed again at delivery.
+    this.rawSeed = !validated;
     const state: RunState = {
       superstep: 0,
-      queue: [{ source: INPUT_SOURCE, target: start.id, payload: seed }],
+      queue: [{ source: INPUT_SOURCE, target: start.id, payload: input }],
       executorStates: EMPTY_STATES,
       shared: {},
       fanIn: {},
@@ -356,7 +358,17 @@ export class RunEngine implements ContextHost {
     };
     this.lastCheckpointId = record.id;
     const superstep = state.superstep;
-    return store.save(record).then(() => this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep));
+    return store.save(record).then(
+      () => this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep),
+      (error: unknown) => {
+        throw new CheckpointError('save_failed', `Saving checkpoint "${record.id}" (superstep ${superstep}) failed: ${error instanceof Error ? error.message : String(error)}. The run stops so that it never runs ahead of what it can resume.`, {
+          runId: this.runId,
+          superstep,
+          checkpointId: record.id,
+          cause: error,
+        });
+      },
+    );
   }
 
   /** Waits for saves in flight; in `exit` mode writes the one checkpoint, once. Rethrows a failed save only when asked. */
@@ -401,7 +413,6 @@ export class RunEngine implements ContextHost {
         { runId: this.runId, requestId },
       );
     }
-    let parsed = value;
     const schema = this.responseSchemas.get(requestId) ?? this.responseSchemaAt(request.path);
     if (schema !== undefined) {
       const checked = validateWith(schema, value);
@@ -414,9 +425,9 @@ export class RunEngine implements ContextHost {
           issues: outcome.issues,
         });
       }
-      parsed = outcome.value;
     }
-    return { source: RESPONSE_SOURCE, target: request.executorId, payload: parsed, request };
+    // The queue (and so the checkpoint) keeps the answer as given, plain data; it is parsed again at delivery.
+    return { source: RESPONSE_SOURCE, target: request.executorId, payload: value, request };
   }
 
   private accept(delivery: Delivery): void {
@@ -546,14 +557,18 @@ export class RunEngine implements ContextHost {
 
   /** Replaces each payload by its parsed value; fails the run on the first mismatch, before any handler runs. */
   private validateDeliveries(groups: Map<string, Delivery[]>): Promise<void> | undefined {
-    if (!this.validateMessages) return undefined;
     let pending: Promise<void>[] | undefined;
     for (const [id, deliveries] of groups) {
-      const schema = (this.compiled.executors.get(id) as AnyExecutor).input;
-      if (schema === undefined) continue;
+      const target = this.compiled.executors.get(id) as AnyExecutor;
       for (let index = 0; index < deliveries.length; index++) {
         const delivery = deliveries[index] as Delivery;
-        if (delivery.source === INPUT_SOURCE || delivery.request !== undefined) continue;
+        // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then
+        // queued as given so checkpoints hold plain data); answers bound for a nested workflow are parsed by the child.
+        let schema: Schema | undefined;
+        if (delivery.request !== undefined) schema = target.kind === 'workflow' ? undefined : (this.responseSchemas.get(delivery.request.id) ?? this.responseSchemaAt(delivery.request.path));
+        else if (delivery.source === INPUT_SOURCE) schema = this.rawSeed ? target.input : undefined;
+        else schema = this.validateMessages ? target.input : undefined;
+        if (schema === undefined) continue;
         const checked = validateWith(schema, delivery.payload);
         if (checked instanceof Promise) {
           (pending ??= []).push(checked.then((outcome) => this.applyValidation(deliveries, index, outcome)));
@@ -838,6 +853,6 @@ export class RunEngine implements ContextHost {
     const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
-    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot() };
+    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.responseSchemas.get(r.id)])) };
   }
 }

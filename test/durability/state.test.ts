@@ -1,0 +1,6 @@
+// DESIGN.md §3.6 — plain-JSON executor and shared state, on the memory store.
+import { describe } from 'vitest';
+import { MemoryCheckpointStore } from 'weft';
+import { stateCases } from './cases.js';
+
+describe('state (MemoryCheckpointStore)', () => stateCases(() => new MemoryCheckpointStore()));
