@@ -15,7 +15,8 @@ export type WeftErrorCode =
   | 'unknown_executor'
   | 'state_invalid'
   | 'checkpoint_invalid'
-  | 'request_invalid';
+  | 'request_invalid'
+  | 'budget_exceeded';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -187,5 +188,20 @@ export class RequestError extends WeftError {
     this.reason = reason;
     this.requestId = context.requestId;
     this.issues = context.issues ?? [];
+  }
+}
+
+/** A charge (or an agent call) was refused because the run's token budget is spent. */
+export class BudgetExceededError extends WeftError {
+  readonly limit: number;
+  readonly spent: number;
+  constructor(limit: number, spent: number, context: WeftErrorContext) {
+    super(
+      'budget_exceeded',
+      `The run's token budget is spent (${spent} of ${limit} tokens), so ${context.executorId === undefined ? "nothing" : `"${context.executorId}"`} can charge more. Raise run(input, { budget: { tokens } }) or catch BudgetExceededError to finish with what you have.`,
+      context,
+    );
+    this.limit = limit;
+    this.spent = spent;
   }
 }

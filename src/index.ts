@@ -11,6 +11,7 @@ export {
   StateValidationError,
   CheckpointError,
   RequestError,
+  BudgetExceededError,
 } from './errors.js';
 export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
@@ -18,6 +19,10 @@ export type { StandardSchemaV1 } from './internal/types.js';
 export type {
   AnyExecutor,
   Backoff,
+  Budget,
+  BudgetLedger,
+  ExecutorDefaults,
+  LimiterLike,
   DirectEdgeDefinition,
   EdgeDefinition,
   Executor,
@@ -49,6 +54,8 @@ export type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Tar
 export { Workflow } from './runtime/workflow.js';
 export type { WorkflowRun } from './runtime/workflow.js';
 export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';
+export { createLimiter } from './runtime/limiter.js';
+export type { Limiter, LimiterOptions } from './runtime/limiter.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
 export type { CheckpointStore, StoredCheckpoint } from './checkpoint/store.js';
 export { CHECKPOINT_VERSION, checkpointBodySchema, loadCheckpoint } from './checkpoint/checkpoint.js';

@@ -7,7 +7,7 @@ import { deepFreeze } from '../internal/freeze.js';
 import { limitProblem } from '../internal/limits.js';
 import { edgeId } from '../model/edges.js';
 import { computeSignature } from '../model/signature.js';
-import type { AnyExecutor, EdgeDefinition, Executor, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import type { AnyExecutor, EdgeDefinition, Executor, ExecutorDefaults, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { Workflow } from '../runtime/workflow.js';
 import type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './edge-types.js';
 import { validateGraph } from './validate.js';
@@ -61,6 +61,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   protected declaredExits: readonly Ref[] | undefined;
   /** Executors whose sends become run outputs when nothing is connected after them. */
   private readonly terminalOutputs = new Set<string>();
+  private defaults: ExecutorDefaults = {};
 
   constructor(options: WorkflowBuilderOptions<Executor<any, any, any, TInput> | string, TOutput>) {
     if (typeof options.name !== 'string' || options.name.length === 0) {
@@ -200,6 +201,16 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     return copy;
   }
 
+  /** Graph-wide retry and timeout for every executor that sets none of its own. */
+  setDefaults(defaults: ExecutorDefaults): this {
+    if (defaults.retry !== undefined && !(Number.isInteger(defaults.retry.attempts) && defaults.retry.attempts >= 1)) {
+      throw new TypeError(`setDefaults: retry.attempts counts every try and must be an integer ≥ 1, got ${defaults.retry.attempts}.`);
+    }
+    if (defaults.timeoutMs !== undefined && !(defaults.timeoutMs > 0)) throw new TypeError(`setDefaults: timeoutMs must be a positive number of milliseconds, got ${defaults.timeoutMs}.`);
+    this.defaults = { ...this.defaults, ...defaults };
+    return this;
+  }
+
   /** The executor with this id; throws listing the known ids when there is none. */
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
@@ -300,6 +311,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
       outputSchema: this.options.output,
       exits: this.declaredExits?.map(idOf) ?? sinksOf(executors, this.edges),
       outputIfUnconnected,
+      defaults: { ...this.defaults },
       signature: computeSignature(start, executors, edges, outputIfUnconnected),
     };
     return new Workflow<TInput, TOutput, TExit>(deepFreeze(definition));

@@ -1,7 +1,7 @@
 import { applyPatches, enablePatches, type Patch } from 'immer';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
-import type { PendingRequest } from '../model/types.js';
+import type { BudgetLedger, PendingRequest } from '../model/types.js';
 import type { CheckpointStore, StoredCheckpoint } from './store.js';
 
 /** The version of the checkpoint body this copy of weft writes; it refuses to read newer ones. */
@@ -46,6 +46,8 @@ export const checkpointBodySchema = z
     outputs: z.array(z.unknown()),
     state: stateSchema.optional(),
     patches: z.array(patchSchema).optional(),
+    /** The run's token ledger (absent: nothing charged, no limit). */
+    budget: z.object({ limit: z.number().nullable(), spent: z.number() }).optional(),
   })
   .refine((body) => (body.state === undefined) !== (body.patches === undefined), { message: 'a checkpoint holds either state or patches' });
 
@@ -76,6 +78,7 @@ export interface Checkpoint {
   readonly fanIn: Readonly<Record<string, readonly (readonly unknown[])[]>>;
   readonly pendingRequests: readonly PendingRequest[];
   readonly outputs: readonly unknown[];
+  readonly budget: BudgetLedger;
 }
 
 let patchesEnabled = false;
@@ -164,5 +167,6 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
     fanIn: top.body.fanIn,
     pendingRequests: top.body.pendingRequests,
     outputs,
+    budget: top.body.budget ?? { limit: null, spent: 0 },
   };
 }

@@ -35,6 +35,16 @@ export type WorkflowEvent =
   | (EventBase & { readonly type: 'message.dropped'; readonly sourceId: string; readonly message: unknown; readonly reason: DropReason; readonly to?: string })
   | (EventBase & { readonly type: 'output'; readonly executorId: string; readonly value: unknown })
   | (EventBase & { readonly type: 'custom'; readonly executorId: string; readonly name: string; readonly data: unknown })
+  | (EventBase & { readonly type: 'phase.started'; readonly executorId: string; readonly name: string })
+  | (EventBase & { readonly type: 'phase.completed'; readonly executorId: string; readonly name: string; readonly ok: boolean; readonly durationMs: number })
+  | (EventBase & {
+      readonly type: 'budget.exceeded';
+      readonly executorId: string;
+      readonly limit: number;
+      readonly spent: number;
+      /** True when a charge was refused; false when a charge used up what remained. */
+      readonly refused: boolean;
+    })
   | (EventBase & { readonly type: 'request.created'; readonly request: PendingRequest })
   | (EventBase & { readonly type: 'request.answered'; readonly request: PendingRequest; readonly response: unknown })
   | (EventBase & { readonly type: 'checkpoint.saved'; readonly checkpointId: string; readonly kind: 'full' | 'delta'; readonly bytes: number })

@@ -1,7 +1,7 @@
 import { freeze } from 'immer';
 import { findNonJson } from '../internal/plain-json.js';
 import type { StandardSchemaV1 } from '../internal/types.js';
-import type { Executor, ExecutorContext, PendingRequest, RetryPolicy, Schema } from '../model/types.js';
+import type { Executor, ExecutorContext, LimiterLike, PendingRequest, RetryPolicy, Schema } from '../model/types.js';
 
 type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : never;
 type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
@@ -30,10 +30,12 @@ export interface ExecutorOptions<TInputSchema extends Schema, TOutputSchema exte
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
   readonly timeoutMs?: number;
+  /** Hold this limiter (shared with other executors and runs) for every invocation: a provider's rate limit. */
+  readonly limiter?: LimiterLike;
 }
 
 /** Options shared by executors made by adapters such as {@link fromFunction}. */
-export type ExecutorPolicyOptions = Pick<ExecutorOptions<Schema, undefined, unknown>, 'concurrency' | 'retry' | 'timeoutMs'>;
+export type ExecutorPolicyOptions = Pick<ExecutorOptions<Schema, undefined, unknown>, 'concurrency' | 'retry' | 'timeoutMs' | 'limiter'>;
 
 function checkId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) {
@@ -62,6 +64,7 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
     readonly concurrency?: number | undefined;
     readonly retry?: RetryPolicy | undefined;
     readonly timeoutMs?: number | undefined;
+    readonly limiter?: LimiterLike | undefined;
     readonly workflow?: Executor['workflow'];
   },
 ): Executor<TInput, TOutput, TState, TAccepts> {
@@ -83,6 +86,7 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
     concurrency: fields.concurrency ?? 1,
     retry: fields.retry === undefined ? undefined : Object.freeze({ ...fields.retry }),
     timeoutMs: fields.timeoutMs,
+    limiter: fields.limiter,
     workflow: fields.workflow,
   });
 }
@@ -110,5 +114,6 @@ export function executor<TInputSchema extends Schema, TOutputSchema extends Sche
     concurrency: options.concurrency,
     retry: options.retry,
     timeoutMs: options.timeoutMs,
+    limiter: options.limiter,
   });
 }

@@ -40,5 +40,6 @@ export function fromFunction<TInput, TResult>(
     concurrency: options.concurrency,
     retry: options.retry,
     timeoutMs: options.timeoutMs,
+    limiter: options.limiter,
   });
 }

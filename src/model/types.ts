@@ -49,6 +49,34 @@ export interface RequestOptions {
   readonly response?: Schema;
 }
 
+/** A run's token account: what was allowed (`null`: no limit) and what was charged. Plain JSON, kept in checkpoints. */
+export interface BudgetLedger {
+  readonly limit: number | null;
+  readonly spent: number;
+}
+
+/** The run-wide token budget as a handler sees it (`ctx.budget`), shared by nested workflows and every branch. */
+export interface Budget {
+  readonly limit: number | null;
+  readonly spent: number;
+  /** Tokens left (Infinity without a limit). */
+  readonly remaining: number;
+  /** Records usage; throws BudgetExceededError (and emits `budget.exceeded`) once nothing remains. A soft cap: a charge made while something remains is accepted in full. */
+  charge(usage: { readonly tokens: number }): void;
+}
+
+/** Shared by runs and executors to cap calls to a provider; see `createLimiter`. */
+export interface LimiterLike {
+  acquire(): Promise<void> | undefined;
+  release(): void;
+}
+
+/** Graph-wide executor policies, used where an executor sets none (`builder.setDefaults`). */
+export interface ExecutorDefaults {
+  readonly retry?: RetryPolicy;
+  readonly timeoutMs?: number;
+}
+
 /** What a handler receives besides its message. */
 export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   readonly runId: string;
@@ -61,6 +89,13 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   /** This executor's state, with its own writes of this superstep applied. */
   readonly state: TState;
   readonly shared: SharedState;
+  /** The run's token budget, shared by nested workflows and every branch. */
+  readonly budget: Budget;
+  /**
+   * Runs `work` as a named phase: `phase.started` before, `phase.completed` after (with `ok: false` if it
+   * threw), so a UI can show where a long handler is. Returns what `work` returns.
+   */
+  phase<T>(name: string, work: () => T | Promise<T>): Promise<T>;
   /** Queues a message for the next superstep along this executor's outgoing edges. */
   // A property, not a method: method parameters are checked both ways, which would let wider messages through.
   readonly send: (message: TOutput, options?: SendOptions) => void;
@@ -102,6 +137,8 @@ export interface Executor<TInput = any, TOutput = any, TState = any, TAccepts = 
   readonly concurrency: number;
   readonly retry: RetryPolicy | undefined;
   readonly timeoutMs: number | undefined;
+  /** A limiter every invocation of this executor must hold, in any run (a provider's rate limit). */
+  readonly limiter: LimiterLike | undefined;
   /** The nested workflow, for executors of kind `'workflow'`. */
   readonly workflow: WorkflowDefinition | undefined;
 }
@@ -172,5 +209,7 @@ export interface WorkflowDefinition {
   readonly exits: readonly string[];
   /** Executors whose sends become run outputs when no edge leaves them (the last step of a SequentialBuilder, say). */
   readonly outputIfUnconnected: readonly string[];
+  /** Retry and timeout for executors that set none. */
+  readonly defaults: ExecutorDefaults;
   readonly signature: string;
 }

@@ -1,7 +1,7 @@
 import { freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
 import { StateValidationError, WeftError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
-import type { AnyExecutor, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
+import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 type Recipe = (draft: Draft<unknown>) => unknown;
@@ -20,6 +20,8 @@ export interface ContextHost {
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
+  emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void;
+  budgetFor(executorId: string): Budget;
   /** True when this executor's sends become outputs because nothing is connected after it. */
   sendsAsOutput(executorId: string): boolean;
   /** Keeps a request's own response schema for as long as this process runs the request. */
@@ -171,6 +173,24 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   emit(name: string, data?: unknown): void {
     this.ensureOpen('emit');
     this.host.emitCustom(this.executorId, this.superstep, name, data);
+  }
+
+  get budget(): Budget {
+    return this.host.budgetFor(this.executorId);
+  }
+
+  async phase<T>(name: string, work: () => T | Promise<T>): Promise<T> {
+    this.ensureOpen('phase');
+    this.host.emitPhase(this.executorId, this.superstep, name, undefined);
+    const startedAt = performance.now();
+    let ok = false;
+    try {
+      const result = await work();
+      ok = true;
+      return result;
+    } finally {
+      if (!this.closed) this.host.emitPhase(this.executorId, this.superstep, name, { ok, durationMs: performance.now() - startedAt });
+    }
   }
 
   setState(recipe: (draft: Draft<unknown>) => unknown): void {

@@ -6,7 +6,8 @@ import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { utf8Length } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type { AnyExecutor, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import { RunBudget } from './budget.js';
 import { routeMessages, type Delivery, type RoutingTable, type SentMessage } from '../routing/router.js';
 import { AbortScope } from './abort-scope.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
@@ -35,6 +36,10 @@ export interface RunOptions {
   readonly durability?: Durability;
   /** Every how many checkpoints a full snapshot is written instead of a delta (default 20). */
   readonly fullCheckpointEvery?: number;
+  /** A run-wide token budget, shared by nested workflows and every branch (a soft cap; see `ctx.budget`). */
+  readonly budget?: { readonly tokens: number };
+  /** A limiter every invocation of this run must hold (shared with other runs: a provider's rate limit). */
+  readonly limiter?: LimiterLike;
 }
 
 /** Options of `workflow.resume`. */
@@ -56,6 +61,8 @@ export interface RunResult<TOutput = unknown> {
   readonly pendingRequests: readonly PendingRequest[];
   /** The last checkpoint saved, to resume from; undefined without a store. */
   readonly checkpointId: string | undefined;
+  /** The token ledger: the limit (null: none) and what was charged, nested workflows included. */
+  readonly budget: BudgetLedger;
 }
 
 /** The compiled, per-workflow data a run needs; built once and shared by every run. */
@@ -73,6 +80,9 @@ export interface CompiledWorkflow {
 export interface ParentLink {
   /** The parent's cap on handlers in flight, shared so that the cap holds across nesting. */
   readonly semaphore: Semaphore | undefined;
+  /** The parent's ledger: one budget for the whole run, however deep. */
+  readonly budget: RunBudget;
+  readonly limiter: LimiterLike | undefined;
 }
 
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
@@ -124,6 +134,11 @@ export class RunEngine implements ContextHost {
   private wake: (() => void) | undefined;
   readonly responseSchemas = new Map<string, Schema>();
   private finalState: RunState | undefined;
+  private budget: RunBudget;
+  private readonly budgetLimit: number | undefined;
+  private readonly limiter: LimiterLike | undefined;
+  private readonly budgetExceeded = (executorId: string, refused: boolean): void =>
+    this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, this.executorPath(executorId));
   /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
   private rawSeed = true;
 
@@ -159,6 +174,11 @@ export class RunEngine implements ContextHost {
     this.recordPatches = this.checkpointing && this.durability !== 'exit';
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
+    const tokens = options.budget?.tokens;
+    if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
+    this.budgetLimit = tokens;
+    this.budget = parent?.budget ?? new RunBudget(tokens ?? null, 0, this.budgetExceeded, this.runId);
+    this.limiter = parent !== undefined ? parent.limiter : options.limiter;
   }
 
   /** Cancels the run; handlers see `ctx.signal` abort and the run ends `cancelled`. */
@@ -204,6 +224,8 @@ export class RunEngine implements ContextHost {
 
   /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
   async resume(checkpoint: Checkpoint, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
+    // The ledger goes on from where it was; a budget given to resume() replaces the stored limit.
+    this.budget = new RunBudget(this.budgetLimit ?? checkpoint.budget.limit, checkpoint.budget.spent, this.budgetExceeded, this.runId);
     return this.resumeState(
       {
         superstep: checkpoint.superstep,
@@ -300,6 +322,7 @@ export class RunEngine implements ContextHost {
       shared: state.shared,
       pendingRequests: state.pendingRequests,
       checkpointId: this.lastCheckpointId ?? undefined,
+      budget: this.budget.ledger(),
     };
   }
 
@@ -339,6 +362,7 @@ export class RunEngine implements ContextHost {
       queue: state.queue as CheckpointBody['queue'],
       fanIn: state.fanIn as CheckpointBody['fanIn'],
       pendingRequests: state.pendingRequests as CheckpointBody['pendingRequests'],
+      budget: this.budget.ledger(),
       outputs: full ? this.outputs.slice(0, state.outputCount) : this.outputs.slice(this.savedOutputCount, state.outputCount),
       ...(full ? { state: { executorStates: state.executorStates, shared: state.shared } } : { patches: this.patches as CheckpointBody['patches'] }),
     };
@@ -626,22 +650,29 @@ export class RunEngine implements ContextHost {
   /** One invocation, with its retries; undefined when it completed synchronously. */
   private invoke(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
     // A nested workflow holds no slot itself: its handlers take the slots, so a cap of 1 cannot deadlock.
-    if (this.semaphore !== undefined && slot.executor.kind !== 'workflow') {
-      const waiting = this.semaphore.acquire();
-      if (waiting !== undefined) {
-        return waiting.then(() => {
-          if (!this.scope.isAborted) return this.attempt(slot, delivery, index, k, attempt);
-          (this.semaphore as Semaphore).release();
-          throw this.scope.cancelledError();
-        });
-      }
+    if (slot.executor.kind === 'workflow') return this.attempt(slot, delivery, index, k, attempt);
+    const waiting = this.acquireFrom(0, slot.executor);
+    if (waiting === undefined) return this.attempt(slot, delivery, index, k, attempt);
+    return waiting.then(() => {
+      if (!this.scope.isAborted) return this.attempt(slot, delivery, index, k, attempt);
+      this.releaseAttempt(slot.executor, undefined);
+      throw this.scope.cancelledError();
+    });
+  }
+
+  /** Takes, in order, the run's slot, the run's limiter and the executor's limiter; synchronous while all are free. */
+  private acquireFrom(step: number, executor: AnyExecutor): Promise<void> | undefined {
+    for (let i = step; i < 3; i++) {
+      const gate = i === 0 ? this.semaphore : i === 1 ? this.limiter : executor.limiter;
+      const waiting = gate?.acquire();
+      if (waiting !== undefined) return waiting.then(() => this.acquireFrom(i + 1, executor));
     }
-    return this.attempt(slot, delivery, index, k, attempt);
+    return undefined;
   }
 
   private attempt(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
     const executor = slot.executor;
-    const timeoutMs = executor.timeoutMs;
+    const timeoutMs = executor.timeoutMs ?? this.compiled.definition.defaults.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.scope.child();
     const context = new InvocationContext(this, slot, k, child === undefined ? this.scope.signal : child.signal);
     let startedAt = 0;
@@ -668,7 +699,11 @@ export class RunEngine implements ContextHost {
   }
 
   private releaseAttempt(executor: AnyExecutor, child: AbortController | undefined): void {
-    if (executor.kind !== 'workflow') this.semaphore?.release();
+    if (executor.kind !== 'workflow') {
+      this.semaphore?.release();
+      this.limiter?.release();
+      executor.limiter?.release();
+    }
     if (child !== undefined) this.scope.release(child);
   }
 
@@ -698,9 +733,10 @@ export class RunEngine implements ContextHost {
     context.close();
     if (this.scope.isAborted) throw this.scope.cancelledError();
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
-    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (executor.retry?.attempts ?? 1);
+    const retry = executor.retry ?? this.compiled.definition.defaults.retry;
+    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
-      const delayMs = backoffDelay(executor.retry?.backoff, attempt);
+      const delayMs = backoffDelay(retry?.backoff, attempt);
       this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.executorPath(executor.id));
       // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
       const waiter = this.scope.child();
@@ -832,6 +868,15 @@ export class RunEngine implements ContextHost {
     this.emit('custom', { executorId, name, data }, this.executorPath(executorId), superstep);
   }
 
+  emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {
+    if (outcome === undefined) this.emit('phase.started', { executorId, name }, this.executorPath(executorId), superstep);
+    else this.emit('phase.completed', { executorId, name, ...outcome }, this.executorPath(executorId), superstep);
+  }
+
+  budgetFor(executorId: string): Budget {
+    return this.budget.view(executorId);
+  }
+
   sendsAsOutput(executorId: string): boolean {
     return this.compiled.sendsAsOutput.has(executorId);
   }
@@ -850,7 +895,7 @@ export class RunEngine implements ContextHost {
             if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting') sink({ ...event, runId: this.runId, seq: this.seq++ });
           };
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
-    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore });
+    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore, budget: this.budget, limiter: this.limiter });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
     return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.responseSchemas.get(r.id)])) };
