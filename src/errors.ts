@@ -198,7 +198,7 @@ export class BudgetExceededError extends WeftError {
   constructor(limit: number, spent: number, context: WeftErrorContext) {
     super(
       'budget_exceeded',
-      `The run's token budget is spent (${spent} of ${limit} tokens), so ${context.executorId === undefined ? "nothing" : `"${context.executorId}"`} can charge more. Raise run(input, { budget: { tokens } }) or catch BudgetExceededError to finish with what you have.`,
+      `The run's token budget is spent (${spent} of ${limit} tokens), so ${context.executorId === undefined ? 'no executor' : `"${context.executorId}"`} can charge any more. Raise run(input, { budget: { tokens } }) or catch BudgetExceededError to finish with what you have.`,
       context,
     );
     this.limit = limit;
