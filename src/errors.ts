@@ -16,7 +16,8 @@ export type WeftErrorCode =
   | 'state_invalid'
   | 'checkpoint_invalid'
   | 'request_invalid'
-  | 'budget_exceeded';
+  | 'budget_exceeded'
+  | 'not_found';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -203,5 +204,16 @@ export class BudgetExceededError extends WeftError {
     );
     this.limit = limit;
     this.spent = spent;
+  }
+}
+
+/** A workflow or run that the runtime does not know. */
+export class NotFoundError extends WeftError {
+  readonly kind: 'workflow' | 'run';
+  readonly id: string;
+  constructor(kind: 'workflow' | 'run', id: string, known?: readonly string[]) {
+    super('not_found', `No ${kind} "${id}".${known === undefined ? '' : ` Known ${kind}s: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`}`);
+    this.kind = kind;
+    this.id = id;
   }
 }

@@ -12,6 +12,7 @@ export {
   CheckpointError,
   RequestError,
   BudgetExceededError,
+  NotFoundError,
 } from './errors.js';
 export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
@@ -74,3 +75,7 @@ export type { SequentialBuilderOptions } from './prebuilt/sequential-builder.js'
 export { ConcurrentBuilder } from './prebuilt/concurrent-builder.js';
 export type { ConcurrentBuilderOptions, ConcurrentResults } from './prebuilt/concurrent-builder.js';
 export type { Participant, ParticipantInput, ParticipantOutput, ParticipantExecutor, CheckedSequence, CheckedStep, CommonInput } from './prebuilt/participants.js';
+export { createRuntime } from './service/runtime.js';
+export type { Runtime, RuntimeOptions } from './service/runtime.js';
+export { MemoryRunStore } from './service/memory-run-store.js';
+export type { RunStore, RunRecord, RunStatus, RunChanges, RunQuery, RunPage, SerializedEvent, SerializedError } from './service/run-store.js';

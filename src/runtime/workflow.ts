@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, type Subscriber } from 'rxjs';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
@@ -83,25 +83,51 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    */
   stream(input: TInput, options: RunOptions = {}): EventStream<WorkflowEvent> {
     return new EventStream<WorkflowEvent>((subscriber) => {
-      let engine: RunEngine;
-      try {
-        engine = new RunEngine(this.#compiled, options, (event) => {
-          subscriber.next(event);
-          if (subscriber.closed) engine.cancel(); // e.g. take(n) inside a synchronous run: stop before the next superstep
-        });
-      } catch (error) {
-        subscriber.error(error);
-        return undefined;
-      }
-      engine.execute(input).then(
-        () => subscriber.complete(),
-        (error: unknown) => {
-          if (isWeftError(error) && error.code === 'run_cancelled') subscriber.complete();
-          else subscriber.error(error);
-        },
-      );
+      const engine = this.#streamEngine(subscriber, options);
+      if (engine === undefined) return undefined;
+      this.#settle(subscriber, engine.execute(input));
       return () => engine.cancel();
     });
+  }
+
+  /** `resume` as a cold stream of the resumed run's events (it ends at `run.waiting` when it waits again). */
+  resumeStream(from: Checkpoint | string, options: ResumeOptions = {}): EventStream<WorkflowEvent> {
+    return new EventStream<WorkflowEvent>((subscriber) => {
+      let engine: RunEngine | undefined;
+      let cancelled = false;
+      this.#prepareResume(from, options).then(({ checkpoint, runId }) => {
+        if (cancelled) return;
+        engine = this.#streamEngine(subscriber, { ...options, runId });
+        if (engine !== undefined) this.#settle(subscriber, engine.resume(checkpoint, options.responses ?? {}));
+      }, (error: unknown) => subscriber.error(error));
+      return () => {
+        cancelled = true;
+        engine?.cancel();
+      };
+    });
+  }
+
+  #streamEngine(subscriber: Subscriber<WorkflowEvent>, options: RunOptions): RunEngine | undefined {
+    try {
+      const engine: RunEngine = new RunEngine(this.#compiled, options, (event) => {
+        subscriber.next(event);
+        if (subscriber.closed) engine.cancel(); // e.g. take(n) inside a synchronous run: stop before the next superstep
+      });
+      return engine;
+    } catch (error) {
+      subscriber.error(error);
+      return undefined;
+    }
+  }
+
+  #settle(subscriber: Subscriber<WorkflowEvent>, ended: Promise<unknown>): void {
+    ended.then(
+      () => subscriber.complete(),
+      (error: unknown) => {
+        if (isWeftError(error) && error.code === 'run_cancelled') subscriber.complete();
+        else subscriber.error(error);
+      },
+    );
   }
 
   /** Starts a run at the next microtask and returns its handle at once. */
@@ -131,6 +157,13 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * on another graph or written by a newer weft.
    */
   async resume(from: Checkpoint | string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
+    const { checkpoint, runId } = await this.#prepareResume(from, options);
+    const engine = new RunEngine(this.#compiled, { ...options, runId }, undefined);
+    return engine.resume(checkpoint, options.responses ?? {}) as Promise<RunResult<TOutput>>;
+  }
+
+  /** Loads and checks the checkpoint, and picks the run id: the same run for its latest checkpoint, a fork otherwise. */
+  async #prepareResume(from: Checkpoint | string, options: ResumeOptions): Promise<{ checkpoint: Checkpoint; runId: string }> {
     const store = options.checkpoints;
     let checkpoint: Checkpoint;
     if (typeof from === 'string') {
@@ -152,8 +185,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     }
     const latest = store === undefined ? undefined : await store.latest(checkpoint.runId);
     const runId = options.runId ?? (latest === undefined || latest.id === checkpoint.id ? checkpoint.runId : globalThis.crypto.randomUUID());
-    const engine = new RunEngine(this.#compiled, { ...options, runId }, undefined);
-    return engine.resume(checkpoint, options.responses ?? {}) as Promise<RunResult<TOutput>>;
+    return { checkpoint, runId };
   }
 
   /**

@@ -1,0 +1,82 @@
+import type { CheckpointStore } from '../checkpoint/store.js';
+import type { WorkflowEvent } from '../events/events.js';
+import type { PendingRequest } from '../model/types.js';
+
+/** Where a run stands: `running` until it completes, fails, is cancelled, or waits for answers. */
+export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+
+/** An error as stored and served: plain JSON. */
+export interface SerializedError {
+  readonly name: string;
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
+/** A workflow event as stored and served: errors become {@link SerializedError}. */
+export type SerializedEvent = WorkflowEvent extends infer E ? (E extends { readonly error: unknown } ? Omit<E, 'error'> & { readonly error: SerializedError } : E) : never;
+
+/** One run as the run store keeps it. */
+export interface RunRecord {
+  readonly id: string;
+  readonly workflow: string;
+  readonly status: RunStatus;
+  readonly input: unknown;
+  /** Outputs so far (all of them once completed). */
+  readonly outputs: readonly unknown[];
+  readonly pendingRequests: readonly PendingRequest[];
+  readonly error: SerializedError | undefined;
+  /** The latest checkpoint, to resume from. */
+  readonly checkpointId: string | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What `updateRun` may change. */
+export type RunChanges = Partial<Pick<RunRecord, 'status' | 'outputs' | 'pendingRequests' | 'error' | 'checkpointId'>> & { readonly updatedAt: number };
+
+/** A filter and page of `listRuns`, newest first. */
+export interface RunQuery {
+  readonly workflow?: string;
+  readonly status?: RunStatus;
+  /** Page size, 1–500 (default 50). */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface RunPage {
+  readonly runs: readonly RunRecord[];
+  /** Pass as `cursor` for the next page; undefined on the last one. */
+  readonly nextCursor: string | undefined;
+}
+
+/** Durable runs and their events, with the checkpoints beside them (one SQLite file in `weft/sqlite`). */
+export interface RunStore {
+  readonly checkpoints: CheckpointStore;
+  createRun(record: RunRecord): Promise<void>;
+  updateRun(id: string, changes: RunChanges): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(query?: RunQuery): Promise<RunPage>;
+  /** Appends events whose `seq` continues the run's stored ones. */
+  appendEvents(runId: string, events: readonly SerializedEvent[]): Promise<void>;
+  /** A run's events with `seq` greater than `afterSeq` (default: all), in order. */
+  readEvents(runId: string, afterSeq?: number): Promise<readonly SerializedEvent[]>;
+}
+
+/** Orders runs newest first and encodes the position of the last one as a cursor. */
+export const runCursor = (run: RunRecord): string => `${run.createdAt}:${run.id}`;
+
+/** True when `run` comes after the cursor position in newest-first order. */
+export function afterCursor(run: RunRecord, cursor: string | undefined): boolean {
+  if (cursor === undefined) return true;
+  const split = cursor.indexOf(':');
+  const createdAt = Number(cursor.slice(0, split));
+  const id = cursor.slice(split + 1);
+  return run.createdAt < createdAt || (run.createdAt === createdAt && run.id < id);
+}
+
+export function checkLimit(limit: number | undefined): number {
+  const value = limit ?? 50;
+  if (!(Number.isInteger(value) && value >= 1 && value <= 500)) throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
+  return value;
+}
