@@ -27,6 +27,9 @@ export function findNonJson(next: unknown, previous: unknown, path: string, ance
     const name = (next as { constructor?: { name?: string } }).constructor?.name;
     return { path, found: name === undefined || name === '' ? 'a class instance' : `a ${name}` };
   }
+  if (isArray && (next as unknown[]).some((item) => item === undefined)) {
+    return { path: `${path}[${(next as unknown[]).indexOf(undefined)}]`, found: 'undefined in an array (JSON would turn it into null)' };
+  }
   ancestors.push(next);
   const prior = typeof previous === 'object' && previous !== null ? (previous as Record<string, unknown>) : undefined;
   const record = next as Record<string, unknown>;

@@ -4,7 +4,7 @@ import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
 import { CheckpointError, ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
-import { utf8Length } from '../internal/plain-json.js';
+import { findNonJson, utf8Length } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
@@ -127,6 +127,7 @@ export class RunEngine implements ContextHost {
   private deltasSinceFull = 0;
   private pendingSave: Promise<void> | undefined;
   private exitSaved = false;
+  private lastCreatedAt = 0;
   /** Requests asked and not yet answered. */
   private readonly pending = new Map<string, PendingRequest>();
   /** Answers given since the last superstep boundary, delivered in the next superstep. */
@@ -200,6 +201,13 @@ export class RunEngine implements ContextHost {
   async execute(input: unknown, validated = false): Promise<RunResult> {
     const { definition, executors } = this.compiled;
     const start = executors.get(definition.start) as AnyExecutor;
+    if (this.checkpointing && !validated) {
+      const bad = findNonJson(input, undefined, 'input');
+      if (bad !== undefined) {
+        this.scope.dispose();
+        throw new WorkflowInputError(definition.name, start.id, [{ message: `${bad.found} is not plain JSON, so checkpoint 0 could not restore it; pass plain data`, path: bad.path.split('.').slice(1) }]);
+      }
+    }
     if (start.input !== undefined && !validated) {
       const checked = validateWith(start.input, input);
       const outcome = checked instanceof Promise ? await checked : checked;
@@ -224,6 +232,7 @@ export class RunEngine implements ContextHost {
 
   /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
   async resume(checkpoint: Checkpoint, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
+    this.lastCreatedAt = checkpoint.createdAt;
     // The ledger goes on from where it was; a budget given to resume() replaces the stored limit.
     this.budget = new RunBudget(this.budgetLimit ?? checkpoint.budget.limit, checkpoint.budget.spent, this.budgetExceeded, this.runId);
     return this.resumeState(
@@ -376,14 +385,17 @@ export class RunEngine implements ContextHost {
       parentId: this.lastCheckpointId,
       workflow: this.compiled.definition.name,
       superstep: state.superstep,
-      createdAt: Date.now(),
+      // Never older than its parent, even on a host whose clock is behind: latest() must pick this one.
+      createdAt: (this.lastCreatedAt = Math.max(Date.now(), this.lastCreatedAt + 1)),
       kind: full ? 'full' : 'delta',
       data,
     };
     this.lastCheckpointId = record.id;
     const superstep = state.superstep;
     return store.save(record).then(
-      () => this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep),
+      () => {
+        if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep);
+      },
       (error: unknown) => {
         throw new CheckpointError('save_failed', `Saving checkpoint "${record.id}" (superstep ${superstep}) failed: ${error instanceof Error ? error.message : String(error)}. The run stops so that it never runs ahead of what it can resume.`, {
           runId: this.runId,
@@ -436,6 +448,14 @@ export class RunEngine implements ContextHost {
           : `Run "${this.runId}" has no pending request "${requestId}". Pending: ${waiting.map((id) => `"${id}"`).join(', ')}.`,
         { runId: this.runId, requestId },
       );
+    }
+    const bad = this.checkpointing ? findNonJson(value, undefined, 'answer') : undefined;
+    if (bad !== undefined) {
+      throw new RequestError('invalid_response', `The answer to request "${requestId}" holds ${bad.found} at "${bad.path}", which is not plain JSON, so no checkpoint could keep it. Answer with plain data.`, {
+        runId: this.runId,
+        executorId: request.executorId,
+        requestId,
+      });
     }
     const schema = this.responseSchemas.get(requestId) ?? this.responseSchemaAt(request.path);
     if (schema !== undefined) {
@@ -611,6 +631,15 @@ export class RunEngine implements ContextHost {
 
   private applyValidation(deliveries: Delivery[], index: number, outcome: ValidationOutcome<unknown>): void {
     const delivery = deliveries[index] as Delivery;
+    const request = delivery.request;
+    if (!outcome.ok && request !== undefined) {
+      throw new RequestError('invalid_response', `The answer to request "${request.id}" of "${request.executorId}" no longer matches its response schema: ${formatIssues(outcome.issues)}.`, {
+        runId: this.runId,
+        executorId: request.executorId,
+        requestId: request.id,
+        issues: outcome.issues,
+      });
+    }
     if (!outcome.ok) throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
     if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
   }
