@@ -1,37 +1,17 @@
-import type { Observable } from 'rxjs';
 import {
   loadCheckpoint,
   StateValidationError,
   type Checkpoint,
   type CheckpointStore,
   type StoredCheckpoint,
-  type WorkflowEvent,
-  type WorkflowEventOf,
-  type WorkflowEventType,
 } from 'weft';
 
 /** Makes a fresh, empty store; the durability cases run on any store through it. */
 export type StoreFactory = () => CheckpointStore;
 
-/** A promise with its resolve and reject exposed, to drive async code step by step. */
-export interface Deferred<T = void> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** One turn of the event loop (a macrotask), not a timed sleep. */
-export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export { deferred, tick, settled, record, ofType } from '../support/async.js';
+export type { Deferred, Recorded } from '../support/async.js';
+import { deferred, tick, type Deferred } from '../support/async.js';
 
 /** Lets the event loop turn `count` times: enough for any microtask chain the engine could still run. */
 export async function turns(count = 5): Promise<void> {
@@ -55,38 +35,6 @@ export async function caught(fn: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection, but it resolved');
-}
-
-/** Tracks whether a promise has settled, without awaiting it. */
-export function settled<T>(promise: Promise<T>): { readonly done: boolean } {
-  const state = { done: false };
-  promise.then(
-    () => (state.done = true),
-    () => (state.done = true),
-  );
-  return state;
-}
-
-/** Every event of a stream, and how it ended. */
-export interface Recorded {
-  readonly events: WorkflowEvent[];
-  readonly error: unknown;
-  readonly completed: boolean;
-}
-
-export function record(stream: Observable<WorkflowEvent>): Promise<Recorded> {
-  const events: WorkflowEvent[] = [];
-  return new Promise((resolve) => {
-    stream.subscribe({
-      next: (event) => events.push(event),
-      error: (error: unknown) => resolve({ events, error, completed: false }),
-      complete: () => resolve({ events, error: undefined, completed: true }),
-    });
-  });
-}
-
-export function ofType<T extends WorkflowEventType>(events: readonly WorkflowEvent[], type: T): WorkflowEventOf<T>[] {
-  return events.filter((event): event is WorkflowEventOf<T> => event.type === type);
 }
 
 /** The StateValidationError an error is, or wraps as its cause (a handler's failure is reported as an ExecutorError). */
