@@ -3,7 +3,17 @@
  * (immer shares unchanged subtrees by reference, so the cost follows the size of the change).
  * Returns the path and a description of the offending value, or undefined when all is plain.
  */
-export function findNonJson(next: unknown, previous: unknown, path: string, ancestors: unknown[] = []): { path: string; found: string } | undefined {
+export function findNonJson(next: unknown, previous: unknown, path: string): { path: string; found: string } | undefined {
+  const trail: (string | number)[] = [];
+  const found = scan(next, previous, trail, []);
+  if (found === undefined) return undefined;
+  // Build the path only now: on the happy path no key string is ever concatenated.
+  let at = path;
+  for (const step of trail) at = at === '' ? String(step) : `${at}.${step}`;
+  return { path: at, found };
+}
+
+function scan(next: unknown, previous: unknown, trail: (string | number)[], ancestors: unknown[]): string | undefined {
   if (next === previous) return undefined;
   switch (typeof next) {
     case 'string':
@@ -11,31 +21,49 @@ export function findNonJson(next: unknown, previous: unknown, path: string, ance
     case 'undefined':
       return undefined;
     case 'number':
-      return Number.isFinite(next) ? undefined : { path, found: String(next) };
+      return Number.isFinite(next) ? undefined : String(next);
     case 'bigint':
-      return { path, found: 'a bigint' };
+      return 'a bigint';
     case 'symbol':
-      return { path, found: 'a symbol' };
+      return 'a symbol';
     case 'function':
-      return { path, found: 'a function' };
+      return 'a function';
   }
   if (next === null) return undefined;
-  if (ancestors.includes(next)) return { path, found: 'a reference cycle' };
+  if (ancestors.includes(next)) return 'a reference cycle';
   const proto = Object.getPrototypeOf(next) as unknown;
-  const isArray = Array.isArray(next);
-  if (!isArray && proto !== Object.prototype && proto !== null) {
-    const name = (next as { constructor?: { name?: string } }).constructor?.name;
-    return { path, found: name === undefined || name === '' ? 'a class instance' : `a ${name}` };
+  if (Array.isArray(next)) {
+    ancestors.push(next);
+    const prior = Array.isArray(previous) ? previous : undefined;
+    for (let i = 0; i < next.length; i++) {
+      const item: unknown = next[i];
+      const found = item === undefined ? 'undefined in an array (JSON would turn it into null)' : scan(item, prior?.[i], trail, ancestors);
+      if (found !== undefined) {
+        trail.unshift(i);
+        ancestors.pop();
+        return found;
+      }
+    }
+    ancestors.pop();
+    return undefined;
   }
-  if (isArray && (next as unknown[]).some((item) => item === undefined)) {
-    return { path: `${path}[${(next as unknown[]).indexOf(undefined)}]`, found: 'undefined in an array (JSON would turn it into null)' };
+  if (proto !== Object.prototype && proto !== null) {
+    const name = (next as { constructor?: { name?: string } }).constructor?.name;
+    return name === undefined || name === '' ? 'a class instance' : `a ${name}`;
   }
   ancestors.push(next);
   const prior = typeof previous === 'object' && previous !== null ? (previous as Record<string, unknown>) : undefined;
   const record = next as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    const found = findNonJson(record[key], prior?.[key], path === '' ? key : `${path}.${key}`, ancestors);
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = record[key];
+    // Most values are unchanged or primitive: decide those without a call.
+    if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'bigint' && typeof value !== 'symbol' && (typeof value !== 'number' || Number.isFinite(value))) continue;
+    if (prior !== undefined && value === prior[key]) continue;
+    const found = scan(value, prior?.[key], trail, ancestors);
     if (found !== undefined) {
+      trail.unshift(key);
       ancestors.pop();
       return found;
     }

@@ -1,4 +1,5 @@
 import { freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { usePatches } from '../checkpoint/checkpoint.js';
 import { StateValidationError, WeftError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
 import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
@@ -141,14 +142,13 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
   private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
-    if (this.host.recordPatches) {
-      const [value, patches] = produceWithPatches(base, recipe);
-      this.checkJson(value, base, key);
-      return { value, patches: [...(into ?? []), ...prefixPatches(prefix, patches)] };
+    // Patches name exactly what changed, so checking only their values costs what the change costs, not the state.
+    usePatches();
+    const [value, patches] = produceWithPatches(base, recipe);
+    for (const patch of patches) {
+      if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [key, ...patch.path].join('.'));
     }
-    const value = produce(base, recipe);
-    this.checkJson(value, base, key);
-    return { value, patches: undefined };
+    return { value, patches: this.host.recordPatches ? [...(into ?? []), ...prefixPatches(prefix, patches)] : undefined };
   }
 
   send(message: unknown, options?: SendOptions): void {
