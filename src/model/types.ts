@@ -63,6 +63,8 @@ export interface Budget {
   readonly remaining: number;
   /** Records usage; throws BudgetExceededError (and emits `budget.exceeded`) once nothing remains. A soft cap: a charge made while something remains is accepted in full. */
   charge(usage: { readonly tokens: number }): void;
+  /** Records usage of work that started before the budget ran out (an agent call in flight): never refused. */
+  record(usage: { readonly tokens: number }): void;
 }
 
 /** Shared by runs and executors to cap calls to a provider; see `createLimiter`. */

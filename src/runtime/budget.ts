@@ -10,7 +10,7 @@ export class RunBudget {
   constructor(
     readonly limit: number | null,
     public spent: number,
-    private readonly onExceeded: (executorId: string, refused: boolean) => void,
+    private readonly onExceeded: (executorId: string, path: readonly string[], refused: boolean) => void,
     private readonly runId: string,
   ) {}
 
@@ -18,14 +18,25 @@ export class RunBudget {
     return this.limit === null ? Infinity : Math.max(0, this.limit - this.spent);
   }
 
-  charge(executorId: string, tokens: number): void {
-    if (!(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Executor "${executorId}" charged ${tokens} tokens; charge a finite number ≥ 0.`);
+  charge(executorId: string, path: readonly string[], tokens: number): void {
+    this.check(executorId, tokens);
     if (this.limit !== null && this.spent >= this.limit) {
-      this.onExceeded(executorId, true);
+      this.onExceeded(executorId, path, true);
       throw new BudgetExceededError(this.limit, this.spent, { runId: this.runId, executorId });
     }
+    this.record(executorId, path, tokens);
+  }
+
+  /** Records usage of work that was already under way: never refused, so the ledger stays true. */
+  record(executorId: string, path: readonly string[], tokens: number): void {
+    this.check(executorId, tokens);
+    const before = this.spent;
     this.spent += tokens;
-    if (this.limit !== null && this.spent >= this.limit) this.onExceeded(executorId, false);
+    if (this.limit !== null && before < this.limit && this.spent >= this.limit) this.onExceeded(executorId, path, false);
+  }
+
+  private check(executorId: string, tokens: number): void {
+    if (!(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Executor "${executorId}" charged ${tokens} tokens; charge a finite number ≥ 0.`);
   }
 
   ledger(): BudgetLedger {
@@ -33,11 +44,12 @@ export class RunBudget {
   }
 
   /** The view a handler gets as `ctx.budget`. */
-  view(executorId: string): Budget {
+  view(executorId: string, path: readonly string[]): Budget {
     const ledger = this;
     return Object.freeze({
       limit: ledger.limit,
-      charge: (usage: { readonly tokens: number }): void => ledger.charge(executorId, usage.tokens),
+      charge: (usage: { readonly tokens: number }): void => ledger.charge(executorId, path, usage.tokens),
+      record: (usage: { readonly tokens: number }): void => ledger.record(executorId, path, usage.tokens),
       get remaining(): number {
         return ledger.remaining;
       },

@@ -14,11 +14,14 @@ export interface NestedWorkflowOptions {
   readonly outputs?: 'send' | 'output';
 }
 
-/** The state of a nested node while its child waits: the child itself, and which parent request stands for which child request. */
+/** One waiting child: the child itself, and which parent request stands for which child request. */
 interface WaitingChild {
   readonly child: ChildSnapshot;
   readonly requests: Readonly<Record<string, string>>;
 }
+
+/** The state of a nested node: every child run of it that waits for answers, by a key of its own. */
+type WaitingChildren = Readonly<Record<string, WaitingChild>>;
 
 function asInvocation(context: unknown, id: string): InvocationContext {
   if (!(context instanceof InvocationContext)) throw new TypeError(`Nested workflow "${id}" can only run inside a weft run.`);
@@ -30,7 +33,7 @@ function asInvocation(context: unknown, id: string): InvocationContext {
  * is kept in this node's state (so it is part of the parent's checkpoint) and its requests surface as the
  * node's own, with the child's path; each answer resumes the child from that snapshot.
  */
-export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow, options: NestedWorkflowOptions): Executor<TInput, TOutput, WaitingChild | null> {
+export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow, options: NestedWorkflowOptions): Executor<TInput, TOutput, WaitingChildren> {
   const definition = compiled.definition;
   const start = compiled.executors.get(definition.start);
   const mode = options.outputs ?? 'send';
@@ -38,9 +41,11 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
     throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send' or 'output', got ${JSON.stringify(mode)}.`);
   }
 
-  const settle = (result: ChildResult, context: InvocationContext, known: Readonly<Record<string, string>>): void => {
+  const settle = (result: ChildResult, context: InvocationContext, key: string, known: Readonly<Record<string, string>>): void => {
     if (result.status === 'completed') {
-      context.setState(() => null);
+      context.setState((children) => {
+        delete (children as Record<string, WaitingChild>)[key];
+      });
       for (const value of result.outputs) {
         if (mode === 'send') context.send(value);
         else context.output(value);
@@ -56,29 +61,33 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
         mapping[context.raise(request.payload, schema === undefined ? undefined : { response: schema }, request.path, request.id)] = request.id;
       }
     }
-    context.setState(() => ({ child: result.snapshot, requests: mapping }));
+    context.setState((children) => {
+      (children as Record<string, WaitingChild>)[key] = { child: result.snapshot, requests: mapping };
+    });
   };
 
-  return createExecutor<TInput, TOutput, WaitingChild | null>({
+  return createExecutor<TInput, TOutput, WaitingChildren>({
     id: options.id,
     kind: 'workflow',
     input: start?.input,
     output: mode === 'send' ? definition.outputSchema : undefined,
-    initialState: null,
+    initialState: {},
     workflow: definition,
-    handle: async (message: TInput, context: ExecutorContext<TOutput, WaitingChild | null>) => {
+    handle: async (message: TInput, context: ExecutorContext<TOutput, WaitingChildren>) => {
       const invocation = asInvocation(context, options.id);
-      settle(await invocation.runChild(compiled, { input: message }), invocation, {});
+      // A key per child run: several messages may each leave a child waiting at once.
+      settle(await invocation.runChild(compiled, { input: message }), invocation, globalThis.crypto.randomUUID(), {});
     },
-    onResponse: async (response: unknown, request: PendingRequest, context: ExecutorContext<TOutput, WaitingChild | null>) => {
+    onResponse: async (response: unknown, request: PendingRequest, context: ExecutorContext<TOutput, WaitingChildren>) => {
       const invocation = asInvocation(context, options.id);
-      const waiting = invocation.state as WaitingChild | null;
-      const childRequest = waiting?.requests[request.id];
-      if (waiting === null || childRequest === undefined) {
-        throw new Error(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its child's requests stands behind.`);
+      const children = invocation.state as WaitingChildren;
+      const key = Object.keys(children).find((k) => (children[k] as WaitingChild).requests[request.id] !== undefined);
+      const waiting = key === undefined ? undefined : (children[key] as WaitingChild);
+      if (key === undefined || waiting === undefined) {
+        throw new Error(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its children's requests stands behind.`);
       }
-      const { [request.id]: _answered, ...rest } = waiting.requests;
-      settle(await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest]: response } }), invocation, rest);
+      const { [request.id]: childRequest, ...rest } = waiting.requests;
+      settle(await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest as string]: response } }), invocation, key, rest);
     },
   });
 }

@@ -138,8 +138,8 @@ export class RunEngine implements ContextHost {
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   private readonly limiter: LimiterLike | undefined;
-  private readonly budgetExceeded = (executorId: string, refused: boolean): void =>
-    this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, this.executorPath(executorId));
+  private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
+    this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
   /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
   private rawSeed = true;
 
@@ -903,7 +903,7 @@ export class RunEngine implements ContextHost {
   }
 
   budgetFor(executorId: string): Budget {
-    return this.budget.view(executorId);
+    return this.budget.view(executorId, this.executorPath(executorId));
   }
 
   sendsAsOutput(executorId: string): boolean {

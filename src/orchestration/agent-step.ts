@@ -1,0 +1,104 @@
+import { fromFunction, type ExecutorContext, type ExecutorPolicyOptions, type Schema } from '../index.js';
+import { withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
+
+/** Tokens an agent call used; charged to the run's budget. */
+export interface AgentUsage {
+  readonly tokens: number;
+}
+
+/** What an agent call returns. */
+export interface AgentReply {
+  readonly text: string;
+  readonly usage?: AgentUsage;
+}
+
+/**
+ * Anything that answers an input: an LLM client, an agent framework, a fake in tests. One object is one session:
+ * {@link agentStep} never runs it twice at once. Adapt a provider's SDK in a few lines (see the support-agent example).
+ */
+export interface Agent<TInput = string> {
+  run(input: TInput, options: { readonly signal: AbortSignal }): Promise<AgentReply>;
+}
+
+/** Options of {@link agentStep}. */
+export interface AgentStepOptions<TAgentInput, TMessage, TOutput> extends ExecutorPolicyOptions {
+  readonly id: string;
+  readonly agent: Agent<TAgentInput>;
+  /** Turns the message into the agent's input (default: the message itself). */
+  readonly prompt?: (message: TMessage) => TAgentInput | Promise<TAgentInput>;
+  /** Validates incoming messages at delivery. */
+  readonly input?: Schema<TMessage>;
+  /** What to send from the reply (default: its text); `undefined` sends nothing. */
+  readonly reply?: (reply: AgentReply, message: TMessage) => TOutput | Promise<TOutput>;
+}
+
+/** The end of the queue of calls to each agent object: calls to one session run one at a time, across runs. */
+const sessions = new WeakMap<object, Promise<void>>();
+
+/** Runs `work` once every earlier call to `agent` has settled; gives up waiting (without calling) when `signal` aborts. */
+async function exclusive<T>(agent: object, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const previous = sessions.get(agent) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  // The next caller waits for the previous call and this one, even if this one gives up early.
+  sessions.set(agent, previous.then(() => mine));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void previous.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+    if (signal.aborted) throw signal.reason;
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/**
+ * An executor that calls an agent: `prompt` makes its input from the message, the call gets the run's
+ * cancellation signal, `usage.tokens` is charged to the run's budget, and the reply's text (or what `reply` makes of
+ * it) is sent. A call is refused with BudgetExceededError (and `budget.exceeded`) once the budget is spent; a call
+ * already in flight finishes and its reply is sent. Calls to one agent object queue: it never runs twice at once,
+ * in any run. Each call is a phase named `agent`, followed by an `agent.usage` event.
+ * @example
+ * const triage = agentStep({ id: 'triage', agent: openaiAgent, prompt: (t: Ticket) => `Classify: ${t.body}` });
+ */
+export function agentStep<TAgentInput, TMessage = TAgentInput, TOutput = string>(
+  options: AgentStepOptions<TAgentInput, TMessage, TOutput>,
+): WorkflowExecutor<TMessage, TOutput, undefined> {
+  const { id, agent, prompt, reply } = options ?? ({} as Partial<AgentStepOptions<TAgentInput, TMessage, TOutput>>);
+  if (typeof agent !== 'object' || agent === null || typeof agent.run !== 'function') {
+    throw new TypeError(`agentStep "${String(id)}" needs an agent: an object with run(input, { signal }) → Promise<{ text, usage? }>.`);
+  }
+
+  const call = async (message: TMessage, ctx: ExecutorContext<TOutput, undefined>): Promise<TOutput> => {
+    const input = prompt === undefined ? (message as unknown as TAgentInput) : await prompt(message);
+    const result = await exclusive(agent, ctx.signal, () => {
+      // Refused once nothing remains: charging nothing throws BudgetExceededError and emits budget.exceeded.
+      if (ctx.budget.remaining <= 0) ctx.budget.charge({ tokens: 0 });
+      return ctx.phase('agent', () => agent.run(input, { signal: ctx.signal }));
+    });
+    if (typeof result !== 'object' || result === null || typeof result.text !== 'string') {
+      throw new TypeError(`The agent of "${id}" returned ${JSON.stringify(result)}; agent.run must resolve to { text: string, usage?: { tokens } }.`);
+    }
+    const tokens = result.usage?.tokens;
+    // The call was allowed when it started: its usage is recorded even if the budget ran out meanwhile.
+    if (tokens !== undefined) ctx.budget.record({ tokens });
+    ctx.emit('agent.usage', { tokens: tokens ?? null, spent: ctx.budget.spent, limit: ctx.budget.limit });
+    return reply === undefined ? (result.text as unknown as TOutput) : await reply(result, message);
+  };
+
+  const node = fromFunction(id as string, (message: TMessage, ctx) => call(message, ctx as unknown as ExecutorContext<TOutput, undefined>), {
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.limiter === undefined ? {} : { limiter: options.limiter }),
+  });
+  return withWorkflow(node) as unknown as WorkflowExecutor<TMessage, TOutput, undefined>;
+}

@@ -1,0 +1,71 @@
+import type { AnyExecutor, Executor, ExecutorContext, PendingRequest } from '../index.js';
+import { approvalDecisionSchema, eitherSchema, isApprovalRequest, parseWith, type ApprovalDecision, type ApprovalPayload, type ApprovalRejection, type ApprovalRequest } from './approval.js';
+import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
+
+/** Options of {@link withApproval}. */
+export interface WithApprovalOptions<TInput, TOutput, TState> {
+  /** The node's id (default: the wrapped executor's id, so that the approval stands in its place). */
+  readonly id?: string;
+  /** What the approver reads about one invocation. */
+  readonly describe: (input: TInput) => string | Promise<string>;
+  /**
+   * What a rejection becomes. By default it is a run output (an {@link ApprovalRejection}); send a message of the
+   * executor's output type here to route it along the executor's edges instead.
+   */
+  readonly onReject?: (rejection: ApprovalRejection<TInput>, context: ExecutorContext<TOutput, TState>) => void | Promise<void>;
+}
+
+const wrappers = new WeakSet<object>();
+
+/**
+ * Asks before every invocation of `executor`, through a request (`ctx.request`), so the question survives
+ * checkpoints, restarts and nesting. Each message becomes one request with an {@link ApprovalPayload}; the answer is an
+ * {@link ApprovalDecision}: approve (the executor runs once, on the original or a modified, re-validated input),
+ * or reject (it does not run; the rejection is output or routed by `onReject`). Retries of an approved invocation
+ * run the approved input again without asking; no path runs the executor without an answer.
+ * @example
+ * const refund = withApproval(issueRefund, { describe: (r) => `Refund $${r.amount} to ${r.customer}?` });
+ */
+export function withApproval<TInput, TOutput, TState, TAccepts>(
+  wrapped: Executor<TInput, TOutput, TState, TAccepts>,
+  options: WithApprovalOptions<TInput, TOutput, TState>,
+): WorkflowExecutor<TInput, TOutput, TState, TAccepts> {
+  if (typeof wrapped !== 'object' || wrapped === null || typeof wrapped.handle !== 'function') throw new TypeError('withApproval wraps an executor: withApproval(executor, { describe }).');
+  if (typeof options?.describe !== 'function') throw new TypeError(`withApproval("${wrapped.id}") needs describe(input), the text an approver reads.`);
+  if (wrappers.has(wrapped)) throw new TypeError(`Executor "${wrapped.id}" already asks for approval; wrap it once.`);
+  const id = options.id ?? wrapped.id;
+  const decisionSchema = approvalDecisionSchema(wrapped.input);
+  const own = wrapped.onResponse;
+
+  const handle = async (message: TInput, ctx: ExecutorContext<TOutput, TState>): Promise<void> => {
+    const description = await options.describe(message);
+    if (typeof description !== 'string') throw new TypeError(`withApproval("${id}"): describe must return a string, got ${typeof description}.`);
+    const payload: ApprovalPayload<TInput> = { kind: 'approval', executorId: id, description, input: message };
+    ctx.request(payload, { response: decisionSchema });
+  };
+
+  const onResponse = async (response: unknown, request: PendingRequest, ctx: ExecutorContext<TOutput, TState>): Promise<void> => {
+    // Our own question has our path; a longer path is a request surfaced by a nested workflow we wrap.
+    const ours = request.path.length === ctx.path.length && isApprovalRequest(request) && request.payload.executorId === id;
+    if (!ours) {
+      if (own === undefined) throw new Error(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`);
+      return own(response, request, ctx);
+    }
+    const decision = (await parseWith(decisionSchema, response, `The answer to approval request "${request.id}"`)) as ApprovalDecision<TInput>;
+    const original = (request as ApprovalRequest<TInput>).payload.input;
+    if (!decision.approved) {
+      const rejection: ApprovalRejection<TInput> = { kind: 'approval.rejected', executorId: id, input: original, ...(decision.reason === undefined ? {} : { reason: decision.reason }) };
+      if (options.onReject !== undefined) await options.onReject(rejection, ctx);
+      else ctx.output(rejection);
+      return;
+    }
+    // The original was parsed when it was delivered; a modified input is parsed now, once.
+    const input = decision.input === undefined ? original : ((await parseWith(wrapped.input, decision.input, `The modified input approved for "${id}"`)) as TInput);
+    await wrapped.handle(input, ctx);
+  };
+
+  const response = wrapped.response === undefined ? decisionSchema : eitherSchema(decisionSchema, wrapped.response);
+  const result = withWorkflow(rewrap(wrapped as AnyExecutor, { id, handle, onResponse, response }) as Executor<TInput, TOutput, TState, TAccepts>);
+  wrappers.add(result);
+  return result;
+}

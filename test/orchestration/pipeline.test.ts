@@ -1,0 +1,199 @@
+// pipeline(): every item through the stages on its own, no barrier between items, results in input order.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BudgetExceededError, ExecutorError, MemoryCheckpointStore, RunCancelledError, WorkflowBuilder, WorkflowInputError, executor, isWeftError, pipeline, type StageContext } from 'weft';
+import { Gates, InFlight, caught, ofType, record, until } from '../support/async.js';
+
+const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
+
+describe('pipeline', () => {
+  it('sends an empty array for no items, calling no stage', async () => {
+    let calls = 0;
+    const result = await pipeline([(n: number) => (calls++, n)]).toWorkflow().run([]);
+    expect(result.outputs).toEqual([[]]);
+    expect(calls).toBe(0);
+  });
+
+  it('takes one item through every stage', async () => {
+    const result = await pipeline([(text: string) => text.trim(), (text: string) => text.length, (n: number) => n * 2]).toWorkflow().run(['  four ']);
+    expect(result.outputs).toEqual([[8]]);
+  });
+
+  it('sends the results of many items in input order, whatever order they finish in', async () => {
+    const gates = new Gates();
+    const run = pipeline([
+      async (id: string) => {
+        await gates.wait(id);
+        return id.toUpperCase();
+      },
+    ])
+      .toWorkflow()
+      .start(['a', 'b', 'c']);
+    gates.open('c');
+    gates.open('b');
+    gates.open('a');
+    expect((await run.result).outputs).toEqual([['A', 'B', 'C']]);
+  });
+
+  it('lets a fast item complete every stage while a slow item is still in an earlier stage', async () => {
+    const gates = new Gates();
+    const log: string[] = [];
+    const fetch = async (item: string) => {
+      log.push(`fetch ${item} started`);
+      if (item === 'slow') await gates.wait('slow-fetch');
+      log.push(`fetch ${item} done`);
+      return item;
+    };
+    const summarize = (item: string) => {
+      log.push(`summarize ${item}`);
+      return `${item}!`;
+    };
+    const publish = (item: string) => {
+      log.push(`publish ${item}`);
+      return item.length;
+    };
+    const node = pipeline([fetch, summarize, publish], { id: 'enrich' });
+    const run = new WorkflowBuilder({ name: 'host', start: node }).addEdge(node, sink).build().start(['slow', 'fast']);
+    const finished: number[] = [];
+    run.events$.subscribe((event) => {
+      if (event.type === 'custom' && event.name === 'pipeline.item') finished.push((event.data as { index: number }).index);
+    });
+
+    await until(() => finished.includes(1));
+    // The fast item (index 1) went through all three stages; the slow one has not left its first stage.
+    expect(log).toEqual(['fetch slow started', 'fetch fast started', 'fetch fast done', 'summarize fast', 'publish fast!']);
+    expect(finished).toEqual([1]);
+
+    gates.open('slow-fetch');
+    const result = await run.result;
+    expect(result.outputs).toEqual([[5, 5]]);
+    expect(finished).toEqual([1, 0]);
+  });
+
+  it('caps items in flight at `concurrency`, starting the next item as soon as any one finishes', async () => {
+    const gates = new Gates();
+    const inFlight = new InFlight();
+    const started: string[] = [];
+    const run = pipeline(
+      [
+        async (id: string) => {
+          started.push(id);
+          inFlight.enter();
+          await gates.wait(id);
+          inFlight.leave();
+          return id;
+        },
+      ],
+      { concurrency: 2 },
+    )
+      .toWorkflow()
+      .start(['a', 'b', 'c', 'd']);
+    await until(() => started.length === 2);
+    gates.open('b'); // a is still running: c starts anyway
+    await until(() => started.length === 3);
+    expect(started).toEqual(['a', 'b', 'c']);
+    gates.open('a');
+    gates.open('c');
+    gates.open('d');
+    expect((await run.result).outputs).toEqual([['a', 'b', 'c', 'd']]);
+    expect(inFlight.max).toBe(2);
+  });
+
+  it('stops an item whose stage returns undefined: later stages skip it and it is left out of the results', async () => {
+    const seen: number[] = [];
+    const node = pipeline([(n: number) => (n % 2 === 0 ? n : undefined), (n: number) => (seen.push(n), n * 10)]);
+    const { events } = await record(node.toWorkflow().stream([1, 2, 3, 4]));
+    expect(ofType(events, 'run.completed').at(-1)?.outputs).toEqual([[20, 40]]);
+    expect(seen).toEqual([2, 4]);
+    const items = ofType(events, 'custom').filter((e) => e.name === 'pipeline.item').map((e) => e.data as { index: number; status: string; stage?: string });
+    expect(items.find((i) => i.index === 0)).toMatchObject({ status: 'stopped', stage: 'stage-1' });
+    expect(items.find((i) => i.index === 1)).toMatchObject({ status: 'completed' });
+  });
+
+  it('fails when a stage throws, aborting the items still in flight', async () => {
+    const gates = new Gates();
+    let otherSignal: AbortSignal | undefined;
+    const node = pipeline(
+      [
+        async (id: string, ctx: StageContext) => {
+          if (id === 'bad') {
+            await gates.wait('bad');
+            throw new Error('stage broke');
+          }
+          otherSignal = ctx.signal;
+          return new Promise<string>(() => undefined); // ignores its signal: not waited for
+        },
+      ],
+      { id: 'enrich' },
+    );
+    const run = node.toWorkflow().start(['bad', 'good']);
+    await until(() => otherSignal !== undefined);
+    gates.open('bad');
+    const error = await caught(() => run.result);
+    expect(error).toBeInstanceOf(ExecutorError);
+    expect((error as Error).message).toContain('stage broke');
+    expect(otherSignal?.aborted).toBe(true);
+  });
+
+  it('stops midway when the run is cancelled: stages see their signal abort and no further stage starts', async () => {
+    const signals: AbortSignal[] = [];
+    let second = 0;
+    const run = pipeline([
+      (n: number, ctx: StageContext) => {
+        signals.push(ctx.signal);
+        return new Promise<number>(() => undefined);
+      },
+      (n: number) => (second++, n),
+    ])
+      .toWorkflow()
+      .start([1, 2, 3]);
+    await until(() => signals.length === 3);
+    run.cancel();
+    expect(await caught(() => run.result)).toBeInstanceOf(RunCancelledError);
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    expect(second).toBe(0);
+  });
+
+  it('validates that it receives an array', async () => {
+    const node = pipeline([(n: number) => n]);
+    expect(await caught(() => node.toWorkflow().run(5 as never))).toBeInstanceOf(WorkflowInputError);
+  });
+
+  it('fails when a stage charges a spent budget', async () => {
+    const node = pipeline([
+      (n: number, ctx: StageContext) => {
+        ctx.budget.charge({ tokens: 10 });
+        return n;
+      },
+    ], { concurrency: 1 });
+    const error = await caught(() => node.toWorkflow().run([1, 2, 3], { budget: { tokens: 15 } }));
+    expect(isWeftError(error) && error.code).toBe('executor_failed');
+    expect((error as Error).cause).toBeInstanceOf(BudgetExceededError);
+  });
+
+  it('resumes from a checkpoint: before it ran, it runs again to the same result; after, its result is kept', async () => {
+    const store = new MemoryCheckpointStore();
+    let calls = 0;
+    const make = () => {
+      const node = pipeline([(n: number) => (calls++, n + 1)], { id: 'plus' });
+      return new WorkflowBuilder({ name: 'host', start: node }).addEdge(node, sink).build();
+    };
+    const first = await make().run([1, 2], { checkpoints: store, runId: 'p' });
+    expect(first.outputs).toEqual([[2, 3]]);
+    expect(calls).toBe(2);
+    const checkpoints = await store.list('p');
+    const before = checkpoints.find((c) => c.superstep === 0);
+    const after = checkpoints.at(-1);
+    expect((await make().resume(before?.id as string, { checkpoints: store })).outputs).toEqual([[2, 3]]);
+    expect(calls).toBe(4);
+    expect((await make().resume(after?.id as string, { checkpoints: store })).outputs).toEqual([[2, 3]]);
+    expect(calls).toBe(4);
+  });
+
+  it('marks each stage of each item as a phase and counts finished items', async () => {
+    const { events } = await record(pipeline([function parse(text: string) { return Number(text); }, function double(n: number) { return n * 2; }]).toWorkflow().stream(['1', '2']));
+    expect(ofType(events, 'phase.started').map((e) => e.name).sort()).toEqual(['double[0]', 'double[1]', 'parse[0]', 'parse[1]']);
+    const items = ofType(events, 'custom').filter((e) => e.name === 'pipeline.item').map((e) => e.data as { done: number; total: number });
+    expect(items.map((i) => `${i.done}/${i.total}`)).toEqual(['1/2', '2/2']);
+  });
+});
