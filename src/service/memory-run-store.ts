@@ -1,6 +1,6 @@
 import { MemoryCheckpointStore } from '../checkpoint/memory-store.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import { afterCursor, checkLimit, runCursor, type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStore, type SerializedEvent } from './run-store.js';
+import { afterCursor, checkLimit, parseCursor, runCursor, type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStore, type SerializedEvent } from './run-store.js';
 
 const newestFirst = (a: RunRecord, b: RunRecord): number => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -31,10 +31,11 @@ export class MemoryRunStore implements RunStore {
 
   async listRuns(query: RunQuery = {}): Promise<RunPage> {
     const limit = checkLimit(query.limit);
+    const position = query.cursor === undefined ? undefined : parseCursor(query.cursor);
     const matching = [...this.#runs.values()]
       .filter((run) => (query.workflow === undefined || run.workflow === query.workflow) && (query.status === undefined || run.status === query.status))
       .sort(newestFirst)
-      .filter((run) => afterCursor(run, query.cursor));
+      .filter((run) => afterCursor(run, position));
     const runs = matching.slice(0, limit);
     return { runs, nextCursor: matching.length > limit ? runCursor(runs[runs.length - 1] as RunRecord) : undefined };
   }
@@ -42,6 +43,11 @@ export class MemoryRunStore implements RunStore {
   async appendEvents(runId: string, events: readonly SerializedEvent[]): Promise<void> {
     let list = this.#events.get(runId);
     if (list === undefined) this.#events.set(runId, (list = []));
+    let last = list.length === 0 ? -1 : (list[list.length - 1] as SerializedEvent).seq;
+    for (const event of events) {
+      if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
+      last = event.seq;
+    }
     list.push(...events);
   }
 

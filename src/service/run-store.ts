@@ -57,7 +57,7 @@ export interface RunStore {
   updateRun(id: string, changes: RunChanges): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(query?: RunQuery): Promise<RunPage>;
-  /** Appends events whose `seq` continues the run's stored ones. */
+  /** Appends events whose `seq` continues the run's stored ones, all or none: a `seq` not above the last one stored is refused. */
   appendEvents(runId: string, events: readonly SerializedEvent[]): Promise<void>;
   /** A run's events with `seq` greater than `afterSeq` (default: all), in order. */
   readEvents(runId: string, afterSeq?: number): Promise<readonly SerializedEvent[]>;
@@ -66,13 +66,18 @@ export interface RunStore {
 /** Orders runs newest first and encodes the position of the last one as a cursor. */
 export const runCursor = (run: RunRecord): string => `${run.createdAt}:${run.id}`;
 
-/** True when `run` comes after the cursor position in newest-first order. */
-export function afterCursor(run: RunRecord, cursor: string | undefined): boolean {
-  if (cursor === undefined) return true;
+/** The position a cursor encodes; a TypeError for anything `runCursor` did not make. */
+export function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
   const split = cursor.indexOf(':');
-  const createdAt = Number(cursor.slice(0, split));
-  const id = cursor.slice(split + 1);
-  return run.createdAt < createdAt || (run.createdAt === createdAt && run.id < id);
+  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
+  if (!Number.isFinite(createdAt)) throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
+  return { createdAt, id: cursor.slice(split + 1) };
+}
+
+/** True when `run` comes after the position in newest-first order. */
+export function afterCursor(run: RunRecord, position: { readonly createdAt: number; readonly id: string } | undefined): boolean {
+  if (position === undefined) return true;
+  return run.createdAt < position.createdAt || (run.createdAt === position.createdAt && run.id < position.id);
 }
 
 export function checkLimit(limit: number | undefined): number {

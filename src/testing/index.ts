@@ -1,2 +1,4 @@
 export { describeCheckpointStore } from './checkpoint-store-contract.js';
 export type { CheckpointStoreFactory } from './checkpoint-store-contract.js';
+export { describeRunStore } from './run-store-contract.js';
+export type { RunStoreFactory } from './run-store-contract.js';

@@ -1,0 +1,293 @@
+import type Database from 'better-sqlite3';
+import { CheckpointError, type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStatus, type RunStore, type SerializedError, type SerializedEvent } from '../index.js';
+import { SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
+
+/** The version of the `runs` and `run_events` tables this copy of weft writes, recorded in `weft_meta`. */
+const SCHEMA_VERSION = 1;
+const NAME = 'runs';
+
+/** Options of {@link SqliteRunStore}: a file to open, or a database you opened and keep owning. */
+export interface SqliteRunStoreOptions {
+  /** The database file, created if missing (default `'weft.db'`); `':memory:'` keeps it in memory. Ignored when `database` is given. */
+  readonly path?: string;
+  /** An open better-sqlite3 database to use; the store never closes it. {@link openSqlite} opens one with weft's settings. */
+  readonly database?: Database.Database;
+}
+
+interface RunRow {
+  readonly id: string;
+  readonly workflow: string;
+  readonly status: RunStatus;
+  /** JSON; NULL for an undefined input. */
+  readonly input: string | null;
+  readonly outputs: string;
+  readonly pending_requests: string;
+  readonly error: string | null;
+  readonly checkpoint_id: string | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** `UPDATE` parameters: a `has_*` flag per optional column, so one statement applies any subset of changes. */
+interface UpdateParams {
+  readonly id: string;
+  readonly updated_at: number;
+  readonly has_status: number;
+  readonly status: string | null;
+  readonly has_outputs: number;
+  readonly outputs: string | null;
+  readonly has_pending_requests: number;
+  readonly pending_requests: string | null;
+  readonly has_error: number;
+  readonly error: string | null;
+  readonly has_checkpoint_id: number;
+  readonly checkpoint_id: string | null;
+}
+
+const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const fromJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+
+function toError(text: string | null): SerializedError | undefined {
+  if (text === null) return undefined;
+  const error = JSON.parse(text) as SerializedError;
+  // JSON drops `code: undefined`; the record always has the key.
+  return { name: error.name, code: error.code ?? undefined, message: error.message };
+}
+
+const toRecord = (row: RunRow): RunRecord => ({
+  id: row.id,
+  workflow: row.workflow,
+  status: row.status,
+  input: fromJson(row.input),
+  outputs: JSON.parse(row.outputs) as unknown[],
+  pendingRequests: JSON.parse(row.pending_requests) as RunRecord['pendingRequests'],
+  error: toError(row.error),
+  checkpointId: row.checkpoint_id ?? undefined,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+// The cursor format and the limit rule are MemoryRunStore's (src/service/run-store.ts): a page's cursor works with either store.
+function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
+  const split = cursor.indexOf(':');
+  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
+  if (!Number.isFinite(createdAt)) throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
+  return { createdAt, id: cursor.slice(split + 1) };
+}
+
+function checkLimit(limit: number | undefined): number {
+  const value = limit ?? 50;
+  if (!(Number.isInteger(value) && value >= 1 && value <= 500)) throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
+  return value;
+}
+
+/** Creates the run tables if missing and refuses a file written by a newer weft; all in one transaction. */
+function migrate(database: Database.Database): void {
+  database.transaction(() => {
+    database.exec(`
+      CREATE TABLE IF NOT EXISTS weft_meta (
+        name TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY NOT NULL,
+        workflow TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
+        input TEXT,
+        outputs TEXT NOT NULL,
+        pending_requests TEXT NOT NULL,
+        error TEXT,
+        checkpoint_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow, created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS runs_by_workflow_status ON runs (workflow, status, created_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS run_events (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+    `);
+    const row = database.prepare('SELECT version FROM weft_meta WHERE name = ?').get(NAME) as { version: number } | undefined;
+    if (row === undefined) {
+      database.prepare('INSERT INTO weft_meta (name, version) VALUES (?, ?)').run(NAME, SCHEMA_VERSION);
+    } else if (row.version > SCHEMA_VERSION) {
+      throw new CheckpointError(
+        'future_version',
+        `The "${NAME}" table in ${database.name} has schema version ${row.version}, but this copy of weft knows only up to ${SCHEMA_VERSION}. Upgrade weft to read it.`,
+      );
+    }
+  }).immediate();
+}
+
+/**
+ * Keeps runs, their events and their checkpoints in one SQLite file (better-sqlite3): the embedded default
+ * store of `createRuntime`.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteRunStore({ path: 'weft.db' });
+ * const runtime = createRuntime({ workflows: { triage }, store });
+ * await runtime.recover();
+ * ```
+ */
+export class SqliteRunStore implements RunStore {
+  /** The underlying database, shared with {@link SqliteRunStore.checkpoints}. */
+  readonly database: Database.Database;
+  /** The checkpoints, in the same database. */
+  readonly checkpoints: SqliteCheckpointStore;
+  readonly #ownsDatabase: boolean;
+  readonly #insert: Database.Statement<[RunRow]>;
+  readonly #update: Database.Statement<[UpdateParams]>;
+  readonly #get: Database.Statement<[string], RunRow>;
+  readonly #lists = new Map<string, Database.Statement<[Record<string, string | number>], RunRow>>();
+  readonly #lastSeq: Database.Statement<[string], { seq: number | null }>;
+  readonly #insertEvent: Database.Statement<[string, number, string]>;
+  readonly #readEvents: Database.Statement<[string, number], { event: string }>;
+  readonly #append: (runId: string, events: readonly SerializedEvent[]) => void;
+
+  constructor(options: SqliteRunStoreOptions = {}) {
+    this.#ownsDatabase = options.database === undefined;
+    this.database = options.database ?? openSqlite(options.path);
+    try {
+      this.checkpoints = new SqliteCheckpointStore({ database: this.database });
+      migrate(this.database);
+      this.#insert = this.database.prepare(`
+        INSERT INTO runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at)
+        VALUES (@id, @workflow, @status, @input, @outputs, @pending_requests, @error, @checkpoint_id, @created_at, @updated_at)`);
+      this.#update = this.database.prepare(`
+        UPDATE runs SET
+          updated_at = @updated_at,
+          status = CASE WHEN @has_status THEN @status ELSE status END,
+          outputs = CASE WHEN @has_outputs THEN @outputs ELSE outputs END,
+          pending_requests = CASE WHEN @has_pending_requests THEN @pending_requests ELSE pending_requests END,
+          error = CASE WHEN @has_error THEN @error ELSE error END,
+          checkpoint_id = CASE WHEN @has_checkpoint_id THEN @checkpoint_id ELSE checkpoint_id END
+        WHERE id = @id`);
+      this.#get = this.database.prepare('SELECT * FROM runs WHERE id = ?');
+      this.#lastSeq = this.database.prepare('SELECT max(seq) AS seq FROM run_events WHERE run_id = ?');
+      this.#insertEvent = this.database.prepare('INSERT INTO run_events (run_id, seq, event) VALUES (?, ?, ?)');
+      this.#readEvents = this.database.prepare('SELECT event FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq');
+      this.#append = this.database.transaction((runId: string, events: readonly SerializedEvent[]) => {
+        let last = this.#lastSeq.get(runId)?.seq ?? -1;
+        for (const event of events) {
+          if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
+          this.#insertEvent.run(runId, event.seq, JSON.stringify(event));
+          last = event.seq;
+        }
+      });
+    } catch (error) {
+      if (this.#ownsDatabase) this.database.close();
+      throw error;
+    }
+  }
+
+  /** Stores a new run; rejects if a run with its id exists. */
+  async createRun(record: RunRecord): Promise<void> {
+    try {
+      this.#insert.run({
+        id: record.id,
+        workflow: record.workflow,
+        status: record.status,
+        input: toJson(record.input),
+        outputs: JSON.stringify(record.outputs),
+        pending_requests: JSON.stringify(record.pendingRequests),
+        error: toJson(record.error),
+        checkpoint_id: record.checkpointId ?? null,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`Run "${record.id}" already exists.`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Changes the given fields of a run (a field given as undefined is cleared); rejects for an unknown run. */
+  async updateRun(id: string, changes: RunChanges): Promise<void> {
+    const has = (key: keyof RunChanges): number => (Object.hasOwn(changes, key) ? 1 : 0);
+    const { changes: updated } = this.#update.run({
+      id,
+      updated_at: changes.updatedAt,
+      has_status: has('status'),
+      status: changes.status ?? null,
+      has_outputs: has('outputs'),
+      outputs: changes.outputs === undefined ? null : JSON.stringify(changes.outputs),
+      has_pending_requests: has('pendingRequests'),
+      pending_requests: changes.pendingRequests === undefined ? null : JSON.stringify(changes.pendingRequests),
+      has_error: has('error'),
+      error: toJson(changes.error),
+      has_checkpoint_id: has('checkpointId'),
+      checkpoint_id: changes.checkpointId ?? null,
+    });
+    if (updated === 0) throw new Error(`Run "${id}" does not exist.`);
+  }
+
+  /** The run with this id, or undefined. */
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.#get.get(id);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Runs matching the filter, newest first (by creation time, then id), one page at a time. */
+  async listRuns(query: RunQuery = {}): Promise<RunPage> {
+    const limit = checkLimit(query.limit);
+    const position = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+    const params: Record<string, string | number> = { limit: limit + 1 };
+    if (query.workflow !== undefined) params['workflow'] = query.workflow;
+    if (query.status !== undefined) params['status'] = query.status;
+    if (position !== undefined) {
+      params['created_at'] = position.createdAt;
+      params['id'] = position.id;
+    }
+    const rows = this.#list(query.workflow !== undefined, query.status !== undefined, position !== undefined).all(params);
+    const runs = rows.slice(0, limit).map(toRecord);
+    const last = runs[runs.length - 1];
+    return { runs, nextCursor: rows.length > limit && last !== undefined ? `${last.createdAt}:${last.id}` : undefined };
+  }
+
+  /** One prepared statement per combination of filters, so each uses its index. */
+  #list(byWorkflow: boolean, byStatus: boolean, byCursor: boolean): Database.Statement<[Record<string, string | number>], RunRow> {
+    const key = `${+byWorkflow}${+byStatus}${+byCursor}`;
+    let statement = this.#lists.get(key);
+    if (statement === undefined) {
+      const where = [byWorkflow ? 'workflow = @workflow' : '', byStatus ? 'status = @status' : '', byCursor ? '(created_at, id) < (@created_at, @id)' : ''].filter((term) => term !== '');
+      statement = this.database.prepare(`SELECT * FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC LIMIT @limit`);
+      this.#lists.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** Appends a run's events in one transaction: all of them, or none when a `seq` does not follow the stored ones. */
+  async appendEvents(runId: string, events: readonly SerializedEvent[]): Promise<void> {
+    if (events.length > 0) this.#append(runId, events);
+  }
+
+  /** A run's events with `seq` greater than `afterSeq` (default: all), in order. */
+  async readEvents(runId: string, afterSeq = -1): Promise<readonly SerializedEvent[]> {
+    return this.#readEvents.all(runId, afterSeq).map((row) => JSON.parse(row.event) as SerializedEvent);
+  }
+
+  /** Closes the database if this store opened it; a database passed in as `database` stays open. */
+  close(): void {
+    if (this.#ownsDatabase && this.database.open) this.database.close();
+  }
+}
+
+/**
+ * Opens (or creates) a SQLite file for runs, events and checkpoints, with weft's settings (WAL, `synchronous = NORMAL`).
+ * Close it with `store.close()`.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteRunStore('weft.db');
+ * const runtime = createRuntime({ workflows: { triage }, store });
+ * ```
+ */
+export function openSqliteRunStore(path = 'weft.db'): SqliteRunStore {
+  return new SqliteRunStore({ path });
+}
