@@ -21,7 +21,7 @@ export interface RunRecord {
   readonly workflow: string;
   readonly status: RunStatus;
   readonly input: unknown;
-  /** Outputs so far (all of them once completed). */
+  /** The run's outputs, set when it completes (empty while it runs or waits; its `output` events carry them live). */
   readonly outputs: readonly unknown[];
   readonly pendingRequests: readonly PendingRequest[];
   readonly error: SerializedError | undefined;
