@@ -89,7 +89,6 @@ type Refund = z.infer<typeof refundSchema>;
 const outcomeSchema = z.object({ ticket: ticketSchema, action: z.string() });
 type Outcome = z.infer<typeof outcomeSchema>;
 const planSchema = z.object({ ticket: ticketSchema, refund: refundSchema.nullable(), action: z.string() });
-type Plan = z.infer<typeof planSchema>;
 const answerSchema = z.object({ ticketId: z.string(), action: z.string(), reply: z.string() });
 type Answer = z.infer<typeof answerSchema>;
 

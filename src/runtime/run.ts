@@ -1,7 +1,7 @@
 import { produceWithPatches, produce, type Patch } from 'immer';
 import { CHECKPOINT_VERSION, usePatches, type Checkpoint, type CheckpointBody } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
-import { CheckpointError, ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, RunCancelledError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
+import { CheckpointError, ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { findNonJson, utf8Length } from '../internal/plain-json.js';

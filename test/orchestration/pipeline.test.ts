@@ -139,7 +139,7 @@ describe('pipeline', () => {
     const signals: AbortSignal[] = [];
     let second = 0;
     const run = pipeline([
-      (n: number, ctx: StageContext) => {
+      (_n: number, ctx: StageContext) => {
         signals.push(ctx.signal);
         return new Promise<number>(() => undefined);
       },

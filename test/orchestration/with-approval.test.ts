@@ -7,7 +7,6 @@ import {
   RunCancelledError,
   WorkflowBuilder,
   executor,
-  fromFunction,
   isApprovalRequest,
   withApproval,
   type ApprovalRequest,

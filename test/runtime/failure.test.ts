@@ -274,7 +274,7 @@ describe('retry', () => {
       output: z.string(),
       initialState: { tries: [] as number[] },
       retry: { attempts: 2, backoff: 0 },
-      handle: (m, ctx) => {
+      handle: (_m, ctx) => {
         calls++;
         ctx.setState((draft) => {
           draft.tries.push(calls);
