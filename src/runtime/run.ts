@@ -1,10 +1,11 @@
-import { produceWithPatches, produce, type Patch } from 'immer';
-import { CHECKPOINT_VERSION, usePatches, type Checkpoint, type CheckpointBody } from '../checkpoint/checkpoint.js';
-import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
-import { CheckpointError, ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
+import { produceWithPatches, produce } from 'immer';
+import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { Checkpointer, type CheckpointParts } from './checkpointer.js';
+import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
-import { findNonJson, utf8Length } from '../internal/plain-json.js';
+import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
@@ -113,21 +114,12 @@ export class RunEngine implements ContextHost {
   private readonly semaphore: Semaphore | undefined;
   private readonly maxSupersteps: number;
   private readonly validateMessages: boolean;
-  private readonly store: CheckpointStore | undefined;
-  private readonly durability: Durability;
-  private readonly fullEvery: number;
   private readonly outputs: unknown[] = [];
   private seq = 0;
   private superstep = 0;
   committedShared: Readonly<Record<string, unknown>> = {};
-  /** Patches of the superstep just committed, rooted at `executorStates` / `shared`. */
-  private patches: Patch[] = [];
-  private lastCheckpointId: string | null = null;
-  private savedOutputCount = 0;
-  private deltasSinceFull = 0;
-  private pendingSave: Promise<void> | undefined;
-  private exitSaved = false;
-  private lastCreatedAt = 0;
+  /** Writes this run's checkpoints; undefined without a store. */
+  private readonly checkpointer: Checkpointer | undefined;
   /** Requests asked and not yet answered. */
   private readonly pending = new Map<string, PendingRequest>();
   /** Answers given since the last superstep boundary, delivered in the next superstep. */
@@ -160,19 +152,25 @@ export class RunEngine implements ContextHost {
     const above = parent?.semaphore;
     this.semaphore = own === undefined ? above : new Semaphore(own, above);
     this.validateMessages = (options.validate ?? definition.validate) === 'all';
-    this.store = options.checkpoints;
-    this.durability = options.durability ?? 'sync';
-    this.fullEvery = options.fullCheckpointEvery ?? 20;
+    const store = options.checkpoints;
+    const durability = options.durability ?? 'sync';
+    const fullEvery = options.fullCheckpointEvery ?? 20;
     for (const problem of [limitProblem('maxSupersteps', options.maxSupersteps), limitProblem('maxConcurrency', options.maxConcurrency)]) {
       if (problem !== undefined) throw new TypeError(`Run option ${problem}`);
     }
     if (options.validate !== undefined && options.validate !== 'all' && options.validate !== 'edges-only') {
       throw new TypeError(`Run option validate must be 'all' or 'edges-only', got ${JSON.stringify(options.validate)}.`);
     }
-    if (!['sync', 'async', 'exit'].includes(this.durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(this.durability)}.`);
-    if (!(Number.isInteger(this.fullEvery) && this.fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${this.fullEvery}.`);
-    this.checkpointing = this.store !== undefined;
-    this.recordPatches = this.checkpointing && this.durability !== 'exit';
+    if (!['sync', 'async', 'exit'].includes(durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
+    if (!(Number.isInteger(fullEvery) && fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${fullEvery}.`);
+    this.checkpointing = store !== undefined;
+    this.recordPatches = this.checkpointing && durability !== 'exit';
+    this.checkpointer =
+      store === undefined
+        ? undefined
+        : new Checkpointer(store, durability, fullEvery, { runId: this.runId, workflow: definition.name, signature: definition.signature }, (checkpointId, kind, bytes, superstep) => {
+            if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId, kind, bytes: bytes() }, this.path, superstep);
+          });
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
     const tokens = options.budget?.tokens;
@@ -232,7 +230,7 @@ export class RunEngine implements ContextHost {
 
   /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
   async resume(checkpoint: Checkpoint, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
-    this.lastCreatedAt = checkpoint.createdAt;
+    this.checkpointer?.follow(checkpoint.createdAt);
     // The ledger goes on from where it was; a budget given to resume() replaces the stored limit.
     this.budget = new RunBudget(this.budgetLimit ?? checkpoint.budget.limit, checkpoint.budget.spent, this.budgetExceeded, this.runId);
     return this.resumeState(
@@ -253,7 +251,7 @@ export class RunEngine implements ContextHost {
 
   private async resumeState(state: RunState, outputs: readonly unknown[], responses: Readonly<Record<string, unknown>>, from: string | null): Promise<RunResult> {
     this.outputs.push(...outputs);
-    this.savedOutputCount = this.store === undefined ? 0 : outputs.length;
+    this.checkpointer?.savedUpTo(outputs.length);
     for (const request of state.pendingRequests) this.pending.set(request.id, request);
     this.superstep = state.superstep;
     try {
@@ -268,14 +266,14 @@ export class RunEngine implements ContextHost {
   /** The superstep loop, from `state` until the run completes, waits, fails or is cancelled. */
   private async drive(initial: RunState, started: { input: unknown; resumedFrom?: string }, parentCheckpointId: string | null): Promise<RunResult> {
     const definition = this.compiled.definition;
-    this.lastCheckpointId = parentCheckpointId;
+    this.checkpointer?.startAfter(parentCheckpointId);
     this.emit('run.started', { workflow: definition.name, signature: definition.signature, ...started });
     let state = initial;
     let lastYield = now();
     try {
       if (this.scope.isAborted) throw this.scope.cancelledError();
       state = this.takeInbox(state);
-      await this.checkpoint(state, true);
+      await this.checkpointer?.checkpoint(state, this.snapshotParts(), true);
       for (;;) {
         while (state.queue.length > 0) {
           if (this.scope.isAborted) throw this.scope.cancelledError();
@@ -284,7 +282,7 @@ export class RunEngine implements ContextHost {
           }
           const next = this.runSuperstep(state);
           state = next instanceof Promise ? await next : next;
-          if (this.store !== undefined) await this.checkpoint(state, false);
+          if (this.checkpointer !== undefined) await this.checkpointer.checkpoint(state, this.snapshotParts(), false);
           // Reading the clock costs as much as a small superstep: look only every 32 supersteps.
           if ((state.superstep & 31) === 0 && now() - lastYield > YIELD_EVERY_MS) {
             await yieldToEventLoop();
@@ -299,12 +297,12 @@ export class RunEngine implements ContextHost {
         this.wake = undefined;
         if (this.scope.isAborted) throw this.scope.cancelledError();
         state = this.takeInbox(state);
-        await this.checkpoint(state, false);
+        await this.checkpointer?.checkpoint(state, this.snapshotParts(), false);
       }
       this.dropUnfinishedFanIns(state);
       return await this.finish(state, 'completed');
     } catch (caught) {
-      await this.settleSaves(state);
+      await this.checkpointer?.settle(state, this.snapshotParts(), false);
       if (this.scope.isAborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
@@ -319,7 +317,7 @@ export class RunEngine implements ContextHost {
   }
 
   private async finish(state: RunState, status: 'completed' | 'waiting'): Promise<RunResult> {
-    await this.settleSaves(state, true);
+    await this.checkpointer?.settle(state, this.snapshotParts(), true);
     this.finalState = state;
     const outputs = this.outputs.slice();
     if (status === 'completed') this.emit('run.completed', { outputs });
@@ -330,7 +328,7 @@ export class RunEngine implements ContextHost {
       supersteps: state.superstep,
       shared: state.shared,
       pendingRequests: state.pendingRequests,
-      checkpointId: this.lastCheckpointId ?? undefined,
+      checkpointId: this.checkpointer?.lastId ?? undefined,
       budget: this.budget.ledger(),
     };
   }
@@ -346,80 +344,9 @@ export class RunEngine implements ContextHost {
     }
   }
 
-  // Checkpoints
-
-  /** Saves `state` per the durability mode; `full` forces a full snapshot. */
-  private async checkpoint(state: RunState, full: boolean): Promise<void> {
-    if (this.store === undefined) return;
-    if (this.durability === 'exit') return;
-    const fullSnapshot = full || this.deltasSinceFull + 1 >= this.fullEvery;
-    if (this.durability === 'sync') return this.save(state, fullSnapshot);
-    // async: wait for the save before (so at most one is in flight and a delta never outlives a failed parent),
-    // then let this one overlap the next superstep.
-    if (this.pendingSave !== undefined) await this.pendingSave;
-    const save = this.save(state, fullSnapshot);
-    save.catch(() => undefined); // surfaced by the next checkpoint or by settleSaves
-    this.pendingSave = save;
-  }
-
-  private save(state: RunState, full: boolean): Promise<void> {
-    const store = this.store as CheckpointStore;
-    const body: CheckpointBody = {
-      version: CHECKPOINT_VERSION,
-      signature: this.compiled.definition.signature,
-      superstep: state.superstep,
-      queue: state.queue as CheckpointBody['queue'],
-      fanIn: state.fanIn as CheckpointBody['fanIn'],
-      pendingRequests: state.pendingRequests as CheckpointBody['pendingRequests'],
-      budget: this.budget.ledger(),
-      outputs: full ? this.outputs.slice(0, state.outputCount) : this.outputs.slice(this.savedOutputCount, state.outputCount),
-      ...(full ? { state: { executorStates: state.executorStates, shared: state.shared } } : { patches: this.patches as CheckpointBody['patches'] }),
-    };
-    this.patches = [];
-    this.savedOutputCount = state.outputCount;
-    this.deltasSinceFull = full ? 0 : this.deltasSinceFull + 1;
-    const data = JSON.stringify(body);
-    const record: StoredCheckpoint = {
-      id: globalThis.crypto.randomUUID(),
-      runId: this.runId,
-      parentId: this.lastCheckpointId,
-      workflow: this.compiled.definition.name,
-      superstep: state.superstep,
-      // Never older than its parent, even on a host whose clock is behind: latest() must pick this one.
-      createdAt: (this.lastCreatedAt = Math.max(Date.now(), this.lastCreatedAt + 1)),
-      kind: full ? 'full' : 'delta',
-      data,
-    };
-    this.lastCheckpointId = record.id;
-    const superstep = state.superstep;
-    return store.save(record).then(
-      () => {
-        if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId: record.id, kind: record.kind, bytes: utf8Length(data) }, this.path, superstep);
-      },
-      (error: unknown) => {
-        throw new CheckpointError('save_failed', `Saving checkpoint "${record.id}" (superstep ${superstep}) failed: ${error instanceof Error ? error.message : String(error)}. The run stops so that it never runs ahead of what it can resume.`, {
-          runId: this.runId,
-          superstep,
-          checkpointId: record.id,
-          cause: error,
-        });
-      },
-    );
-  }
-
-  /** Waits for saves in flight; in `exit` mode writes the one checkpoint, once. Rethrows a failed save only when asked. */
-  private async settleSaves(state: RunState, rethrow = false): Promise<void> {
-    try {
-      if (this.pendingSave !== undefined) await this.pendingSave;
-      if (this.store !== undefined && this.durability === 'exit' && !this.exitSaved) {
-        this.exitSaved = true;
-        await this.save(state, true);
-      }
-    } catch (error) {
-      if (rethrow) throw error;
-    } finally {
-      this.pendingSave = undefined;
-    }
+  /** What a checkpoint takes from the run besides its state: the outputs so far and the token ledger. */
+  private snapshotParts(): CheckpointParts {
+    return { outputs: this.outputs, budget: this.budget.ledger() };
   }
 
   // Requests
@@ -814,7 +741,7 @@ export class RunEngine implements ContextHost {
       if (slot.stateChanged) {
         if (executorStates === state.executorStates) executorStates = { ...executorStates };
         (executorStates as Record<string, unknown>)[id] = slot.state;
-        if (slot.patches !== undefined) this.patches.push(...slot.patches);
+        if (slot.patches !== undefined) this.checkpointer?.patches.push(...slot.patches);
       }
       if (slot.sharedOps !== undefined) {
         if (shared === state.shared) shared = { ...shared };
@@ -822,11 +749,11 @@ export class RunEngine implements ContextHost {
         for (const op of slot.sharedOps) {
           if (op.set) {
             target[op.key] = op.value;
-            if (this.recordPatches) this.patches.push({ op: 'replace', path: ['shared', op.key], value: op.value });
+            if (this.recordPatches) this.checkpointer?.patches.push({ op: 'replace', path: ['shared', op.key], value: op.value });
           } else if (this.recordPatches) {
             const [value, patches] = produceWithPatches(target[op.key], op.recipe);
             target[op.key] = value;
-            for (const patch of patches) this.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
+            for (const patch of patches) this.checkpointer?.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
           } else {
             target[op.key] = produce(target[op.key], op.recipe);
           }
