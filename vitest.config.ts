@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^weft$/, replacement: source('./src/index.ts') },
       { find: /^weft\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^weft\/sqlite$/, replacement: source('./src/sqlite/index.ts') },
+      { find: /^weft\/server$/, replacement: source('./src/server/index.ts') },
+      { find: /^weft\/client$/, replacement: source('./src/client/index.ts') },
     ],
   },
   test: {

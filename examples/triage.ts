@@ -1,8 +1,12 @@
 /**
- * Support-ticket triage: the example `npm start` runs.
+ * Support-ticket triage: the workflow `npm start` runs through the weft CLI, and a self-checking example.
  *
- *   npm start                                  # triage the embedded inbox and check the result
- *   npm start -- "The app crashes on login"    # triage your own tickets instead
+ *   npm start                                               # weft run examples/triage.ts --input @examples/tickets.json
+ *   npx tsx examples/triage.ts                              # this file's own run: progress, decisions, checks
+ *   npx tsx examples/triage.ts "The app crashes on login"   # triage your own tickets instead
+ *
+ * The module exports the workflow (`export default triage`), so the CLI can run, serve and draw it; the run below
+ * happens only when this file is the program, never on import.
  *
  * intake → classify → switch ┬ bug     → bug-desk → fan-out ┬ severity-analyst  ┐
  *                            │                              ├ component-analyst ├ fan-in → bug-report
@@ -13,6 +17,8 @@
  * Every step is a deterministic fake (keyword rules and small timers standing in for model calls), so the
  * result is the same on every run and the example checks it.
  */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { WorkflowBuilder, executor, type WorkflowEvent } from 'weft';
 
@@ -210,7 +216,7 @@ const bugReport = executor({
 
 // ── The graph: every edge below is type-checked against the executors' schemas ──
 
-const triage = new WorkflowBuilder({ name: 'ticket-triage', start: intake, output: decisionSchema })
+export const triage = new WorkflowBuilder({ name: 'ticket-triage', start: intake, output: decisionSchema })
   .addEdge(intake, classify)
   .addSwitch(classify, [
     { when: (m) => m.category === 'bug', to: bugDesk },
@@ -221,94 +227,93 @@ const triage = new WorkflowBuilder({ name: 'ticket-triage', start: intake, outpu
   .addFanIn([severityAnalyst, componentAnalyst, reproAnalyst], bugReport)
   .build();
 
-// ── Run it ──
+export default triage;
 
-const inbox: Ticket[] = [
-  { id: 'T-101', subject: 'App crashes when I upload a PDF', body: 'Every time I upload a PDF over 10 MB the app crashes.' },
-  { id: 'T-102', subject: 'Charged twice for March', body: 'My card was charged twice for the March invoice. Please refund one.' },
-  { id: 'T-103', subject: 'How do I export my data?', body: 'I want a CSV of all my projects.' },
-  { id: 'T-104', subject: 'Dashboard chart shows wrong totals', body: "Since yesterday's update the revenue chart adds up to the wrong number." },
-  { id: 'T-105', subject: 'Love the new dark mode', body: 'Just saying thanks!' },
-  { id: 'T-106', subject: 'New address for our invoices', body: 'We moved; please put Rue du Lac 4, Geneva on future invoices.' },
-  { id: 'T-107', subject: "Typo on the login page", body: "It says 'Pasword' instead of 'Password', always." },
-];
+// ── Run it (only as the program: `weft run examples/triage.ts` imports the workflow above and runs it itself) ──
 
-const ownTickets = process.argv.slice(2).filter((text) => text.trim() !== '');
-const tickets: Ticket[] = ownTickets.length > 0 ? ownTickets.map((text, i) => ({ id: `T-${i + 1}`, subject: text, body: text })) : inbox;
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
 
-console.log(`Triaging ${tickets.length} ticket${tickets.length === 1 ? '' : 's'} with workflow "${triage.name}"\n`);
+async function main(): Promise<void> {
+  /** The embedded inbox, shared with `npm start` (`--input @examples/tickets.json`). */
+  const inbox: Ticket[] = z.array(ticketSchema).parse(JSON.parse(readFileSync(new URL('./tickets.json', import.meta.url), 'utf8')));
 
-const run = triage.start(tickets);
-const events: WorkflowEvent[] = [];
-let analysts: { superstep: number; startedAt: number; busyMs: number; invocations: number } | undefined;
-run.events$.subscribe((event) => {
-  events.push(event);
-  switch (event.type) {
-    case 'superstep.started':
-      console.log(`superstep ${event.superstep}: ${event.executorIds.join(', ')}`);
-      if (event.executorIds.includes(severityAnalyst.id)) analysts = { superstep: event.superstep, startedAt: event.at, busyMs: 0, invocations: 0 };
-      break;
-    case 'custom':
-      console.log(`  ${event.executorId.padEnd(18)} ${event.name.padEnd(17)} ${formatData(event.data)}`);
-      break;
-    case 'executor.completed':
-      if (analysts?.superstep === event.superstep) {
-        analysts.busyMs += event.durationMs;
-        analysts.invocations += 1;
-      }
-      break;
-    case 'superstep.completed':
-      if (analysts?.superstep === event.superstep) {
-        const wall = event.at - analysts.startedAt;
-        console.log(`  (the analysts ran side by side: ${analysts.invocations} invocations, ${Math.round(analysts.busyMs)} ms of work in ${wall} ms)`);
-      }
-      break;
-    default:
-      break;
-  }
-});
+  const ownTickets = process.argv.slice(2).filter((text) => text.trim() !== '');
+  const tickets: Ticket[] = ownTickets.length > 0 ? ownTickets.map((text, i) => ({ id: `T-${i + 1}`, subject: text, body: text })) : inbox;
 
-const result = await run.result;
+  console.log(`Triaging ${tickets.length} ticket${tickets.length === 1 ? '' : 's'} with workflow "${triage.name}"\n`);
 
-console.log(`\nDone in ${result.supersteps} supersteps. Decisions:\n`);
-console.log(`  ticket  route        prio  action`);
-for (const d of result.outputs) {
-  const extra = d.report === undefined ? '' : ` [${d.report.component}, ${d.report.reproducible ? 'reproducible' : 'not yet reproduced'}]`;
-  console.log(`  ${d.ticketId.padEnd(7)} ${d.route.padEnd(12)} ${d.priority}    ${d.action}${extra}`);
-}
-console.log(`\nShared state at the end: byCategory = ${JSON.stringify(result.shared['byCategory'])}`);
-console.log(`\nThe graph as Mermaid (paste it into https://mermaid.live):\n\n${triage.toMermaid()}\n`);
+  const run = triage.start(tickets);
+  const events: WorkflowEvent[] = [];
+  let analysts: { superstep: number; startedAt: number; busyMs: number; invocations: number } | undefined;
+  run.events$.subscribe((event) => {
+    events.push(event);
+    switch (event.type) {
+      case 'superstep.started':
+        console.log(`superstep ${event.superstep}: ${event.executorIds.join(', ')}`);
+        if (event.executorIds.includes(severityAnalyst.id)) analysts = { superstep: event.superstep, startedAt: event.at, busyMs: 0, invocations: 0 };
+        break;
+      case 'custom':
+        console.log(`  ${event.executorId.padEnd(18)} ${event.name.padEnd(17)} ${formatData(event.data)}`);
+        break;
+      case 'executor.completed':
+        if (analysts?.superstep === event.superstep) {
+          analysts.busyMs += event.durationMs;
+          analysts.invocations += 1;
+        }
+        break;
+      case 'superstep.completed':
+        if (analysts?.superstep === event.superstep) {
+          const wall = event.at - analysts.startedAt;
+          console.log(`  (the analysts ran side by side: ${analysts.invocations} invocations, ${Math.round(analysts.busyMs)} ms of work in ${wall} ms)`);
+        }
+        break;
+      default:
+        break;
+    }
+  });
 
-// ── Check the result ──
+  const result = await run.result;
 
-check(result.status === 'completed', 'the run completes');
-check(result.outputs.length === tickets.length, `one decision per ticket (got ${result.outputs.length})`);
-check(new Set(result.outputs.map((d) => d.ticketId)).size === tickets.length, 'no ticket decided twice');
-
-if (ownTickets.length === 0) {
-  const expected: Record<string, [Decision['route'], Decision['priority'], string?]> = {
-    'T-101': ['engineering', 'P1', 'BUG-1'],
-    'T-102': ['billing', 'P2'],
-    'T-103': ['front-desk', 'P3'],
-    'T-104': ['engineering', 'P2', 'BUG-2'],
-    'T-105': ['front-desk', 'P3'],
-    'T-106': ['billing', 'P3'],
-    'T-107': ['engineering', 'P3', 'BUG-3'],
-  };
+  console.log(`\nDone in ${result.supersteps} supersteps. Decisions:\n`);
+  console.log(`  ticket  route        prio  action`);
   for (const d of result.outputs) {
-    const [route, priority, report] = expected[d.ticketId] ?? [];
-    check(d.route === route && d.priority === priority && d.report?.number === report, `${d.ticketId}: expected ${route} ${priority} ${report ?? ''}, got ${JSON.stringify(d)}`);
+    const extra = d.report === undefined ? '' : ` [${d.report.component}, ${d.report.reproducible ? 'reproducible' : 'not yet reproduced'}]`;
+    console.log(`  ${d.ticketId.padEnd(7)} ${d.route.padEnd(12)} ${d.priority}    ${d.action}${extra}`);
   }
-  // Outputs are ordered by superstep, then graph order, then call order: desks (superstep 3) before bug reports (superstep 5).
-  const order = result.outputs.map((d) => d.ticketId).join(' ');
-  check(order === 'T-102 T-106 T-103 T-105 T-101 T-104 T-107', `output order, got ${order}`);
-  check(JSON.stringify(result.shared['byCategory']) === JSON.stringify({ bug: 3, billing: 2, question: 1, other: 1 }), 'category counts in shared state');
-  const custom = events.filter((e) => e.type === 'custom');
-  check(custom.filter((e) => e.name === 'analysis.done').length === 9, 'three analysts × three bug tickets');
-  check(custom.filter((e) => e.name === 'ticket.classified').length === 7, 'one ticket.classified event per ticket');
+  console.log(`\nShared state at the end: byCategory = ${JSON.stringify(result.shared['byCategory'])}`);
+  console.log(`\nThe graph as Mermaid (paste it into https://mermaid.live):\n\n${triage.toMermaid()}\n`);
+
+  // ── Check the result ──
+
+  check(result.status === 'completed', 'the run completes');
+  check(result.outputs.length === tickets.length, `one decision per ticket (got ${result.outputs.length})`);
+  check(new Set(result.outputs.map((d) => d.ticketId)).size === tickets.length, 'no ticket decided twice');
+
+  if (ownTickets.length === 0) {
+    const expected: Record<string, [Decision['route'], Decision['priority'], string?]> = {
+      'T-101': ['engineering', 'P1', 'BUG-1'],
+      'T-102': ['billing', 'P2'],
+      'T-103': ['front-desk', 'P3'],
+      'T-104': ['engineering', 'P2', 'BUG-2'],
+      'T-105': ['front-desk', 'P3'],
+      'T-106': ['billing', 'P3'],
+      'T-107': ['engineering', 'P3', 'BUG-3'],
+    };
+    for (const d of result.outputs) {
+      const [route, priority, report] = expected[d.ticketId] ?? [];
+      check(d.route === route && d.priority === priority && d.report?.number === report, `${d.ticketId}: expected ${route} ${priority} ${report ?? ''}, got ${JSON.stringify(d)}`);
+    }
+    // Outputs are ordered by superstep, then graph order, then call order: desks (superstep 3) before bug reports (superstep 5).
+    const order = result.outputs.map((d) => d.ticketId).join(' ');
+    check(order === 'T-102 T-106 T-103 T-105 T-101 T-104 T-107', `output order, got ${order}`);
+    check(JSON.stringify(result.shared['byCategory']) === JSON.stringify({ bug: 3, billing: 2, question: 1, other: 1 }), 'category counts in shared state');
+    const custom = events.filter((e) => e.type === 'custom');
+    check(custom.filter((e) => e.name === 'analysis.done').length === 9, 'three analysts × three bug tickets');
+    check(custom.filter((e) => e.name === 'ticket.classified').length === 7, 'one ticket.classified event per ticket');
+  }
+  check(events.at(-1)?.type === 'run.completed', 'the event stream ends with run.completed');
+  console.log('triage: all checks passed');
 }
-check(events.at(-1)?.type === 'run.completed', 'the event stream ends with run.completed');
-console.log('triage: all checks passed');
 
 function formatData(data: unknown): string {
   return Object.entries(data as Record<string, unknown>)

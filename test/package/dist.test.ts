@@ -24,6 +24,8 @@ const expected: Record<string, readonly string[]> = {
   '.': ['WorkflowBuilder', 'Workflow', 'executor', 'fromFunction', 'WeftError', 'isWeftError', 'MemoryCheckpointStore', 'EventStream'],
   './testing': ['describeCheckpointStore'],
   './sqlite': ['SqliteCheckpointStore', 'openSqlite'],
+  './server': ['createApp', 'serve', 'allow'],
+  './client': ['createClient', 'WeftHttpError'],
 };
 
 const entries = Object.entries(manifest.exports).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : [{ subpath, ...target }]));
@@ -48,6 +50,21 @@ describe('dist', () => {
   it.each(entries.filter((entry) => entry.subpath !== './testing'))('$subpath: the CJS build has its named exports', (entry) => {
     const module = require(resolve(root, entry.require.default)) as Record<string, unknown>;
     for (const name of expected[entry.subpath] ?? []) expect(module[name], `${name} from ${entry.require.default}`).toBeTypeOf('function');
+  });
+
+  it('./client: the build imports neither node:* nor hono, so it runs in browsers too', () => {
+    /** Every bare specifier the file loads, following its relative imports (the shared chunks) too. */
+    const imports = (file: string, seen = new Set<string>()): string[] => {
+      if (seen.has(file)) return [];
+      seen.add(file);
+      const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:from |import\(|require\()['"]([^'"]+)['"]/g)].map((match) => match[1] as string);
+      return specifiers.flatMap((specifier) => (specifier.startsWith('.') ? imports(resolve(file, '..', specifier), seen) : [specifier]));
+    };
+    for (const file of ['dist/client.js', 'dist/client.cjs']) {
+      const loaded = imports(resolve(root, file));
+      expect(loaded).toContain('rxjs');
+      expect(loaded.filter((specifier) => specifier.startsWith('node:') || specifier.includes('hono'))).toEqual([]);
+    }
   });
 
   it('./testing: the CJS build loads vitest, which refuses require() (test files import it, so they get the ESM build)', () => {

@@ -1,0 +1,122 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRuntime } from '../index.js';
+import type { Policy } from '../server/index.js';
+import { expectPositionals, integerFlag, parseArgs, UsageError } from './args.js';
+import type { Io } from './io.js';
+import { importModule, parseModuleRef, pickWorkflows } from './load.js';
+import { DEFAULT_DB, openStore } from './store.js';
+
+export const SERVE_HELP = `Usage: weft serve <module>[#export] [--port 3000] [--host 127.0.0.1] [--db ${DEFAULT_DB}] [--public]
+
+Serves the module's workflows over HTTP (the weft/server API), with runs recorded in a SQLite file.
+Every exported Workflow is served under its name, or the entries of an exported "workflows" record
+under their keys; #export serves just one.
+
+  --port <n>     the port (default 3000; 0 picks a free one)
+  --host <host>  the interface to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for all)
+  --db <file>    the SQLite file for runs, events and checkpoints (default ${DEFAULT_DB})
+  --public       serve without authentication: anyone who reaches the port may start, read,
+                 answer and cancel runs
+
+Without --public, clients must send "Authorization: Bearer <token>", where the token is the
+WEFT_TOKEN environment variable; weft serve refuses to start with neither.
+
+The URL goes to stdout as the first line. On start, runs a previous server left running are
+continued from their latest checkpoints. Ctrl+C (SIGINT) or SIGTERM stops the server; runs in
+progress are left "running" in the file and continue on the next start.
+
+Example:
+  WEFT_TOKEN=$(openssl rand -hex 32) weft serve workflows.ts --port 8787
+`;
+
+/** A policy that admits requests carrying `Authorization: Bearer <token>`, compared in constant time. */
+export function bearerToken(token: string): Policy {
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  const expected = digest(token);
+  return async (c, next) => {
+    const given = /^Bearer +(\S+) *$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    // Equal-length digests: the comparison takes as long whatever the token sent.
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      c.header('WWW-Authenticate', 'Bearer realm="weft"');
+      return c.json({ error: { code: 'unauthorized', message: 'Send the server\'s token as "Authorization: Bearer <token>".' } }, 401);
+    }
+    return next();
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
+  const command = 'weft serve';
+  const { flags, positionals } = parseArgs(argv, { port: 'string', host: 'string', db: 'string', public: 'boolean' }, command);
+  if (flags.help === true) {
+    io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  expectPositionals(positionals, ['module'], command);
+  const port = integerFlag(flags.port, 'port', command, { min: 0, max: 65_535 }) ?? 3000;
+  const hostname = flags.host ?? '127.0.0.1';
+  const token = io.env['WEFT_TOKEN']?.trim() ?? '';
+  const open = flags.public === true;
+  if (!open && token === '') {
+    throw new UsageError('weft serve needs a way to let clients in: set WEFT_TOKEN=<secret> in the environment (clients send "Authorization: Bearer <secret>"), or pass --public to serve without authentication.');
+  }
+  // Loaded here, not on start: the other commands work without hono installed.
+  let server: typeof import('../server/index.js');
+  try {
+    server = await import('../server/index.js');
+  } catch (error) {
+    throw new UsageError(`weft serve needs hono and @hono/node-server, which did not load: run "npm i hono @hono/node-server". (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const { allow, createApp, serve } = server;
+  const ref = parseModuleRef(positionals[0] as string);
+  const workflows = pickWorkflows(await importModule(ref.path, io.cwd), ref);
+  const names = Object.keys(workflows);
+
+  const opened = await openStore(flags.db ?? DEFAULT_DB, io.cwd);
+  const runtime = createRuntime({ workflows, store: opened.store });
+  let listening: Awaited<ReturnType<typeof serve>>;
+  try {
+    const recovered = await runtime.recover();
+    if (recovered.length > 0) io.stderr.write(`Continuing ${recovered.length} run${recovered.length === 1 ? '' : 's'} left running: ${recovered.join(', ')}\n`);
+    const policy = open ? allow : bearerToken(token);
+    const app = createApp({ runtime, expose: Object.fromEntries(names.map((name) => [name, { route: policy, runs: policy }])) });
+    listening = await serve(app, { port, hostname });
+  } catch (error) {
+    await runtime.close();
+    opened.close();
+    throw error;
+  }
+  const running = listening;
+  io.stdout.write(`${running.url}\n`);
+  io.stderr.write(`weft serving ${names.map((name) => `"${name}"`).join(', ')} at ${running.url} (runs in ${opened.location}; ${open ? 'public: no authentication' : 'bearer token from WEFT_TOKEN'})\n`);
+  if (open && token !== '') io.stderr.write('Note: WEFT_TOKEN is set, but --public serves without authentication.\n');
+  if (open && !LOOPBACK.has(hostname)) io.stderr.write(`Warning: --public on ${hostname}: anyone who reaches this port can start, read, answer and cancel runs.\n`);
+  io.stderr.write('Ctrl+C stops it.\n');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      io.stderr.write(`${signal}: stopping; runs in progress continue on the next start.\n`);
+      void (async () => {
+        let code = 0;
+        try {
+          await running.close();
+          await runtime.close(); // leaves running runs marked running: recover() continues them next start
+          await new Promise((done) => setImmediate(done)); // let the writes already queued reach the file
+        } catch (error) {
+          io.stderr.write(`weft: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          code = 1;
+        }
+        opened.close();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(code);
+      })();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

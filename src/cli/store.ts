@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MemoryRunStore, type RunQuery, type RunStatus, type RunStore, type SerializedEvent } from '../index.js';
+import { UsageError } from './args.js';
+
+export const DEFAULT_DB = 'weft.db';
+
+/** A run store and how to let go of it. */
+export interface OpenedStore {
+  readonly store: RunStore;
+  /** Where it lives, as the user wrote it (for messages and the commands they are told to run). */
+  readonly location: string;
+  close(): void;
+}
+
+/**
+ * The SQLite run store at `path` (relative to `cwd`), creating the file and its folder unless `mustExist`
+ * (the `runs` commands read a database, they never start an empty one by mistake).
+ */
+export async function openStore(path: string, cwd: string, { mustExist = false } = {}): Promise<OpenedStore> {
+  const file = resolve(cwd, path);
+  if (mustExist && !existsSync(file)) throw new UsageError(`No weft database at "${path}" (looked for ${file}). Point at one with --db <file>; "weft run" and "weft serve" create it.`);
+  // Loaded here, not on start: `weft graph` and `weft run --memory` work without better-sqlite3.
+  let sqlite: typeof import('../sqlite/index.js');
+  try {
+    sqlite = await import('../sqlite/index.js');
+  } catch (error) {
+    throw new UsageError(`Recording runs in "${path}" needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`);
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const store = sqlite.openSqliteRunStore(file);
+  return { store, location: path, close: () => closeQuietly(store) };
+}
+
+export const memoryStore = (): OpenedStore => ({ store: new MemoryRunStore(), location: 'memory (--memory)', close: () => undefined });
+
+function closeQuietly(store: RunStore): void {
+  const close = (store as { close?: () => void }).close;
+  if (typeof close === 'function') close.call(store);
+}
+
+interface RunLog {
+  readonly events: SerializedEvent[];
+  readonly statuses: RunStatus[];
+}
+
+/** Where a run's log stood, to follow it from there. */
+export interface LogPosition {
+  readonly events: number;
+  readonly statuses: number;
+}
+
+export interface RunListener {
+  /** Events in the order they were stored. */
+  readonly event: (event: SerializedEvent) => void;
+  /** Every status the runtime writes, once written. */
+  readonly status: (status: RunStatus) => void;
+}
+
+/**
+ * A run store that tells the CLI what the runtime writes: each event once stored, each status once written. A run
+ * has stopped (completed, failed, cancelled, waiting) exactly when such a status is written, after all its events:
+ * nothing to poll, no race with the write queue.
+ */
+export class WatchedStore {
+  readonly store: RunStore;
+  readonly #logs = new Map<string, RunLog>();
+  readonly #listeners = new Map<string, Set<RunListener>>();
+  /** Runs `listRuns({ status: 'running' })` may return; all when undefined (see {@link onlyRecover}). */
+  #recoverable: ReadonlySet<string> | undefined;
+
+  constructor(inner: RunStore) {
+    const log = (runId: string): RunLog => {
+      let entry = this.#logs.get(runId);
+      if (entry === undefined) this.#logs.set(runId, (entry = { events: [], statuses: [] }));
+      return entry;
+    };
+    this.store = {
+      checkpoints: inner.checkpoints,
+      createRun: (record) => inner.createRun(record),
+      getRun: (id) => inner.getRun(id),
+      readEvents: (runId, afterSeq) => inner.readEvents(runId, afterSeq),
+      listRuns: async (query?: RunQuery) => {
+        const page = await inner.listRuns(query);
+        const only = this.#recoverable;
+        return only === undefined || query?.status !== 'running' ? page : { runs: page.runs.filter((run) => only.has(run.id)), nextCursor: page.nextCursor };
+      },
+      appendEvents: async (runId, events) => {
+        await inner.appendEvents(runId, events);
+        log(runId).events.push(...events);
+        for (const event of events) for (const listener of this.#listeners.get(runId) ?? []) listener.event(event);
+      },
+      updateRun: async (id, changes) => {
+        await inner.updateRun(id, changes);
+        if (changes.status === undefined) return;
+        log(id).statuses.push(changes.status);
+        for (const listener of this.#listeners.get(id) ?? []) listener.status(changes.status);
+      },
+    };
+  }
+
+  position(runId: string): LogPosition {
+    const entry = this.#logs.get(runId);
+    return { events: entry?.events.length ?? 0, statuses: entry?.statuses.length ?? 0 };
+  }
+
+  /** Replays what was written for the run since `from`, then reports what is written next; returns the unsubscribe. */
+  follow(runId: string, from: LogPosition, listener: RunListener): () => void {
+    const entry = this.#logs.get(runId);
+    for (const event of entry?.events.slice(from.events) ?? []) listener.event(event);
+    for (const status of entry?.statuses.slice(from.statuses) ?? []) listener.status(status);
+    let set = this.#listeners.get(runId);
+    if (set === undefined) this.#listeners.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Makes `runtime.recover()` continue only these runs (a CLI continuing one run leaves the others alone). */
+  onlyRecover(runIds: readonly string[]): void {
+    this.#recoverable = new Set(runIds);
+  }
+}

@@ -1,0 +1,240 @@
+import { Hono, type Context } from 'hono';
+import type { RunPage, RunRecord, RunStatus, Runtime, WorkflowDescription } from '../index.js';
+import { isObject, readJson } from './body.js';
+import { admits, through, type Policy, type ServerEnv } from './policy.js';
+import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
+import { eventStreamResponse, sseHeaders } from './sse.js';
+
+/** Who may do what with one workflow; each policy is an ordinary Hono middleware. Without a policy, the operation answers 404. */
+export interface WorkflowPolicies {
+  /** Who may start runs (`POST /workflows/:name`). Answering and cancelling a run needs this and `runs`. */
+  readonly route?: Policy | undefined;
+  /** Who may read runs and their events (`GET /runs`, `GET /runs/:id`, `GET /runs/:id/events`). */
+  readonly runs?: Policy | undefined;
+}
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions {
+  readonly runtime: Runtime;
+  /** The workflows reachable over HTTP, by name, and their policies; every other workflow is private (404). */
+  readonly expose: Readonly<Record<string, WorkflowPolicies>>;
+  /** The largest request body accepted, in bytes (default 1 MiB); larger ones get 413. */
+  readonly maxBodyBytes?: number;
+  /** How often an event stream sends a comment line to keep proxies and clients from timing out (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** Told of every unexpected error, which the client sees only as a 500 (default: `console.error`). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A workflow as `GET /workflows` lists it. */
+export interface WorkflowInfo {
+  readonly name: string;
+  readonly signature: string;
+  /** JSON Schema of the input, when the start executor's schema can produce one. */
+  readonly input?: unknown;
+  readonly mermaid: string;
+  readonly description: WorkflowDescription;
+  /** What the caller may do with it, as its policies answered. */
+  readonly access: { readonly invoke: boolean; readonly read: boolean };
+}
+
+const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'waiting', 'completed', 'failed', 'cancelled']);
+/** Store pages one unfiltered `GET /runs` may read before it returns a short page with a cursor. */
+const MAX_SCANNED_PAGES = 20;
+
+const positiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
+
+/**
+ * The HTTP API of a runtime as a Hono app: invoke workflows, read runs, follow their events (SSE), answer their
+ * requests, cancel them. Private by default: a workflow is reachable only through the policies `expose` gives it.
+ * @example
+ * const app = createApp({ runtime, expose: { triage: { route: bearerAuth({ token }), runs: bearerAuth({ token }) } } });
+ * const server = await serve(app, { port: 8787 });
+ */
+export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
+  const { runtime, expose } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const report = options.onError ?? ((error: unknown) => console.error('weft/server:', error));
+  if (!positiveInteger(maxBodyBytes)) throw new TypeError(`createApp: maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}.`);
+  if (!positiveInteger(heartbeatMs)) throw new TypeError(`createApp: heartbeatMs must be a positive integer, got ${String(heartbeatMs)}.`);
+
+  const exposed = new Map<string, WorkflowPolicies>();
+  const infos = new Map<string, Omit<WorkflowInfo, 'access'>>();
+  for (const [name, policies] of Object.entries(expose)) {
+    const workflow = Object.hasOwn(runtime.workflows, name) ? runtime.workflows[name] : undefined;
+    if (workflow === undefined) {
+      throw new TypeError(`createApp: expose names workflow "${name}", which the runtime does not serve (it serves ${Object.keys(runtime.workflows).map((known) => `"${known}"`).join(', ') || 'none'}). Add it to createRuntime({ workflows }) or remove it from expose.`);
+    }
+    for (const key of ['route', 'runs'] as const) {
+      if (policies[key] !== undefined && typeof policies[key] !== 'function') throw new TypeError(`createApp: expose.${name}.${key} must be a Hono middleware (pass allow for public access), got ${typeof policies[key]}.`);
+    }
+    exposed.set(name, Object.freeze({ route: policies.route, runs: policies.runs }));
+    const description = workflow.describe();
+    const input = description.executors.find((executor) => executor.id === description.start)?.input;
+    infos.set(name, { name, signature: workflow.signature, ...(input === undefined ? {} : { input }), mermaid: workflow.toMermaid(), description });
+  }
+
+  /** The policy of an operation on a workflow; a workflow without it is as unknown as one that does not exist. */
+  const policyOf = (name: string, operation: keyof WorkflowPolicies): Policy => {
+    const policy = exposed.get(name)?.[operation];
+    if (policy === undefined) throw notFound('workflow', name);
+    return policy;
+  };
+
+  /** A run the caller may ask about: its workflow must have a `runs` policy, or the run does not exist for HTTP. */
+  const readableRun = async (c: Context<ServerEnv>): Promise<{ readonly run: RunRecord; readonly policy: Policy }> => {
+    const id = c.req.param('id') ?? '';
+    const run = await runtime.getRun(id);
+    const policy = run === undefined ? undefined : exposed.get(run.workflow)?.runs;
+    if (run === undefined || policy === undefined) throw notFound('run', id);
+    c.set('workflow', run.workflow);
+    c.set('run', run);
+    return { run, policy };
+  };
+
+  /** Answering and cancelling change a run: they need the `runs` policy (to see it) and the `route` policy (to act on it). */
+  const writablePolicies = (run: RunRecord, read: Policy): readonly Policy[] => {
+    const write = exposed.get(run.workflow)?.route;
+    if (write !== undefined) return [read, write];
+    return [
+      read,
+      async (c) =>
+        c.json(errorBody('forbidden', `Runs of workflow "${run.workflow}" cannot be answered or cancelled over HTTP: its entry in createApp({ expose }) has no route policy.`), 403),
+    ];
+  };
+
+  /** `listRuns`, whose TypeErrors about the query (a cursor it did not make, say) are the caller's 400. */
+  const listRuns = async (query: Parameters<Runtime['listRuns']>[0]): Promise<RunPage> => {
+    try {
+      return await runtime.listRuns(query);
+    } catch (error) {
+      if (error instanceof TypeError && error.message.startsWith('listRuns:')) throw new HttpProblem(400, 'invalid_query', error.message.slice('listRuns:'.length).trim());
+      throw error;
+    }
+  };
+
+  /** Runs the policies around the handler; whatever is thrown inside becomes the error response. */
+  const guarded = (c: Context<ServerEnv>, policies: readonly Policy[], handler: () => Promise<Response>): Promise<Response> =>
+    through(c, policies, handler, (error) => problemResponse(c, error, report));
+
+  const app = new Hono<ServerEnv>();
+  app.onError((error, c) => problemResponse(c, error, report));
+  app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
+
+  app.get('/workflows', async (c) => {
+    const workflows: WorkflowInfo[] = [];
+    for (const [name, policies] of exposed) {
+      c.set('workflow', name);
+      c.set('run', undefined);
+      const invoke = policies.route !== undefined && (await admits(c, policies.route));
+      const read = policies.runs !== undefined && (await admits(c, policies.runs));
+      if (invoke || read) workflows.push({ ...(infos.get(name) as Omit<WorkflowInfo, 'access'>), access: { invoke, read } });
+    }
+    return c.json({ workflows });
+  });
+
+  app.post('/workflows/:name', async (c) => {
+    const name = c.req.param('name');
+    const policy = policyOf(name, 'route');
+    c.set('workflow', name);
+    c.set('run', undefined);
+    return guarded(c, [policy], async () => {
+      const body = await readJson(c, maxBodyBytes);
+      if (!isObject(body)) throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "input": …, "wait"?: "result" }.');
+      const wait = body['wait'];
+      if (wait !== undefined && wait !== 'result') throw new HttpProblem(400, 'invalid_body', `"wait" must be "result" (answer once the run completes, fails, is cancelled or waits) or absent, got ${JSON.stringify(wait)}.`);
+      const { runId, result } = await runtime.invoke(name, body['input'], { wait: wait === 'result' });
+      c.header('Location', new URL(`../runs/${encodeURIComponent(runId)}`, c.req.url).pathname);
+      return result === undefined ? c.json({ runId }, 202) : c.json({ runId, run: result }, 200);
+    });
+  });
+
+  app.get('/runs', async (c) => {
+    const query = c.req.query();
+    const workflow = query['workflow'];
+    const status = query['status'];
+    const cursor = query['cursor'];
+    if (status !== undefined && !STATUSES.has(status)) throw new HttpProblem(400, 'invalid_query', `"status" must be one of ${[...STATUSES].join(', ')}, got "${status}".`);
+    const limit = query['limit'] === undefined ? 50 : Number(query['limit']);
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 500)) throw new HttpProblem(400, 'invalid_query', `"limit" must be an integer from 1 to 500, got "${query['limit']}".`);
+    const filter = { ...(status === undefined ? {} : { status: status as RunStatus }), ...(cursor === undefined || cursor === '' ? {} : { cursor }) };
+    c.set('run', undefined);
+    if (workflow !== undefined) {
+      const policy = policyOf(workflow, 'runs');
+      c.set('workflow', workflow);
+      return guarded(c, [policy], async () => c.json(page(await listRuns({ ...filter, workflow, limit }))));
+    }
+    // No workflow named: the runs of every workflow whose runs policy lets the caller in.
+    const readable = new Set<string>();
+    for (const [name, policies] of exposed) {
+      c.set('workflow', name);
+      if (policies.runs !== undefined && (await admits(c, policies.runs))) readable.add(name);
+    }
+    if (readable.size === 0) return c.json(page({ runs: [], nextCursor: undefined }));
+    if (readable.size === 1) return c.json(page(await listRuns({ ...filter, workflow: [...readable][0] as string, limit })));
+    // Pages of exactly the missing count, so the store's cursor stays exact; a short page may end the scan early.
+    const runs: RunRecord[] = [];
+    let next = filter.cursor;
+    for (let pages = 0; pages < MAX_SCANNED_PAGES && runs.length < limit; pages++) {
+      const scanned = await listRuns({ ...filter, ...(next === undefined ? {} : { cursor: next }), limit: limit - runs.length });
+      runs.push(...scanned.runs.filter((run) => readable.has(run.workflow)));
+      next = scanned.nextCursor;
+      if (next === undefined) break;
+    }
+    return c.json(page({ runs, nextCursor: next }));
+  });
+
+  app.get('/runs/:id', async (c) => {
+    const { policy } = await readableRun(c);
+    return guarded(c, [policy], async () => {
+      const run = (await runtime.getRun(c.req.param('id'))) ?? c.get('run');
+      c.header('Cache-Control', 'no-store');
+      c.header('Weft-Run-Status', run?.status ?? '');
+      return c.json({ run });
+    });
+  });
+
+  app.get('/runs/:id/events', async (c) => {
+    const { policy } = await readableRun(c);
+    return guarded(c, [policy], async () => {
+      const id = c.req.param('id');
+      const lastEventId = c.req.header('last-event-id');
+      const given = lastEventId ?? c.req.query('after');
+      const afterSeq = given === undefined || given === '' ? -1 : Number(given);
+      if (!(Number.isInteger(afterSeq) && afterSeq >= -1)) {
+        throw new HttpProblem(400, 'invalid_query', `${lastEventId === undefined ? '"after"' : 'Last-Event-ID'} must be the seq of the last event received (an integer ≥ -1), got "${given}".`);
+      }
+      // Hono answers HEAD with the GET handler and drops the body: open no stream that nobody would close.
+      if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers: sseHeaders });
+      return eventStreamResponse(runtime.events(id, { afterSeq }), {
+        heartbeatMs,
+        finalStatus: async () => (await runtime.getRun(id))?.status,
+        report,
+      });
+    });
+  });
+
+  app.post('/runs/:id/responses', async (c) => {
+    const { run, policy } = await readableRun(c);
+    return guarded(c, writablePolicies(run, policy), async () => {
+      const body = await readJson(c, maxBodyBytes);
+      if (!isObject(body) || typeof body['requestId'] !== 'string') {
+        throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "requestId": "<id of a pending request>", "value": … }.');
+      }
+      const requestId = body['requestId'];
+      await runtime.respond(run.id, requestId, body['value']);
+      return c.json({ runId: run.id, requestId }, 202);
+    });
+  });
+
+  app.post('/runs/:id/cancel', async (c) => {
+    const { run, policy } = await readableRun(c);
+    return guarded(c, writablePolicies(run, policy), async () => c.json({ run: await runtime.cancel(run.id) }));
+  });
+
+  return app;
+}
+
+/** A page as JSON: `nextCursor` is null on the last page rather than missing. */
+const page = (result: RunPage): { readonly runs: readonly RunRecord[]; readonly nextCursor: string | null } => ({ runs: result.runs, nextCursor: result.nextCursor ?? null });
