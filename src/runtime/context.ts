@@ -21,6 +21,9 @@ export interface ContextHost {
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
+  /** A signal of this invocation's own, aborted with the run; released with `releaseSignal`. */
+  ownSignal(): AbortController;
+  releaseSignal(controller: AbortController): void;
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void;
   budgetFor(executorId: string): Budget;
   /** True when this executor's sends become outputs because nothing is connected after it. */
@@ -104,12 +107,14 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   private sharedOps: SharedOp[] | undefined;
   private sharedView: SharedState | undefined;
   private closed = false;
+  private own: AbortController | undefined;
 
   constructor(
     private readonly host: ContextHost,
     private readonly slot: ExecutorSlot,
     readonly superstep: number,
-    readonly signal: AbortSignal,
+    /** The invocation's timeout signal, when it has one. */
+    private readonly timeoutSignal: AbortSignal | undefined,
   ) {
     this.localState = slot.state;
     this.baseStateVersion = slot.stateVersion;
@@ -118,6 +123,15 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   get runId(): string {
     return this.host.runId;
+  }
+
+  /**
+   * Each invocation gets a signal of its own, made on first use: listeners a handler adds (and forgets to remove)
+   * die with the invocation instead of piling up on one run-wide signal.
+   */
+  get signal(): AbortSignal {
+    if (this.timeoutSignal !== undefined) return this.timeoutSignal;
+    return (this.own ??= this.host.ownSignal()).signal;
   }
   get executorId(): string {
     return this.slot.executor.id;
@@ -259,6 +273,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   /** Ends the attempt: later ctx calls throw, and nothing more is recorded. */
   close(): void {
     this.closed = true;
+    if (this.own !== undefined) this.host.releaseSignal(this.own);
   }
 
   /**

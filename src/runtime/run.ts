@@ -630,7 +630,7 @@ export class RunEngine implements ContextHost {
     const executor = slot.executor;
     const timeoutMs = executor.timeoutMs ?? this.compiled.definition.defaults.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.scope.child();
-    const context = new InvocationContext(this, slot, k, child === undefined ? this.scope.signal : child.signal);
+    const context = new InvocationContext(this, slot, k, child?.signal);
     let startedAt = 0;
     if (this.sink !== undefined) {
       this.emit('executor.invoked', { executorId: executor.id, attempt }, this.executorPath(executor.id));
@@ -827,6 +827,14 @@ export class RunEngine implements ContextHost {
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {
     if (outcome === undefined) this.emit('phase.started', { executorId, name }, this.executorPath(executorId), superstep);
     else this.emit('phase.completed', { executorId, name, ...outcome }, this.executorPath(executorId), superstep);
+  }
+
+  ownSignal(): AbortController {
+    return this.scope.child();
+  }
+
+  releaseSignal(controller: AbortController): void {
+    this.scope.release(controller);
   }
 
   budgetFor(executorId: string): Budget {
