@@ -46,6 +46,8 @@ export interface RoutingTable {
   readonly fanInIndex: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** For each fan-in edge, the `source` its batches carry: the sources joined by ", ". */
   readonly fanInLabel: ReadonlyMap<string, string>;
+  /** For each fan-out edge, its targets as a set (a selector's picks are checked against it). */
+  readonly fanOutTargets: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export function createRoutingTable(definition: WorkflowDefinition): RoutingTable {
@@ -53,6 +55,7 @@ export function createRoutingTable(definition: WorkflowDefinition): RoutingTable
   const reachable = new Map<string, Set<string>>();
   const fanInIndex = new Map<string, Map<string, number>>();
   const fanInLabel = new Map<string, string>();
+  const fanOutTargets = new Map<string, ReadonlySet<string>>();
   const link = (source: string, edge: EdgeDefinition, targets: readonly string[]): void => {
     let list = outgoing.get(source);
     if (list === undefined) outgoing.set(source, (list = []));
@@ -67,6 +70,7 @@ export function createRoutingTable(definition: WorkflowDefinition): RoutingTable
         link(edge.source, edge, [edge.target]);
         break;
       case 'fan-out':
+        fanOutTargets.set(edge.id, new Set(edge.targets));
         link(edge.source, edge, edge.targets);
         break;
       case 'switch':
@@ -79,7 +83,7 @@ export function createRoutingTable(definition: WorkflowDefinition): RoutingTable
         break;
     }
   }
-  return { outgoing, reachable, fanInIndex, fanInLabel };
+  return { outgoing, reachable, fanInIndex, fanInLabel, fanOutTargets };
 }
 
 function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string, what: string, fn: () => T): T {
@@ -127,7 +131,12 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
           break;
         }
         case 'fan-out': {
-          const targets = call(context, edge, source, 'its selector', () => routeFanOut(edge, payload));
+          if (to !== undefined && edge.select === undefined) {
+            // Sent to one target: a set lookup, not a walk over every target of a wide fan-out.
+            if ((table.fanOutTargets.get(edge.id) as ReadonlySet<string>).has(to)) deliveries.push({ source, target: to, payload });
+            break;
+          }
+          const targets = call(context, edge, source, 'its selector', () => routeFanOut(edge, payload, table.fanOutTargets.get(edge.id) as ReadonlySet<string>));
           for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
           break;
         }
