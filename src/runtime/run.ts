@@ -35,7 +35,7 @@ export interface RunOptions {
   readonly checkpoints?: CheckpointStore;
   /** When checkpoints are written (default `'sync'`). */
   readonly durability?: Durability;
-  /** Every how many checkpoints a full snapshot is written instead of a delta (default 20). */
+  /** Every how many checkpoints a full snapshot is written instead of a delta (default 50: deltas are small, and loading replays at most 49). */
   readonly fullCheckpointEvery?: number;
   /** A run-wide token budget, shared by nested workflows and every branch (a soft cap; see `ctx.budget`). */
   readonly budget?: { readonly tokens: number };
@@ -154,7 +154,7 @@ export class RunEngine implements ContextHost {
     this.validateMessages = (options.validate ?? definition.validate) === 'all';
     const store = options.checkpoints;
     const durability = options.durability ?? 'sync';
-    const fullEvery = options.fullCheckpointEvery ?? 20;
+    const fullEvery = options.fullCheckpointEvery ?? 50;
     for (const problem of [limitProblem('maxSupersteps', options.maxSupersteps), limitProblem('maxConcurrency', options.maxConcurrency)]) {
       if (problem !== undefined) throw new TypeError(`Run option ${problem}`);
     }

@@ -136,7 +136,7 @@ const checkpointOf = (superstep: number) => (report: Report) => report.type === 
 const committedOf = (superstep: number) => (report: Report) => report.type === 'committed' && report.superstep === superstep;
 
 describe.concurrent('a run killed with SIGKILL resumes in a new process', () => {
-  const long: CrashInput = { to: 60, ballastKb: 0 }; // 62 supersteps; a full checkpoint every 20, deltas between
+  const long: CrashInput = { to: 60, ballastKb: 0 }; // 62 supersteps; full checkpoints at 0 and 50 (the default every 50), deltas between
 
   it.each([5, 23, 41])('killed right after superstep %i was checkpointed', async (superstep) => {
     const { from } = await crashAndResume({ input: long, killWhen: checkpointOf(superstep), parkAt: superstep + 3 });

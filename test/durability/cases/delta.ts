@@ -118,12 +118,12 @@ export function deltaCases(makeStore: StoreFactory): void {
       expect(manyBytes).toBeLessThan(200 * 200);
     });
 
-    it('writes a full snapshot every 20 checkpoints by default, and every checkpoint with fullCheckpointEvery: 1', async () => {
+    it('writes a full snapshot every 50 checkpoints by default, and every checkpoint with fullCheckpointEvery: 1', async () => {
       const store = makeStore();
-      const result = await countingWorkflow().run(25, { checkpoints: store });
+      const result = await countingWorkflow().run(55, { checkpoints: store });
       const kinds = (await store.list(result.runId)).map((c) => c.kind);
-      expect(kinds).toHaveLength(26);
-      expect(kinds.flatMap((kind, index) => (kind === 'full' ? [index] : []))).toEqual([0, 20]);
+      expect(kinds).toHaveLength(56);
+      expect(kinds.flatMap((kind, index) => (kind === 'full' ? [index] : []))).toEqual([0, 50]);
 
       const everyOne = await countingWorkflow().run(5, { checkpoints: store, fullCheckpointEvery: 1 });
       expect((await store.list(everyOne.runId)).map((c) => c.kind)).toEqual(['full', 'full', 'full', 'full', 'full', 'full']);
