@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { CheckpointError, type CheckpointStore, type StoredCheckpoint } from '../index.js';
+import { migrate } from './schema.js';
+import { type CheckpointStore, type StoredCheckpoint } from '../index.js';
 
 /** The version of the `checkpoints` table this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 1;
@@ -59,13 +60,12 @@ export function openSqlite(path = 'weft.db'): Database.Database {
 }
 
 /** Creates the tables if missing and refuses a file written by a newer weft. */
-function migrate(database: Database.Database): void {
-  database.transaction(() => {
-    database.exec(`
-      CREATE TABLE IF NOT EXISTS weft_meta (
-        name TEXT PRIMARY KEY NOT NULL,
-        version INTEGER NOT NULL
-      );
+function migrateTables(database: Database.Database): void {
+  migrate(
+    database,
+    TABLE,
+    SCHEMA_VERSION,
+    `
       CREATE TABLE IF NOT EXISTS checkpoints (
         id TEXT PRIMARY KEY NOT NULL,
         run_id TEXT NOT NULL,
@@ -77,17 +77,8 @@ function migrate(database: Database.Database): void {
         data TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS checkpoints_by_run ON checkpoints (run_id, superstep, created_at);
-    `);
-    const row = database.prepare('SELECT version FROM weft_meta WHERE name = ?').get(TABLE) as { version: number } | undefined;
-    if (row === undefined) {
-      database.prepare('INSERT INTO weft_meta (name, version) VALUES (?, ?)').run(TABLE, SCHEMA_VERSION);
-    } else if (row.version > SCHEMA_VERSION) {
-      throw new CheckpointError(
-        'future_version',
-        `The "${TABLE}" table in ${database.name} has schema version ${row.version}, but this copy of weft knows only up to ${SCHEMA_VERSION}. Upgrade weft to read it.`,
-      );
-    }
-  }).immediate();
+    `,
+  );
 }
 
 /**
@@ -114,7 +105,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.#ownsDatabase = options.database === undefined;
     this.database = options.database ?? openSqlite(options.path);
     try {
-      migrate(this.database);
+      migrateTables(this.database);
       this.#save = this.database.prepare(`
         INSERT INTO checkpoints (id, run_id, parent_id, workflow, superstep, created_at, kind, data)
         VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data)

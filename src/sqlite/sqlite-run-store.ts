@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { CheckpointError, type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStatus, type RunStore, type SerializedError, type SerializedEvent } from '../index.js';
+import { migrate } from './schema.js';
+import { type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStatus, type RunStore, type SerializedError, type SerializedEvent } from '../index.js';
 import { SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
 
 /** The version of the `runs` and `run_events` tables this copy of weft writes, recorded in `weft_meta`. */
@@ -81,14 +82,13 @@ function checkLimit(limit: number | undefined): number {
   return value;
 }
 
-/** Creates the run tables if missing and refuses a file written by a newer weft; all in one transaction. */
-function migrate(database: Database.Database): void {
-  database.transaction(() => {
-    database.exec(`
-      CREATE TABLE IF NOT EXISTS weft_meta (
-        name TEXT PRIMARY KEY NOT NULL,
-        version INTEGER NOT NULL
-      );
+/** Creates the tables if missing and refuses a file written by a newer weft. */
+function migrateTables(database: Database.Database): void {
+  migrate(
+    database,
+    NAME,
+    SCHEMA_VERSION,
+    `
       CREATE TABLE IF NOT EXISTS runs (
         id TEXT PRIMARY KEY NOT NULL,
         workflow TEXT NOT NULL,
@@ -111,17 +111,8 @@ function migrate(database: Database.Database): void {
         event TEXT NOT NULL,
         PRIMARY KEY (run_id, seq)
       );
-    `);
-    const row = database.prepare('SELECT version FROM weft_meta WHERE name = ?').get(NAME) as { version: number } | undefined;
-    if (row === undefined) {
-      database.prepare('INSERT INTO weft_meta (name, version) VALUES (?, ?)').run(NAME, SCHEMA_VERSION);
-    } else if (row.version > SCHEMA_VERSION) {
-      throw new CheckpointError(
-        'future_version',
-        `The "${NAME}" table in ${database.name} has schema version ${row.version}, but this copy of weft knows only up to ${SCHEMA_VERSION}. Upgrade weft to read it.`,
-      );
-    }
-  }).immediate();
+    `,
+  );
 }
 
 /**
@@ -155,7 +146,7 @@ export class SqliteRunStore implements RunStore {
     this.database = options.database ?? openSqlite(options.path);
     try {
       this.checkpoints = new SqliteCheckpointStore({ database: this.database });
-      migrate(this.database);
+      migrateTables(this.database);
       this.#insert = this.database.prepare(`
         INSERT INTO runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at)
         VALUES (@id, @workflow, @status, @input, @outputs, @pending_requests, @error, @checkpoint_id, @created_at, @updated_at)`);
