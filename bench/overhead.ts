@@ -16,10 +16,10 @@
 // Why 10 warm-up runs and no forced GC: V8 needs ~6–8 runs of a 4,000-superstep run to reach steady state
 // (the loop scenario goes 150 → 50 → 27 → 13 → 9 ms), and calling gc() before every sample kept the
 // engine from ever reaching it (loop samples scattered between 13 and 65 ms instead of 9 ± 0.3 ms).
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { git, machine, median } from './environment.js';
 import type { ValidationMode, Workflow } from '../src/index.js';
 import { createScenarios, loadWeft, runOnce, streamOnce, type Scenario, type WeftOutcome } from './scenarios.js';
 
@@ -108,11 +108,6 @@ interface ScenarioResult {
   readonly variants: readonly Stats[];
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 async function measure(scenario: Scenario): Promise<ScenarioResult> {
   const buildStarted = performance.now();
@@ -183,31 +178,7 @@ async function measure(scenario: Scenario): Promise<ScenarioResult> {
 
 // ------------------------------------------------------------------------------------------------ report
 
-function git(): string {
-  try {
-    const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execSync('git status --porcelain -- src', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return dirty ? `${commit} + uncommitted changes in src/` : commit;
-  } catch {
-    return 'unknown';
-  }
-}
 
-function machine(): { node: string; platform: string; nproc: number; cpu: string; loadavg: readonly number[] } {
-  let nproc = os.availableParallelism();
-  try {
-    nproc = Number(execSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
-  } catch {
-    // no nproc binary: keep availableParallelism()
-  }
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    // not Linux
-  }
-  return { node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, nproc, cpu, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
-}
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3));
 const us = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));

@@ -16,10 +16,10 @@
 // start (after a warm-up soak of 500). Writes bench/results/peers.json and
 // bench/results/peers.md (git-ignored). Node warnings (e.g. MaxListenersExceededWarning) are counted per
 // engine and scenario instead of printed.
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { git, machine, median } from './environment.js';
 import { isNotRun, type CheckpointRun, type Engine, type EngineName, type NotRun, type Run } from './engines/engine.js';
 import { engine as raw } from './engines/raw.js';
 import { createWeftEngine } from './engines/weft.js';
@@ -181,11 +181,6 @@ interface ScenarioResult {
   readonly engines: readonly EngineResult[];
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** Node process warnings, counted by name for whoever is running. */
 let warningSink: Map<string, number> | undefined;
@@ -334,31 +329,7 @@ async function measure<T>(scenario: Scenario<T>): Promise<ScenarioResult> {
 
 // ------------------------------------------------------------------------------------------------ report
 
-function machine(): { node: string; platform: string; nproc: number; cpu: string; loadavg: readonly number[] } {
-  let nproc = os.availableParallelism();
-  try {
-    nproc = Number(execSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
-  } catch {
-    // no nproc binary: keep availableParallelism()
-  }
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    // not Linux
-  }
-  return { node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, nproc, cpu, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
-}
 
-function git(): string {
-  try {
-    const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execSync('git status --porcelain -- src', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return dirty ? `${commit} + uncommitted changes in src/` : commit;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const ms = (v: number): string => (v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3));
 const ratio = (v: number | undefined): string => (v === undefined ? '' : v >= 100 ? `${v.toFixed(0)}×` : v >= 10 ? `${v.toFixed(1)}×` : v >= 0.1 ? `${v.toFixed(2)}×` : `${v.toPrecision(2)}×`);
