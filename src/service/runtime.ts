@@ -17,6 +17,12 @@ export interface RuntimeOptions {
   readonly store: RunStore;
   /** Options for every run (limits, budget, limiter, durability…). */
   readonly runOptions?: Omit<RunOptions, 'checkpoints' | 'runId' | 'signal'>;
+  /**
+   * Hears of a write to the store that failed. The run is then stopped where it is, still `running` in the store,
+   * so that it never runs ahead of what was recorded; `recover()` continues it once the store works again.
+   * Default: `console.error`.
+   */
+  readonly onStoreError?: (error: unknown, runId: string) => void;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -129,6 +135,7 @@ function changesFor(event: SerializedEvent, updatedAt: number): RunChanges | und
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { workflows, store } = options;
+  const onStoreError = options.onStoreError ?? ((error: unknown, runId: string) => console.error(`weft: a write to the run store failed for run "${runId}"; the run stops until recover():`, error));
   const active = new Map<string, ActiveRun>();
   /** The next `seq` of runs that wait here for answers (others read it from the store when needed). */
   const nextSeq = new Map<string, number>();
@@ -206,7 +213,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const enqueue = (event: SerializedEvent, changes: RunChanges | undefined): void => {
       batch.push({ event, changes });
       // One write per burst of events: those emitted while the previous write is under way go together.
-      if (batch.length === 1) writes = writes.then(flush).catch(() => undefined);
+      if (batch.length === 1) writes = writes.then(flush).catch(storeFailed);
     };
     let ended = false;
     const end = (): void => {
@@ -221,6 +228,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         live.complete();
         resolveDone();
       });
+    };
+    let broken = false;
+    const storeFailed = (error: unknown): void => {
+      if (broken) return;
+      broken = true;
+      onStoreError(error, runId);
+      subscription?.unsubscribe(); // cancels the engine: nothing more runs that the store did not record
+      end();
     };
     const fail = (error: unknown): void => {
       // A stream that ends in error without a run-level terminal event (e.g. options refused before the run started) still gets one.

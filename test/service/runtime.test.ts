@@ -494,6 +494,37 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(events.filter((event) => event.type === 'output').map((event) => (event as { value: unknown }).value)).toEqual(await uninterrupted(5));
     });
 
+    it('stops a run whose events cannot be stored, leaves it running, and a later recover() completes it', async () => {
+      const broken = { on: false };
+      const failing: RunStore = {
+        checkpoints: store.checkpoints,
+        createRun: (record) => store.createRun(record),
+        updateRun: (id, changes) => store.updateRun(id, changes),
+        getRun: (id) => store.getRun(id),
+        listRuns: (query) => store.listRuns(query),
+        appendEvents: (id, events) => (broken.on ? Promise.reject(new Error('disk full')) : store.appendEvents(id, events)),
+        readEvents: (id, after) => store.readEvents(id, after),
+      };
+      const held = holdAt(3);
+      const reported = deferred<{ error: unknown; runId: string }>();
+      const first = createRuntime({ workflows: { counter: counter(held.hold) }, store: failing, onStoreError: (error, runId) => reported.resolve({ error, runId }) });
+      closers.push(() => first.close());
+      const { runId } = await first.invoke('counter', 5);
+      await held.reached;
+      broken.on = true;
+      held.release();
+      const { error, runId: failedRun } = await reported.promise;
+      expect(failedRun).toBe(runId);
+      expect((error as Error).message).toBe('disk full');
+      await first.close();
+      expect((await store.getRun(runId))?.status).toBe('running'); // not marked: nothing claims it ended
+
+      const second = start({ counter: counter() });
+      expect(await second.recover()).toEqual([runId]);
+      await collect(second.events(runId));
+      expect(await second.getRun(runId)).toMatchObject({ status: 'completed', outputs: await uninterrupted(5) });
+    });
+
     it('restarts a run left running before its first checkpoint from its input', async () => {
       await store.createRun({ id: 'orphan', workflow: 'counter', status: 'running', input: 3, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 });
       const runtime = start();
