@@ -2,13 +2,14 @@ import { produceWithPatches, produce } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts } from './checkpointer.js';
-import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError, WorkflowInputError } from '../errors.js';
+import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
+import { checkRunInput } from './run-input.js';
 import { routeMessages, type Delivery, type RoutingTable, type SentMessage } from '../routing/router.js';
 import { AbortScope } from './abort-scope.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
@@ -199,19 +200,12 @@ export class RunEngine implements ContextHost {
   async execute(input: unknown, validated = false): Promise<RunResult> {
     const { definition, executors } = this.compiled;
     const start = executors.get(definition.start) as AnyExecutor;
-    if (this.checkpointing && !validated) {
-      const bad = findNonJson(input, undefined, 'input');
-      if (bad !== undefined) {
+    if (!validated) {
+      try {
+        await checkRunInput(definition.name, start, input, this.checkpointing);
+      } catch (error) {
         this.scope.dispose();
-        throw new WorkflowInputError(definition.name, start.id, [{ message: `${bad.found} is not plain JSON, so checkpoint 0 could not restore it; pass plain data`, path: bad.path.split('.').slice(1) }]);
-      }
-    }
-    if (start.input !== undefined && !validated) {
-      const checked = validateWith(start.input, input);
-      const outcome = checked instanceof Promise ? await checked : checked;
-      if (!outcome.ok) {
-        this.scope.dispose();
-        throw new WorkflowInputError(definition.name, start.id, outcome.issues);
+        throw error;
       }
     }
     // The queue (and so checkpoint 0) keeps the input as given, plain data; it is parsed again at delivery.

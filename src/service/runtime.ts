@@ -1,11 +1,10 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
-import { isWeftError, NotFoundError, RequestError, WorkflowInputError } from '../errors.js';
+import { isWeftError, NotFoundError, RequestError } from '../errors.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
-import { findNonJson } from '../internal/plain-json.js';
-import { validateWith } from '../internal/schema.js';
 import type { AnyExecutor } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
+import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
 import type { RunChanges, RunPage, RunQuery, RunRecord, RunStore, SerializedError, SerializedEvent } from './run-store.js';
 
@@ -277,18 +276,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return run;
   };
 
-  const checkInput = async (workflow: Workflow<any, any, any>, name: string, input: unknown): Promise<void> => {
-    const start = workflow.definition.executors.find((e: AnyExecutor) => e.id === workflow.definition.start) as AnyExecutor;
-    // The run's checkpoints hold the input: refuse here, before storing the run, what they could not restore.
-    const bad = findNonJson(input, undefined, 'input');
-    if (bad !== undefined) {
-      throw new WorkflowInputError(name, start.id, [{ message: `${bad.found} is not plain JSON, so checkpoint 0 could not restore it; pass plain data`, path: bad.path.split('.').slice(1) }]);
-    }
-    if (start.input === undefined) return;
-    const checked = validateWith(start.input, input);
-    const outcome = checked instanceof Promise ? await checked : checked;
-    if (!outcome.ok) throw new WorkflowInputError(name, start.id, outcome.issues);
-  };
+  // The run's checkpoints hold the input: refuse here, before storing the run, what the run itself would refuse.
+  const checkInput = (workflow: Workflow<any, any, any>, name: string, input: unknown): Promise<void> =>
+    checkRunInput(name, workflow.definition.executors.find((e: AnyExecutor) => e.id === workflow.definition.start) as AnyExecutor, input, true);
 
   // Followers of runs not live here (waiting, or left running) look again whenever a run is answered, cancelled or recovered.
   const waiters = new Set<() => void>();
