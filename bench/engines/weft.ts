@@ -1,7 +1,7 @@
 // weft: every scenario as a workflow, run with `workflow.run()` and the defaults (validate: 'all', no events
 // built because nothing subscribes). The weft module is passed in, so the runner can measure src/ or the bundle.
 import { z } from 'zod';
-import type { Checkpoint } from '../../src/index.js';
+import type { Checkpoint, Executor } from '../../src/index.js';
 import { delay, InFlight, single, sum, zeroes, type CheckpointRun, type Engine, type Run } from './engine.js';
 
 /** The weft API: '../../src/index.js', or a tsup bundle of it (see bench/scenarios.ts `loadWeft`). */
@@ -47,9 +47,8 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
     return async () => ({ sum: single((await workflow.run(width)).outputs) });
   };
 
-  /** A (n → n + 1) ⇄ B (back to A while n < limit, else output). */
-  const buildLoop = (limit: number, maxSupersteps: number) => {
-    const a = executor({ id: 'a', input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) });
+  /** A (n → n + 1, unless another A is given) ⇄ B (back to A while n < limit, else output). */
+  const buildLoop = (limit: number, maxSupersteps: number, a: Executor<number, number, any> = executor({ id: 'a', input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) }), name = 'loop') => {
     const b = executor({
       id: 'b',
       input: num,
@@ -59,7 +58,7 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
         else ctx.output(n);
       },
     });
-    return new WorkflowBuilder({ name: 'loop', start: a, maxSupersteps }).addEdge(a, b).addEdge(b, a).build();
+    return new WorkflowBuilder({ name, start: a, maxSupersteps }).addEdge(a, b).addEdge(b, a).build();
   };
 
   const loop = (limit: number): Run<{ count: number }> => {
@@ -82,16 +81,7 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
         ctx.send(counter);
       },
     });
-    const b = executor({
-      id: 'b',
-      input: num,
-      output: num,
-      handle: (n, ctx) => {
-        if (n < limit) ctx.send(n);
-        else ctx.output(n);
-      },
-    });
-    const workflow = new WorkflowBuilder({ name: 'checkpoint', start: a, maxSupersteps: 2 * limit + 10 }).addEdge(a, b).addEdge(b, a).build();
+    const workflow = buildLoop(limit, 2 * limit + 10, a, 'checkpoint');
     const valuesOf = (checkpoint: Checkpoint): Record<string, number> => (checkpoint.executorStates['a'] as { values: Record<string, number> }).values;
     return async () => {
       const store = new MemoryCheckpointStore();
