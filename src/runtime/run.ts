@@ -5,6 +5,7 @@ import { Checkpointer, type CheckpointParts } from './checkpointer.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
+import { describeThrown, toError } from '../internal/thrown.js';
 import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
@@ -301,7 +302,7 @@ export class RunEngine implements ContextHost {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
       }
-      const error = isWeftError(caught) ? caught : new WeftError('executor_failed', String(caught), { runId: this.runId, cause: caught });
+      const error = isWeftError(caught) ? caught : new WeftError('executor_failed', describeThrown(caught), { runId: this.runId, cause: caught });
       this.emit('run.failed', { error });
       throw error;
     } finally {
@@ -682,6 +683,7 @@ export class RunEngine implements ContextHost {
     this.releaseAttempt(executor, child);
     context.close();
     if (this.scope.isAborted) throw this.scope.cancelledError();
+    error = toError(error); // `throw Object.create(null)` must still make a readable event and message
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.compiled.definition.defaults.retry;
     const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
@@ -705,7 +707,7 @@ export class RunEngine implements ContextHost {
   }
 
   private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
-    const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
+    const reason = trimPeriod(describeThrown(cause));
     const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
       runId: this.runId,

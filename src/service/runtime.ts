@@ -1,12 +1,13 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
-import { isWeftError, NotFoundError, RequestError } from '../errors.js';
+import { NotFoundError, RequestError } from '../errors.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import type { AnyExecutor } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
-import type { RunChanges, RunPage, RunQuery, RunRecord, RunStore, SerializedError, SerializedEvent } from './run-store.js';
+import type { RunChanges, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
+import { serializeError, serializeEvent } from './serialize-event.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -71,37 +72,6 @@ interface Pending {
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const isTerminalEvent = (event: SerializedEvent): boolean => event.path.length === 0 && (event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled');
-
-function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, code: isWeftError(error) ? error.code : undefined, message: error.message };
-  return { name: 'Error', code: undefined, message: String(error) };
-}
-
-const plain = (_key: string, value: unknown): unknown => (value instanceof Error ? serializeError(value) : typeof value === 'bigint' ? value.toString() : value);
-
-/** Repeated objects become '[Circular]': only used when plain JSON failed, so shared (acyclic) values are rare here. */
-function withoutCycles(): (key: string, value: unknown) => unknown {
-  const seen = new WeakSet<object>();
-  return (key, value) => {
-    const converted = plain(key, value);
-    if (typeof converted !== 'object' || converted === null) return converted;
-    if (seen.has(converted)) return '[Circular]';
-    seen.add(converted);
-    return converted;
-  };
-}
-
-/** The event as JSON gives it back, so live events equal the stored ones whatever the store. */
-function serializeEvent(event: WorkflowEvent, seq: number): SerializedEvent {
-  const fields = { ...event, ...('error' in event ? { error: serializeError(event.error) } : {}), seq };
-  let text: string;
-  try {
-    text = JSON.stringify(fields, plain);
-  } catch {
-    text = JSON.stringify(fields, withoutCycles());
-  }
-  return JSON.parse(text) as SerializedEvent;
-}
 
 /** What a run-level event changes in the run's record. */
 function changesFor(event: SerializedEvent, updatedAt: number): RunChanges | undefined {
@@ -183,6 +153,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     let batch: Pending[] = [];
     let writes: Promise<void> = Promise.resolve();
     let subscription: Subscription | undefined;
+    let unstorable = false;
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     let told = onStarted === undefined;
@@ -259,12 +230,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     subscription = source(abort.signal).subscribe({
       next: (event) => {
         const stored = serializeEvent(event, seq++);
-        if (event.path.length === 0) {
+        // An event JSON cannot hold became run.failed: the run ends here, and the process goes on.
+        if (stored.type !== event.type) unstorable = true;
+        if (stored.path.length === 0) {
           if (event.type === 'run.started') started = true;
           else if (event.type === 'run.waiting') run.waiting = true;
           else if (isTerminalEvent(stored)) terminal = true;
         }
         enqueue(stored, changesFor(stored, Date.now()));
+        if (unstorable) run.stop();
       },
       error: (error: unknown) => {
         if (!started && onStarted !== undefined) tell(error);
@@ -273,6 +247,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       },
       complete: end,
     });
+    if (unstorable) subscription.unsubscribe(); // failed before subscribe() returned
     return run;
   };
 
