@@ -17,7 +17,8 @@ export type WeftErrorCode =
   | 'checkpoint_invalid'
   | 'request_invalid'
   | 'budget_exceeded'
-  | 'not_found';
+  | 'not_found'
+  | 'run_exists';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -215,5 +216,16 @@ export class NotFoundError extends WeftError {
     super('not_found', `No ${kind} "${id}".${known === undefined ? '' : ` Known ${kind}s: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`}`);
     this.kind = kind;
     this.id = id;
+  }
+}
+
+/** A new run was given the id of a run its checkpoint store already holds; resume that run instead. */
+export class RunExistsError extends WeftError {
+  constructor(runId: string, workflowName: string) {
+    super(
+      'run_exists',
+      `Run "${runId}" already has checkpoints in this store, so workflow "${workflowName}" cannot start a new run with that id. Resume it with workflow.resume(checkpointId, { checkpoints }), or start a new run with another runId (or none).`,
+      { runId },
+    );
   }
 }

@@ -13,6 +13,7 @@ export {
   RequestError,
   BudgetExceededError,
   NotFoundError,
+  RunExistsError,
 } from './errors.js';
 export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';

@@ -11,6 +11,7 @@ import { formatIssues, validateWith, type ValidationOutcome } from '../internal/
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
+import { refuseExistingRun } from './run-exists.js';
 import { routeMessages, type Delivery, type RoutingTable, type SentMessage } from '../routing/router.js';
 import { AbortScope } from './abort-scope.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
@@ -77,6 +78,8 @@ export interface CompiledWorkflow {
   readonly order: ReadonlyMap<string, number>;
   /** Executors with `outputIfUnconnected` and no outgoing edge. */
   readonly sendsAsOutput: ReadonlySet<string>;
+  /** The own response schemas of requests asked by runs of this workflow in this process. */
+  readonly responseSchemas: Map<string, Schema>;
 }
 
 /** What a nested run shares with the run that contains it. */
@@ -127,13 +130,15 @@ export class RunEngine implements ContextHost {
   /** Answers given since the last superstep boundary, delivered in the next superstep. */
   private inbox: Delivery[] = [];
   private wake: (() => void) | undefined;
-  readonly responseSchemas = new Map<string, Schema>();
+  readonly responseSchemas: Map<string, Schema>;
   private finalState: RunState | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   private readonly limiter: LimiterLike | undefined;
   private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
     this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
+  /** The store to look in before a new run takes a caller's runId, which may be taken already. */
+  private readonly givenRunIdStore: CheckpointStore | undefined;
   /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
   private rawSeed = true;
 
@@ -147,6 +152,7 @@ export class RunEngine implements ContextHost {
     private readonly live = false,
   ) {
     const definition = compiled.definition;
+    this.responseSchemas = compiled.responseSchemas; // shared by the workflow's runs: a resumed run knows them too
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
@@ -166,6 +172,7 @@ export class RunEngine implements ContextHost {
     if (!['sync', 'async', 'exit'].includes(durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
     if (!(Number.isInteger(fullEvery) && fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${fullEvery}.`);
     this.checkpointing = store !== undefined;
+    this.givenRunIdStore = options.runId !== undefined && parent === undefined ? store : undefined;
     this.recordPatches = this.checkpointing && durability !== 'exit';
     this.checkpointer =
       store === undefined
@@ -204,6 +211,7 @@ export class RunEngine implements ContextHost {
     if (!validated) {
       try {
         await checkRunInput(definition.name, start, input, this.checkpointing);
+        if (this.givenRunIdStore !== undefined) await refuseExistingRun(this.givenRunIdStore, this.runId, definition.name);
       } catch (error) {
         this.scope.dispose();
         throw error;
@@ -399,7 +407,6 @@ export class RunEngine implements ContextHost {
   private accept(delivery: Delivery): void {
     const id = (delivery.request as PendingRequest).id;
     if (!this.pending.delete(id)) return; // answered concurrently while validating
-    this.responseSchemas.delete(id);
     this.inbox.push(delivery);
     this.wake?.();
   }
