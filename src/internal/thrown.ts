@@ -17,13 +17,3 @@ export function describeThrown(value: unknown): string {
   if (text !== undefined && text !== '[object Object]') return text;
   return attempt(() => (Object.getPrototypeOf(value) === null ? 'an object with a null prototype' : `an object (${Object.prototype.toString.call(value)})`), 'an object that cannot be read');
 }
-
-/**
- * The thrown value as an Error: an Error whose message can be read stays as it is; anything else (a string,
- * `Object.create(null)`, a Proxy, an Error with a throwing `message`) is wrapped, the original kept as `cause`.
- */
-export function toError(value: unknown): Error {
-  const readable = attempt(() => value instanceof Error && typeof value.message === 'string' && typeof value.name === 'string', false);
-  if (readable) return value as Error;
-  return new Error(`A handler threw ${describeThrown(value)}, which is not an Error; throw an Error instance.`, { cause: value });
-}

@@ -5,7 +5,7 @@ import { Checkpointer, type CheckpointParts } from './checkpointer.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
-import { describeThrown, toError } from '../internal/thrown.js';
+import { describeThrown } from '../internal/thrown.js';
 import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
@@ -690,7 +690,6 @@ export class RunEngine implements ContextHost {
     this.releaseAttempt(executor, child);
     context.close();
     if (this.scope.isAborted) throw this.scope.cancelledError();
-    error = toError(error); // `throw Object.create(null)` must still make a readable event and message
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.compiled.definition.defaults.retry;
     const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
