@@ -23,6 +23,7 @@ export type {
   Backoff,
   Budget,
   BudgetLedger,
+  BudgetReservation,
   ExecutorDefaults,
   LimiterLike,
   DirectEdgeDefinition,
