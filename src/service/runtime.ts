@@ -7,6 +7,7 @@ import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
 import type { RunChanges, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
+import { crashLoop } from './crash-loop.js';
 import { serializeError, serializeEvent } from './serialize-event.js';
 
 /** Options of {@link createRuntime}. */
@@ -407,6 +408,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             }
           }
           const firstSeq = events.reduce((max, event) => Math.max(max, event.seq + 1), 0);
+          // Every earlier attempt took its process down at the same superstep: fail the run rather than loop.
+          const looping = crashLoop(id, events);
+          if (looping !== undefined) {
+            const failed = { type: 'run.failed', runId: id, seq: firstSeq, superstep: events.at(-1)?.superstep ?? 0, path: [], at: Date.now(), error: looping } as SerializedEvent;
+            await store.appendEvents(id, [failed]);
+            await store.updateRun(id, changesFor(failed, failed.at) as RunChanges);
+            return false;
+          }
           const latest = await store.checkpoints.latest(id);
           const runOptions = { ...options.runOptions, runId: id, checkpoints: store.checkpoints };
           drive(id, firstSeq, (signal) =>
