@@ -1,0 +1,44 @@
+// A run whose handler takes its process down is recovered by the next process, which it takes down too. After
+// three starts at the same superstep, recover() fails it instead of crash-looping, and the server stays up.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAll, request, startServer } from './process.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'weft-crash-loop-'));
+afterAll(() => {
+  killAll();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('a run that takes every process down', { timeout: 240_000 }, () => {
+  it('is failed by the third recovery instead of crash-looping; the server then stays alive', async () => {
+    const file = join(directory, 'loop.db');
+    const first = startServer(file);
+    const { url } = await first.listening;
+    const { status, body } = await request(`${url}/workflows/hostile`, { json: { input: { kind: 'exit' } } });
+    expect(status).toBe(202);
+    const runId: string = body.runId;
+    expect((await first.exited).code).toBe(70);
+
+    // Each restart recovers the run at once, and the run takes it down again (before or after it listens).
+    for (let restart = 0; restart < 2; restart++) expect((await startServer(file).exited).code).toBe(70);
+
+    const last = startServer(file);
+    const alive = await last.listening;
+    try {
+      expect(alive.recovered).toEqual([]);
+      const run = (await request(`${alive.url}/runs/${runId}`)).body.run;
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatchObject({ code: 'recovery_crash_loop' });
+      expect(run.error.message).toMatch(/started 3 times at superstep 0 .* recover\(\) gave up on it/);
+      // Still serving: another run completes.
+      const fine = await request(`${alive.url}/workflows/hostile`, { json: { input: { kind: 'calm' }, wait: 'result' } });
+      expect(fine.body.run).toMatchObject({ status: 'completed', outputs: ['nothing hostile: calm'] });
+    } finally {
+      last.child.kill('SIGTERM');
+      expect((await last.exited).code).toBe(0);
+    }
+  });
+});
