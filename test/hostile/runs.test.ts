@@ -3,7 +3,7 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createRuntime, executor, isWeftError, MemoryCheckpointStore, MemoryRunStore, RunExistsError, WorkflowBuilder, type WorkflowEvent } from 'weft';
+import { createRuntime, executor, isWeftError, MemoryCheckpointStore, MemoryRunStore, RunExistsError, withApproval, WorkflowBuilder, type WorkflowEvent } from 'weft';
 import { serializeEvent } from '../../src/service/serialize-event.js';
 import { caught } from '../support/async.js';
 
@@ -70,6 +70,23 @@ describe('answers given to resume()', () => {
     // And a fitting answer goes through.
     const done = await workflow.resume(waiting.checkpointId as string, { checkpoints: store, responses: { [requestId]: { ok: true } } });
     expect(done.outputs).toEqual([{ ok: true }]);
+  });
+});
+
+describe('approvals answered through a runtime', () => {
+  it('refuse a non-decision (the request asked for one) even when the wrapped executor takes other answers; the run still waits', async () => {
+    const pay = executor({ id: 'pay', input: z.object({ amount: z.number() }), response: z.string(), handle: (m, ctx) => ctx.output(`paid ${m.amount}`), onResponse: () => undefined });
+    const workflow = new WorkflowBuilder({ name: 'refund', start: withApproval(pay, { describe: (m) => `Pay ${m.amount}?` }) }).build();
+    const runtime = createRuntime({ workflows: { refund: workflow }, store: new MemoryRunStore() });
+    const { runId, result } = await runtime.invoke('refund', { amount: 5 }, { wait: true });
+    const requestId = result?.pendingRequests[0]?.id as string;
+    const refused = await caught(() => runtime.respond(runId, requestId, 'yes')); // a string: what pay's own schema takes
+    expect(isWeftError(refused) && refused.code).toBe('request_invalid');
+    expect((await runtime.getRun(runId))?.status).toBe('waiting');
+    await runtime.respond(runId, requestId, { approved: true });
+    await lastValueFrom(runtime.events(runId), { defaultValue: undefined });
+    expect(await runtime.getRun(runId)).toMatchObject({ status: 'completed', outputs: ['paid 5'] });
+    await runtime.close();
   });
 });
 

@@ -45,7 +45,7 @@ function startServer(file: string): Promise<Started> {
   });
 }
 
-describe('a server killed mid-run', () => {
+describe('a server killed mid-run', { timeout: 120_000 }, () => {
   it('a restarted server recovers the run on start, and it completes with the right outputs', async () => {
     const file = join(directory, 'crash.db');
     const first = await startServer(file);
