@@ -1,9 +1,11 @@
 // Starts the hostile-input fixture server as a separate Node process and talks to it over HTTP.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../support/compiled.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixture = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url));
+/** The fixture bundled once: each server starts as plain `node`, without tsx's loader. */
+const fixture = await compiled(new URL('./fixtures/server.ts', import.meta.url).href);
 
 export interface Exit {
   readonly code: number | null;
@@ -27,7 +29,7 @@ export function killAll(): void {
 
 /** Starts the fixture server on the SQLite file `file`. */
 export function startServer(file: string): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, file], { cwd: root });
+  const child = spawn(process.execPath, [fixture, file], { cwd: root });
   children.push(child);
   let stdout = '';
   let stderr = '';

@@ -46,7 +46,7 @@ function startServer(file: string): Promise<Started> {
   });
 }
 
-describe('a server killed mid-run', { timeout: 120_000 }, () => {
+describe('a server killed mid-run', () => {
   it('a restarted server recovers the run on start, and it completes with the right outputs', async () => {
     const file = join(directory, 'crash.db');
     const first = await startServer(file);
