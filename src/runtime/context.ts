@@ -5,9 +5,9 @@ import { findNonJson } from '../internal/plain-json.js';
 import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
+import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
+
 type Recipe = (draft: Draft<unknown>) => unknown;
-/** A staged write to shared state: a value to set, or a recipe to replay on whatever value is current at commit. */
-export type SharedOp = { readonly key: string; readonly set: true; readonly value: unknown } | { readonly key: string; readonly set: false; readonly recipe: Recipe };
 
 /** What the engine offers a context; implemented by the run. */
 export interface ContextHost {
@@ -61,15 +61,8 @@ export interface ChildResult {
   readonly responseSchemas: Readonly<Record<string, Schema | undefined>>;
 }
 
-/** What one successful invocation leaves for the commit. */
-interface InvocationRecord {
-  readonly sends: SentMessage[] | undefined;
-  readonly outputs: unknown[] | undefined;
-  readonly requests: PendingRequest[] | undefined;
-}
-
 /** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
-export class ExecutorSlot {
+export class ExecutorSlot implements SlotWrites {
   state: unknown;
   stateVersion = 0;
   stateChanged = false;
@@ -80,7 +73,7 @@ export class ExecutorSlot {
   /** State patches of this superstep, rooted at `executorStates` (when recorded). */
   patches: Patch[] | undefined;
   /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly records: (InvocationRecord | undefined)[] = [];
+  readonly effects: (InvocationEffects | undefined)[] = [];
 
   constructor(
     readonly executor: AnyExecutor,
@@ -88,6 +81,10 @@ export class ExecutorSlot {
     readonly hasCommittedState: boolean,
   ) {
     this.state = committedState;
+  }
+
+  get executorId(): string {
+    return this.executor.id;
   }
 }
 
@@ -306,12 +303,12 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       // Later invocations of this executor read its own writes; the commit replays the ops over everyone's.
       const view = new Map(slot.shared);
       const read = (key: string): unknown => (view.has(key) ? view.get(key) : this.host.committedShared[key]);
-      for (const op of this.sharedOps) view.set(op.key, op.set ? op.value : produce(read(op.key), op.recipe));
+      for (const op of this.sharedOps) view.set(op.key, afterSharedOp(read(op.key), op));
       slot.shared = view;
       (slot.sharedOps ??= []).push(...this.sharedOps);
     }
     if (this.sends !== undefined || this.outputs !== undefined || this.requests !== undefined) {
-      slot.records[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
+      slot.effects[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
     }
   }
 }

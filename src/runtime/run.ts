@@ -1,4 +1,4 @@
-import { produceWithPatches, produce } from 'immer';
+import type { Patch } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts } from './checkpointer.js';
@@ -10,7 +10,8 @@ import { formatIssues, validateWith, type ValidationOutcome } from '../internal/
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
-import { routeMessages, type Delivery, type RoutingTable, type SentMessage } from '../routing/router.js';
+import type { Delivery, RoutingTable } from '../routing/router.js';
+import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
 import { AbortScope } from './abort-scope.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
 import type { RunState } from './run-state.js';
@@ -119,6 +120,8 @@ export class RunEngine implements ContextHost {
   private seq = 0;
   private superstep = 0;
   committedShared: Readonly<Record<string, unknown>> = {};
+  /** Patches of the last commit, handed to the next delta checkpoint. */
+  private patches: readonly Patch[] = [];
   /** Writes this run's checkpoints; undefined without a store. */
   private readonly checkpointer: Checkpointer | undefined;
   /** Requests asked and not yet answered. */
@@ -276,7 +279,7 @@ export class RunEngine implements ContextHost {
           }
           const next = this.runSuperstep(state);
           state = next instanceof Promise ? await next : next;
-          if (this.checkpointer !== undefined) await this.checkpointer.checkpoint(state, this.snapshotParts(), false);
+          if (this.checkpointer !== undefined) await this.checkpointer.checkpoint(state, this.snapshotParts(), false, this.patches);
           // Reading the clock costs as much as a small superstep: look only every 32 supersteps.
           if ((state.superstep & 31) === 0 && now() - lastYield > YIELD_EVERY_MS) {
             await yieldToEventLoop();
@@ -329,12 +332,8 @@ export class RunEngine implements ContextHost {
 
   /** A run cannot complete with messages stuck in a fan-in buffer unnoticed: report each as dropped. */
   private dropUnfinishedFanIns(state: RunState): void {
-    for (const edge of this.compiled.definition.edges) {
-      if (edge.kind !== 'fan-in') continue;
-      state.fanIn[edge.id]?.forEach((queue, index) => {
-        const source = edge.sources[index] as string;
-        for (const message of queue) this.emit('message.dropped', { sourceId: source, message, reason: 'fan-in-incomplete', to: edge.target }, this.executorPath(source));
-      });
+    for (const { source, target, message } of unfinishedFanIns(this.compiled.definition, state.fanIn)) {
+      this.emit('message.dropped', { sourceId: source, message, reason: 'fan-in-incomplete', to: target }, this.executorPath(source));
     }
   }
 
@@ -423,9 +422,8 @@ export class RunEngine implements ContextHost {
   /** Moves answers given since the last boundary into the queue and out of the pending list. */
   private takeInbox(state: RunState): RunState {
     if (this.inbox.length === 0) return state;
-    const answered = new Set(this.inbox.map((d) => d.request?.id));
     for (const delivery of this.inbox) this.emit('request.answered', { request: delivery.request as PendingRequest, response: delivery.payload }, (delivery.request as PendingRequest).path);
-    const next = { ...state, queue: [...state.queue, ...this.inbox], pendingRequests: state.pendingRequests.filter((r) => !answered.has(r.id)) };
+    const next = takeAnswers(state, this.inbox);
     this.inbox = [];
     return next;
   }
@@ -468,7 +466,7 @@ export class RunEngine implements ContextHost {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
-    const groups = this.group(state.queue);
+    const groups = groupDeliveries(this.compiled.order, state.queue);
     if (this.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
 
     const validated = this.validateDeliveries(groups);
@@ -496,28 +494,6 @@ export class RunEngine implements ContextHost {
     }
     if (pending === undefined) return this.commit(state, slots, k);
     return Promise.race([Promise.all(pending), this.scope.aborted]).then(() => this.commit(state, slots, k));
-  }
-
-  private group(queue: readonly Delivery[]): Map<string, Delivery[]> {
-    const groups = new Map<string, Delivery[]>();
-    for (const delivery of queue) {
-      const list = groups.get(delivery.target);
-      if (list === undefined) groups.set(delivery.target, [delivery]);
-      else list.push(delivery);
-    }
-    if (groups.size < 2) return groups;
-    const order = this.compiled.order;
-    let previous = -1;
-    let sorted = true;
-    for (const id of groups.keys()) {
-      const position = order.get(id) as number;
-      if (position < previous) {
-        sorted = false;
-        break;
-      }
-      previous = position;
-    }
-    return sorted ? groups : new Map([...groups].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number)));
   }
 
   /** Replaces each payload by its parsed value; fails the run on the first mismatch, before any handler runs. */
@@ -717,65 +693,23 @@ export class RunEngine implements ContextHost {
     return error;
   }
 
-  /** Applies every successful invocation's writes in graph order, then routes the sent messages. */
+  /** Commits the superstep (the pure core), then reports what it produced. */
   private commit(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState {
-    const sent: SentMessage[] = [];
-    const outputs: { executorId: string; value: unknown }[] = [];
-    const requests: PendingRequest[] = [];
-    let executorStates = state.executorStates;
-    let shared = state.shared;
-    for (const slot of slots) {
-      const id = slot.executor.id;
-      for (const record of slot.records) {
-        if (record === undefined) continue;
-        if (record.sends !== undefined) for (const message of record.sends) sent.push(message);
-        if (record.outputs !== undefined) for (const value of record.outputs) outputs.push({ executorId: id, value });
-        if (record.requests !== undefined) for (const request of record.requests) requests.push(request);
-      }
-      if (slot.stateChanged) {
-        if (executorStates === state.executorStates) executorStates = { ...executorStates };
-        (executorStates as Record<string, unknown>)[id] = slot.state;
-        if (slot.patches !== undefined) this.checkpointer?.patches.push(...slot.patches);
-      }
-      if (slot.sharedOps !== undefined) {
-        if (shared === state.shared) shared = { ...shared };
-        const target = shared as Record<string, unknown>;
-        for (const op of slot.sharedOps) {
-          if (op.set) {
-            target[op.key] = op.value;
-            if (this.recordPatches) this.checkpointer?.patches.push({ op: 'replace', path: ['shared', op.key], value: op.value });
-          } else if (this.recordPatches) {
-            const [value, patches] = produceWithPatches(target[op.key], op.recipe);
-            target[op.key] = value;
-            for (const patch of patches) this.checkpointer?.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
-          } else {
-            target[op.key] = produce(target[op.key], op.recipe);
-          }
-        }
-      }
-    }
-    const routed = sent.length === 0 ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : routeMessages(this.compiled.routing, sent, state.fanIn, { runId: this.runId, superstep: k });
-    if (this.sink !== undefined) for (const drop of routed.dropped) {
+    const result = commitSuperstep(this.compiled, state, slots, k, this.recordPatches, { runId: this.runId });
+    if (this.sink !== undefined) for (const drop of result.dropped) {
       this.emit('message.dropped', { sourceId: drop.source, message: drop.payload, reason: drop.reason, ...(drop.to === undefined ? {} : { to: drop.to }) }, this.executorPath(drop.source));
     }
-    for (const { executorId, value } of outputs) {
+    for (const { executorId, value } of result.outputs) {
       this.outputs.push(value);
       if (this.sink !== undefined) this.emit('output', { executorId, value }, this.executorPath(executorId));
     }
-    for (const request of requests) {
+    for (const request of result.requests) {
       this.pending.set(request.id, request);
       this.emit('request.created', { request }, request.path);
     }
-    if (this.sink !== undefined) this.emit('superstep.completed', { queued: routed.deliveries.length });
-    return {
-      superstep: k,
-      queue: routed.deliveries,
-      executorStates: executorStates === state.executorStates ? executorStates : Object.freeze(executorStates),
-      shared: shared === state.shared ? shared : Object.freeze(shared),
-      fanIn: routed.fanIn,
-      pendingRequests: requests.length === 0 ? state.pendingRequests : [...state.pendingRequests, ...requests],
-      outputCount: this.outputs.length,
-    };
+    if (this.sink !== undefined) this.emit('superstep.completed', { queued: result.state.queue.length });
+    this.patches = result.patches;
+    return result.state;
   }
 
   // ContextHost
