@@ -1,6 +1,7 @@
 // The pure superstep core: what a superstep does with data once its invocations have run. Nothing here runs a
 // handler, waits, emits or saves; the driver (run.ts) does those and calls these functions.
 import { applyPatches, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { usePatches } from '../checkpoint/checkpoint.js';
 import type { WeftErrorContext } from '../errors.js';
 import type { PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeMessages, type Delivery, type DroppedMessage, type RoutingTable, type SentMessage } from '../routing/router.js';
@@ -131,6 +132,7 @@ export function commitSuperstep(
 
 /** Applies shared writes in order: a `set` replaces, an update runs again on the current value; patches go to `into`. */
 function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[], into: Patch[] | undefined): void {
+  if (into !== undefined) usePatches();
   for (const op of ops) {
     if (op.set) {
       target[op.key] = op.value;
@@ -138,6 +140,7 @@ function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[
       continue;
     }
     if ('patches' in op) {
+      usePatches();
       target[op.key] = applyPatches(target[op.key] as object, op.patches as Patch[]);
       if (into !== undefined) for (const patch of op.patches) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
     } else if (into !== undefined) {
@@ -153,6 +156,7 @@ function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[
 /** The value of a shared key after one op, without patches (what an executor's later invocations read). */
 export function afterSharedOp(current: unknown, op: SharedOp): unknown {
   if (op.set) return op.value;
+  if ('patches' in op) usePatches();
   return 'patches' in op ? applyPatches(current as object, op.patches as Patch[]) : produce(current, op.recipe);
 }
 
