@@ -34,6 +34,8 @@ export class Checkpointer {
     private readonly fullEvery: number,
     private readonly meta: { readonly runId: string; readonly workflow: string; readonly signature: string },
     private readonly onSaved: (checkpointId: string, kind: 'full' | 'delta', bytes: () => number, superstep: number) => void,
+    /** Runs once a checkpoint is saved, before it counts as saved (drops the invocation records it covers). */
+    private readonly afterSave?: (superstep: number) => Promise<void>,
   ) {}
 
   /** The next checkpoint follows `parentId` (the resumed one, or none). */
@@ -107,7 +109,8 @@ export class Checkpointer {
     };
     this.lastId = record.id;
     const superstep = state.superstep;
-    return this.store.save(record).then(
+    const saved = this.afterSave === undefined ? this.store.save(record) : this.store.save(record).then(() => (this.afterSave as (superstep: number) => Promise<void>)(superstep));
+    return saved.then(
       () => this.onSaved(record.id, record.kind, () => utf8Length(data), superstep),
       (error: unknown) => {
         throw new CheckpointError(

@@ -2,6 +2,7 @@ import type { Patch } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts } from './checkpointer.js';
+import { InvocationRecords, keepsRecords } from './invocation-records.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
@@ -86,6 +87,12 @@ export interface ParentLink {
   /** The parent's ledger: one budget for the whole run, however deep. */
   readonly budget: RunBudget;
   readonly limiter: LimiterLike | undefined;
+  /** The outermost run's invocation records, when it keeps them: nested invocations are recorded too. */
+  readonly records: InvocationRecords | undefined;
+  /** The id of the invocation running this nested run, followed by "/": the prefix of the nested invocation ids. */
+  readonly invocationPrefix: string;
+  /** Counts the nested run's token charges toward the invocation that runs it. */
+  readonly onTokens: (tokens: number) => void;
 }
 
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
@@ -112,6 +119,16 @@ export class RunEngine implements ContextHost {
   readonly runId: string;
   readonly recordPatches: boolean;
   readonly checkpointing: boolean;
+  /** Invocations of the current superstep leave records (see `InvocationRecords`). */
+  recording = false;
+  readonly invocationPrefix: string;
+  /** Where finished invocations are recorded; undefined when the store keeps no records or durability is 'exit'. */
+  private readonly records: InvocationRecords | undefined;
+  /** Record saves of the current superstep, awaited before it commits. */
+  private saves: Promise<void>[] | undefined;
+  /** The next superstep to look for records of an earlier process in (set when resuming). */
+  private replayFrom: number | undefined;
+  private readonly parent: ParentLink | undefined;
   private readonly scope: AbortScope;
   private readonly semaphore: Semaphore | undefined;
   private readonly maxSupersteps: number;
@@ -167,14 +184,27 @@ export class RunEngine implements ContextHost {
     }
     if (!['sync', 'async', 'exit'].includes(durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
     if (!(Number.isInteger(fullEvery) && fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${fullEvery}.`);
-    this.checkpointing = store !== undefined;
-    this.recordPatches = this.checkpointing && durability !== 'exit';
+    this.parent = parent;
+    this.recording = parent?.records !== undefined;
+    this.invocationPrefix = parent?.invocationPrefix ?? `${this.runId}/`;
+    this.records = parent !== undefined ? parent.records : keepsRecords(store) && durability !== 'exit' ? new InvocationRecords(store, this.runId) : undefined;
+    // A nested run of a recorded invocation records its own invocations, so its messages must be plain JSON too.
+    this.checkpointing = store !== undefined || this.records !== undefined;
+    this.recordPatches = (store !== undefined && durability !== 'exit') || this.records !== undefined;
+    const records = this.records;
     this.checkpointer =
       store === undefined
         ? undefined
-        : new Checkpointer(store, durability, fullEvery, { runId: this.runId, workflow: definition.name, signature: definition.signature }, (checkpointId, kind, bytes, superstep) => {
-            if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId, kind, bytes: bytes() }, this.path, superstep);
-          });
+        : new Checkpointer(
+            store,
+            durability,
+            fullEvery,
+            { runId: this.runId, workflow: definition.name, signature: definition.signature },
+            (checkpointId, kind, bytes, superstep) => {
+              if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId, kind, bytes: bytes() }, this.path, superstep);
+            },
+            records === undefined ? undefined : (superstep) => records.drop(superstep),
+          );
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
     const tokens = options.budget?.tokens;
@@ -228,6 +258,8 @@ export class RunEngine implements ContextHost {
   /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
   async resume(checkpoint: Checkpoint, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
     this.checkpointer?.follow(checkpoint.createdAt);
+    // A process that died in the next superstep may have left records of the invocations it finished.
+    if (this.records !== undefined) this.replayFrom = checkpoint.superstep + 1;
     // The ledger goes on from where it was; a budget given to resume() replaces the stored limit.
     this.budget = new RunBudget(this.budgetLimit ?? checkpoint.budget.limit, checkpoint.budget.spent, this.budgetExceeded, this.runId);
     return this.resumeState(
@@ -277,6 +309,7 @@ export class RunEngine implements ContextHost {
           if (state.superstep >= this.maxSupersteps) {
             throw new SuperstepLimitError(this.maxSupersteps, { runId: this.runId, superstep: state.superstep });
           }
+          if (this.records !== undefined && this.parent === undefined) await this.startRecording(this.records, state);
           const next = this.runSuperstep(state);
           state = next instanceof Promise ? await next : next;
           if (this.checkpointer !== undefined) await this.checkpointer.checkpoint(state, this.snapshotParts(), false, this.patches);
@@ -299,6 +332,8 @@ export class RunEngine implements ContextHost {
       this.dropUnfinishedFanIns(state);
       return await this.finish(state, 'completed');
     } catch (caught) {
+      settleQuietly(this.saves);
+      this.saves = undefined;
       await this.checkpointer?.settle(state, this.snapshotParts(), false);
       if (this.scope.isAborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
@@ -461,6 +496,28 @@ export class RunEngine implements ContextHost {
     );
   }
 
+  /** Files this superstep's records under it and, when resuming, loads the records an earlier process left. */
+  private async startRecording(records: InvocationRecords, state: RunState): Promise<void> {
+    const k = state.superstep + 1;
+    records.superstep = k;
+    // With one invocation nothing else runs between its end and the checkpoint: a record would buy nothing.
+    this.recording = state.queue.length > 1;
+    if (this.replayFrom === k) this.replayFrom = (await records.load(k)) ? k + 1 : undefined;
+    else if (records.replay.size > 0) records.replay = new Map();
+  }
+
+  /** Commits a delivery from its record instead of running it, when an earlier process finished it; false otherwise. */
+  private replayed(slot: ExecutorSlot, index: number, k: number): boolean {
+    const record = (this.records as InvocationRecords).replay.get(`${this.invocationPrefix}${k}:${slot.executor.id}:${index}`);
+    if (record === undefined) return false;
+    slot.replay(record, this.committedShared, this.recordPatches);
+    if (record.tokens !== undefined) {
+      this.budget.record(slot.executor.id, this.executorPath(slot.executor.id), record.tokens);
+      this.parent?.onTokens(record.tokens);
+    }
+    return true;
+  }
+
   /** One superstep: validate deliveries, run handlers, commit. Stays synchronous while everything it calls is. */
   private runSuperstep(state: RunState): RunState | Promise<RunState> {
     const k = state.superstep + 1;
@@ -492,8 +549,16 @@ export class RunEngine implements ContextHost {
       }
       if (running !== undefined) (pending ??= []).push(running);
     }
-    if (pending === undefined) return this.commit(state, slots, k);
-    return Promise.race([Promise.all(pending), this.scope.aborted]).then(() => this.commit(state, slots, k));
+    if (pending === undefined) return this.saves === undefined ? this.commit(state, slots, k) : this.commitAfterSaves(state, slots, k);
+    return Promise.race([Promise.all(pending), this.scope.aborted]).then(() => (this.saves === undefined ? this.commit(state, slots, k) : this.commitAfterSaves(state, slots, k)));
+  }
+
+  /** A superstep commits only once the records of its finished invocations are saved. */
+  private async commitAfterSaves(state: RunState, slots: readonly ExecutorSlot[], k: number): Promise<RunState> {
+    const saves = this.saves as Promise<void>[];
+    this.saves = undefined;
+    await Promise.all(saves);
+    return this.commit(state, slots, k);
   }
 
   /** Replaces each payload by its parsed value; fails the run on the first mismatch, before any handler runs. */
@@ -542,7 +607,9 @@ export class RunEngine implements ContextHost {
   }
 
   private runSequential(slot: ExecutorSlot, deliveries: readonly Delivery[], from: number, k: number): Promise<void> | undefined {
+    const replaying = this.records !== undefined && this.records.replay.size > 0;
     for (let index = from; index < deliveries.length; index++) {
+      if (replaying && this.replayed(slot, index, k)) continue;
       const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
       if (running !== undefined) return running.then(() => this.runSequential(slot, deliveries, index + 1, k));
     }
@@ -551,9 +618,11 @@ export class RunEngine implements ContextHost {
 
   private runConcurrent(slot: ExecutorSlot, deliveries: readonly Delivery[], k: number): Promise<void> | undefined {
     let next = 0;
+    const replaying = this.records !== undefined && this.records.replay.size > 0;
     const worker = (): Promise<void> | undefined => {
       while (next < deliveries.length) {
         const index = next++;
+        if (replaying && this.replayed(slot, index, k)) continue;
         const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
         if (running !== undefined) return running.then(worker);
       }
@@ -600,7 +669,7 @@ export class RunEngine implements ContextHost {
     const executor = slot.executor;
     const timeoutMs = executor.timeoutMs ?? this.compiled.definition.defaults.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.scope.child();
-    const context = new InvocationContext(this, slot, k, child?.signal);
+    const context = new InvocationContext(this, slot, k, index, child?.signal);
     let startedAt = 0;
     if (this.sink !== undefined) {
       this.emit('executor.invoked', { executorId: executor.id, attempt }, this.executorPath(executor.id));
@@ -640,7 +709,8 @@ export class RunEngine implements ContextHost {
       context.close();
       throw this.scope.cancelledError();
     }
-    context.commitTo(index);
+    const record = context.commitTo(index);
+    if (record !== undefined) (this.saves ??= []).push((this.records as InvocationRecords).save(context.invocationId, record));
     if (this.sink !== undefined) this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, this.executorPath(executor.id));
   }
 
@@ -765,8 +835,12 @@ export class RunEngine implements ContextHost {
     this.scope.release(controller);
   }
 
-  budgetFor(executorId: string): Budget {
-    return this.budget.view(executorId, this.executorPath(executorId));
+  budgetFor(executorId: string, onTokens: (tokens: number) => void): Budget {
+    return this.budget.view(executorId, this.executorPath(executorId), onTokens);
+  }
+
+  tokensCharged(tokens: number): void {
+    this.parent?.onTokens(tokens);
   }
 
   sendsAsOutput(executorId: string): boolean {
@@ -777,7 +851,7 @@ export class RunEngine implements ContextHost {
     this.responseSchemas.set(requestId, schema);
   }
 
-  async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[]): Promise<ChildResult> {
+  async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult> {
     const sink = this.sink;
     // The child's request events are not forwarded: the nested node surfaces each request itself, under the same id.
     const forward =
@@ -787,7 +861,14 @@ export class RunEngine implements ContextHost {
             if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting') sink({ ...event, runId: this.runId, seq: this.seq++ });
           };
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
-    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, { semaphore: this.semaphore, budget: this.budget, limiter: this.limiter });
+    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, {
+      semaphore: this.semaphore,
+      budget: this.budget,
+      limiter: this.limiter,
+      records: this.records,
+      invocationPrefix: `${parent.invocationId}/`,
+      onTokens: (tokens) => parent.countTokens(tokens),
+    });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
     return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.responseSchemas.get(r.id)])) };
