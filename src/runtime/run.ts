@@ -6,7 +6,6 @@ import { InvocationRecords, keepsRecords } from './invocation-records.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
-import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
@@ -14,6 +13,7 @@ import { checkRunInput } from './run-input.js';
 import type { Delivery, RoutingTable } from '../routing/router.js';
 import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
 import { AbortScope } from './abort-scope.js';
+import { RequestInbox } from './inbox.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
 import type { RunState } from './run-state.js';
 import { Semaphore } from './semaphore.js';
@@ -101,7 +101,6 @@ const INPUT_SOURCE = '(input)';
 const EMPTY_STATES: Readonly<Record<string, unknown>> = Object.freeze({});
 /** The reason handlers still running after their run ended see on `ctx.signal`. */
 const RUN_ENDED = Object.freeze(new Error('The run has ended.'));
-const RESPONSE_SOURCE = '(response)';
 /** Yield to the event loop at least this often during a synchronous run, so cancellation and timers get a turn. */
 const YIELD_EVERY_MS = 10;
 
@@ -141,12 +140,8 @@ export class RunEngine implements ContextHost {
   private patches: readonly Patch[] = [];
   /** Writes this run's checkpoints; undefined without a store. */
   private readonly checkpointer: Checkpointer | undefined;
-  /** Requests asked and not yet answered. */
-  private readonly pending = new Map<string, PendingRequest>();
-  /** Answers given since the last superstep boundary, delivered in the next superstep. */
-  private inbox: Delivery[] = [];
-  private wake: (() => void) | undefined;
-  readonly responseSchemas = new Map<string, Schema>();
+  /** Requests waiting for answers, and answers waiting for the next boundary. */
+  readonly requests: RequestInbox;
   private finalState: RunState | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
@@ -207,6 +202,7 @@ export class RunEngine implements ContextHost {
           );
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
+    this.requests = new RequestInbox(this.runId, definition, path, this.checkpointing);
     const tokens = options.budget?.tokens;
     if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
     this.budgetLimit = tokens;
@@ -217,7 +213,7 @@ export class RunEngine implements ContextHost {
   /** Cancels the run; handlers see `ctx.signal` abort and the run ends `cancelled`. */
   cancel(reason?: unknown): void {
     this.scope.abort(reason);
-    this.wake?.();
+    this.requests.wakeUp();
   }
 
   private emit<T extends WorkflowEvent['type']>(type: T, fields: EventFields<T>, path: readonly string[] = this.path, superstep = this.superstep): void {
@@ -281,10 +277,10 @@ export class RunEngine implements ContextHost {
   private async resumeState(state: RunState, outputs: readonly unknown[], responses: Readonly<Record<string, unknown>>, from: string | null): Promise<RunResult> {
     this.outputs.push(...outputs);
     this.checkpointer?.savedUpTo(outputs.length);
-    for (const request of state.pendingRequests) this.pending.set(request.id, request);
+    this.requests.add(state.pendingRequests);
     this.superstep = state.superstep;
     try {
-      await this.respondAll(responses);
+      await this.requests.acceptAll(responses);
     } catch (error) {
       this.scope.dispose();
       throw error;
@@ -318,13 +314,12 @@ export class RunEngine implements ContextHost {
             await yieldToEventLoop();
             lastYield = now();
           }
-          if (this.inbox.length > 0) state = this.takeInbox(state);
+          if (this.requests.answers.length > 0) state = this.takeInbox(state);
         }
         if (state.pendingRequests.length === 0) break;
         this.emit('run.waiting', { requests: state.pendingRequests });
         if (!this.live) return await this.finish(state, 'waiting');
-        if (this.inbox.length === 0 && !this.scope.isAborted) await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+        if (this.requests.answers.length === 0 && !this.scope.isAborted) await this.requests.waitForAnswer();
         if (this.scope.isAborted) throw this.scope.cancelledError();
         state = this.takeInbox(state);
         await this.checkpointer?.checkpoint(state, this.snapshotParts(), false);
@@ -381,86 +376,19 @@ export class RunEngine implements ContextHost {
 
   /** Validates an answer and queues it for the next superstep; throws a RequestError and changes nothing when it is refused. */
   async respond(requestId: string, value: unknown): Promise<void> {
-    this.accept(await this.checkAnswer(requestId, value));
-  }
-
-  /** Checks every answer first and accepts them only if all pass, so a refused batch changes nothing. */
-  private async respondAll(responses: Readonly<Record<string, unknown>>): Promise<void> {
-    const checked: Delivery[] = [];
-    for (const [id, value] of Object.entries(responses)) checked.push(await this.checkAnswer(id, value));
-    for (const delivery of checked) this.accept(delivery);
-  }
-
-  /** The delivery an answer becomes, or a RequestError; changes nothing. */
-  private async checkAnswer(requestId: string, value: unknown): Promise<Delivery> {
-    const request = this.pending.get(requestId);
-    if (request === undefined) {
-      const waiting = [...this.pending.keys()];
-      throw new RequestError(
-        waiting.length === 0 ? 'nothing_pending' : 'unknown_request',
-        waiting.length === 0
-          ? `Run "${this.runId}" has no pending request, so there is nothing to answer with "${requestId}".`
-          : `Run "${this.runId}" has no pending request "${requestId}". Pending: ${waiting.map((id) => `"${id}"`).join(', ')}.`,
-        { runId: this.runId, requestId },
-      );
-    }
-    const bad = this.checkpointing ? findNonJson(value, undefined, 'answer') : undefined;
-    if (bad !== undefined) {
-      throw new RequestError('invalid_response', `The answer to request "${requestId}" holds ${bad.found} at "${bad.path}", which is not plain JSON, so no checkpoint could keep it. Answer with plain data.`, {
-        runId: this.runId,
-        executorId: request.executorId,
-        requestId,
-      });
-    }
-    const schema = this.responseSchemas.get(requestId) ?? this.responseSchemaAt(request.path);
-    if (schema !== undefined) {
-      const checked = validateWith(schema, value);
-      const outcome = checked instanceof Promise ? await checked : checked;
-      if (!outcome.ok) {
-        throw new RequestError('invalid_response', `The answer to request "${requestId}" of "${request.executorId}" does not match its response schema: ${formatIssues(outcome.issues)}.`, {
-          runId: this.runId,
-          executorId: request.executorId,
-          requestId,
-          issues: outcome.issues,
-        });
-      }
-    }
-    // The queue (and so the checkpoint) keeps the answer as given, plain data; it is parsed again at delivery.
-    return { source: RESPONSE_SOURCE, target: request.executorId, payload: value, request };
-  }
-
-  private accept(delivery: Delivery): void {
-    const id = (delivery.request as PendingRequest).id;
-    if (!this.pending.delete(id)) return; // answered concurrently while validating
-    this.responseSchemas.delete(id);
-    this.inbox.push(delivery);
-    this.wake?.();
+    this.requests.accept(await this.requests.check(requestId, value));
   }
 
   /** Requests waiting for an answer right now. */
   get pendingRequests(): readonly PendingRequest[] {
-    return [...this.pending.values()];
-  }
-
-  /** The static response schema of the executor at `path`, walking into nested workflows. */
-  private responseSchemaAt(path: readonly string[]): Schema | undefined {
-    let definition: WorkflowDefinition | undefined = this.compiled.definition;
-    const relative = path.slice(this.path.length);
-    for (let i = 0; i < relative.length && definition !== undefined; i++) {
-      const executor: AnyExecutor | undefined = definition.executors.find((e) => e.id === relative[i]);
-      if (i === relative.length - 1) return executor?.response;
-      definition = executor?.workflow;
-    }
-    return undefined;
+    return this.requests.waiting;
   }
 
   /** Moves answers given since the last boundary into the queue and out of the pending list. */
   private takeInbox(state: RunState): RunState {
-    if (this.inbox.length === 0) return state;
-    for (const delivery of this.inbox) this.emit('request.answered', { request: delivery.request as PendingRequest, response: delivery.payload }, (delivery.request as PendingRequest).path);
-    const next = takeAnswers(state, this.inbox);
-    this.inbox = [];
-    return next;
+    const answers = this.requests.take();
+    for (const delivery of answers) this.emit('request.answered', { request: delivery.request as PendingRequest, response: delivery.payload }, (delivery.request as PendingRequest).path);
+    return takeAnswers(state, answers);
   }
 
   /** The run as it stopped, for a parent that keeps a waiting child in its state. */
@@ -571,7 +499,7 @@ export class RunEngine implements ContextHost {
         // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then
         // queued as given so checkpoints hold plain data); answers bound for a nested workflow are parsed by the child.
         let schema: Schema | undefined;
-        if (delivery.request !== undefined) schema = target.kind === 'workflow' ? undefined : (this.responseSchemas.get(delivery.request.id) ?? this.responseSchemaAt(delivery.request.path));
+        if (delivery.request !== undefined) schema = target.kind === 'workflow' ? undefined : this.requests.schemaFor(delivery.request);
         else if (delivery.source === INPUT_SOURCE) schema = this.rawSeed ? target.input : undefined;
         else schema = this.validateMessages ? target.input : undefined;
         if (schema === undefined) continue;
@@ -773,8 +701,8 @@ export class RunEngine implements ContextHost {
       this.outputs.push(value);
       if (this.sink !== undefined) this.emit('output', { executorId, value }, this.executorPath(executorId));
     }
+    this.requests.add(result.requests);
     for (const request of result.requests) {
-      this.pending.set(request.id, request);
       this.emit('request.created', { request }, request.path);
     }
     if (this.sink !== undefined) this.emit('superstep.completed', { queued: result.state.queue.length });
@@ -848,7 +776,7 @@ export class RunEngine implements ContextHost {
   }
 
   rememberResponseSchema(requestId: string, schema: Schema): void {
-    this.responseSchemas.set(requestId, schema);
+    this.requests.responseSchemas.set(requestId, schema);
   }
 
   async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult> {
@@ -871,6 +799,6 @@ export class RunEngine implements ContextHost {
     });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
-    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.responseSchemas.get(r.id)])) };
+    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.requests.responseSchemas.get(r.id)])) };
   }
 }
