@@ -2,22 +2,23 @@ import type { Patch } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts } from './checkpointer.js';
-import { InvocationRecords, keepsRecords } from './invocation-records.js';
-import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
+import { InvocationRecords, keepsRecords, type InvocationRecord } from './invocation-records.js';
+import { isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import type { AnyExecutor, Budget, BudgetLedger, ExecutorDefaults, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
 import type { Delivery, RoutingTable } from '../routing/router.js';
 import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
 import { AbortScope } from './abort-scope.js';
+import { Scheduler, settleQuietly, type SchedulerHost } from './scheduler.js';
 import { RequestInbox } from './inbox.js';
-import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart, type ContextHost } from './context.js';
+import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart } from './context.js';
 import type { RunState } from './run-state.js';
 import { Semaphore } from './semaphore.js';
-import { backoffDelay, sleep, withTimeout, yieldToEventLoop } from './timers.js';
+import { yieldToEventLoop } from './timers.js';
 
 /** When checkpoints are written: before the next superstep starts (`sync`), overlapping it with at most one save in flight (`async`), or once when the run stops (`exit`). */
 export type Durability = 'sync' | 'async' | 'exit';
@@ -106,15 +107,9 @@ const YIELD_EVERY_MS = 10;
 
 const now = (): number => performance.now();
 
-/** Marks promises we stop waiting for as handled, so their late rejections are not reported as unhandled. */
-function settleQuietly(promises: readonly Promise<unknown>[] | undefined): void {
-  if (promises !== undefined) for (const promise of promises) promise.catch(() => undefined);
-}
-
-const trimPeriod = (text: string): string => text.replace(/[.\s]+$/, '');
 
 /** One execution of a workflow: the superstep loop. */
-export class RunEngine implements ContextHost {
+export class RunEngine implements SchedulerHost {
   readonly runId: string;
   readonly recordPatches: boolean;
   readonly checkpointing: boolean;
@@ -128,8 +123,8 @@ export class RunEngine implements ContextHost {
   /** The next superstep to look for records of an earlier process in (set when resuming). */
   private replayFrom: number | undefined;
   private readonly parent: ParentLink | undefined;
-  private readonly scope: AbortScope;
-  private readonly semaphore: Semaphore | undefined;
+  readonly scope: AbortScope;
+  readonly semaphore: Semaphore | undefined;
   private readonly maxSupersteps: number;
   private readonly validateMessages: boolean;
   private readonly outputs: unknown[] = [];
@@ -145,7 +140,7 @@ export class RunEngine implements ContextHost {
   private finalState: RunState | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
-  private readonly limiter: LimiterLike | undefined;
+  readonly limiter: LimiterLike | undefined;
   private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
     this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
   /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
@@ -210,18 +205,36 @@ export class RunEngine implements ContextHost {
     this.limiter = parent !== undefined ? parent.limiter : options.limiter;
   }
 
+  private readonly scheduler = new Scheduler(this);
+
+  get defaults(): ExecutorDefaults {
+    return this.compiled.definition.defaults;
+  }
+
+  get observed(): boolean {
+    return this.sink !== undefined;
+  }
+
+  get replaying(): boolean {
+    return this.records !== undefined && this.records.replay.size > 0;
+  }
+
+  recorded(invocationId: string, record: InvocationRecord): void {
+    (this.saves ??= []).push((this.records as InvocationRecords).save(invocationId, record));
+  }
+
   /** Cancels the run; handlers see `ctx.signal` abort and the run ends `cancelled`. */
   cancel(reason?: unknown): void {
     this.scope.abort(reason);
     this.requests.wakeUp();
   }
 
-  private emit<T extends WorkflowEvent['type']>(type: T, fields: EventFields<T>, path: readonly string[] = this.path, superstep = this.superstep): void {
+  emit<T extends WorkflowEvent['type']>(type: T, fields: EventFields<T>, path: readonly string[] = this.path, superstep = this.superstep): void {
     if (this.sink === undefined) return;
     this.sink({ type, runId: this.runId, seq: this.seq++, superstep, path, at: Date.now(), ...fields } as unknown as WorkflowEvent);
   }
 
-  private executorPath(id: string): readonly string[] {
+  executorPath(id: string): readonly string[] {
     return [...this.path, id];
   }
 
@@ -435,7 +448,7 @@ export class RunEngine implements ContextHost {
   }
 
   /** Commits a delivery from its record instead of running it, when an earlier process finished it; false otherwise. */
-  private replayed(slot: ExecutorSlot, index: number, k: number): boolean {
+  replayed(slot: ExecutorSlot, index: number, k: number): boolean {
     const record = (this.records as InvocationRecords).replay.get(`${this.invocationPrefix}${k}:${slot.executor.id}:${index}`);
     if (record === undefined) return false;
     slot.replay(record, this.committedShared, this.recordPatches);
@@ -470,7 +483,7 @@ export class RunEngine implements ContextHost {
       slots.push(slot);
       let running: Promise<void> | undefined;
       try {
-        running = executor.concurrency === 1 ? this.runSequential(slot, deliveries, 0, k) : this.runConcurrent(slot, deliveries, k);
+        running = executor.concurrency === 1 ? this.scheduler.runSequential(slot, deliveries, 0, k) : this.scheduler.runConcurrent(slot, deliveries, k);
       } catch (error) {
         settleQuietly(pending);
         throw error;
@@ -532,163 +545,6 @@ export class RunEngine implements ContextHost {
     }
     if (!outcome.ok) throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
     if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
-  }
-
-  private runSequential(slot: ExecutorSlot, deliveries: readonly Delivery[], from: number, k: number): Promise<void> | undefined {
-    const replaying = this.records !== undefined && this.records.replay.size > 0;
-    for (let index = from; index < deliveries.length; index++) {
-      if (replaying && this.replayed(slot, index, k)) continue;
-      const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
-      if (running !== undefined) return running.then(() => this.runSequential(slot, deliveries, index + 1, k));
-    }
-    return undefined;
-  }
-
-  private runConcurrent(slot: ExecutorSlot, deliveries: readonly Delivery[], k: number): Promise<void> | undefined {
-    let next = 0;
-    const replaying = this.records !== undefined && this.records.replay.size > 0;
-    const worker = (): Promise<void> | undefined => {
-      while (next < deliveries.length) {
-        const index = next++;
-        if (replaying && this.replayed(slot, index, k)) continue;
-        const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
-        if (running !== undefined) return running.then(worker);
-      }
-      return undefined;
-    };
-    let pending: Promise<void>[] | undefined;
-    for (let w = 0; w < slot.executor.concurrency && next < deliveries.length; w++) {
-      let running: Promise<void> | undefined;
-      try {
-        running = worker();
-      } catch (error) {
-        settleQuietly(pending);
-        throw error;
-      }
-      if (running !== undefined) (pending ??= []).push(running);
-    }
-    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
-  }
-
-  /** One invocation, with its retries; undefined when it completed synchronously. */
-  private invoke(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
-    // A nested workflow holds no slot itself: its handlers take the slots, so a cap of 1 cannot deadlock.
-    if (slot.executor.kind === 'workflow') return this.attempt(slot, delivery, index, k, attempt);
-    const waiting = this.acquireFrom(0, slot.executor);
-    if (waiting === undefined) return this.attempt(slot, delivery, index, k, attempt);
-    return waiting.then(() => {
-      if (!this.scope.isAborted) return this.attempt(slot, delivery, index, k, attempt);
-      this.releaseAttempt(slot.executor, undefined);
-      throw this.scope.cancelledError();
-    });
-  }
-
-  /** Takes, in order, the run's slot, the run's limiter and the executor's limiter; synchronous while all are free. */
-  private acquireFrom(step: number, executor: AnyExecutor): Promise<void> | undefined {
-    for (let i = step; i < 3; i++) {
-      const gate = i === 0 ? this.semaphore : i === 1 ? this.limiter : executor.limiter;
-      const waiting = gate?.acquire();
-      if (waiting !== undefined) return waiting.then(() => this.acquireFrom(i + 1, executor));
-    }
-    return undefined;
-  }
-
-  private attempt(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
-    const executor = slot.executor;
-    const timeoutMs = executor.timeoutMs ?? this.compiled.definition.defaults.timeoutMs;
-    const child = timeoutMs === undefined ? undefined : this.scope.child();
-    const context = new InvocationContext(this, slot, k, index, child?.signal);
-    let startedAt = 0;
-    if (this.sink !== undefined) {
-      this.emit('executor.invoked', { executorId: executor.id, attempt }, this.executorPath(executor.id));
-      startedAt = now();
-    }
-    let result: void | Promise<void>;
-    try {
-      const request = delivery.request;
-      result = request === undefined ? executor.handle(delivery.payload, context) : (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
-    } catch (error) {
-      return this.attemptFailed(slot, delivery, index, k, attempt, child, context, error);
-    }
-    if (result instanceof Promise) {
-      // Closures only on the asynchronous path; a synchronous handler costs none.
-      return (child === undefined ? result : withTimeout(result, timeoutMs as number, child)).then(
-        () => this.attemptSucceeded(slot, index, attempt, child, context, startedAt),
-        (error: unknown) => this.attemptFailed(slot, delivery, index, k, attempt, child, context, error),
-      );
-    }
-    this.attemptSucceeded(slot, index, attempt, child, context, startedAt);
-    return undefined;
-  }
-
-  private releaseAttempt(executor: AnyExecutor, child: AbortController | undefined): void {
-    if (executor.kind !== 'workflow') {
-      this.semaphore?.release();
-      this.limiter?.release();
-      executor.limiter?.release();
-    }
-    if (child !== undefined) this.scope.release(child);
-  }
-
-  private attemptSucceeded(slot: ExecutorSlot, index: number, attempt: number, child: AbortController | undefined, context: InvocationContext, startedAt: number): void {
-    const executor = slot.executor;
-    this.releaseAttempt(executor, child);
-    if (this.scope.isAborted) {
-      context.close();
-      throw this.scope.cancelledError();
-    }
-    const record = context.commitTo(index);
-    if (record !== undefined) (this.saves ??= []).push((this.records as InvocationRecords).save(context.invocationId, record));
-    if (this.sink !== undefined) this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, this.executorPath(executor.id));
-  }
-
-  private attemptFailed(
-    slot: ExecutorSlot,
-    delivery: Delivery,
-    index: number,
-    k: number,
-    attempt: number,
-    child: AbortController | undefined,
-    context: InvocationContext,
-    error: unknown,
-  ): Promise<void> {
-    const executor = slot.executor;
-    this.releaseAttempt(executor, child);
-    context.close();
-    if (this.scope.isAborted) throw this.scope.cancelledError();
-    // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
-    const retry = executor.retry ?? this.compiled.definition.defaults.retry;
-    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
-    if (attempt < attempts) {
-      const delayMs = backoffDelay(retry?.backoff, attempt);
-      this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.executorPath(executor.id));
-      // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
-      const waiter = this.scope.child();
-      return sleep(delayMs, waiter.signal).then(
-        () => {
-          this.scope.release(waiter);
-          return this.invoke(slot, delivery, index, k, attempt + 1);
-        },
-        (reason: unknown) => {
-          this.scope.release(waiter);
-          throw reason;
-        },
-      );
-    }
-    throw this.executorFailed(executor.id, error, attempt, k, this.executorPath(executor.id));
-  }
-
-  private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
-    const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
-    const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
-    const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
-      runId: this.runId,
-      executorId,
-      superstep: k,
-      cause,
-    });
-    this.emit('executor.failed', { executorId, attempt: attempts, error }, path);
-    return error;
   }
 
   /** Commits the superstep (the pure core), then reports what it produced. */
