@@ -1,5 +1,5 @@
 // The child process of the invocation-record crash test:
-//   node --import tsx test/crash/records-worker.ts run|resume <case> <db file> <run id> <effects file>
+//   node <records-worker compiled> run|resume <case> <db file> <run id> <effects file>
 //
 //   run     starts the case's workflow on the SQLite file (durability 'sync'); one invocation hangs for good and the
 //           parent SIGKILLs the process once the others' records are saved.

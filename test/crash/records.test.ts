@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiled } from '../support/compiled.js';
 import type { RecordsReport } from './records-worker.js';
 import { recordsCases, type RecordsCase } from './records-workflow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const worker = fileURLToPath(new URL('./records-worker.ts', import.meta.url));
+const worker = await compiled(new URL('./records-worker.ts', import.meta.url).href);
 const directory = mkdtempSync(join(tmpdir(), 'weft-records-'));
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -27,7 +28,7 @@ interface Child {
 /** Runs the worker; `killWhen` sees every report so far and SIGKILLs the child the first time it returns true. */
 function child(args: readonly string[], killWhen?: (reports: readonly RecordsReport[]) => boolean): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const subprocess = spawn(process.execPath, ['--import', 'tsx', worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const subprocess = spawn(process.execPath, [worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const reports: RecordsReport[] = [];
     let pending = '';
     let stderr = '';
@@ -87,21 +88,21 @@ async function killAndRecover(name: RecordsCase, finished: number) {
 }
 
 describe.concurrent('a run killed with SIGKILL in the middle of a superstep runs only its unfinished invocations again', () => {
-  it('four invocations at once, three finished: only the fourth runs again', { timeout: 120_000 }, async () => {
+  it('four invocations at once, three finished: only the fourth runs again', async () => {
     const { before, again, result } = await killAndRecover('fanout', 3);
     expect(before.map((line) => line.split(' ')[0]).sort()).toEqual(['worker-1', 'worker-2', 'worker-3']);
     expect(again.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['worker-4 0']);
     expect(result.shared).toEqual({ 'seen-worker-1': [0], 'seen-worker-2': [0], 'seen-worker-3': [0], 'seen-worker-4': [0] });
   });
 
-  it('a parallel of four branches, three finished: only the fourth branch runs again', { timeout: 120_000 }, async () => {
+  it('a parallel of four branches, three finished: only the fourth branch runs again', async () => {
     const { before, again, result } = await killAndRecover('parallel', 3);
     expect(before.map((line) => line.split(' ')[0]).sort()).toEqual(['branch-1', 'branch-2', 'branch-3']);
     expect(again.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['branch-4 0']);
     expect(result.outputs).toEqual([[1, 2, 3, 4]]);
   });
 
-  it('a loop killed in iteration 8 of 10 continues there: iterations 1 to 7 do not run again', { timeout: 120_000 }, async () => {
+  it('a loop killed in iteration 8 of 10 continues there: iterations 1 to 7 do not run again', async () => {
     const { before, again, result } = await killAndRecover('loop', 7);
     expect(before.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => `body ${n}`));
     expect(again.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([7, 8, 9].map((n) => `body ${n}`));
