@@ -42,16 +42,19 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.#invocations.delete(runId);
   }
 
+  /** Saves an invocation record, replacing one saved under the same run and invocation id. */
   async saveInvocation(record: StoredInvocation): Promise<void> {
     let records = this.#invocations.get(record.runId);
     if (records === undefined) this.#invocations.set(record.runId, (records = new Map()));
     records.set(record.invocationId, Object.freeze({ ...record }));
   }
 
+  /** Every invocation record of a run in one superstep. */
   async listInvocations(runId: string, superstep: number): Promise<readonly StoredInvocation[]> {
     return [...(this.#invocations.get(runId)?.values() ?? [])].filter((record) => record.superstep === superstep);
   }
 
+  /** Removes a run's invocation records up to and including a superstep. */
   async deleteInvocations(runId: string, throughSuperstep: number): Promise<void> {
     const records = this.#invocations.get(runId);
     if (records === undefined) return;

@@ -23,6 +23,7 @@ export interface StoredCheckpoint {
  * writes"). A run resumed in the middle of that superstep replays it instead of running the handler again.
  */
 export interface StoredInvocation {
+  /** The run it belongs to (a nested run's invocations are filed under the outermost run's id). */
   readonly runId: string;
   /**
    * The superstep of the run's outermost workflow that the invocation belongs to (1 for the first), also for an
