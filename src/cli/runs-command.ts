@@ -1,4 +1,4 @@
-import { createRuntime, type RunRecord, type RunStatus, type SerializedEvent } from '../index.js';
+import { createRuntime, type RunStatus, type RunSummary, type SerializedEvent } from '../index.js';
 import { expectPositionals, integerFlag, parseArgs, UsageError } from './args.js';
 import { answerCommand, EXIT, json, shellQuote, type Io } from './io.js';
 import { importModule, parseJson, parseModuleRef, workflowForRun } from './load.js';
@@ -98,8 +98,8 @@ const time = (ms: number): string => {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 };
 
-function table(runs: readonly RunRecord[]): string {
-  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'OUTPUTS', 'PENDING'], ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.outputs.length), String(r.pendingRequests.length)])];
+function table(runs: readonly RunSummary[]): string {
+  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'PENDING'], ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.pendingRequests)])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
