@@ -11,6 +11,8 @@ export interface ActivationContext {
   readonly store: RunStore;
   /** How long a lease lasts; it is renewed every third of that while the run is driven. */
   readonly ttlMs: number;
+  /** The clock of lease renewals. */
+  readonly clock: () => number;
   readonly onStoreError: (error: unknown, runId: string) => void;
 }
 
@@ -23,9 +25,11 @@ export interface ActivationOptions {
   readonly source: (signal: AbortSignal, checkpoints: CheckpointStore) => EventStream<WorkflowEvent>;
   /**
    * Told once the engine accepted its start (it emitted `run.started`), or of the error it refused with before.
-   * With it, a refusal is not a failure of the run: the run goes back to `waiting` (the answer was not taken).
+   * With it, a refusal is not a failure of the run: the record gets `restore` (the answer was not taken).
    */
   readonly onStarted?: (error?: unknown) => void;
+  /** The record's changes when the engine refused to start (the record as it was before the answer). */
+  readonly restore?: RunChanges;
   /** Told once, when the activation ended and its last write is done. */
   readonly onEnded: () => void;
 }
@@ -52,7 +56,7 @@ export interface Activation {
 
 /** Starts driving a run whose lease this process holds. */
 export function activate(context: ActivationContext, options: ActivationOptions): Activation {
-  const { store, ttlMs, onStoreError } = context;
+  const { store, ttlMs, clock, onStoreError } = context;
   const runId = options.lease.runId;
   let lease = options.lease;
   const abort = new AbortController();
@@ -131,7 +135,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     if (renewing || halted) return;
     renewing = true;
     store
-      .renewLease(lease, { now: Date.now(), ttlMs })
+      .renewLease(lease, { now: clock(), ttlMs })
       .then(
         (renewed) => {
           if (renewed === undefined) return halt(); // taken over: stop without writing
@@ -153,7 +157,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
       .then(() => commits)
       .then(() => {
         clearInterval(renewal);
-        tell(new Error(`The runtime closed before run "${runId}" continued; the answer was not taken. Answer it again once a runtime serves the run.`));
+        tell(); // stopped before the engine started: the answer is stored, and whoever continues the run delivers it
         live.complete();
         options.onEnded();
         resolveDone();
@@ -196,7 +200,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
         // Refused before it started (an answer the checkpoint's requests reject): the run waits again, unanswered.
         tell(error);
         buffer = [];
-        return end(() => commit({ changes: { status: 'waiting', updatedAt: Date.now() }, release: true }));
+        return end(() => commit({ changes: options.restore ?? { status: 'waiting', updatedAt: Date.now() }, release: true }));
       }
       if (!terminal) {
         // A stream that ends in error without a terminal event (options refused before the run started, say) still gets one.

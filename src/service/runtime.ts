@@ -5,7 +5,7 @@ import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
 import { activate, type Activation } from './activation.js';
-import type { LeaseRequest, RunClaim, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
+import type { LeaseRequest, RunChanges, RunClaim, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
 import { changesFor, isTerminalEvent } from './serialize.js';
 
 /** Options of {@link createRuntime}. */
@@ -33,6 +33,8 @@ export interface RuntimeOptions {
    * reads the store for new events, in ms (default 500).
    */
   readonly pollMs?: number;
+  /** The clock leases are taken and renewed by, in ms since the epoch (default `Date.now`); tests move it to expire leases. */
+  readonly clock?: () => number;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -94,7 +96,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
   /** This process, as lease owner. */
   const owner = globalThis.crypto.randomUUID();
-  const leaseRequest = (): LeaseRequest => ({ owner, now: Date.now(), ttlMs });
+  const clock = options.clock ?? Date.now;
+  const leaseRequest = (): LeaseRequest => ({ owner, now: clock(), ttlMs });
   const active = new Map<string, Activation>();
   let closed = false;
 
@@ -120,15 +123,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   /** Drives a run this process holds the lease of. */
-  const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void): Activation => {
+  const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void, restore?: RunChanges): Activation => {
     const runId = claim.lease.runId;
     const activation: Activation = activate(
-      { store, ttlMs, onStoreError },
+      { store, ttlMs, clock, onStoreError },
       {
         lease: claim.lease,
         firstSeq,
         source,
         ...(onStarted === undefined ? {} : { onStarted }),
+        ...(restore === undefined ? {} : { restore }),
         onEnded: () => {
           if (active.get(runId) === activation) active.delete(runId);
           notify();
@@ -273,10 +277,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const claim = await store.answerRun(runId, { checkpointId, responses }, leaseRequest());
       if (claim === undefined) throw notWaiting(runId, requestId, 'no longer waiting');
       const firstSeq = nextSeqOf(await storedEvents(runId));
+      const restore: RunChanges = { status: 'waiting', updatedAt: record.updatedAt };
       try {
         checkOpen();
       } catch (error) {
-        await store.commitRun(claim.lease, { events: [], changes: { status: 'waiting', updatedAt: Date.now() }, release: true });
+        await store.commitRun(claim.lease, { events: [], changes: restore, release: true });
         throw error;
       }
       await new Promise<void>((resolve, reject) => {
@@ -285,6 +290,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           firstSeq,
           (signal, checkpoints) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId, signal, checkpoints, responses }),
           (error) => (error === undefined ? resolve() : reject(error)),
+          restore,
         );
       });
       notify();
