@@ -5,6 +5,18 @@ import { UsageError } from './args.js';
 
 export const DEFAULT_DB = 'weft.db';
 
+/**
+ * The lease of the runs a CLI process drives, in ms: `WEFT_LEASE_MS` from the environment, default 30 000. A process
+ * that dies holds its runs that long; then `weft serve` (which recovers every half lease) or `weft runs resume` takes them.
+ */
+export function leaseMsOf(env: NodeJS.ProcessEnv): number {
+  const given = env['WEFT_LEASE_MS'];
+  if (given === undefined || given === '') return 30_000;
+  const value = Number(given);
+  if (!(Number.isInteger(value) && value >= 100)) throw new UsageError(`WEFT_LEASE_MS must be a whole number of milliseconds, at least 100; got "${given}".`);
+  return value;
+}
+
 /** A run store and how to let go of it. */
 export interface OpenedStore {
   readonly store: RunStore;
