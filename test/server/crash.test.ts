@@ -60,7 +60,7 @@ function startServer(file: string): Promise<Started> {
 /** The servers' lease: short, so that the second server takes the run over soon after the kill. */
 const LEASE_MS = 1000;
 
-describe('a server killed mid-run', () => {
+describe('a server killed mid-run', { timeout: 60_000 }, () => {
   it('a restarted server recovers the run on start, and it completes with the right outputs', async () => {
     const file = join(directory, 'crash.db');
     const first = await startServer(file);
