@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../support/compiled.js';
 import type { Effect } from './workflows.js';
 import type { WorkerConfig, WorkerReport } from './worker.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const script = await compiled(new URL('./worker.ts', import.meta.url).href);
 
 /** A running worker. */
 export interface Worker {
@@ -26,7 +27,7 @@ const started: ChildProcessWithoutNullStreams[] = [];
 
 /** Starts `worker.ts <mode> <config>`. */
 export function worker(mode: 'serve' | 'drive' | 'recover' | 'crash', config: WorkerConfig): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, JSON.stringify(config)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, mode, JSON.stringify(config)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   started.push(child);
   const reports: WorkerReport[] = [];
   const watchers = new Set<() => void>();

@@ -44,7 +44,7 @@ async function expectCleanLog(store: SqliteRunStore, runId: string): Promise<rea
   return events;
 }
 
-describe('many processes on one SQLite file', { timeout: 120_000 }, () => {
+describe('many processes on one SQLite file', () => {
   it('takes exactly one of two answers to the same approval sent at once to two servers, over 30 rounds', async () => {
     const { db, effects } = fresh();
     const servers = [worker('serve', { db, effects, leaseMs: 2000 }), worker('serve', { db, effects, leaseMs: 2000 })];

@@ -1,4 +1,4 @@
-// A child process of the multi-process tests: `node --import tsx test/multiprocess/worker.ts <mode> <json config>`.
+// A child process of the multi-process tests (bundled once, see test/support/compiled.ts): `worker <mode> <json config>`.
 // Every process opens the same SQLite file. Reports are JSON lines written synchronously to stdout (fd 1), so a line
 // the parent reads was written before anything that follows it here happened.
 //

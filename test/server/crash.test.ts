@@ -9,9 +9,10 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SerializedEvent } from 'weft';
 import { createClient } from 'weft/client';
+import { compiled } from '../support/compiled.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixture = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url));
+const fixture = await compiled(new URL('./fixtures/server.ts', import.meta.url).href);
 const directory = mkdtempSync(join(tmpdir(), 'weft-server-crash-'));
 const children: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => {
@@ -31,7 +32,7 @@ interface Started {
 /** Starts the fixture server on `file` and resolves with the line it prints once it listens. */
 function startServer(file: string): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, String(LEASE_MS)], { cwd: root });
+    const child = spawn(process.execPath, [fixture, file, String(LEASE_MS)], { cwd: root });
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -60,7 +61,7 @@ function startServer(file: string): Promise<Started> {
 /** The servers' lease: short, so that the second server takes the run over soon after the kill. */
 const LEASE_MS = 1000;
 
-describe('a server killed mid-run', { timeout: 60_000 }, () => {
+describe('a server killed mid-run', () => {
   it('a restarted server recovers the run on start, and it completes with the right outputs', async () => {
     const file = join(directory, 'crash.db');
     const first = await startServer(file);
