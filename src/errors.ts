@@ -18,7 +18,8 @@ export type WeftErrorCode =
   | 'request_invalid'
   | 'budget_exceeded'
   | 'not_found'
-  | 'run_exists';
+  | 'run_exists'
+  | 'lease_lost';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -227,5 +228,15 @@ export class RunExistsError extends WeftError {
       `Run "${runId}" already has checkpoints in this store, so workflow "${workflowName}" cannot start a new run with that id. Resume it with workflow.resume(checkpointId, { checkpoints }), or start a new run with another runId (or none).`,
       { runId },
     );
+  }
+}
+
+/** A run store refused a write because the writer no longer holds the run's lease: another process took the run over. */
+export class LeaseLostError extends WeftError {
+  /** The fencing token the refused write carried. */
+  readonly token: number;
+  constructor(runId: string, token: number, message?: string) {
+    super('lease_lost', message ?? `Run "${runId}" is no longer leased with token ${token}: another process took it over, so this one stops without writing. Nothing needs doing; the new owner drives the run.`, { runId });
+    this.token = token;
   }
 }

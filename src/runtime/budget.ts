@@ -143,14 +143,31 @@ export class RunBudget {
   }
 
   /** The view a handler gets as `ctx.budget`. */
-  view(executorId: string, path: readonly string[]): Budget {
+  view(executorId: string, path: readonly string[], onTokens?: (tokens: number) => void): Budget {
     const ledger = this;
     return Object.freeze({
       limit: ledger.limit,
-      charge: (usage: { readonly tokens: number }): void => ledger.charge(executorId, path, usage.tokens),
-      record: (usage: { readonly tokens: number }): void => ledger.record(executorId, path, usage.tokens),
-      reserve: (usage?: { readonly tokens?: number }, options?: { readonly signal?: AbortSignal }): Promise<BudgetReservation> =>
-        ledger.reserve(executorId, path, usage?.tokens, options?.signal),
+      charge: (usage: { readonly tokens: number }): void => {
+        ledger.charge(executorId, path, usage.tokens);
+        onTokens?.(usage.tokens);
+      },
+      record: (usage: { readonly tokens: number }): void => {
+        ledger.record(executorId, path, usage.tokens);
+        onTokens?.(usage.tokens);
+      },
+      reserve: async (usage?: { readonly tokens?: number }, options?: { readonly signal?: AbortSignal }): Promise<BudgetReservation> => {
+        const hold = await ledger.reserve(executorId, path, usage?.tokens, options?.signal);
+        if (onTokens === undefined) return hold;
+        // What a hold settles is charged by this invocation too (its record replays it).
+        return Object.freeze({
+          tokens: hold.tokens,
+          settle: (spent: { readonly tokens: number }): void => {
+            hold.settle(spent);
+            onTokens(spent.tokens);
+          },
+          release: (): void => hold.release(),
+        });
+      },
       get remaining(): number {
         return ledger.remaining;
       },

@@ -4,7 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRuntime, executor, isWeftError, MemoryCheckpointStore, MemoryRunStore, RunExistsError, withApproval, WorkflowBuilder, type WorkflowEvent } from 'weft';
-import { serializeEvent } from '../../src/service/serialize-event.js';
+import { serializeEvent } from '../../src/service/serialize.js';
 import { caught } from '../support/async.js';
 
 const echo = new WorkflowBuilder({ name: 'echo', start: executor({ id: 'echo', input: z.number(), handle: (n, ctx) => ctx.output(n) }) }).build();
