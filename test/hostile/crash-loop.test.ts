@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, request, startServer } from './process.js';
 
+/** A lease that has expired by the time the next process starts: it takes the run over at once. */
+const lease = { WEFT_TEST_LEASE_MS: '1000' };
 const directory = mkdtempSync(join(tmpdir(), 'weft-crash-loop-'));
 afterAll(() => {
   killAll();
@@ -15,7 +17,7 @@ afterAll(() => {
 describe('a run that takes every process down', { timeout: 240_000 }, () => {
   it('is failed by the third recovery instead of crash-looping; the server then stays alive', async () => {
     const file = join(directory, 'loop.db');
-    const first = startServer(file);
+    const first = startServer(file, lease);
     const { url } = await first.listening;
     const { status, body } = await request(`${url}/workflows/hostile`, { json: { input: { kind: 'exit' } } });
     expect(status).toBe(202);
@@ -23,9 +25,9 @@ describe('a run that takes every process down', { timeout: 240_000 }, () => {
     expect((await first.exited).code).toBe(70);
 
     // Each restart recovers the run at once, and the run takes it down again (before or after it listens).
-    for (let restart = 0; restart < 2; restart++) expect((await startServer(file).exited).code).toBe(70);
+    for (let restart = 0; restart < 2; restart++) expect((await startServer(file, lease).exited).code).toBe(70);
 
-    const last = startServer(file);
+    const last = startServer(file, lease);
     const alive = await last.listening;
     try {
       const run = (await request(`${alive.url}/runs/${runId}`)).body.run;

@@ -28,8 +28,8 @@ export function killAll(): void {
 }
 
 /** Starts the fixture server on the SQLite file `file`. */
-export function startServer(file: string): ServerProcess {
-  const child = spawn(process.execPath, [fixture, file], { cwd: root });
+export function startServer(file: string, env: Record<string, string> = {}): ServerProcess {
+  const child = spawn(process.execPath, [fixture, file], { cwd: root, env: { ...process.env, ...env } });
   children.push(child);
   let stdout = '';
   let stderr = '';
