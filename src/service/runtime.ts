@@ -1,5 +1,6 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
-import { isWeftError, NotFoundError, RequestError } from '../errors.js';
+import { CheckpointError, isWeftError, NotFoundError, RequestError } from '../errors.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import type { AnyExecutor } from '../model/types.js';
@@ -43,6 +44,12 @@ export interface Runtime {
   respond(runId: string, requestId: string, value: unknown): Promise<void>;
   /** Cancels a running or waiting run; resolves with its record, unchanged if it had ended already. */
   cancel(runId: string): Promise<RunRecord>;
+  /** Starts a new run (a fork) from one of a run's checkpoints: the original's input, that checkpoint's state and queue. */
+  fork(runId: string, checkpointId: string): Promise<{ readonly runId: string }>;
+  /** Continues a failed or cancelled run, as the same run, from its latest checkpoint (from its input when it has none); resolves once it runs. */
+  resume(runId: string): Promise<RunRecord>;
+  /** The checkpoints of every run, to read a run's history (`loadCheckpoint(runtime.checkpoints, id)`). */
+  readonly checkpoints: CheckpointStore;
   /** Continues every run a previous process left `running`, from its latest checkpoint; returns their ids. */
   recover(): Promise<readonly string[]>;
   /** Stops the runs in progress without marking them, once what they emitted is stored: a later `recover()` continues them. */
@@ -290,6 +297,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const runtime: Runtime = {
     workflows,
+    checkpoints: store.checkpoints,
 
     async invoke(name, input, invokeOptions = {}) {
       checkOpen();
@@ -405,6 +413,39 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         notify();
         return (await store.getRun(runId)) as RunRecord;
       });
+    },
+
+    async fork(runId, checkpointId) {
+      checkOpen();
+      const record = await store.getRun(runId);
+      if (record === undefined) throw new NotFoundError('run', runId);
+      const checkpoint = await store.checkpoints.get(checkpointId);
+      if (checkpoint === undefined || checkpoint.runId !== runId) throw new CheckpointError('not_found', `Run "${runId}" has no checkpoint "${checkpointId}"; list its checkpoints with runtime.checkpoints.list(runId).`, { runId, checkpointId });
+      const workflow = workflowOf(record.workflow);
+      const forkId = globalThis.crypto.randomUUID();
+      const now = Date.now();
+      await store.createRun({ ...record, id: forkId, status: 'running', outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now });
+      if (!closed) drive(forkId, 0, (signal) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId: forkId, signal, checkpoints: store.checkpoints }));
+      return { runId: forkId };
+    },
+
+    async resume(runId) {
+      checkOpen();
+      await exclusive(runId, async () => {
+        const record = await store.getRun(runId);
+        if (record === undefined) throw new NotFoundError('run', runId);
+        if ((record.status !== 'failed' && record.status !== 'cancelled') || active.has(runId)) {
+          throw new RequestError('run_not_waiting', `Run "${runId}" is ${record.status}; only a failed or cancelled run can be resumed (answer a waiting run's requests instead).`, { runId });
+        }
+        const workflow = workflowOf(record.workflow);
+        const latest = await store.checkpoints.latest(runId);
+        const firstSeq = await storedSeqAfter(runId);
+        await store.updateRun(runId, { status: 'running', error: undefined, updatedAt: Date.now() });
+        const runOptions = { ...options.runOptions, runId, checkpoints: store.checkpoints };
+        drive(runId, firstSeq, (signal) => (latest === undefined ? workflow.stream(record.input, { ...runOptions, signal }) : workflow.resumeStream(latest.id, { ...runOptions, signal })));
+      });
+      notify();
+      return (await store.getRun(runId)) as RunRecord;
     },
 
     async recover() {
