@@ -51,18 +51,9 @@ export function diffState(before: Json, after: Json, path: readonly (string | nu
   return [before === undefined ? { op: 'add', path, after } : { op: 'replace', path, before, after }];
 }
 
-const valueAt = (root: Json, path: readonly (string | number)[]): Json => {
-  let current = root;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string | number, Json>)[key];
-  }
-  return current;
-};
-
 /**
- * A run's checkpoints, oldest first, each with the state changes of its superstep: a delta's own patches (with the
- * values they replace), a full snapshot's difference from its parent.
+ * A run's checkpoints, oldest first, each with the state changes of its superstep: the difference between the state
+ * its deltas rebuild and its parent's (the first against nothing).
  */
 export async function checkpointHistory(store: CheckpointStore, runId: string): Promise<CheckpointSummary[]> {
   const stored = await store.list(runId);
@@ -87,22 +78,11 @@ export async function checkpointHistory(store: CheckpointStore, runId: string): 
 
 async function summarize(checkpoint: StoredCheckpoint, stateOf: (id: string | null) => Promise<Json>, outputCount: Map<string, number>): Promise<CheckpointSummary> {
   const body = checkpointBodySchema.parse(JSON.parse(checkpoint.data));
-  const parent = await stateOf(checkpoint.parentId);
-  let changes: StateChange[];
-  let outputs: readonly unknown[];
-  if (body.patches !== undefined) {
-    changes = body.patches.map((patch) => {
-      const before = valueAt(parent, patch.path);
-      return patch.op === 'remove' ? { op: 'remove', path: patch.path, before } : { op: patch.op, path: patch.path, ...(before === undefined ? {} : { before }), after: patch.value };
-    });
-    outputs = body.outputs;
-    outputCount.set(checkpoint.id, (checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0)) + outputs.length);
-  } else {
-    changes = diffState(parent, body.state);
-    const already = checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0);
-    outputs = body.outputs.slice(already);
-    outputCount.set(checkpoint.id, body.outputs.length);
-  }
+  // A delta's patches rebuild its state (loadCheckpoint); the diff against the parent then reads the same for both kinds.
+  const changes = diffState(await stateOf(checkpoint.parentId), await stateOf(checkpoint.id));
+  const already = checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0);
+  const outputs = body.patches !== undefined ? body.outputs : body.outputs.slice(already);
+  outputCount.set(checkpoint.id, body.patches !== undefined ? already + outputs.length : body.outputs.length);
   return {
     id: checkpoint.id,
     parentId: checkpoint.parentId,
