@@ -243,7 +243,8 @@ function topological(ids: readonly string[], edges: readonly { source: string; t
       if (left === 0) ready.push(next);
     }
   }
-  for (const id of ids) if (!result.includes(id)) result.push(id);
+  const placed = new Set(result);
+  for (const id of ids) if (!placed.has(id)) result.push(id);
   return result;
 }
 

@@ -32,7 +32,7 @@ export function executorPanel(path: string, executor: ExecutorDetail): HTMLEleme
 }
 
 /** The graph with its expand/collapse state and selection, redrawn in place. */
-export function graphPanel(graph: GraphDetail, status?: Parameters<typeof graphView>[1]['status']): { element: HTMLElement; update(status: Parameters<typeof graphView>[1]['status']): void } {
+export function graphPanel(graph: GraphDetail, status?: Parameters<typeof graphView>[1]['status']): { element: HTMLElement; canvas: HTMLElement; details: HTMLElement; update(status: Parameters<typeof graphView>[1]['status']): void } {
   const expanded = new Set<string>();
   let selected: string | undefined;
   let current = status;
@@ -67,13 +67,14 @@ export function graphPanel(graph: GraphDetail, status?: Parameters<typeof graphV
       }),
     );
   };
-  draw();
   // Nested graphs start expanded one level, so that a helper's inside shows at first sight.
   for (const executor of graph.executors) if (executor.graph !== undefined) expanded.add(executor.id);
   draw();
   if (selected === undefined && find(graph.start) !== undefined) mount(details, executorPanel(graph.start, find(graph.start) as ExecutorDetail));
   return {
     element: h('div', { class: 'graph-panel' }, canvas, details),
+    canvas,
+    details,
     update(status) {
       current = status;
       draw();
@@ -120,8 +121,10 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
       h('span', { class: 'muted' }, `${graph.executors.length} executors · ${graph.edges.length} edges · max ${graph.maxSupersteps} supersteps · signature ${graph.signature.slice(0, 12)}`),
       h('a', { class: 'button', href: `#/runs?workflow=${encodeURIComponent(graph.name)}` }, 'Runs'),
     ),
-    graphPanel(graph).element,
-    start,
+    (() => {
+      const panel = graphPanel(graph);
+      return [panel.canvas, h('div', { class: 'below-graph' }, panel.details, start)];
+    })(),
   );
 }
 
