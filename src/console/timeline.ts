@@ -48,6 +48,11 @@ export class Timeline {
       if (this.current !== undefined) this.current.endedAt = event.at;
       return;
     }
+    // A superstep that failed, was cancelled or ended in waiting has no superstep.completed: the run's end closes it.
+    if (event.path.length === 0 && (event.type === 'run.failed' || event.type === 'run.cancelled' || event.type === 'run.waiting' || event.type === 'run.completed')) {
+      if (this.current !== undefined && this.current.endedAt === undefined) this.current.endedAt = event.at;
+      return;
+    }
     const step = this.current;
     if (step === undefined) return;
     const executorId = typeof event['executorId'] === 'string' ? event['executorId'] : '';

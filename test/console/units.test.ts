@@ -85,6 +85,13 @@ describe('Timeline', () => {
     timeline.add(event('executor.completed', 5, ['x'], { executorId: 'x' }));
     expect(timeline.steps[0]?.invocations.map((invocation) => invocation.status)).toEqual(['completed', 'running']);
   });
+
+  it('ends the last superstep with the run when it has no superstep.completed (a failure)', () => {
+    const timeline = new Timeline();
+    timeline.add(event('superstep.started', 0));
+    timeline.add(event('run.failed', 9, [], { error: { name: 'Error', message: 'x' } }));
+    expect(timeline.steps[0]?.endedAt).toBe(9);
+  });
 });
 
 describe('diffState', () => {
