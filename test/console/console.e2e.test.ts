@@ -102,9 +102,13 @@ describe.runIf(browserAvailable())('the console in Chromium', () => {
     await page.locator('svg.graph .node.status-completed[data-executor="settle"]').waitFor(WAIT);
     await page.locator('[data-tab="events"]').click();
     await expect.poll(() => page.locator('.event-log .log-toolbar').textContent(), WAIT).toMatch(/\d+ of \d+ events/);
+    await page.locator('.log-viewport').evaluate((viewport) => (viewport.scrollTop = 0)); // it follows the end at first
+    await page.locator('.log-row.type-executor-retried').first().click();
+    await expect.poll(() => page.locator('.log-detail').textContent(), WAIT).toContain('fraud service timed out for order A-1042');
+    await shoot('events');
     await page.locator('.event-log input[type="search"]').fill('request.');
     await page.locator('.log-row.type-request-answered').waitFor(WAIT);
-    await shoot('events');
+    expect(await page.locator('.log-row').count()).toBe(2);
   }, TEST_TIMEOUT);
 
   it('lists runs with their status, filtered by workflow and status', async () => {

@@ -25,6 +25,7 @@ export class EventLog {
   private shown: RunEvent[] = [];
   private filter = '';
   private follow = true;
+  private selected = -1;
 
   constructor(private readonly events: RunEvent[]) {
     this.viewport = h('div', { class: 'log-viewport', 'data-testid': 'event-log' });
@@ -67,10 +68,10 @@ export class EventLog {
       this.shown.slice(first, last).map((event) =>
         h(
           'div',
-          { class: `log-row type-${event.type.replace('.', '-')}`, 'data-seq': event.seq, onclick: () => this.select(event) },
+          { class: `log-row type-${event.type.replace('.', '-')}${event.seq === this.selected ? ' selected' : ''}`, 'data-seq': event.seq, onclick: () => this.select(event) },
           h('span', { class: 'seq' }, String(event.seq)),
           h('span', { class: 'at', title: clock(event.at) }, `+${((event.at - start) / 1000).toFixed(3)}s`),
-          h('span', { class: 'step' }, `s${event.superstep}`),
+          h('span', { class: 'superstep' }, `s${event.superstep}`),
           h('span', { class: 'type' }, event.type),
           h('span', { class: 'path' }, event.path.join('/')),
           h('span', { class: 'summary' }, summary(event)),
@@ -80,6 +81,8 @@ export class EventLog {
   }
 
   private select(event: RunEvent): void {
+    this.selected = event.seq;
+    this.paint();
     mount(this.detail, h('h3', null, `#${event.seq} ${event.type}`), h('p', { class: 'muted' }, `${clock(event.at)} · superstep ${event.superstep} · ${event.path.join('/') || 'run'}`), json(event));
   }
 }
