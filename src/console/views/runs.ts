@@ -60,7 +60,7 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams, go: (h
     );
     mount(
       pager,
-      cursors.length === 0 ? null : h('button', { onclick: () => ((cursor = cursors.pop()), void load()) }, '← Newer'),
+      cursors.length === 0 ? null : h('button', { onclick: () => ((cursor = cursors.pop() || undefined), void load()) }, '← Newer'),
       page.nextCursor === null ? null : h('button', { onclick: () => (cursors.push(cursor ?? ''), (cursor = page.nextCursor ?? undefined), void load()) }, 'Older →'),
     );
     updated.textContent = `live · updated ${clock(Date.now())}`;
