@@ -1,5 +1,5 @@
 /** Keeps weft's layers pointing one way (see docs/architecture.md). */
-const core = '^src/(?!cli/|sqlite/|postgres/|redis/|server/|client/|testing/)';
+const core = '^src/(?!cli/|sqlite/|postgres/|redis/|server/|client/|testing/|console/)';
 
 module.exports = {
   forbidden: [
@@ -30,7 +30,20 @@ module.exports = {
       severity: 'error',
       comment: 'The core never imports an adapter folder; adapters import the core.',
       from: { path: core },
-      to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing)/' },
+      to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing|console)/' },
+    },
+    {
+      name: 'console-is-a-browser-bundle',
+      severity: 'error',
+      comment: 'src/console is the web console, bundled for browsers into dist/ui: a client of the HTTP API that imports nothing else of ours and no node:*.',
+      from: { path: '^src/console/' },
+      to: { path: '^src/(?!console/)|^node:', dependencyTypesNot: ['npm'] },
+    },
+    {
+      name: 'console-has-no-node-builtins',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'adapters-use-public-api',

@@ -1,4 +1,6 @@
 import { defineConfig, type Options } from 'tsup';
+// @ts-expect-error a plain ESM script without types, shared with the console tests
+import { buildConsole } from './scripts/build-console.mjs';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -32,6 +34,11 @@ export default defineConfig([{
   splitting: true,
   // Optional peers: loaded from the user's node_modules, never bundled.
   external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server'],
+  // The web console (src/console) as static files in dist/ui, served by weft/server with createApp({ ui }); after
+  // this build's clean, so that nothing removes them.
+  onSuccess: async () => {
+    await buildConsole('dist/ui');
+  },
 }, {
   // The `weft` bin: one ESM file; the shebang comes from src/cli/main.ts. tsx (an optional peer) loads .ts modules.
   entry: { cli: 'src/cli/main.ts' },

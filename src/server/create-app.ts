@@ -4,6 +4,7 @@ import { isObject, readJson } from './body.js';
 import { admits, through, type Policy, type ServerEnv } from './policy.js';
 import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
 import { eventStreamResponse, sseHeaders } from './sse.js';
+import { mountConsole, type ConsoleOptions } from './console.js';
 
 /** Who may do what with one workflow; each policy is an ordinary Hono middleware. Without a policy, the operation answers 404. */
 export interface WorkflowPolicies {
@@ -27,6 +28,8 @@ export interface CreateAppOptions {
   readonly heartbeatMs?: number;
   /** Told of every unexpected error, which the client sees only as a 500 (default: `console.error`). */
   readonly onError?: (error: unknown) => void;
+  /** Serves the web console at `/ui/` (behind the same policies: its every call is an API call). */
+  readonly ui?: ConsoleOptions | boolean;
 }
 
 /** A workflow as `GET /workflows` lists it. */
@@ -254,6 +257,7 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return guarded(c, writablePolicies(run, policy), async () => c.json({ run: await runtime.cancel(run.id) }));
   });
 
+  mountConsole(app, { runtime, policies: exposed, maxBodyBytes, readableRun, writablePolicies, guarded }, options.ui === true ? {} : options.ui === false ? undefined : options.ui);
   return app;
 }
 
