@@ -28,6 +28,7 @@ export type {
   EdgeDefinition,
   Executor,
   ExecutorContext,
+  EmitOptions,
   ExecutorKind,
   FanInEdgeDefinition,
   FanOutEdgeDefinition,

@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly budget?: { readonly tokens: number };
   /** A limiter every invocation of this run must hold (shared with other runs: a provider's rate limit). */
   readonly limiter?: LimiterLike;
+  /** Hears every event of the run as it is emitted, `run()` included (e.g. tracing from `weft/otel`); must not throw. */
+  readonly onEvent?: (event: WorkflowEvent) => void;
 }
 
 /** Options of `workflow.resume`. */
@@ -128,6 +130,7 @@ export class RunEngine implements ContextHost {
   private wake: (() => void) | undefined;
   readonly responseSchemas = new Map<string, Schema>();
   private finalState: RunState | undefined;
+  private readonly sink: ((event: WorkflowEvent) => void) | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   private readonly limiter: LimiterLike | undefined;
@@ -139,13 +142,15 @@ export class RunEngine implements ContextHost {
   constructor(
     private readonly compiled: CompiledWorkflow,
     options: RunOptions,
-    private readonly sink: ((event: WorkflowEvent) => void) | undefined,
+    sink: ((event: WorkflowEvent) => void) | undefined,
     readonly path: readonly string[] = [],
     parent?: ParentLink,
     /** When true, a run with pending requests waits in memory for `respond()` instead of returning `waiting`. */
     private readonly live = false,
   ) {
     const definition = compiled.definition;
+    const onEvent = options.onEvent;
+    this.sink = onEvent === undefined || sink === undefined ? (sink ?? onEvent) : (event) => (onEvent(event), sink(event));
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
@@ -627,7 +632,7 @@ export class RunEngine implements ContextHost {
     const context = new InvocationContext(this, slot, k, child?.signal);
     let startedAt = 0;
     if (this.sink !== undefined) {
-      this.emit('executor.invoked', { executorId: executor.id, attempt }, this.executorPath(executor.id));
+      this.emit('executor.invoked', { executorId: executor.id, attempt, invocation: index, from: delivery.source }, this.executorPath(executor.id));
       startedAt = now();
     }
     let result: void | Promise<void>;
@@ -665,7 +670,7 @@ export class RunEngine implements ContextHost {
       throw this.scope.cancelledError();
     }
     context.commitTo(index);
-    if (this.sink !== undefined) this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, this.executorPath(executor.id));
+    if (this.sink !== undefined) this.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt, invocation: index }, this.executorPath(executor.id));
   }
 
   private attemptFailed(
@@ -687,7 +692,7 @@ export class RunEngine implements ContextHost {
     const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
       const delayMs = backoffDelay(retry?.backoff, attempt);
-      this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.executorPath(executor.id));
+      this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error, invocation: index }, this.executorPath(executor.id));
       // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
       const waiter = this.scope.child();
       return sleep(delayMs, waiter.signal).then(
@@ -701,10 +706,10 @@ export class RunEngine implements ContextHost {
         },
       );
     }
-    throw this.executorFailed(executor.id, error, attempt, k, this.executorPath(executor.id));
+    throw this.executorFailed(executor.id, error, attempt, k, this.executorPath(executor.id), index);
   }
 
-  private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
+  private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[], invocation?: number): WeftError {
     const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
     const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
@@ -713,7 +718,7 @@ export class RunEngine implements ContextHost {
       superstep: k,
       cause,
     });
-    this.emit('executor.failed', { executorId, attempt: attempts, error }, path);
+    this.emit('executor.failed', { executorId, attempt: attempts, error, ...(invocation === undefined ? {} : { invocation }) }, path);
     return error;
   }
 
@@ -814,8 +819,8 @@ export class RunEngine implements ContextHost {
     }
   }
 
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown): void {
-    this.emit('custom', { executorId, name, data }, this.executorPath(executorId), superstep);
+  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
+    this.emit('custom', transient === true ? { executorId, name, data, transient } : { executorId, name, data }, this.executorPath(executorId), superstep);
   }
 
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
    * Default: `console.error`.
    */
   readonly onStoreError?: (error: unknown, runId: string) => void;
+  /** Store `custom` events emitted with `{ transient: true }` (such as token deltas) too; by default they are only sent live. */
+  readonly storeTransientEvents?: boolean;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -199,7 +201,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const item of items) if (item.changes !== undefined) changes = { ...changes, ...item.changes };
       const startedNow = items.some((item) => item.event.type === 'run.started' && item.event.path.length === 0);
       try {
-        await store.appendEvents(runId, items.map((item) => item.event));
+        const kept = options.storeTransientEvents === true ? items : items.filter((item) => !(item.event.type === 'custom' && item.event.transient === true));
+        if (kept.length > 0) await store.appendEvents(runId, kept.map((item) => item.event));
         if (changes !== undefined) await store.updateRun(runId, changes);
       } finally {
         for (const item of items) {
