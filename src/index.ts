@@ -12,6 +12,7 @@ export {
   CheckpointError,
   RequestError,
   BudgetExceededError,
+  AgentError,
   NotFoundError,
 } from './errors.js';
 export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
@@ -95,4 +96,4 @@ export type { WithApprovalOptions } from './orchestration/with-approval.js';
 export { createApprovalGate } from './orchestration/approval-gate.js';
 export type { ApprovalDecider, ApprovalGate, ApprovalGateOptions, ApprovalRecord, GatedRun } from './orchestration/approval-gate.js';
 export { agentStep } from './orchestration/agent-step.js';
-export type { Agent, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';
+export type { Agent, AgentCallOptions, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';
