@@ -55,7 +55,7 @@ export interface ModelReply<TOutput = string> extends AgentReply {
   readonly steps: number;
 }
 
-/** A model agent: an {@link Agent} for `agentStep`, whose calls may overlap. */
+/** A model agent: an `Agent` for `agentStep`, whose calls may overlap. */
 export interface ModelAgent<TOutput = string> extends Agent<ModelInput> {
   run(input: ModelInput, options: AgentCallOptions): Promise<ModelReply<TOutput>>;
   readonly concurrent: true;
