@@ -185,6 +185,22 @@ describe('createTracing', () => {
     expect(only(spans(), 'invoke_workflow asks').links.map((link) => link.context)).toEqual([earlier]);
   });
 
+  it('keeps an onEvent the caller had, and never lets a tracing problem fail the run', async () => {
+    const { tracing, spans } = recordingTracing();
+    const seen: string[] = [];
+    const echo = fromFunction('echo', (n: number) => n);
+    const workflow = new WorkflowBuilder({ name: 'echo', start: echo }).addEdge(echo, sink).build();
+    await workflow.run(1, tracing.runOptions({ onEvent: (event) => seen.push(event.type) }));
+    expect(seen[0]).toBe('run.started');
+    expect(seen.at(-1)).toBe('run.completed');
+    const runtimeOptions = tracing.runtimeOptions({ workflows: {}, store: undefined as never, runOptions: { maxSupersteps: 5 } });
+    expect(runtimeOptions.runOptions?.maxSupersteps).toBe(5);
+    expect(typeof runtimeOptions.runOptions?.onEvent).toBe('function');
+    // Events of a run it never saw start, or out of order, are skipped.
+    expect(() => tracing.onEvent({ type: 'executor.completed', runId: 'unknown', seq: 3, superstep: 1, path: ['x'], at: Date.now(), executorId: 'x', attempt: 1, durationMs: 1 })).not.toThrow();
+    expect(spans().filter((span) => span.name.startsWith('invoke_workflow'))).toHaveLength(1);
+  });
+
   it('refuses options that are not a tracer, naming the fix', () => {
     expect(() => createTracing({ tracer: {} as never })).toThrow(/trace\.getTracer/);
     expect(() => createTracing(null as never)).toThrow(/options must be an object/);
