@@ -2,7 +2,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MemoryCheckpointStore, WorkflowBuilder, agentStep, executor, fromFunction, withApproval, type Agent } from 'weft';
+import { MemoryCheckpointStore, WorkflowBuilder, agentStep, executor, fromFunction, withApproval, type Agent, type RunOptions } from 'weft';
 import { createTracing } from 'weft/otel';
 import { caught } from '../support/async.js';
 import { idOf, linkedTo, only, parentOf, recordingTracing } from './helpers.js';
@@ -194,8 +194,9 @@ describe('createTracing', () => {
     expect(seen[0]).toBe('run.started');
     expect(seen.at(-1)).toBe('run.completed');
     const runtimeOptions = tracing.runtimeOptions({ workflows: {}, store: undefined as never, runOptions: { maxSupersteps: 5 } });
-    expect(runtimeOptions.runOptions?.maxSupersteps).toBe(5);
-    expect(typeof runtimeOptions.runOptions?.onEvent).toBe('function');
+    const runOptions: RunOptions | undefined = runtimeOptions.runOptions;
+    expect(runOptions?.maxSupersteps).toBe(5);
+    expect(typeof runOptions?.onEvent).toBe('function');
     // Events of a run it never saw start, or out of order, are skipped.
     expect(() => tracing.onEvent({ type: 'executor.completed', runId: 'unknown', seq: 3, superstep: 1, path: ['x'], at: Date.now(), executorId: 'x', attempt: 1, durationMs: 1 })).not.toThrow();
     expect(spans().filter((span) => span.name.startsWith('invoke_workflow'))).toHaveLength(1);
