@@ -7,6 +7,19 @@ export const TEXT_COMPLETED = 'ai.text.completed';
 /** The `name` of the stored `custom` event emitted after each model call (one step of the tool loop). */
 export const STEP_COMPLETED = 'ai.step.completed';
 
+/** The `name` of the stored `custom` event emitted after each tool the model called has run. */
+export const TOOL_COMPLETED = 'ai.tool.completed';
+
+/** `data` of a {@link TOOL_COMPLETED} event; `weft/otel` turns it into an `execute_tool {name}` span. */
+export interface ToolCompleted {
+  readonly callId: string;
+  readonly toolName: string;
+  readonly toolCallId: string;
+  readonly durationMs: number;
+  /** False when the tool threw (the model sees the error). */
+  readonly ok: boolean;
+}
+
 /** `data` of an {@link TEXT_DELTA} event: a piece of text, in order; `callId` tells concurrent calls apart. */
 export interface TextDelta {
   readonly callId: string;

@@ -1,7 +1,7 @@
 import { generateText, Output, stepCountIs, streamText, type FlexibleSchema, type LanguageModel, type LanguageModelUsage, type ModelMessage, type ToolSet } from 'ai';
 import type { Agent, AgentCallOptions, AgentReply } from '../index.js';
 import { classifyAiError } from './classify-error.js';
-import { STEP_COMPLETED, TEXT_COMPLETED, TEXT_DELTA, type StepCompleted } from './events.js';
+import { STEP_COMPLETED, TEXT_COMPLETED, TEXT_DELTA, TOOL_COMPLETED, type StepCompleted, type ToolCompleted } from './events.js';
 
 /** What a model agent is asked: a text prompt, or a conversation. */
 export type ModelInput = string | readonly ModelMessage[];
@@ -78,7 +78,8 @@ function checkOptions(options: ModelAgentOptions<unknown>): void {
 
 /**
  * An agent from an AI SDK model: `streamText` (or `generateText` with `stream: false`) with the run's signal, tools and
- * structured output. Each model call emits `ai.step.completed` (model, usage, finish reason, tools called); a streamed
+ * structured output. Each model call emits `ai.step.completed` (model, usage, finish reason, tools called), each tool
+ * run `ai.tool.completed`; a streamed
  * answer emits its text as live-only `ai.text.delta` events and then `ai.text.completed`. Failures a retry cannot fix
  * become an AgentError.
  * @example
@@ -125,6 +126,10 @@ export function fromModel<TOutput = string>(options: ModelAgentOptions<TOutput>)
         };
         emit?.(STEP_COMPLETED, data);
       },
+      onToolExecutionEnd: (event: ToolEndLike) => {
+        const data: ToolCompleted = { callId, toolName: event.toolCall.toolName, toolCallId: event.toolCall.toolCallId, durationMs: event.toolExecutionMs, ok: event.toolOutput.type !== 'tool-error' };
+        emit?.(TOOL_COMPLETED, data);
+      },
     };
     try {
       if (options.stream === false) {
@@ -148,6 +153,13 @@ export function fromModel<TOutput = string>(options: ModelAgentOptions<TOutput>)
     }
   };
   return { run, concurrent: true };
+}
+
+/** The fields of an AI SDK tool execution end event that weft reports. */
+interface ToolEndLike {
+  readonly toolCall: { readonly toolName: string; readonly toolCallId: string };
+  readonly toolExecutionMs: number;
+  readonly toolOutput: { readonly type: string };
 }
 
 /** The fields of an AI SDK step result that weft reports. */

@@ -6,5 +6,5 @@ export type { ModelAgent, ModelAgentOptions, ModelInput, ModelReply, ModelSettin
 export { toTool } from './to-tool.js';
 export type { ToToolOptions } from './to-tool.js';
 export { classifyAiError, isRetryableAiError } from './classify-error.js';
-export { STEP_COMPLETED, TEXT_COMPLETED, TEXT_DELTA, isTextCompleted, isTextDelta } from './events.js';
-export type { StepCompleted, TextCompleted, TextDelta } from './events.js';
+export { STEP_COMPLETED, TEXT_COMPLETED, TEXT_DELTA, TOOL_COMPLETED, isTextCompleted, isTextDelta } from './events.js';
+export type { StepCompleted, TextCompleted, TextDelta, ToolCompleted } from './events.js';

@@ -55,6 +55,17 @@ export class AgentSpan {
     this.outputTokens += outputTokens ?? 0;
   }
 
+  /** An `execute_tool {name}` span for one tool run, ending at `at`. */
+  tool(tracer: Tracer, data: unknown, at: number): void {
+    const run = (typeof data === 'object' && data !== null ? data : {}) as { toolName?: unknown; toolCallId?: unknown; durationMs?: unknown; ok?: unknown };
+    const name = str(run.toolName) ?? 'tool';
+    const attributes: Attributes = { [ATTR.operation]: 'execute_tool', [ATTR.toolName]: name };
+    if (str(run.toolCallId) !== undefined) attributes[ATTR.toolCallId] = run.toolCallId as string;
+    const span = tracer.startSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL, startTime: at - (num(run.durationMs) ?? 0), attributes }, this.context);
+    if (run.ok === false) span.setStatus({ code: SpanStatusCode.ERROR, message: `the tool "${name}" failed` });
+    span.end(at);
+  }
+
   end(ok: boolean, at: number): void {
     if (this.provider !== undefined) this.span.setAttribute(ATTR.providerName, this.provider);
     if (this.model !== undefined) this.span.setAttribute(ATTR.requestModel, this.model);

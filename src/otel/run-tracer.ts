@@ -90,9 +90,10 @@ export class RunTracer {
       case 'custom': {
         if (event.transient === true) return;
         const invocation = this.invocationOf(scope, event.executorId);
-        if (event.name === 'ai.step.completed') {
+        if (event.name === 'ai.step.completed' || event.name === 'ai.tool.completed') {
           const agent = invocation?.phases.get('agent');
-          if (agent instanceof AgentSpan) agent.step(this.tracer, event.data, event.at);
+          if (agent instanceof AgentSpan && event.name === 'ai.step.completed') agent.step(this.tracer, event.data, event.at);
+          else if (agent instanceof AgentSpan) agent.tool(this.tracer, event.data, event.at);
           return;
         }
         invocation?.span.addEvent(event.name, {}, event.at);

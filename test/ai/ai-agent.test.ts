@@ -78,6 +78,7 @@ describe('aiAgent', () => {
       [0, 'tool-calls', [{ name: 'lookupOrder', id: 'call-1' }]],
       [1, 'stop', []],
     ]);
+    expect(ofType(events, 'custom').filter((e) => e.name === 'ai.tool.completed').map((e) => e.data)).toMatchObject([{ toolName: 'lookupOrder', toolCallId: 'call-1', ok: true }]);
     // The tool's result went back to the model in the second call.
     const second = model.doGenerateCalls[1]?.prompt.find((message) => message.role === 'tool');
     expect(JSON.stringify(second)).toContain('shipped');

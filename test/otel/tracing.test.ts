@@ -125,6 +125,7 @@ describe('createTracing', () => {
       handle: async (text, ctx) => {
         await ctx.phase('agent', async () => {
           ctx.emit('ai.step.completed', { provider: 'mock', model: 'mock-1', inputTokens: 10, outputTokens: 5, finishReason: 'tool-calls', startedAt: Date.now(), tools: [{ name: 'lookup', id: 'c1' }] });
+          ctx.emit('ai.tool.completed', { toolName: 'lookup', toolCallId: 'c1', durationMs: 5, ok: false });
           ctx.emit('ai.step.completed', { provider: 'mock', model: 'mock-1', inputTokens: 12, outputTokens: 3, finishReason: 'stop' });
         });
         ctx.output(text);
@@ -146,6 +147,10 @@ describe('createTracing', () => {
       [12, ['stop']],
     ]);
     expect(chats[0]?.events.map((e) => [e.name, e.attributes?.['gen_ai.tool.name']])).toEqual([['gen_ai.tool.call', 'lookup']]);
+    const tool = only(all, 'execute_tool lookup');
+    expect(parentOf(tool)).toBe(idOf(agentSpan));
+    expect(tool.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', 'gen_ai.tool.call.id': 'c1' });
+    expect(tool.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('records requests and approvals as events, and links a resumed run to its earlier trace', async () => {
