@@ -25,6 +25,8 @@ export default defineConfig({
       { find: /^weft\/sqlite$/, replacement: source('./src/sqlite/index.ts') },
       { find: /^weft\/server$/, replacement: source('./src/server/index.ts') },
       { find: /^weft\/client$/, replacement: source('./src/client/index.ts') },
+      { find: /^weft\/otel$/, replacement: source('./src/otel/index.ts') },
+      { find: /^weft\/ai$/, replacement: source('./src/ai/index.ts') },
     ],
   },
   test: {

@@ -17,6 +17,7 @@ export type WeftErrorCode =
   | 'checkpoint_invalid'
   | 'request_invalid'
   | 'budget_exceeded'
+  | 'agent_failed'
   | 'not_found'
   | 'lease_lost';
 
@@ -205,6 +206,19 @@ export class BudgetExceededError extends WeftError {
     );
     this.limit = limit;
     this.spent = spent;
+  }
+}
+
+/**
+ * An agent's model call failed in a way that retrying cannot fix (a bad request, a missing key, an unknown model);
+ * weft's retry skips it. Transient failures (rate limits, timeouts, 5xx) are thrown as they are, and retried.
+ */
+export class AgentError extends WeftError {
+  /** The provider's HTTP status, when the call reached it. */
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode: number | undefined, context: WeftErrorContext) {
+    super('agent_failed', message, context);
+    this.statusCode = statusCode;
   }
 }
 

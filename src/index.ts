@@ -12,6 +12,7 @@ export {
   CheckpointError,
   RequestError,
   BudgetExceededError,
+  AgentError,
   NotFoundError,
   LeaseLostError,
 } from './errors.js';
@@ -29,6 +30,7 @@ export type {
   EdgeDefinition,
   Executor,
   ExecutorContext,
+  EmitOptions,
   ExecutorKind,
   FanInEdgeDefinition,
   FanOutEdgeDefinition,
@@ -95,4 +97,4 @@ export type { WithApprovalOptions } from './orchestration/with-approval.js';
 export { createApprovalGate } from './orchestration/approval-gate.js';
 export type { ApprovalDecider, ApprovalGate, ApprovalGateOptions, ApprovalRecord, GatedRun } from './orchestration/approval-gate.js';
 export { agentStep } from './orchestration/agent-step.js';
-export type { Agent, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';
+export type { Agent, AgentCallOptions, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';

@@ -2,7 +2,7 @@ import { applyPatches, freeze, produce, produceWithPatches, type Draft, type Pat
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { StateValidationError, WeftError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
-import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
+import type { AnyExecutor, Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
@@ -25,7 +25,7 @@ export interface ContextHost {
   readonly invocationPrefix: string;
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
+  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void;
   /** A signal of this invocation's own, aborted with the run; released with `releaseSignal`. */
   ownSignal(): AbortController;
   releaseSignal(controller: AbortController): void;
@@ -236,9 +236,9 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     (this.outputs ??= []).push(value);
   }
 
-  emit(name: string, data?: unknown): void {
+  emit(name: string, data?: unknown, options?: EmitOptions): void {
     this.ensureOpen('emit');
-    this.host.emitCustom(this.executorId, this.superstep, name, data);
+    this.host.emitCustom(this.executorId, this.superstep, name, data, options?.transient);
   }
 
   get budget(): Budget {

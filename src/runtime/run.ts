@@ -45,6 +45,8 @@ export interface RunOptions {
   readonly budget?: { readonly tokens: number };
   /** A limiter every invocation of this run must hold (shared with other runs: a provider's rate limit). */
   readonly limiter?: LimiterLike;
+  /** Hears every event of the run as it is emitted, `run()` included (e.g. tracing from `weft/otel`); must not throw. */
+  readonly onEvent?: (event: WorkflowEvent) => void;
 }
 
 /** Options of `workflow.resume`. */
@@ -138,6 +140,7 @@ export class RunEngine implements SchedulerHost {
   /** Requests waiting for answers, and answers waiting for the next boundary. */
   readonly requests: RequestInbox;
   private finalState: RunState | undefined;
+  private readonly sink: ((event: WorkflowEvent) => void) | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   readonly limiter: LimiterLike | undefined;
@@ -149,13 +152,15 @@ export class RunEngine implements SchedulerHost {
   constructor(
     private readonly compiled: CompiledWorkflow,
     options: RunOptions,
-    private readonly sink: ((event: WorkflowEvent) => void) | undefined,
+    sink: ((event: WorkflowEvent) => void) | undefined,
     readonly path: readonly string[] = [],
     parent?: ParentLink,
     /** When true, a run with pending requests waits in memory for `respond()` instead of returning `waiting`. */
     private readonly live = false,
   ) {
     const definition = compiled.definition;
+    const onEvent = options.onEvent;
+    this.sink = onEvent === undefined || sink === undefined ? (sink ?? onEvent) : (event) => (onEvent(event), sink(event));
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
@@ -602,8 +607,8 @@ export class RunEngine implements SchedulerHost {
     }
   }
 
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown): void {
-    this.emit('custom', { executorId, name, data }, this.executorPath(executorId), superstep);
+  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
+    this.emit('custom', transient === true ? { executorId, name, data, transient } : { executorId, name, data }, this.executorPath(executorId), superstep);
   }
 
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {

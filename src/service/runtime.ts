@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   readonly pollMs?: number;
   /** The clock leases are taken and renewed by, in ms since the epoch (default `Date.now`); tests move it to expire leases. */
   readonly clock?: () => number;
+  /** Store `custom` events emitted with `{ transient: true }` (such as token deltas) too; by default they are only sent live. */
+  readonly storeTransientEvents?: boolean;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -133,7 +135,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void, restore?: RunChanges): Activation => {
     const runId = claim.lease.runId;
     const activation: Activation = activate(
-      { store, ttlMs, clock, onStoreError },
+      { store, ttlMs, clock, onStoreError, storeTransientEvents: options.storeTransientEvents === true },
       {
         lease: claim.lease,
         firstSeq,
@@ -221,6 +223,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         let unsubscribed = false;
         let timer: ReturnType<typeof setTimeout> | undefined;
         const emit = (event: SerializedEvent): void => {
+          // A live-only event shares the seq of the event before it: it passes once that one has.
+          if (event.type === 'custom' && event.transient === true && !unsubscribed && event.seq >= last) return subscriber.next(event);
           if (unsubscribed || event.seq <= last) return;
           last = event.seq;
           subscriber.next(event);
