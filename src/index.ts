@@ -13,8 +13,13 @@ export {
   RequestError,
   BudgetExceededError,
   NotFoundError,
+  UnknownExecutorError,
+  OutputValidationError,
+  TimeoutError,
+  ContextClosedError,
+  InternalError,
 } from './errors.js';
-export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
+export type { AnyWeftError, WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
 export type { StandardSchemaV1 } from './internal/types.js';
 export type {

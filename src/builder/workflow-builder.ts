@@ -2,7 +2,7 @@ import { adapter } from '../composition/adapter.js';
 import { createHandle, WorkflowConnection, type WorkflowHandle } from '../composition/connection.js';
 import { idOf, type EdgeSpec, type Ref } from '../composition/edge-spec.js';
 import { checkCollisions, checkPrefix, prefixFragment, sinksOf, withExitIds, type GraphFragment } from '../composition/fragment.js';
-import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
+import { GraphValidationError, UnknownExecutorError, type GraphIssue } from '../errors.js';
 import { deepFreeze } from '../internal/freeze.js';
 import { limitProblem } from '../internal/limits.js';
 import { edgeId } from '../model/edges.js';
@@ -215,7 +215,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
     if (found === undefined) {
-      throw new WeftError('unknown_executor', `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
+      throw new UnknownExecutorError(id, `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
     }
     return found;
   }

@@ -1,4 +1,4 @@
-import type { AnyExecutor, Executor, ExecutorContext, PendingRequest } from '../index.js';
+import { InternalError, type AnyExecutor, type Executor, type ExecutorContext, type PendingRequest } from '../index.js';
 import { approvalDecisionSchema, eitherSchema, isApprovalRequest, parseWith, type ApprovalDecision, type ApprovalPayload, type ApprovalRejection, type ApprovalRequest } from './approval.js';
 import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
@@ -48,7 +48,7 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
     // Our own question has our path; a longer path is a request surfaced by a nested workflow we wrap.
     const ours = request.path.length === ctx.path.length && isApprovalRequest(request) && request.payload.executorId === id;
     if (!ours) {
-      if (own === undefined) throw new Error(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`);
+      if (own === undefined) throw new InternalError(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`, { executorId: id });
       return own(response, request, ctx);
     }
     const decision = (await parseWith(decisionSchema, response, `The answer to approval request "${request.id}"`)) as ApprovalDecision<TInput>;

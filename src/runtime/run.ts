@@ -1,8 +1,8 @@
 import { produceWithPatches, produce } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import { Checkpointer, type CheckpointParts } from './checkpointer.js';
-import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
+import { Checkpointer, type CheckpointParts, type Durability } from './checkpointer.js';
+import { ExecutorError, isWeftError, MessageValidationError, OutputValidationError, RequestError, RoutingError, SuperstepLimitError, UnknownExecutorError, type WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { findNonJson } from '../internal/plain-json.js';
@@ -17,8 +17,7 @@ import type { RunState } from './run-state.js';
 import { Semaphore } from './semaphore.js';
 import { backoffDelay, sleep, withTimeout, yieldToEventLoop } from './timers.js';
 
-/** When checkpoints are written: before the next superstep starts (`sync`), overlapping it with at most one save in flight (`async`), or once when the run stops (`exit`). */
-export type Durability = 'sync' | 'async' | 'exit';
+export type { Durability } from './checkpointer.js';
 
 /** Options of `run`, `stream` and `start`. */
 export interface RunOptions {
@@ -301,7 +300,7 @@ export class RunEngine implements ContextHost {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
       }
-      const error = isWeftError(caught) ? caught : new WeftError('executor_failed', String(caught), { runId: this.runId, cause: caught });
+      const error = isWeftError(caught) ? caught : new ExecutorError(String(caught), 1, { runId: this.runId, cause: caught });
       this.emit('run.failed', { error });
       throw error;
     } finally {
@@ -684,7 +683,7 @@ export class RunEngine implements ContextHost {
     if (this.scope.isAborted) throw this.scope.cancelledError();
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.compiled.definition.defaults.retry;
-    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
+    const attempts = isWeftError(error) && error.code !== 'executor_failed' && error.code !== 'timeout' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
       const delayMs = backoffDelay(retry?.backoff, attempt);
       this.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.executorPath(executor.id));
@@ -706,7 +705,7 @@ export class RunEngine implements ContextHost {
 
   private executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
     const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
-    const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
+    const hint = isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
       runId: this.runId,
       executorId,
@@ -783,7 +782,7 @@ export class RunEngine implements ContextHost {
   checkSend(sourceId: string, to: string): void {
     const { definition, executors, routing } = this.compiled;
     if (!executors.has(to)) {
-      throw new WeftError('unknown_executor', `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`, {
+      throw new UnknownExecutorError(to, `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`, {
         runId: this.runId,
         executorId: sourceId,
         superstep: this.superstep,
@@ -803,12 +802,12 @@ export class RunEngine implements ContextHost {
     if (schema === undefined) return;
     const outcome = validateWith(schema, value);
     if (outcome instanceof Promise) {
-      throw new WeftError('output_invalid', `Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`, { executorId });
+      throw new OutputValidationError(`Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`, [], { executorId });
     }
     if (!outcome.ok) {
-      throw new WeftError(
-        'output_invalid',
-        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${outcome.issues.map((i) => i.message).join('; ')}.`,
+      throw new OutputValidationError(
+        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${formatIssues(outcome.issues)}.`,
+        outcome.issues,
         { runId: this.runId, executorId, superstep: this.superstep },
       );
     }
