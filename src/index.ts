@@ -50,6 +50,7 @@ export type {
   WorkflowDefinition,
 } from './model/types.js';
 export type { WorkflowDescription, EdgeDescription } from './model/describe.js';
+export type { WireErrorBody, WireIssue, WireWorkflowInfo } from './model/wire.js';
 export { executor } from './executors/executor.js';
 export type { ExecutorOptions, ExecutorPolicyOptions } from './executors/executor.js';
 export { fromFunction } from './executors/from-function.js';

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { RunPage, RunRecord, RunStatus, Runtime, WorkflowDescription } from '../index.js';
+import type { RunPage, RunRecord, RunStatus, Runtime, WireWorkflowInfo } from '../index.js';
 import { isObject, readJson } from './body.js';
 import { admits, through, type Policy, type ServerEnv } from './policy.js';
 import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
@@ -26,17 +26,8 @@ export interface CreateAppOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** A workflow as `GET /workflows` lists it. */
-export interface WorkflowInfo {
-  readonly name: string;
-  readonly signature: string;
-  /** JSON Schema of the input, when the start executor's schema can produce one. */
-  readonly input?: unknown;
-  readonly mermaid: string;
-  readonly description: WorkflowDescription;
-  /** What the caller may do with it, as its policies answered. */
-  readonly access: { readonly invoke: boolean; readonly read: boolean };
-}
+/** A workflow as `GET /workflows` lists it (the same type the client reads). */
+export type WorkflowInfo = WireWorkflowInfo;
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'waiting', 'completed', 'failed', 'cancelled']);
 /** Store pages one unfiltered `GET /runs` may read before it returns a short page with a cursor. */
