@@ -51,9 +51,9 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
     this.aggregator = aggregator;
     if (participants.length === 1) {
       const only = participants[0] as AnyExecutor;
-      this.addEdge(dispatcher, only).addAdapter(only, aggregator, (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>, { id: 'collect' });
+      this.addEdge(dispatcher as AnyExecutor, only).addAdapter(only, aggregator, (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>, { id: 'collect' });
     } else {
-      this.addFanOut(dispatcher, participants).addFanIn(participants, aggregator as AnyExecutor);
+      this.addFanOut(dispatcher as AnyExecutor, participants).addFanIn(participants, aggregator as AnyExecutor);
     }
     this.declaredExits = [aggregator];
     this.outputWhenUnconnected(aggregator);

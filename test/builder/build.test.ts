@@ -75,7 +75,7 @@ describe('WorkflowBuilder.build()', () => {
 
 describe('Workflow immutability', () => {
   function everyKind(): Workflow {
-    const start = executor({ id: 'start', input: z.unknown(), initialState: { nested: { count: 0 }, list: [1, 2] }, retry: { attempts: 2, backoff: { initialMs: 1 } }, handle: () => undefined });
+    const start = executor({ id: 'start', input: z.unknown(), output: z.unknown(), initialState: { nested: { count: 0 }, list: [1, 2] }, retry: { attempts: 2, backoff: { initialMs: 1 } }, handle: () => undefined });
     const [a, b, c, d] = [node('a'), node('b'), node('c'), node('d')];
     const joined = node('joined', z.array(z.unknown()));
     return new WorkflowBuilder({ name: 'frozen', start })
