@@ -220,7 +220,12 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     return this;
   }
 
-  /** The executor with this id; throws listing the known ids when there is none. */
+  /** True when this graph has an executor with this id (added directly, by an edge, or by merge). */
+  has(id: string): boolean {
+    return this.executors.has(id);
+  }
+
+  /** The executor with this id; throws listing the known ids when there is none (see {@link WorkflowBuilder.has}). */
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
     if (found === undefined) {
