@@ -91,6 +91,8 @@ export { parallel } from './orchestration/parallel.js';
 export type { ParallelMode, ParallelOptions, ParallelResults } from './orchestration/parallel.js';
 export { pipeline } from './orchestration/pipeline.js';
 export type { CheckedStages, PipelineItem, PipelineOptions, PipelineResult, Stage, StageContext, StageInput, StageOutput } from './orchestration/pipeline.js';
+export { forkCheckpoint } from './orchestration/fork.js';
+export type { CheckpointEdit } from './orchestration/fork.js';
 export { mapItems } from './orchestration/map.js';
 export type { MapItemContext, MapItemsOptions } from './orchestration/map.js';
 export { loop } from './orchestration/loop.js';
