@@ -18,6 +18,7 @@ export type WeftErrorCode =
   | 'request_invalid'
   | 'budget_exceeded'
   | 'not_found'
+  | 'lease_lost'
   | 'timeout'
   | 'context_closed'
   | 'internal';
@@ -306,6 +307,18 @@ export type AnyWeftError =
   | RequestError
   | BudgetExceededError
   | NotFoundError
+  | LeaseLostError
   | TimeoutError
   | ContextClosedError
   | InternalError;
+
+/** A run store refused a write because the writer no longer holds the run's lease: another process took the run over. */
+export class LeaseLostError extends WeftError {
+  declare readonly code: 'lease_lost';
+  /** The fencing token the refused write carried. */
+  readonly token: number;
+  constructor(runId: string, token: number, message?: string) {
+    super('lease_lost', message ?? `Run "${runId}" is no longer leased with token ${token}: another process took it over, so this one stops without writing. Nothing needs doing; the new owner drives the run.`, { runId });
+    this.token = token;
+  }
+}
