@@ -162,8 +162,6 @@ export type AnyExecutor = Executor<any, any, any, any>;
 
 /** The message type an executor's handler receives. */
 export type InputOf<T> = T extends Executor<infer TInput, any, any, any> ? TInput : any;
-/** The message type an executor accepts on its edges (before parsing). */
-export type AcceptsOf<T> = T extends Executor<any, any, any, infer TAccepts> ? TAccepts : any;
 /** The message type an executor sends. */
 export type OutputOf<T> = T extends Executor<any, infer TOutput, any, any> ? TOutput : any;
 

@@ -1,6 +1,6 @@
 import { applyPatches, freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
 import { usePatches } from '../checkpoint/checkpoint.js';
-import { StateValidationError, WeftError } from '../errors.js';
+import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
 import type { AnyExecutor, Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
@@ -197,7 +197,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   private ensureOpen(what: string): void {
     if (this.closed) {
-      throw new Error(`Executor "${this.executorId}" called ctx.${what} after its invocation ended (superstep ${this.superstep}). Await all work inside the handler.`);
+      throw new ContextClosedError(what, { runId: this.runId, executorId: this.executorId, superstep: this.superstep });
     }
   }
 
@@ -276,7 +276,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.ensureOpen('request');
     const executor = this.slot.executor;
     if (executor.onResponse === undefined) {
-      throw new WeftError('request_invalid', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
+      throw new RequestError('no_response_handler', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
         runId: this.runId,
         executorId: executor.id,
         superstep: this.superstep,

@@ -167,7 +167,7 @@ export class Scheduler {
     if (this.host.scope.isAborted) throw this.host.scope.cancelledError();
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.host.defaults.retry;
-    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
+    const attempts = isWeftError(error) && error.code !== 'executor_failed' && error.code !== 'timeout' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
       const delayMs = backoffDelay(retry?.backoff, attempt);
       this.host.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error, invocation: index }, this.host.executorPath(executor.id));
@@ -189,7 +189,7 @@ export class Scheduler {
 
   executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[], invocation?: number): WeftError {
     const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
-    const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
+    const hint = isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
       runId: this.host.runId,
       executorId,

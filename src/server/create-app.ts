@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { RunPage, RunQuery, RunRecord, RunStatus, RunSummary, Runtime, WorkflowDescription } from '../index.js';
+import type { RunPage, RunQuery, RunRecord, RunStatus, RunSummary, Runtime, WireWorkflowInfo } from '../index.js';
 import { isObject, readJson } from './body.js';
 import { admits, through, type Policy, type ServerEnv } from './policy.js';
 import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
@@ -32,17 +32,8 @@ export interface CreateAppOptions {
   readonly ui?: ConsoleOptions | boolean;
 }
 
-/** A workflow as `GET /workflows` lists it. */
-export interface WorkflowInfo {
-  readonly name: string;
-  readonly signature: string;
-  /** JSON Schema of the input, when the start executor's schema can produce one. */
-  readonly input?: unknown;
-  readonly mermaid: string;
-  readonly description: WorkflowDescription;
-  /** What the caller may do with it, as its policies answered. */
-  readonly access: { readonly invoke: boolean; readonly read: boolean };
-}
+/** A workflow as `GET /workflows` lists it (the same type the client reads). */
+export type WorkflowInfo = WireWorkflowInfo;
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'waiting', 'completed', 'failed', 'cancelled']);
 /** Runs one `GET /runs` may look at (each shown to its policy) before it returns a short page with a cursor. */
