@@ -1,4 +1,5 @@
-import { applyPatches, enablePatches, type Patch } from 'immer';
+import { enablePatches, type Patch } from 'immer';
+import { applyStatePatches } from '../internal/immer.js';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
 import type { BudgetLedger, PendingRequest } from '../model/types.js';
@@ -145,7 +146,7 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
   for (let i = chain.length - 2; i >= 0; i--) {
     const link = chain[i] as { stored: StoredCheckpoint; body: CheckpointBody };
     try {
-      state = applyPatches(state, link.body.patches as Patch[]);
+      state = applyStatePatches(state, link.body.patches as Patch[]);
     } catch (error) {
       throw new CheckpointError('corrupt', `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`, { checkpointId: link.stored.id, runId: link.stored.runId, cause: error });
     }

@@ -1,13 +1,19 @@
-import { freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
-import { usePatches } from '../checkpoint/checkpoint.js';
+import type { Draft, Patch } from 'immer';
+import { freezeState, produceState, produceStateWithPatches } from '../internal/immer.js';
 import { StateValidationError, WeftError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
 import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 type Recipe = (draft: Draft<unknown>) => unknown;
-/** A staged write to shared state: a value to set, or a recipe to replay on whatever value is current at commit. */
-export type SharedOp = { readonly key: string; readonly set: true; readonly value: unknown } | { readonly key: string; readonly set: false; readonly recipe: Recipe };
+/**
+ * A staged write to shared state: a value to set, or a recipe to replay on whatever value is current at commit.
+ * A recipe keeps what it made of `base` (its `value` and `patches`): the commit reuses them when the key still
+ * holds `base`, so an update is computed once, not once per stage.
+ */
+export type SharedOp =
+  | { readonly key: string; readonly set: true; readonly value: unknown }
+  | { readonly key: string; readonly set: false; readonly recipe: Recipe; readonly base: unknown; readonly value: unknown; readonly patches: Patch[] };
 
 /** What the engine offers a context; implemented by the run. */
 export interface ContextHost {
@@ -157,8 +163,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
   private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
     // Patches name exactly what changed, so checking only their values costs what the change costs, not the state.
-    usePatches();
-    const [value, patches] = produceWithPatches(base, recipe);
+    const [value, patches] = produceStateWithPatches(base, recipe);
     for (const patch of patches) {
       if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [key, ...patch.path].join('.'));
     }
@@ -245,16 +250,20 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       set: (key: string, value: unknown): void => {
         this.ensureOpen('shared.set');
         this.checkJson(value, undefined, `shared.${key}`);
-        const frozen = freeze(value, true);
+        const frozen = freezeState(value);
         (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
         (this.sharedOps ??= []).push({ key, set: true, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
-        const value = produce(this.readShared(key), recipe as Recipe);
-        this.checkJson(value, this.readShared(key), `shared.${key}`);
+        const base = this.readShared(key);
+        // Patches name exactly what changed, so the plain-JSON check costs what the change costs.
+        const [value, patches] = produceStateWithPatches(base, recipe as Recipe);
+        for (const patch of patches) {
+          if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [`shared.${key}`, ...patch.path].join('.'));
+        }
         (this.localShared ??= new Map(this.baseShared)).set(key, value);
-        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe });
+        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe, base, value, patches });
       },
     });
   }
@@ -306,7 +315,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       // Later invocations of this executor read its own writes; the commit replays the ops over everyone's.
       const view = new Map(slot.shared);
       const read = (key: string): unknown => (view.has(key) ? view.get(key) : this.host.committedShared[key]);
-      for (const op of this.sharedOps) view.set(op.key, op.set ? op.value : produce(read(op.key), op.recipe));
+      for (const op of this.sharedOps) view.set(op.key, op.set || read(op.key) === op.base ? op.value : produceState(read(op.key), op.recipe));
       slot.shared = view;
       (slot.sharedOps ??= []).push(...this.sharedOps);
     }

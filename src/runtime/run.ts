@@ -1,10 +1,10 @@
-import { produceWithPatches, produce } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts } from './checkpointer.js';
 import { ExecutorError, isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
+import { produceStateWithPatches } from '../internal/immer.js';
 import { findNonJson } from '../internal/plain-json.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
@@ -744,12 +744,11 @@ export class RunEngine implements ContextHost {
           if (op.set) {
             target[op.key] = op.value;
             if (this.recordPatches) this.checkpointer?.patches.push({ op: 'replace', path: ['shared', op.key], value: op.value });
-          } else if (this.recordPatches) {
-            const [value, patches] = produceWithPatches(target[op.key], op.recipe);
-            target[op.key] = value;
-            for (const patch of patches) this.checkpointer?.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
           } else {
-            target[op.key] = produce(target[op.key], op.recipe);
+            // The value the invocation made is reused when the key still holds what it was made from.
+            const [value, patches] = target[op.key] === op.base ? [op.value, op.patches] : produceStateWithPatches(target[op.key], op.recipe);
+            target[op.key] = value;
+            if (this.recordPatches) for (const patch of patches) this.checkpointer?.patches.push({ ...patch, path: ['shared', op.key, ...patch.path] });
           }
         }
       }
