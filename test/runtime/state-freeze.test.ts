@@ -39,12 +39,12 @@ async function observe(weft: Weft): Promise<{ seen: Seen; shared: unknown; recip
     handle: (n, ctx) => {
       seen.before = ctx.state;
       ctx.setState((draft) => {
-        draft.values.a = n;
+        draft.values['a'] = n;
       });
       seen.after = ctx.state;
       ctx.shared.update<{ values: Record<string, number> }>('table', (draft) => {
         recipeCalls++;
-        draft.values.b = n;
+        draft.values['b'] = n;
       });
       ctx.send(n);
     },
