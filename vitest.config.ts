@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+/** Test files that start other Node processes (the CLI, crash workers, servers, the examples). */
+const processes = ['test/cli/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/server/crash.test.ts', 'test/examples/**/*.test.ts', 'test/multiprocess/**/*.test.ts'];
+/** Test files that load the built package from dist/ (built first if it is missing or older than src/). */
+const dist = ['test/package/**/*.test.ts', 'test/cli/dist.test.ts'];
+
 export default defineConfig({
   resolve: {
     // Tests import weft as users do; each subpath maps to its source entry.
@@ -15,11 +20,25 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    typecheck: {
-      include: ['test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
-    testTimeout: 20_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, 'test/bench/**'], testTimeout: 20_000 },
+      },
+      {
+        // A child process pays Node's start-up and module loading, many times slower on a loaded 2-core machine:
+        // these files get one worker between them and a timeout that only a hang reaches.
+        extends: true,
+        test: { name: 'processes', include: processes, exclude: dist, maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'dist', include: dist, globalSetup: ['test/support/build-dist.ts'], maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'types', include: [], typecheck: { enabled: true, only: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' } },
+      },
+    ],
   },
 });

@@ -8,7 +8,7 @@ afterAll(() => dir.remove());
 const db = dir.file('run.db');
 const workflows = fixture('workflows.ts');
 
-describe('weft run', { timeout: 60_000 }, () => {
+describe('weft run', () => {
   it('prints the result as JSON on stdout, one plain line per event on stderr, and exits 0', async () => {
     const finished = await weft(['run', fixture('single.ts'), '--input', '"ada"', '--db', db]);
     expect(finished.code).toBe(0);
@@ -148,7 +148,8 @@ describe('weft run', { timeout: 60_000 }, () => {
   });
 
   it('continues a run left running by a killed process with "runs resume"', async () => {
-    const running = start(['run', `${workflows}#counter`, '--input', '{"at":1,"to":8,"ms":100}', '--db', db]);
+    const lease = { WEFT_LEASE_MS: '1000' }; // the killed process holds its run this long
+    const running = start(['run', `${workflows}#counter`, '--input', '{"at":1,"to":8,"ms":100}', '--db', db], { env: lease });
     await running.waitFor('superstep 3 completed');
     running.child.kill('SIGKILL');
     await running.done;
@@ -156,14 +157,14 @@ describe('weft run', { timeout: 60_000 }, () => {
     const left = await weft(['runs', 'show', runId, '--db', db]);
     expect(JSON.parse(left.stdout)).toMatchObject({ status: 'running' });
 
-    const resumed = await weft(['runs', 'resume', runId, workflows, '--db', db]);
+    const resumed = await weft(['runs', 'resume', runId, workflows, '--db', db], { env: lease });
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`Run ${runId} was left running by a process that stopped; continuing it from its latest checkpoint.`);
     expect(record(resumed)).toMatchObject({ id: runId, status: 'completed', outputs: [1, 2, 3, 4, 5, 6, 7, 8] });
   });
 });
 
-describe('weft --help', { timeout: 60_000 }, () => {
+describe('weft --help', () => {
   it('explains every command and exits 0; no command is a usage error', async () => {
     const cases = [
       [['--help'], 'Usage: weft <command>'],
