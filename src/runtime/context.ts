@@ -1,4 +1,5 @@
-import { applyPatches, freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import type { Draft, Patch } from 'immer';
+import { applyStatePatches, freezeState, produceStateWithPatches } from '../internal/immer.js';
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
@@ -119,12 +120,12 @@ export class ExecutorSlot implements SlotWrites {
   replay(record: InvocationRecord, committedShared: Readonly<Record<string, unknown>>, recordPatches: boolean): void {
     if (record.state !== undefined) {
       usePatches();
-      this.state = freeze(applyPatches(this.state as object, record.state as Patch[]), true);
+      this.state = freezeState(applyStatePatches(this.state, record.state as Patch[]));
       this.applyStatePatches(record.state, recordPatches);
     }
     if (record.shared !== undefined) {
       this.stageShared(
-        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freeze(write.value, true) })),
+        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freezeState(write.value) })),
         committedShared,
       );
     }
@@ -209,8 +210,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
   private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
     // Patches name exactly what changed, so checking only their values costs what the change costs, not the state.
-    usePatches();
-    const [value, patches] = produceWithPatches(base, recipe);
+    const [value, patches] = produceStateWithPatches(base, recipe);
     for (const patch of patches) {
       if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [key, ...patch.path].join('.'));
     }
@@ -297,23 +297,22 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       set: (key: string, value: unknown): void => {
         this.ensureOpen('shared.set');
         this.checkJson(value, undefined, `shared.${key}`);
-        const frozen = freeze(value, true);
+        const frozen = freezeState(value);
         (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
         (this.sharedOps ??= []).push({ key, set: true, value: frozen });
         if (this.host.recording) (this.recordedShared ??= []).push({ key, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
-        let value: unknown;
-        if (this.host.recording) {
-          usePatches();
-          const [next, patches] = produceWithPatches(this.readShared(key), recipe as Recipe);
-          value = next;
-          (this.recordedShared ??= []).push({ key, patches });
-        } else value = produce(this.readShared(key), recipe as Recipe);
-        this.checkJson(value, this.readShared(key), `shared.${key}`);
+        const base = this.readShared(key);
+        // Patches name exactly what changed, so the plain-JSON check costs what the change costs.
+        const [value, patches] = produceStateWithPatches(base, recipe as Recipe);
+        for (const patch of patches) {
+          if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [`shared.${key}`, ...patch.path].join('.'));
+        }
+        if (this.host.recording) (this.recordedShared ??= []).push({ key, patches });
         (this.localShared ??= new Map(this.baseShared)).set(key, value);
-        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe });
+        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe, made: { base, value, patches } });
       },
     });
   }
