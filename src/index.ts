@@ -59,7 +59,7 @@ export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime
 export { createLimiter } from './runtime/limiter.js';
 export type { Limiter, LimiterOptions } from './runtime/limiter.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
-export type { CheckpointStore, StoredCheckpoint } from './checkpoint/store.js';
+export type { CheckpointStore, StoredCheckpoint, StoredInvocation } from './checkpoint/store.js';
 export { CHECKPOINT_VERSION, checkpointBodySchema, loadCheckpoint } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody, QueuedMessage } from './checkpoint/checkpoint.js';
 export { EventStream } from './events/event-stream.js';
