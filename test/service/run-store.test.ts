@@ -52,6 +52,7 @@ describe('SqliteRunStore', () => {
       expect(raw.prepare('SELECT id FROM checkpoints').all()).toEqual([{ id: 'c1' }]);
       expect(raw.prepare('SELECT name, version FROM weft_meta ORDER BY name').all()).toEqual([
         { name: 'checkpoints', version: 1 },
+        { name: 'invocations', version: 1 },
         { name: 'runs', version: 2 },
       ]);
       const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all();
