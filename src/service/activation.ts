@@ -132,6 +132,11 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     latest: (id) => store.checkpoints.latest(id),
     deleteRun: (id) => store.checkpoints.deleteRun(id),
   };
+  // Invocation records (finished invocations of a superstep not yet committed) go straight to the store's checkpoints.
+  const inner = store.checkpoints;
+  if (inner.saveInvocation !== undefined) checkpoints.saveInvocation = (record) => (inner.saveInvocation as NonNullable<CheckpointStore['saveInvocation']>).call(inner, record);
+  if (inner.listInvocations !== undefined) checkpoints.listInvocations = (id, superstep) => (inner.listInvocations as NonNullable<CheckpointStore['listInvocations']>).call(inner, id, superstep);
+  if (inner.deleteInvocations !== undefined) checkpoints.deleteInvocations = (id, through) => (inner.deleteInvocations as NonNullable<CheckpointStore['deleteInvocations']>).call(inner, id, through);
 
   let renewing = false;
   const renewal = setInterval(() => {
