@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^weft\/sqlite$/, replacement: source('./src/sqlite/index.ts') },
       { find: /^weft\/server$/, replacement: source('./src/server/index.ts') },
       { find: /^weft\/client$/, replacement: source('./src/client/index.ts') },
+      { find: /^weft\/postgres$/, replacement: source('./src/postgres/index.ts') },
     ],
   },
   test: {
@@ -21,5 +22,7 @@ export default defineConfig({
       tsconfig: './tsconfig.json',
     },
     testTimeout: 20_000,
+    // A throwaway Postgres for the suites that use it (test/support/postgres-setup.ts).
+    globalSetup: ['./test/support/postgres-setup.ts'],
   },
 });

@@ -314,6 +314,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         let last = eventOptions.afterSeq ?? -1;
         let inner: Subscription | undefined;
         let unsubscribed = false;
+        // Changes another process made to the run (stores shared by several processes tell of them): look again.
+        let changes = 0;
+        const unwatch = store.watch?.(runId, () => {
+          changes += 1;
+          if (waiters.has(retry)) retry();
+        });
         const emit = (event: SerializedEvent): void => {
           if (unsubscribed || event.seq <= last) return;
           last = event.seq;
@@ -336,12 +342,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const settle = async (): Promise<void> => {
           if (unsubscribed) return;
           const seen = generation;
+          const seenChanges = changes;
           const record = await store.getRun(runId);
           if (record === undefined) throw new NotFoundError('run', runId);
+          // Read after taking note of `changes`: what another process appends from here on is told of.
+          for (const event of await store.readEvents(runId, last)) emit(event);
           if (TERMINAL.has(record.status) || closed) {
-            for (const event of await store.readEvents(runId, last)) emit(event);
             subscriber.complete();
-          } else if (active.has(runId) || generation !== seen) await follow();
+          } else if (active.has(runId) || generation !== seen || changes !== seenChanges) await follow();
           else waiters.add(retry);
         };
         const retry = (): void => {
@@ -351,6 +359,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         follow().catch(fail);
         return () => {
           unsubscribed = true;
+          unwatch?.();
           waiters.delete(retry);
           inner?.unsubscribe();
         };
