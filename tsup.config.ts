@@ -20,7 +20,7 @@ const publicEntries: Plugin = {
 
 export default defineConfig([{
   // One entry per subpath export; adapters import the core only through src/index.ts.
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', sqlite: 'src/sqlite/index.ts', server: 'src/server/index.ts', client: 'src/client/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', sqlite: 'src/sqlite/index.ts', server: 'src/server/index.ts', client: 'src/client/index.ts', postgres: 'src/postgres/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -31,7 +31,7 @@ export default defineConfig([{
   // CJS too: the entries share one copy of the core, so `instanceof WeftError` holds across subpaths.
   splitting: true,
   // Optional peers: loaded from the user's node_modules, never bundled.
-  external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server'],
+  external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', 'pg'],
 }, {
   // The `weft` bin: one ESM file; the shebang comes from src/cli/main.ts. tsx (an optional peer) loads .ts modules.
   entry: { cli: 'src/cli/main.ts' },

@@ -37,6 +37,8 @@ export class RunWatcher {
   #timer: ReturnType<typeof setInterval> | undefined;
   #polling = false;
   #closed = false;
+  /** The listening client going back to the pool. */
+  #releasing: Promise<void> = Promise.resolve();
   /** Removes this watcher's handlers from the listening client before it goes back to the pool. */
   #forget: () => void = () => undefined;
 
@@ -68,6 +70,7 @@ export class RunWatcher {
     this.#watched.clear();
     this.#stop();
     await this.#connecting?.catch(() => undefined);
+    await this.#releasing;
   }
 
   #start(): void {
@@ -84,7 +87,7 @@ export class RunWatcher {
     if (listener !== undefined) {
       this.#forget();
       // UNLISTEN before the client goes back to the pool, where others use it.
-      void listener.query(`UNLISTEN ${CHANNEL}`).then(
+      this.#releasing = listener.query(`UNLISTEN ${CHANNEL}`).then(
         () => listener.release(),
         (error: unknown) => listener.release(error instanceof Error ? error : true),
       );
@@ -174,9 +177,9 @@ export class RunWatcher {
       for (const { id, state } of rows) {
         const entry = this.#watched.get(id);
         if (entry === undefined || entry.seen === state) continue;
-        const first = entry.seen === undefined;
+        // The first poll of a run tells too: it has no earlier state to compare with.
         entry.seen = state;
-        if (!first || this.#listener === undefined) this.#tell(entry);
+        this.#tell(entry);
       }
     } catch {
       // The database is unreachable now; the next poll tries again.

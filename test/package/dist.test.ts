@@ -26,6 +26,7 @@ const expected: Record<string, readonly string[]> = {
   './sqlite': ['SqliteCheckpointStore', 'openSqlite'],
   './server': ['createApp', 'serve', 'allow'],
   './client': ['createClient', 'WeftHttpError'],
+  './postgres': ['PostgresCheckpointStore', 'PostgresRunStore'],
 };
 
 const entries = Object.entries(manifest.exports).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : [{ subpath, ...target }]));
