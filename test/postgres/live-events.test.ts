@@ -130,4 +130,54 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     stopOther();
     expect(count).toBe(before);
   });
+
+  it('tells of a run whose id is too long for a NOTIFY payload (it notifies the whole schema instead)', async () => {
+    const options = freshOptions();
+    const a = new PostgresRunStore(options);
+    const b = new PostgresRunStore({ ...options, pollInterval: 60_000 });
+    closers.push(() => a.close(), () => b.close());
+    const id = 'r'.repeat(9000);
+    let told = deferred();
+    const stop = b.watch(id, () => told.resolve());
+    closers.push(async () => stop());
+    await told.promise; // told once when its LISTEN is set up
+    told = deferred();
+    const at = Date.now();
+    await a.createRun({ id, workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
+    await told.promise;
+    expect((await b.getRun(id))?.id).toBe(id);
+  });
+
+  it('keeps telling after its listening connection is killed: it listens again and the poll covers the gap', async () => {
+    const options = freshOptions();
+    const a = new PostgresRunStore(options);
+    const b = new PostgresRunStore({ ...options, pollInterval: 50 });
+    closers.push(() => a.close(), () => b.close());
+    const at = Date.now();
+    await a.createRun({ id: 'run-1', workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
+    let told = deferred();
+    const stop = b.watch('run-1', () => told.resolve());
+    closers.push(async () => stop());
+    await told.promise;
+
+    const admin = new pg.Client({ connectionString: options.connectionString });
+    await admin.connect();
+    closers.push(() => admin.end());
+    const listeners = async (): Promise<number[]> =>
+      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN weft_runs' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
+    const before = await listeners();
+    expect(before.length).toBeGreaterThan(0);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
+
+    // The watcher listens again at its next poll; each look is a round trip to the server (bounded in count and time).
+    let again: number[] = [];
+    const started = Date.now();
+    for (let attempt = 0; attempt < 5_000 && Date.now() - started < 15_000 && again.length === 0; attempt++) {
+      again = (await listeners()).filter((pid) => !before.includes(pid));
+    }
+    expect(again.length).toBeGreaterThan(0);
+    told = deferred();
+    await a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 });
+    await told.promise;
+  });
 });
