@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+/** Test files that start other Node processes (the CLI, crash workers, servers, the examples). */
+const processes = ['test/cli/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/server/crash.test.ts', 'test/examples/**/*.test.ts'];
+/** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
+const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
+/** Test files that load the built package from dist/ (built first if it is missing or older than src/). */
+const dist = ['test/package/**/*.test.ts', 'test/cli/dist.test.ts'];
+
 export default defineConfig({
   resolve: {
     // Tests import weft as users do; each subpath maps to its source entry.
@@ -16,13 +23,30 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    typecheck: {
-      include: ['test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
-    testTimeout: 20_000,
-    // A throwaway Postgres for the suites that use it (test/support/postgres-setup.ts).
-    globalSetup: ['./test/support/postgres-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, ...postgres, 'test/bench/**'], testTimeout: 20_000 },
+      },
+      {
+        // One Postgres for the whole run, started only when one of these files runs; a skip without the binaries (not on CI).
+        extends: true,
+        test: { name: 'postgres', include: postgres, globalSetup: ['test/support/postgres-setup.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        // A child process pays Node's start-up and module loading, many times slower on a loaded 2-core machine:
+        // these files get one worker between them and a timeout that only a hang reaches.
+        extends: true,
+        test: { name: 'processes', include: processes, exclude: dist, maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'dist', include: dist, globalSetup: ['test/support/build-dist.ts'], maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'types', include: [], typecheck: { enabled: true, only: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' } },
+      },
+    ],
   },
 });

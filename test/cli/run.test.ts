@@ -8,7 +8,7 @@ afterAll(() => dir.remove());
 const db = dir.file('run.db');
 const workflows = fixture('workflows.ts');
 
-describe('weft run', { timeout: 60_000 }, () => {
+describe('weft run', () => {
   it('prints the result as JSON on stdout, one plain line per event on stderr, and exits 0', async () => {
     const finished = await weft(['run', fixture('single.ts'), '--input', '"ada"', '--db', db]);
     expect(finished.code).toBe(0);
@@ -163,7 +163,7 @@ describe('weft run', { timeout: 60_000 }, () => {
   });
 });
 
-describe('weft --help', { timeout: 60_000 }, () => {
+describe('weft --help', () => {
   it('explains every command and exits 0; no command is a usage error', async () => {
     const cases = [
       [['--help'], 'Usage: weft <command>'],

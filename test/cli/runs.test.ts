@@ -20,7 +20,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-describe('weft runs', { timeout: 60_000 }, () => {
+describe('weft runs', () => {
   it('lists runs newest first as JSON lines when stdout is not a terminal', async () => {
     const finished = await weft(['runs', 'list', '--db', db]);
     expect(finished.code).toBe(0);
@@ -89,7 +89,7 @@ describe('weft runs', { timeout: 60_000 }, () => {
   });
 });
 
-describe('weft graph', { timeout: 60_000 }, () => {
+describe('weft graph', () => {
   it('prints the Mermaid flowchart, or describe() with --json', async () => {
     const mermaid = await weft(['graph', `${workflows}#counter`]);
     expect(mermaid.code).toBe(0);

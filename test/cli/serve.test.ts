@@ -22,7 +22,7 @@ async function stop(server: Running): Promise<void> {
   expect(finished.stderr).toContain('SIGTERM: stopping');
 }
 
-describe('weft serve', { timeout: 60_000 }, () => {
+describe('weft serve', () => {
   it('serves every workflow of the module with --public, and stops on SIGTERM', async () => {
     const db = dir.file('public.db');
     const { server, url } = await serve([fixture('record.ts'), '--public', '--db', db]);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from 'weft';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiled } from '../support/compiled.js';
 import type { CheckpointRow, Report, RunConfig } from './worker.js';
 import { crashWorkflow, type CrashInput } from './workflow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const worker = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const worker = await compiled(new URL('./worker.ts', import.meta.url).href);
 const directory = mkdtempSync(join(tmpdir(), 'weft-crash-'));
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -30,7 +31,7 @@ interface Child {
  */
 function child(args: readonly string[], killWhen?: (report: Report) => boolean): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const subprocess = spawn(process.execPath, ['--import', 'tsx', worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const subprocess = spawn(process.execPath, [worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const reports: Report[] = [];
     let pending = '';
     let stderr = '';

@@ -9,9 +9,10 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SerializedEvent } from 'weft';
 import { createClient } from 'weft/client';
+import { compiled } from '../support/compiled.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixture = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url));
+const fixture = await compiled(new URL('./fixtures/server.ts', import.meta.url).href);
 const directory = mkdtempSync(join(tmpdir(), 'weft-server-crash-'));
 const children: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => {
@@ -29,7 +30,7 @@ interface Started {
 /** Starts the fixture server on `file` and resolves with the line it prints once it listens. */
 function startServer(file: string): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, file], { cwd: root });
+    const child = spawn(process.execPath, [fixture, file], { cwd: root });
     children.push(child);
     let stdout = '';
     let stderr = '';

@@ -10,6 +10,7 @@ import { MemoryRunStore, NotFoundError, RequestError, WorkflowInputError, create
 import { PostgresRunStore } from 'weft/postgres';
 import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compiled } from '../support/compiled.js';
 import { freshOptions, postgresUrl } from '../support/postgres-inject.js';
 import type { CrashReport } from './crash-worker.js';
 import { approval, counter, echo, type Hold } from './workflows.js';
@@ -654,14 +655,16 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
   });
 });
 
-describe('createRuntime over SqliteRunStore, when its process is killed', () => {
+// A child process: its start-up is many times slower on a loaded machine, so only a hang reaches this timeout.
+describe('createRuntime over SqliteRunStore, when its process is killed', { timeout: 300_000 }, () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const worker = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
+  const worker = compiled(new URL('./crash-worker.ts', import.meta.url).href);
 
   /** Runs the worker and SIGKILLs it as soon as it reports superstep `killAfter` committed. */
-  function runAndKill(file: string, n: number, killAfter: number, parkAt: number): Promise<{ reports: CrashReport[]; signal: NodeJS.Signals | null; stderr: string }> {
+  async function runAndKill(file: string, n: number, killAfter: number, parkAt: number): Promise<{ reports: CrashReport[]; signal: NodeJS.Signals | null; stderr: string }> {
+    const script = await worker;
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', worker, file, String(n), String(parkAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [script, file, String(n), String(parkAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       const reports: CrashReport[] = [];
       let pending = '';
       let stderr = '';

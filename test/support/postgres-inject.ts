@@ -6,8 +6,8 @@ export { freshDatabase, freshSchema } from './postgres.js';
 
 /** The run's Postgres URL, or undefined when this run has none (the reason was printed once by the global setup). */
 export function postgresUrl(): string | undefined {
-  const postgres = inject('postgres');
-  return 'url' in postgres ? postgres.url : undefined;
+  const postgres = inject('postgres') as ReturnType<typeof inject<'postgres'>> | undefined; // undefined outside the `postgres` project
+  return postgres !== undefined && 'url' in postgres ? postgres.url : undefined;
 }
 
 /** `describe`, or `describe.skip` when this run has no Postgres. */

@@ -1,6 +1,6 @@
-// vitest globalSetup: one throwaway Postgres for the whole run, given to the tests as inject('postgres'), stopped at the
-// end. Started only when the run includes a test file that uses it (one importing test/support/postgres), so other runs
-// pay nothing. Without the binaries: CI fails; elsewhere those suites are skipped with one line saying how to install.
+// vitest globalSetup of the `postgres` project: one throwaway Postgres for the whole run, given to the tests as
+// inject('postgres'), stopped at the end. Started only when the run includes a test file that uses it (one importing
+// test/support/postgres…), so other runs pay nothing. Without the binaries: CI fails; elsewhere those suites are skipped with one line saying how to install.
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -25,8 +25,11 @@ function postgresTestFiles(root: string): string[] {
 function fileFilters(): string[] {
   const args = process.argv.slice(2);
   const at = args.findIndex((arg) => arg === 'run' || arg === 'watch' || arg === 'dev');
-  return (at >= 0 ? args.slice(at + 1) : args)
-    .filter((arg) => !arg.startsWith('-') && !/vitest/.test(arg))
+  const rest = at >= 0 ? args.slice(at + 1) : args;
+  // Options that take the next argument as their value: that value is no filter.
+  const valued = new Set(['--project', '--reporter', '--config', '-c', '--testNamePattern', '-t', '--shard', '--maxWorkers', '--root', '-r', '--dir', '--exclude', '--outputFile']);
+  return rest
+    .filter((arg, index) => !arg.startsWith('-') && !/vitest/.test(arg) && !(index > 0 && valued.has(rest[index - 1] as string)))
     .map((arg) => (isAbsolute(arg) ? relative(process.cwd(), arg) : arg).replace(/^\.\//, '').replace(/:\d+$/, ''));
 }
 
