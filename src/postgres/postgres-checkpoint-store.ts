@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type CheckpointStore, type StoredCheckpoint } from '../index.js';
-import { connect, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
+import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { lazily, migrate, type SchemaPart } from './schema.js';
 
 /** Options of {@link PostgresCheckpointStore}. */
@@ -23,8 +23,28 @@ export const checkpointsSchema: SchemaPart = {
       position BIGSERIAL NOT NULL
     );
     CREATE INDEX IF NOT EXISTS checkpoints_by_run ON {schema}.checkpoints (run_id, superstep, created_at, position);`,
+    // 2: the records of invocations that finished in a superstep not yet checkpointed (DESIGN.md §7.3).
+    `CREATE TABLE IF NOT EXISTS {schema}.invocations (
+      run_id TEXT NOT NULL,
+      invocation_id TEXT NOT NULL,
+      superstep INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      PRIMARY KEY (run_id, invocation_id)
+    );
+    CREATE INDEX IF NOT EXISTS invocations_by_superstep ON {schema}.invocations (run_id, superstep);`,
   ],
 };
+
+/**
+ * The record of one finished invocation in a superstep whose checkpoint is not saved yet: the shape of the core's
+ * `StoredInvocation`, which the store keeps without looking inside `data`.
+ */
+export interface InvocationRecord {
+  readonly runId: string;
+  readonly superstep: number;
+  readonly invocationId: string;
+  readonly data: string;
+}
 
 interface CheckpointRow {
   readonly id: string;
@@ -117,10 +137,40 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return rows[0];
   }
 
-  /** Removes every checkpoint of a run. */
+  /** Removes every checkpoint of a run, and its invocation records. */
   async deleteRun(runId: string): Promise<void> {
     await this.#ready();
-    await this.#connection.pool.query(`DELETE FROM ${this.#connection.schema}.checkpoints WHERE run_id = $1`, [runId]);
+    const { schema } = this.#connection;
+    await withTransaction(this.#connection.pool, async (client) => {
+      await client.query(`DELETE FROM ${schema}.checkpoints WHERE run_id = $1`, [runId]);
+      await client.query(`DELETE FROM ${schema}.invocations WHERE run_id = $1`, [runId]);
+    });
+  }
+
+  /** Saves the record of a finished invocation, replacing one of the same run and invocation id. */
+  async saveInvocation(record: InvocationRecord): Promise<void> {
+    await this.#ready();
+    await this.#connection.pool.query(
+      `INSERT INTO ${this.#connection.schema}.invocations (run_id, invocation_id, superstep, data) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (run_id, invocation_id) DO UPDATE SET superstep = excluded.superstep, data = excluded.data`,
+      [record.runId, record.invocationId, record.superstep, record.data],
+    );
+  }
+
+  /** Every invocation record of the run at exactly this superstep. */
+  async listInvocations(runId: string, superstep: number): Promise<readonly InvocationRecord[]> {
+    await this.#ready();
+    const { rows } = await this.#connection.pool.query<{ invocation_id: string; data: string }>(
+      `SELECT invocation_id, data FROM ${this.#connection.schema}.invocations WHERE run_id = $1 AND superstep = $2 ORDER BY invocation_id`,
+      [runId, superstep],
+    );
+    return rows.map((row) => ({ runId, superstep, invocationId: row.invocation_id, data: row.data }));
+  }
+
+  /** Removes the run's invocation records up to and including this superstep. */
+  async deleteInvocations(runId: string, throughSuperstep: number): Promise<void> {
+    await this.#ready();
+    await this.#connection.pool.query(`DELETE FROM ${this.#connection.schema}.invocations WHERE run_id = $1 AND superstep <= $2`, [runId, throughSuperstep]);
   }
 
   /** Ends the pool if this store opened it; a pool passed in as `pool` stays open. */

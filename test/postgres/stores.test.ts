@@ -43,7 +43,7 @@ describePostgres('weft/postgres', () => {
       await Promise.all(stores.map((store) => store.migrate()));
       const { rows } = await sharedPool().query(`SELECT name, version FROM "${schema}".weft_meta ORDER BY name`);
       expect(rows).toEqual([
-        { name: 'checkpoints', version: 1 },
+        { name: 'checkpoints', version: 2 },
         { name: 'runs', version: 1 },
       ]);
     } finally {
@@ -105,5 +105,50 @@ describePostgres('weft/postgres', () => {
     expect(() => new PostgresCheckpointStore({ connectionString: url, schema: '' })).toThrow(/schema must be a non-empty string/);
     expect(() => new PostgresRunStore({ connectionString: url, pollInterval: 0 })).toThrow(/pollInterval must be a number of milliseconds, at least 10/);
   });
-});
 
+  it('keeps invocation records: replaced by id, listed by superstep, deleted through a superstep and with the run', async () => {
+    const store = new PostgresCheckpointStore(freshOptions());
+    try {
+      const record = (invocationId: string, superstep: number, runId = 'run-a') => ({ runId, superstep, invocationId, data: JSON.stringify({ invocationId, superstep }) });
+      await Promise.all([record('i1', 1), record('i2', 1), record('i3', 2), record('i1', 1, 'run-b')].map((r) => store.saveInvocation(r)));
+      await store.saveInvocation({ ...record('i2', 1), data: '"again"' });
+      expect(await store.listInvocations('run-a', 1)).toStrictEqual([record('i1', 1), { ...record('i2', 1), data: '"again"' }]);
+      expect(await store.listInvocations('run-a', 2)).toStrictEqual([record('i3', 2)]);
+      expect(await store.listInvocations('run-a', 3)).toStrictEqual([]);
+
+      await store.deleteInvocations('run-a', 1);
+      expect(await store.listInvocations('run-a', 1)).toStrictEqual([]);
+      expect(await store.listInvocations('run-a', 2)).toStrictEqual([record('i3', 2)]);
+      expect(await store.listInvocations('run-b', 1)).toStrictEqual([record('i1', 1, 'run-b')]);
+
+      await store.deleteRun('run-a');
+      expect(await store.listInvocations('run-a', 2)).toStrictEqual([]);
+      expect(await store.listInvocations('run-b', 1)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates a version-1 schema to the current one, keeping its checkpoints', async () => {
+    const options = freshOptions();
+    const raw = sharedPool();
+    // A schema as the first release left it: checkpoints at version 1, no invocations table.
+    await raw.query(`CREATE SCHEMA "${options.schema}"`);
+    await raw.query(`CREATE TABLE "${options.schema}".weft_meta (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL)`);
+    await raw.query(`INSERT INTO "${options.schema}".weft_meta VALUES ('checkpoints', 1)`);
+    await raw.query(`CREATE TABLE "${options.schema}".checkpoints (id TEXT PRIMARY KEY NOT NULL, run_id TEXT NOT NULL, parent_id TEXT, workflow TEXT NOT NULL, superstep INTEGER NOT NULL,
+      created_at BIGINT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL, position BIGSERIAL NOT NULL)`);
+    await raw.query(`INSERT INTO "${options.schema}".checkpoints (id, run_id, workflow, superstep, created_at, kind, data) VALUES ('c1', 'r1', 'w', 0, 1, 'full', '{}')`);
+
+    const store = new PostgresCheckpointStore(options);
+    try {
+      expect(await store.get('c1')).toMatchObject({ id: 'c1', runId: 'r1' });
+      await store.saveInvocation({ runId: 'r1', superstep: 1, invocationId: 'i1', data: '{}' });
+      expect(await store.listInvocations('r1', 1)).toHaveLength(1);
+      const { rows } = await raw.query(`SELECT version FROM "${options.schema}".weft_meta WHERE name = 'checkpoints'`);
+      expect(rows).toEqual([{ version: 2 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
