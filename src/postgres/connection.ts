@@ -54,7 +54,10 @@ export function connect(options: PostgresConnectionOptions, store: string): Conn
   if (typeof given.connectionString !== 'string' || given.connectionString.length === 0) {
     throw new TypeError(`${store}: pass { connectionString: 'postgres://user@host:5432/database' } or { pool } (a pg.Pool).`);
   }
-  return { pool: new pg.Pool({ connectionString: given.connectionString }), ownsPool: true, schema: quoteIdentifier(schemaName), schemaName };
+  const pool = new pg.Pool({ connectionString: given.connectionString });
+  // An idle connection that breaks (a server restart) is dropped by the pool; unheard, the 'error' would end the process.
+  pool.on('error', () => undefined);
+  return { pool, ownsPool: true, schema: quoteIdentifier(schemaName), schemaName };
 }
 
 /**
