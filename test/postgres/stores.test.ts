@@ -151,4 +151,22 @@ describePostgres('weft/postgres', () => {
       await store.close();
     }
   });
+
+  it('goes on after the server ends its idle connections (the pool it owns drops them)', async () => {
+    const options = freshOptions();
+    const name = `weft_idle_${process.pid}`;
+    const store = new PostgresRunStore({ ...options, connectionString: `${options.connectionString}?application_name=${name}` });
+    try {
+      expect(await store.getRun('nope')).toBeUndefined();
+      const { rows } = await sharedPool().query<{ ended: boolean }>('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [name]);
+      expect(rows.length).toBeGreaterThan(0);
+      // The pool hears of it, drops the broken connections (its 'error' events heard), and opens new ones when asked.
+      const started = Date.now();
+      while (store.pool.totalCount > 0 && Date.now() - started < 15_000) await new Promise((resolve) => setImmediate(resolve));
+      expect(store.pool.totalCount).toBe(0);
+      expect(await store.getRun('nope')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
