@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /** Test files that start other Node processes (the CLI, crash workers, servers, the examples). */
-const processes = ['test/cli/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/server/crash.test.ts', 'test/examples/**/*.test.ts'];
+const processes = ['test/cli/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/server/crash.test.ts', 'test/examples/**/*.test.ts', 'test/multiprocess/**/*.test.ts'];
 /** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
 const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
 /** Test files that load the built package from dist/ (built first if it is missing or older than src/). */

@@ -17,7 +17,8 @@ export type WeftErrorCode =
   | 'checkpoint_invalid'
   | 'request_invalid'
   | 'budget_exceeded'
-  | 'not_found';
+  | 'not_found'
+  | 'lease_lost';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -215,5 +216,15 @@ export class NotFoundError extends WeftError {
     super('not_found', `No ${kind} "${id}".${known === undefined ? '' : ` Known ${kind}s: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`}`);
     this.kind = kind;
     this.id = id;
+  }
+}
+
+/** A run store refused a write because the writer no longer holds the run's lease: another process took the run over. */
+export class LeaseLostError extends WeftError {
+  /** The fencing token the refused write carried. */
+  readonly token: number;
+  constructor(runId: string, token: number, message?: string) {
+    super('lease_lost', message ?? `Run "${runId}" is no longer leased with token ${token}: another process took it over, so this one stops without writing. Nothing needs doing; the new owner drives the run.`, { runId });
+    this.token = token;
   }
 }

@@ -13,6 +13,7 @@ export {
   RequestError,
   BudgetExceededError,
   NotFoundError,
+  LeaseLostError,
 } from './errors.js';
 export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
@@ -58,7 +59,7 @@ export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime
 export { createLimiter } from './runtime/limiter.js';
 export type { Limiter, LimiterOptions } from './runtime/limiter.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
-export type { CheckpointStore, StoredCheckpoint } from './checkpoint/store.js';
+export type { CheckpointStore, StoredCheckpoint, StoredInvocation } from './checkpoint/store.js';
 export { CHECKPOINT_VERSION, checkpointBodySchema, loadCheckpoint } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody, QueuedMessage } from './checkpoint/checkpoint.js';
 export { EventStream } from './events/event-stream.js';
@@ -78,7 +79,7 @@ export type { Participant, ParticipantInput, ParticipantOutput, ParticipantExecu
 export { createRuntime } from './service/runtime.js';
 export type { Runtime, RuntimeOptions } from './service/runtime.js';
 export { MemoryRunStore } from './service/memory-run-store.js';
-export type { RunStore, RunRecord, RunStatus, RunChanges, RunQuery, RunPage, SerializedEvent, SerializedError } from './service/run-store.js';
+export type { RunStore, RunRecord, RunStatus, RunChanges, RunQuery, RunPage, RunSummary, RunLease, LeaseRequest, RunClaim, RunAnswer, RunCommit, SerializedEvent, SerializedError } from './service/run-store.js';
 // The helpers import this file (their only way into the kernel), so they come after everything they use.
 export type { WorkflowExecutor } from './orchestration/workflow-executor.js';
 export { parallel } from './orchestration/parallel.js';

@@ -43,7 +43,8 @@ if (role === 'author') {
       await new Promise((resolve) => setTimeout(resolve, 100));
       continue;
     }
-    const request = run.pendingRequests[0] as { id: string };
+    const record = (await runtime.getRun(run.id)) as RunRecord;
+    const request = record.pendingRequests[0] as { id: string };
     say(`answering run ${run.id}`);
     await runtime.respond(run.id, request.id, { approved: true, reviewer: `node ${process.pid}` });
     answered = run.id;

@@ -19,6 +19,24 @@ export interface StoredCheckpoint {
 }
 
 /**
+ * The record of one finished invocation in a superstep whose checkpoint is not saved yet (DESIGN.md §7.3, "pending
+ * writes"). A run resumed in the middle of that superstep replays it instead of running the handler again.
+ */
+export interface StoredInvocation {
+  /** The run it belongs to (a nested run's invocations are filed under the outermost run's id). */
+  readonly runId: string;
+  /**
+   * The superstep of the run's outermost workflow that the invocation belongs to (1 for the first), also for an
+   * invocation inside a nested workflow: the checkpoint of that superstep makes the record obsolete.
+   */
+  readonly superstep: number;
+  /** `ctx.invocationId`: unique within the run, and the same when the invocation runs again after a crash. */
+  readonly invocationId: string;
+  /** The JSON-encoded record; stores never look inside. */
+  readonly data: string;
+}
+
+/**
  * Where checkpoints live. Every implementation must pass the contract suite from `weft/testing`
  * (`describeCheckpointStore`).
  */
@@ -31,6 +49,25 @@ export interface CheckpointStore {
   list(runId: string): Promise<readonly StoredCheckpoint[]>;
   /** A run's newest checkpoint (highest superstep, then latest created), or undefined. */
   latest(runId: string): Promise<StoredCheckpoint | undefined>;
-  /** Removes every checkpoint of a run. */
+  /** Removes every checkpoint of a run, and its invocation records. */
   deleteRun(runId: string): Promise<void>;
+  /**
+   * Saves the record of a finished invocation. When the promise resolves the record must survive a crash of this
+   * process (as durably as `save`). Saving the same `runId` and `invocationId` again replaces the record (its
+   * `superstep` and `data` too); records of different runs never affect each other. Called concurrently, for
+   * many invocations of one superstep at once.
+   *
+   * The three invocation methods are optional so that stores written before them keep working: with a store
+   * that lacks them, a run resumed in the middle of a superstep runs every invocation of it again. Every store
+   * weft ships has them, and `describeCheckpointStore` tests them.
+   */
+  saveInvocation?(record: StoredInvocation): Promise<void>;
+  /** Every record of `runId` whose `superstep` is exactly `superstep`, in any order (empty when there is none). */
+  listInvocations?(runId: string, superstep: number): Promise<readonly StoredInvocation[]>;
+  /**
+   * Removes every record of `runId` whose `superstep` is ≤ `throughSuperstep` (called once that superstep's
+   * checkpoint is saved, so storage stays proportional to one superstep); records of later supersteps and of other
+   * runs stay. Resolves when there is nothing to remove.
+   */
+  deleteInvocations?(runId: string, throughSuperstep: number): Promise<void>;
 }

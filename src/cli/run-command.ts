@@ -3,7 +3,7 @@ import { expectPositionals, parseArgs, UsageError } from './args.js';
 import { answerCommand, readStdin, type Io } from './io.js';
 import { importModule, parseModuleRef, pickWorkflow, readInput } from './load.js';
 import { driveRun } from './session.js';
-import { DEFAULT_DB, memoryStore, openStore, WatchedStore } from './store.js';
+import { DEFAULT_DB, leaseMsOf, memoryStore, openStore, WatchedStore } from './store.js';
 
 export const RUN_HELP = `Usage: weft run <module>[#export] [--input <json|@file|@->] [--db <file> | --memory]
 
@@ -46,7 +46,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
 
   const opened = flags.memory === true ? memoryStore() : await openStore(flags.db ?? DEFAULT_DB, io.cwd);
   const watched = new WatchedStore(opened.store);
-  const runtime = createRuntime({ workflows: { [name]: workflow }, store: watched.store });
+  const runtime = createRuntime({ workflows: { [name]: workflow }, store: watched.store, leaseMs: leaseMsOf(io.env) });
   try {
     return await driveRun(
       {

@@ -1,10 +1,10 @@
-import { createRuntime, type RunRecord, type RunStatus, type SerializedEvent } from '../index.js';
+import { createRuntime, type RunStatus, type RunSummary, type SerializedEvent } from '../index.js';
 import { expectPositionals, integerFlag, parseArgs, UsageError } from './args.js';
 import { answerCommand, EXIT, json, shellQuote, type Io } from './io.js';
 import { importModule, parseJson, parseModuleRef, workflowForRun } from './load.js';
 import { formatEvent } from './progress.js';
 import { answer, driveRun, reportRun, settle, type Session } from './session.js';
-import { DEFAULT_DB, openStore, WatchedStore } from './store.js';
+import { DEFAULT_DB, leaseMsOf, openStore, WatchedStore } from './store.js';
 
 export const RUNS_HELP = `Usage: weft runs <list|show|events|resume> … [--db <file>]
 
@@ -98,8 +98,8 @@ const time = (ms: number): string => {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 };
 
-function table(runs: readonly RunRecord[]): string {
-  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'OUTPUTS', 'PENDING'], ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.outputs.length), String(r.pendingRequests.length)])];
+function table(runs: readonly RunSummary[]): string {
+  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'PENDING'], ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.pendingRequests)])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -226,7 +226,8 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
     if (record === undefined) return noRun(io, runId, opened.location);
     const workflow = workflowForRun(await importModule(ref.path, io.cwd), ref, record.workflow, runId);
     const watched = new WatchedStore(opened.store);
-    const runtime = createRuntime({ workflows: { [record.workflow]: workflow }, store: watched.store });
+    const leaseMs = leaseMsOf(io.env);
+    const runtime = createRuntime({ workflows: { [record.workflow]: workflow }, store: watched.store, leaseMs });
     const session: Session = {
       io,
       runtime,
@@ -245,8 +246,16 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
         io.stderr.write(`Run ${runId} was left running by a process that stopped; continuing it from its latest checkpoint.\n`);
         watched.onlyRecover([runId]);
         return await driveRun(session, async () => {
-          await runtime.recover();
-          return runId;
+          // A process that died holds the run until its lease expires (at most leaseMs); one still alive keeps renewing it.
+          for (let told = false, deadline = Date.now() + 2 * leaseMs; ; ) {
+            if ((await runtime.recover()).length > 0) return runId;
+            const now = (await opened.store.getRun(runId))?.status;
+            if (now !== 'running') return runId; // ended or waits meanwhile: report it as it is
+            if (Date.now() > deadline) throw new UsageError(`Run "${runId}" is still driven by another process (it keeps renewing its lease); stop that process first.`);
+            if (!told) io.stderr.write(`Run ${runId} is still leased by the process that drove it; waiting up to ${Math.ceil(leaseMs / 1000)} s for the lease to expire.\n`);
+            told = true;
+            await new Promise((resolve) => setTimeout(resolve, Math.min(250, leaseMs / 4)));
+          }
         });
       }
       // Waiting: the answers given, in order; each continues the run until it stops again.

@@ -4,7 +4,7 @@ import type { Policy } from '../server/index.js';
 import { expectPositionals, integerFlag, parseArgs, UsageError } from './args.js';
 import type { Io } from './io.js';
 import { importModule, parseModuleRef, pickWorkflows } from './load.js';
-import { DEFAULT_DB, openStore } from './store.js';
+import { DEFAULT_DB, leaseMsOf, openStore } from './store.js';
 
 export const SERVE_HELP = `Usage: weft serve <module>[#export] [--port 3000] [--host 127.0.0.1] [--db ${DEFAULT_DB}] [--public]
 
@@ -22,8 +22,10 @@ Without --public, clients must send "Authorization: Bearer <token>", where the t
 WEFT_TOKEN environment variable; weft serve refuses to start with neither.
 
 The URL goes to stdout as the first line. On start, runs a previous server left running are
-continued from their latest checkpoints. Ctrl+C (SIGINT) or SIGTERM stops the server; runs in
-progress are left "running" in the file and continue on the next start.
+continued from their latest checkpoints, and so are, while it serves, the runs of any process on the
+same file that died (once its leases expire: WEFT_LEASE_MS, default 30000). Several servers may share
+one file. Ctrl+C (SIGINT) or SIGTERM stops the server; runs in progress are given up and continue in
+another server on the file, or on the next start.
 
 Example:
   WEFT_TOKEN=$(openssl rand -hex 32) weft serve workflows.ts --port 8787
@@ -74,15 +76,22 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   const names = Object.keys(workflows);
 
   const opened = await openStore(flags.db ?? DEFAULT_DB, io.cwd);
-  const runtime = createRuntime({ workflows, store: opened.store });
-  let listening: Awaited<ReturnType<typeof serve>>;
-  try {
+  const leaseMs = leaseMsOf(io.env);
+  const runtime = createRuntime({ workflows, store: opened.store, leaseMs });
+  const recover = async (): Promise<void> => {
     const recovered = await runtime.recover();
     if (recovered.length > 0) io.stderr.write(`Continuing ${recovered.length} run${recovered.length === 1 ? '' : 's'} left running: ${recovered.join(', ')}\n`);
+  };
+  // Runs of a process that died are taken over once their leases expire: look every half lease.
+  const recovering = setInterval(() => void recover().catch((error: unknown) => io.stderr.write(`weft: recovering runs failed: ${error instanceof Error ? error.message : String(error)}\n`)), leaseMs / 2);
+  let listening: Awaited<ReturnType<typeof serve>>;
+  try {
+    await recover();
     const policy = open ? allow : bearerToken(token);
     const app = createApp({ runtime, expose: Object.fromEntries(names.map((name) => [name, { route: policy, runs: policy }])) });
     listening = await serve(app, { port, hostname });
   } catch (error) {
+    clearInterval(recovering);
     await runtime.close();
     opened.close();
     throw error;
@@ -102,6 +111,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
       io.stderr.write(`${signal}: stopping; runs in progress continue on the next start.\n`);
       void (async () => {
         let code = 0;
+        clearInterval(recovering);
         try {
           await running.close();
           await runtime.close(); // leaves running runs marked running: recover() continues them next start

@@ -5,6 +5,18 @@ import { UsageError } from './args.js';
 
 export const DEFAULT_DB = 'weft.db';
 
+/**
+ * The lease of the runs a CLI process drives, in ms: `WEFT_LEASE_MS` from the environment, default 30 000. A process
+ * that dies holds its runs that long; then `weft serve` (which recovers every half lease) or `weft runs resume` takes them.
+ */
+export function leaseMsOf(env: NodeJS.ProcessEnv): number {
+  const given = env['WEFT_LEASE_MS'];
+  if (given === undefined || given === '') return 30_000;
+  const value = Number(given);
+  if (!(Number.isInteger(value) && value >= 100)) throw new UsageError(`WEFT_LEASE_MS must be a whole number of milliseconds, at least 100; got "${given}".`);
+  return value;
+}
+
 /** A run store and how to let go of it. */
 export interface OpenedStore {
   readonly store: RunStore;
@@ -75,9 +87,16 @@ export class WatchedStore {
       if (entry === undefined) this.#logs.set(runId, (entry = { events: [], statuses: [] }));
       return entry;
     };
+    const written = (runId: string, events: readonly SerializedEvent[], status: RunStatus | undefined): void => {
+      log(runId).events.push(...events);
+      for (const event of events) for (const listener of this.#listeners.get(runId) ?? []) listener.event(event);
+      if (status === undefined) return;
+      log(runId).statuses.push(status);
+      for (const listener of this.#listeners.get(runId) ?? []) listener.status(status);
+    };
     this.store = {
       checkpoints: inner.checkpoints,
-      createRun: (record) => inner.createRun(record),
+      createRun: (record, lease) => inner.createRun(record, lease),
       getRun: (id) => inner.getRun(id),
       readEvents: (runId, afterSeq) => inner.readEvents(runId, afterSeq),
       listRuns: async (query?: RunQuery) => {
@@ -87,14 +106,20 @@ export class WatchedStore {
       },
       appendEvents: async (runId, events) => {
         await inner.appendEvents(runId, events);
-        log(runId).events.push(...events);
-        for (const event of events) for (const listener of this.#listeners.get(runId) ?? []) listener.event(event);
+        written(runId, events, undefined);
       },
       updateRun: async (id, changes) => {
         await inner.updateRun(id, changes);
-        if (changes.status === undefined) return;
-        log(id).statuses.push(changes.status);
-        for (const listener of this.#listeners.get(id) ?? []) listener.status(changes.status);
+        written(id, [], changes.status);
+      },
+      claimRun: (runId, request) => inner.claimRun(runId, request),
+      answerRun: (runId, answer, request) => inner.answerRun(runId, answer, request),
+      renewLease: (lease, request) => inner.renewLease(lease, request),
+      requestCancel: (runId) => inner.requestCancel(runId),
+      commitRun: async (lease, commit) => {
+        const result = await inner.commitRun(lease, commit);
+        written(lease.runId, commit.events, commit.changes?.status);
+        return result;
       },
     };
   }

@@ -84,6 +84,12 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   readonly runId: string;
   readonly superstep: number;
   readonly executorId: string;
+  /**
+   * This delivery's id, the same for every retry of it and when it runs again after a crash: use it as the
+   * idempotency key of an external side effect. Handlers run at least once; a finished invocation's writes are
+   * recorded exactly once (see the checkpoints concept page).
+   */
+  readonly invocationId: string;
   /** Ids from the outermost workflow down to this executor. */
   readonly path: readonly string[];
   /** Aborted when the run is cancelled or this invocation times out. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type CheckpointStore, type StoredCheckpoint } from '../index.js';
+import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
 import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { lazily, migrate, type SchemaPart } from './schema.js';
 
@@ -34,17 +34,6 @@ export const checkpointsSchema: SchemaPart = {
     CREATE INDEX IF NOT EXISTS invocations_by_superstep ON {schema}.invocations (run_id, superstep);`,
   ],
 };
-
-/**
- * The record of one finished invocation in a superstep whose checkpoint is not saved yet: the shape of the core's
- * `StoredInvocation`, which the store keeps without looking inside `data`.
- */
-export interface InvocationRecord {
-  readonly runId: string;
-  readonly superstep: number;
-  readonly invocationId: string;
-  readonly data: string;
-}
 
 interface CheckpointRow {
   readonly id: string;
@@ -148,7 +137,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   /** Saves the record of a finished invocation, replacing one of the same run and invocation id. */
-  async saveInvocation(record: InvocationRecord): Promise<void> {
+  async saveInvocation(record: StoredInvocation): Promise<void> {
     await this.#ready();
     await this.#connection.pool.query(
       `INSERT INTO ${this.#connection.schema}.invocations (run_id, invocation_id, superstep, data) VALUES ($1, $2, $3, $4)
@@ -158,7 +147,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   /** Every invocation record of the run at exactly this superstep. */
-  async listInvocations(runId: string, superstep: number): Promise<readonly InvocationRecord[]> {
+  async listInvocations(runId: string, superstep: number): Promise<readonly StoredInvocation[]> {
     await this.#ready();
     const { rows } = await this.#connection.pool.query<{ invocation_id: string; data: string }>(
       `SELECT invocation_id, data FROM ${this.#connection.schema}.invocations WHERE run_id = $1 AND superstep = $2 ORDER BY invocation_id`,

@@ -44,12 +44,18 @@ export class RunBudget {
   }
 
   /** The view a handler gets as `ctx.budget`. */
-  view(executorId: string, path: readonly string[]): Budget {
+  view(executorId: string, path: readonly string[], onTokens?: (tokens: number) => void): Budget {
     const ledger = this;
     return Object.freeze({
       limit: ledger.limit,
-      charge: (usage: { readonly tokens: number }): void => ledger.charge(executorId, path, usage.tokens),
-      record: (usage: { readonly tokens: number }): void => ledger.record(executorId, path, usage.tokens),
+      charge: (usage: { readonly tokens: number }): void => {
+        ledger.charge(executorId, path, usage.tokens);
+        onTokens?.(usage.tokens);
+      },
+      record: (usage: { readonly tokens: number }): void => {
+        ledger.record(executorId, path, usage.tokens);
+        onTokens?.(usage.tokens);
+      },
       get remaining(): number {
         return ledger.remaining;
       },

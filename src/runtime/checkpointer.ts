@@ -20,8 +20,6 @@ type Durability = 'sync' | 'async' | 'exit';
  * `parentId`, per the durability mode.
  */
 export class Checkpointer {
-  /** Patches of the superstep just committed, rooted at `executorStates` / `shared`; taken by the next delta. */
-  patches: Patch[] = [];
   /** The last checkpoint written (the parent of the next one). */
   lastId: string | null = null;
   private savedOutputCount = 0;
@@ -36,6 +34,8 @@ export class Checkpointer {
     private readonly fullEvery: number,
     private readonly meta: { readonly runId: string; readonly workflow: string; readonly signature: string },
     private readonly onSaved: (checkpointId: string, kind: 'full' | 'delta', bytes: () => number, superstep: number) => void,
+    /** Runs once a checkpoint is saved, before it counts as saved (drops the invocation records it covers). */
+    private readonly afterSave?: (superstep: number) => Promise<void>,
   ) {}
 
   /** The next checkpoint follows `parentId` (the resumed one, or none). */
@@ -53,15 +53,15 @@ export class Checkpointer {
     this.lastCreatedAt = createdAt;
   }
 
-  /** Saves `state` per the durability mode; `full` forces a full snapshot. */
-  async checkpoint(state: RunState, parts: CheckpointParts, full: boolean): Promise<void> {
+  /** Saves `state` per the durability mode; `full` forces a full snapshot; a delta holds `patches` (rooted at `executorStates` / `shared`). */
+  async checkpoint(state: RunState, parts: CheckpointParts, full: boolean, patches: readonly Patch[] = []): Promise<void> {
     if (this.durability === 'exit') return;
     const fullSnapshot = full || this.deltasSinceFull + 1 >= this.fullEvery;
-    if (this.durability === 'sync') return this.save(state, parts, fullSnapshot);
+    if (this.durability === 'sync') return this.save(state, parts, fullSnapshot, patches);
     // async: wait for the save before (so at most one is in flight and a delta never outlives a failed parent),
     // then let this one overlap the next superstep.
     if (this.pendingSave !== undefined) await this.pendingSave;
-    const save = this.save(state, parts, fullSnapshot);
+    const save = this.save(state, parts, fullSnapshot, patches);
     save.catch(() => undefined); // surfaced by the next checkpoint or by settle
     this.pendingSave = save;
   }
@@ -72,7 +72,7 @@ export class Checkpointer {
       if (this.pendingSave !== undefined) await this.pendingSave;
       if (this.durability === 'exit' && !this.exitSaved) {
         this.exitSaved = true;
-        await this.save(state, parts, true);
+        await this.save(state, parts, true, []);
       }
     } catch (error) {
       if (rethrow) throw error;
@@ -81,7 +81,7 @@ export class Checkpointer {
     }
   }
 
-  private save(state: RunState, parts: CheckpointParts, full: boolean): Promise<void> {
+  private save(state: RunState, parts: CheckpointParts, full: boolean, patches: readonly Patch[]): Promise<void> {
     const body: CheckpointBody = {
       version: CHECKPOINT_VERSION,
       signature: this.meta.signature,
@@ -91,9 +91,8 @@ export class Checkpointer {
       pendingRequests: state.pendingRequests as CheckpointBody['pendingRequests'],
       budget: parts.budget,
       outputs: parts.outputs.slice(full ? 0 : this.savedOutputCount, state.outputCount),
-      ...(full ? { state: { executorStates: state.executorStates, shared: state.shared } } : { patches: this.patches as CheckpointBody['patches'] }),
+      ...(full ? { state: { executorStates: state.executorStates, shared: state.shared } } : { patches: patches as CheckpointBody['patches'] }),
     };
-    this.patches = [];
     this.savedOutputCount = state.outputCount;
     this.deltasSinceFull = full ? 0 : this.deltasSinceFull + 1;
     const data = JSON.stringify(body);
@@ -110,7 +109,8 @@ export class Checkpointer {
     };
     this.lastId = record.id;
     const superstep = state.superstep;
-    return this.store.save(record).then(
+    const saved = this.afterSave === undefined ? this.store.save(record) : this.store.save(record).then(() => (this.afterSave as (superstep: number) => Promise<void>)(superstep));
+    return saved.then(
       () => this.onSaved(record.id, record.kind, () => utf8Length(data), superstep),
       (error: unknown) => {
         throw new CheckpointError(

@@ -1,13 +1,14 @@
-import { freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { applyPatches, freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { StateValidationError, WeftError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
 import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
+import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
+import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
+
 type Recipe = (draft: Draft<unknown>) => unknown;
-/** A staged write to shared state: a value to set, or a recipe to replay on whatever value is current at commit. */
-export type SharedOp = { readonly key: string; readonly set: true; readonly value: unknown } | { readonly key: string; readonly set: false; readonly recipe: Recipe };
 
 /** What the engine offers a context; implemented by the run. */
 export interface ContextHost {
@@ -18,6 +19,10 @@ export interface ContextHost {
   readonly recordPatches: boolean;
   /** Checkpoints are taken (in any durability mode): messages and outputs must be plain JSON too. */
   readonly checkpointing: boolean;
+  /** Finished invocations leave an `InvocationRecord` (their shared updates keep patches for it). */
+  readonly recording: boolean;
+  /** What this run's invocation ids start with: the run id, or the id of the invocation that runs this nested run. */
+  readonly invocationPrefix: string;
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
   emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
@@ -25,13 +30,16 @@ export interface ContextHost {
   ownSignal(): AbortController;
   releaseSignal(controller: AbortController): void;
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void;
-  budgetFor(executorId: string): Budget;
+  /** The `ctx.budget` of an invocation; `onTokens` learns every amount it charges or records. */
+  budgetFor(executorId: string, onTokens: (tokens: number) => void): Budget;
+  /** Tokens an invocation of this run charged: counted by the invocation that runs this run, if nested. */
+  tokensCharged(tokens: number): void;
   /** True when this executor's sends become outputs because nothing is connected after it. */
   sendsAsOutput(executorId: string): boolean;
   /** Keeps a request's own response schema for as long as this process runs the request. */
   rememberResponseSchema(requestId: string, schema: Schema): void;
   /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
-  runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[]): Promise<ChildResult>;
+  runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult>;
 }
 
 /** How a nested run begins: from an input, or from a snapshot it stopped at, with answers. */
@@ -61,15 +69,8 @@ export interface ChildResult {
   readonly responseSchemas: Readonly<Record<string, Schema | undefined>>;
 }
 
-/** What one successful invocation leaves for the commit. */
-interface InvocationRecord {
-  readonly sends: SentMessage[] | undefined;
-  readonly outputs: unknown[] | undefined;
-  readonly requests: PendingRequest[] | undefined;
-}
-
 /** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
-export class ExecutorSlot {
+export class ExecutorSlot implements SlotWrites {
   state: unknown;
   stateVersion = 0;
   stateChanged = false;
@@ -80,7 +81,7 @@ export class ExecutorSlot {
   /** State patches of this superstep, rooted at `executorStates` (when recorded). */
   patches: Patch[] | undefined;
   /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly records: (InvocationRecord | undefined)[] = [];
+  readonly effects: (InvocationEffects | undefined)[] = [];
 
   constructor(
     readonly executor: AnyExecutor,
@@ -88,6 +89,48 @@ export class ExecutorSlot {
     readonly hasCommittedState: boolean,
   ) {
     this.state = committedState;
+  }
+
+  get executorId(): string {
+    return this.executor.id;
+  }
+
+  /** Applies state patches (relative to the slot's state) as the next write of this superstep. */
+  applyStatePatches(relative: readonly Patch[], recordPatches: boolean): void {
+    if (recordPatches) {
+      // The first write of a run: the checkpoint must first learn the initial state it applies to.
+      if (!this.hasCommittedState && !this.stateChanged) (this.patches ??= []).push({ op: 'add', path: ['executorStates', this.executor.id], value: this.committedState });
+      (this.patches ??= []).push(...prefixPatches(['executorStates', this.executor.id], relative));
+    }
+    this.stateVersion++;
+    this.stateChanged = true;
+  }
+
+  /** Stages shared writes: this executor's later invocations read them, the commit replays them over everyone's. */
+  stageShared(ops: readonly SharedOp[], committed: Readonly<Record<string, unknown>>): void {
+    const view = new Map(this.shared);
+    const read = (key: string): unknown => (view.has(key) ? view.get(key) : committed[key]);
+    for (const op of ops) view.set(op.key, afterSharedOp(read(op.key), op));
+    this.shared = view;
+    (this.sharedOps ??= []).push(...ops);
+  }
+
+  /** Commits a recorded invocation (from an earlier process) as if it had just finished, without running it. */
+  replay(record: InvocationRecord, committedShared: Readonly<Record<string, unknown>>, recordPatches: boolean): void {
+    if (record.state !== undefined) {
+      usePatches();
+      this.state = freeze(applyPatches(this.state as object, record.state as Patch[]), true);
+      this.applyStatePatches(record.state, recordPatches);
+    }
+    if (record.shared !== undefined) {
+      this.stageShared(
+        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freeze(write.value, true) })),
+        committedShared,
+      );
+    }
+    if (record.sends !== undefined || record.outputs !== undefined || record.requests !== undefined) {
+      this.effects[record.index] = { sends: record.sends, outputs: record.outputs, requests: record.requests };
+    }
   }
 }
 
@@ -108,11 +151,17 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   private sharedView: SharedState | undefined;
   private closed = false;
   private own: AbortController | undefined;
+  /** Shared writes as the record keeps them (only when recording). */
+  private recordedShared: RecordedSharedWrite[] | undefined;
+  /** Tokens this invocation (and the nested runs it ran) charged. */
+  tokens = 0;
 
   constructor(
     private readonly host: ContextHost,
     private readonly slot: ExecutorSlot,
     readonly superstep: number,
+    /** The delivery's index in its executor's group. */
+    readonly index: number,
     /** The invocation's timeout signal, when it has one. */
     private readonly timeoutSignal: AbortSignal | undefined,
   ) {
@@ -135,6 +184,9 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
   get executorId(): string {
     return this.slot.executor.id;
+  }
+  get invocationId(): string {
+    return `${this.host.invocationPrefix}${this.superstep}:${this.slot.executor.id}:${this.index}`;
   }
   get path(): readonly string[] {
     return [...this.host.path, this.slot.executor.id];
@@ -190,7 +242,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   get budget(): Budget {
-    return this.host.budgetFor(this.executorId);
+    return this.host.budgetFor(this.executorId, (tokens) => this.countTokens(tokens));
   }
 
   async phase<T>(name: string, work: () => T | Promise<T>): Promise<T> {
@@ -248,10 +300,17 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
         const frozen = freeze(value, true);
         (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
         (this.sharedOps ??= []).push({ key, set: true, value: frozen });
+        if (this.host.recording) (this.recordedShared ??= []).push({ key, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
-        const value = produce(this.readShared(key), recipe as Recipe);
+        let value: unknown;
+        if (this.host.recording) {
+          usePatches();
+          const [next, patches] = produceWithPatches(this.readShared(key), recipe as Recipe);
+          value = next;
+          (this.recordedShared ??= []).push({ key, patches });
+        } else value = produce(this.readShared(key), recipe as Recipe);
         this.checkJson(value, this.readShared(key), `shared.${key}`);
         (this.localShared ??= new Map(this.baseShared)).set(key, value);
         (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe });
@@ -264,10 +323,16 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     return staged?.has(key) === true ? staged.get(key) : this.host.committedShared[key];
   }
 
+  /** @internal Counts tokens charged by this invocation or a nested run inside it. */
+  countTokens(tokens: number): void {
+    this.tokens += tokens;
+    this.host.tokensCharged(tokens);
+  }
+
   /** @internal Runs a nested workflow as part of this invocation (see `fromWorkflow`). */
   runChild(child: unknown, start: ChildStart): Promise<ChildResult> {
     this.ensureOpen('runChild');
-    return this.host.runChild(child, start, this.signal, this.path);
+    return this.host.runChild(child, start, this.signal, this.path, this);
   }
 
   /** Ends the attempt: later ctx calls throw, and nothing more is recorded. */
@@ -277,41 +342,46 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   /**
-   * Moves this attempt's writes into the slot. When another invocation of the same executor committed in
-   * between (concurrency > 1), the recipes are replayed on top of its writes instead of overwriting them.
+   * Moves this attempt's writes into the slot, and returns them as an invocation record when recording. When another
+   * invocation of the same executor committed in between (concurrency > 1), the recipes are replayed on top of its
+   * writes instead of overwriting them.
    */
-  commitTo(index: number): void {
+  commitTo(index: number): InvocationRecord | undefined {
     this.close();
     const slot = this.slot;
+    const record = this.host.recording;
+    let statePatches: Patch[] | undefined;
     if (this.recipes !== undefined) {
-      let patches = this.statePatches;
-      if (slot.stateVersion === this.baseStateVersion) slot.state = this.localState;
-      else {
-        patches = undefined;
+      const rootPrefix = ['executorStates', this.executorId];
+      if (slot.stateVersion === this.baseStateVersion) {
+        slot.state = this.localState;
+        statePatches = this.statePatches;
+      } else {
         for (const recipe of this.recipes) {
-          const next = this.apply(slot.state, recipe, 'state', ['executorStates', this.executorId], patches);
+          const next = this.apply(slot.state, recipe, 'state', rootPrefix, statePatches);
           slot.state = next.value;
-          patches = next.patches;
+          statePatches = next.patches;
         }
       }
-      if (patches !== undefined) {
-        // The first write of a run: the checkpoint must first learn the initial state it applies to.
-        if (!slot.hasCommittedState && !slot.stateChanged) (slot.patches ??= []).push({ op: 'add', path: ['executorStates', this.executorId], value: slot.committedState });
-        (slot.patches ??= []).push(...patches);
-      }
-      slot.stateVersion++;
-      slot.stateChanged = true;
+      // Patches are recorded rooted at `executorStates.<id>`; the slot and the record want them relative.
+      const relative = statePatches === undefined ? [] : statePatches.map((p) => ({ ...p, path: p.path.slice(2) }));
+      slot.applyStatePatches(relative, this.host.recordPatches);
+      statePatches = relative;
     }
-    if (this.sharedOps !== undefined) {
-      // Later invocations of this executor read its own writes; the commit replays the ops over everyone's.
-      const view = new Map(slot.shared);
-      const read = (key: string): unknown => (view.has(key) ? view.get(key) : this.host.committedShared[key]);
-      for (const op of this.sharedOps) view.set(op.key, op.set ? op.value : produce(read(op.key), op.recipe));
-      slot.shared = view;
-      (slot.sharedOps ??= []).push(...this.sharedOps);
-    }
+    if (this.sharedOps !== undefined) slot.stageShared(this.sharedOps, this.host.committedShared);
     if (this.sends !== undefined || this.outputs !== undefined || this.requests !== undefined) {
-      slot.records[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
+      slot.effects[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
     }
+    if (!record) return undefined;
+    return {
+      executorId: this.executorId,
+      index,
+      ...(this.sends === undefined ? {} : { sends: this.sends }),
+      ...(this.outputs === undefined ? {} : { outputs: this.outputs }),
+      ...(this.requests === undefined ? {} : { requests: this.requests }),
+      ...(statePatches === undefined ? {} : { state: statePatches }),
+      ...(this.recordedShared === undefined ? {} : { shared: this.recordedShared }),
+      ...(this.tokens === 0 ? {} : { tokens: this.tokens }),
+    };
   }
 }

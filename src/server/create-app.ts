@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { RunPage, RunRecord, RunStatus, Runtime, WorkflowDescription } from '../index.js';
+import type { RunPage, RunQuery, RunRecord, RunStatus, RunSummary, Runtime, WorkflowDescription } from '../index.js';
 import { isObject, readJson } from './body.js';
 import { admits, through, type Policy, type ServerEnv } from './policy.js';
 import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
@@ -9,7 +9,10 @@ import { eventStreamResponse, sseHeaders } from './sse.js';
 export interface WorkflowPolicies {
   /** Who may start runs (`POST /workflows/:name`). Answering and cancelling a run needs this and `runs`. */
   readonly route?: Policy | undefined;
-  /** Who may read runs and their events (`GET /runs`, `GET /runs/:id`, `GET /runs/:id/events`). */
+  /**
+   * Who may read runs and their events (`GET /runs/:id`, `GET /runs/:id/events`) and list them (`GET /runs`: asked
+   * once without a run on the context, then once per listed run with it, which is left out when refused).
+   */
   readonly runs?: Policy | undefined;
 }
 
@@ -39,8 +42,8 @@ export interface WorkflowInfo {
 }
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'waiting', 'completed', 'failed', 'cancelled']);
-/** Store pages one unfiltered `GET /runs` may read before it returns a short page with a cursor. */
-const MAX_SCANNED_PAGES = 20;
+/** Runs one `GET /runs` may look at (each shown to its policy) before it returns a short page with a cursor. */
+const MAX_SCANNED_RUNS = 1000;
 
 const positiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
@@ -150,6 +153,32 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     });
   });
 
+  /**
+   * A page of the runs the caller may read: each run the store lists is shown, as a whole record, to the `runs`
+   * policy of its workflow, as `GET /runs/:id` would show it, and left out when the policy refuses. Pages of exactly
+   * the missing count keep the store's cursor exact; at most MAX_SCANNED_RUNS are looked at per request.
+   */
+  const visibleRuns = async (c: Context<ServerEnv>, query: RunQuery & { readonly limit: number }, readable: ReadonlyMap<string, Policy>): Promise<RunPage> => {
+    const runs: RunSummary[] = [];
+    let next = query.cursor;
+    for (let scanned = 0; scanned < MAX_SCANNED_RUNS && runs.length < query.limit; ) {
+      const page = await listRuns({ ...query, ...(next === undefined ? {} : { cursor: next }), limit: Math.min(query.limit - runs.length, MAX_SCANNED_RUNS - scanned) });
+      scanned += page.runs.length;
+      for (const summary of page.runs) {
+        const policy = readable.get(summary.workflow);
+        const record = policy === undefined ? undefined : await runtime.getRun(summary.id);
+        if (policy === undefined || record === undefined) continue;
+        c.set('workflow', record.workflow);
+        c.set('run', record);
+        if (await admits(c, policy)) runs.push(summary);
+      }
+      next = page.nextCursor;
+      if (next === undefined) break;
+    }
+    c.set('run', undefined);
+    return { runs, nextCursor: next };
+  };
+
   app.get('/runs', async (c) => {
     const query = c.req.query();
     const workflow = query['workflow'];
@@ -158,31 +187,23 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     if (status !== undefined && !STATUSES.has(status)) throw new HttpProblem(400, 'invalid_query', `"status" must be one of ${[...STATUSES].join(', ')}, got "${status}".`);
     const limit = query['limit'] === undefined ? 50 : Number(query['limit']);
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= 500)) throw new HttpProblem(400, 'invalid_query', `"limit" must be an integer from 1 to 500, got "${query['limit']}".`);
-    const filter = { ...(status === undefined ? {} : { status: status as RunStatus }), ...(cursor === undefined || cursor === '' ? {} : { cursor }) };
+    const filter = { ...(status === undefined ? {} : { status: status as RunStatus }), ...(cursor === undefined || cursor === '' ? {} : { cursor }), limit };
     c.set('run', undefined);
     if (workflow !== undefined) {
       const policy = policyOf(workflow, 'runs');
       c.set('workflow', workflow);
-      return guarded(c, [policy], async () => c.json(page(await listRuns({ ...filter, workflow, limit }))));
+      // The policy answers the listing itself first (a 401 to authenticate), then each run.
+      return guarded(c, [policy], async () => c.json(page(await visibleRuns(c, { ...filter, workflow }, new Map([[workflow, policy]])))));
     }
-    // No workflow named: the runs of every workflow whose runs policy lets the caller in.
-    const readable = new Set<string>();
+    // No workflow named: the runs of every workflow whose runs policy lets the caller list, each run asked again.
+    const readable = new Map<string, Policy>();
     for (const [name, policies] of exposed) {
       c.set('workflow', name);
-      if (policies.runs !== undefined && (await admits(c, policies.runs))) readable.add(name);
+      if (policies.runs !== undefined && (await admits(c, policies.runs))) readable.set(name, policies.runs);
     }
     if (readable.size === 0) return c.json(page({ runs: [], nextCursor: undefined }));
-    if (readable.size === 1) return c.json(page(await listRuns({ ...filter, workflow: [...readable][0] as string, limit })));
-    // Pages of exactly the missing count, so the store's cursor stays exact; a short page may end the scan early.
-    const runs: RunRecord[] = [];
-    let next = filter.cursor;
-    for (let pages = 0; pages < MAX_SCANNED_PAGES && runs.length < limit; pages++) {
-      const scanned = await listRuns({ ...filter, ...(next === undefined ? {} : { cursor: next }), limit: limit - runs.length });
-      runs.push(...scanned.runs.filter((run) => readable.has(run.workflow)));
-      next = scanned.nextCursor;
-      if (next === undefined) break;
-    }
-    return c.json(page({ runs, nextCursor: next }));
+    const only = readable.size === 1 ? { workflow: [...readable.keys()][0] as string } : {};
+    return c.json(page(await visibleRuns(c, { ...filter, ...only }, readable)));
   });
 
   app.get('/runs/:id', async (c) => {
@@ -237,4 +258,4 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
 }
 
 /** A page as JSON: `nextCursor` is null on the last page rather than missing. */
-const page = (result: RunPage): { readonly runs: readonly RunRecord[]; readonly nextCursor: string | null } => ({ runs: result.runs, nextCursor: result.nextCursor ?? null });
+const page = (result: RunPage): { readonly runs: readonly RunSummary[]; readonly nextCursor: string | null } => ({ runs: result.runs, nextCursor: result.nextCursor ?? null });

@@ -1,12 +1,12 @@
-import { Observable, Subject, type Subscription } from 'rxjs';
-import { isWeftError, NotFoundError, RequestError } from '../errors.js';
-import type { EventStream } from '../events/event-stream.js';
-import type { WorkflowEvent } from '../events/events.js';
+import { Observable, type Subscription } from 'rxjs';
+import { NotFoundError, RequestError } from '../errors.js';
 import type { AnyExecutor } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
-import type { RunChanges, RunPage, RunQuery, RunRecord, RunStore, SerializedError, SerializedEvent } from './run-store.js';
+import { activate, type Activation } from './activation.js';
+import type { LeaseRequest, RunChanges, RunClaim, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
+import { changesFor, isTerminalEvent } from './serialize.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -22,6 +22,19 @@ export interface RuntimeOptions {
    * Default: `console.error`.
    */
   readonly onStoreError?: (error: unknown, runId: string) => void;
+  /**
+   * How long this process's hold on a run it drives lasts without renewal, in ms (default 30 000). It is renewed
+   * every third of that; a process that stops renewing (it died, or its event loop was blocked that long) loses its
+   * runs to the next `recover()` of any process once the lease expired. Shorter means faster takeover, more writes.
+   */
+  readonly leaseMs?: number;
+  /**
+   * How often a follower of a run that no activation of this process drives (one driven by another process, say)
+   * reads the store for new events, in ms (default 500).
+   */
+  readonly pollMs?: number;
+  /** The clock leases are taken and renewed by, in ms since the epoch (default `Date.now`); tests move it to expire leases. */
+  readonly clock?: () => number;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -37,93 +50,34 @@ export interface Runtime {
    */
   events(runId: string, options?: { readonly afterSeq?: number }): Observable<SerializedEvent>;
   /**
-   * Answers a pending request of a waiting run and continues it, resolving once the run is `running` again; a
-   * RequestError, changing nothing, when refused. Answers to one run are taken one at a time.
+   * Answers a pending request of a waiting run and continues it here, resolving once the run is `running` again; a
+   * RequestError, changing nothing, when refused. The answer is a compare-and-set in the store on the run's waiting
+   * checkpoint: of concurrent answers to one waiting run, from any processes, exactly one is taken; the others get
+   * a RequestError `run_not_waiting`.
    */
   respond(runId: string, requestId: string, value: unknown): Promise<void>;
-  /** Cancels a running or waiting run; resolves with its record, unchanged if it had ended already. */
+  /**
+   * Cancels a running or waiting run; resolves with its record, unchanged if it had ended already. A run driven by
+   * another process is cancelled by that process at its next commit or lease renewal: the record returned then
+   * still says `running`.
+   */
   cancel(runId: string): Promise<RunRecord>;
-  /** Continues every run a previous process left `running`, from its latest checkpoint; returns their ids. */
+  /**
+   * Continues every `running` run of the workflows it serves whose lease expired (its process died, or stopped
+   * with `close()`), from its latest checkpoint; returns their ids. Runs another process still drives are left
+   * alone, so call it on start and then every `leaseMs` or so, to take over from processes that die.
+   */
   recover(): Promise<readonly string[]>;
-  /** Stops the runs in progress without marking them, once what they emitted is stored: a later `recover()` continues them. */
+  /**
+   * Stops the runs in progress without marking them, drops what their current supersteps did, and gives up their
+   * leases: a `recover()` in any process continues them at once.
+   */
   close(): Promise<void>;
   /** The workflow names and the workflows. */
   readonly workflows: Readonly<Record<string, Workflow<any, any, any>>>;
 }
 
-/** One activation of a run in this process: from invoke, respond or recover until its stream ends. */
-interface ActiveRun {
-  readonly abort: AbortController;
-  readonly live: Subject<SerializedEvent>;
-  /** Every event of this activation emitted so far, so a follower misses none between reading the store and subscribing. */
-  readonly history: SerializedEvent[];
-  /** Resolves once the stream has ended (or was stopped) and everything it emitted is stored. */
-  readonly done: Promise<void>;
-  /** The activation has emitted `run.waiting`: it is ending and the run will wait for answers. */
-  waiting: boolean;
-  stop(): void;
-}
-
-interface Pending {
-  readonly event: SerializedEvent;
-  readonly changes: RunChanges | undefined;
-}
-
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-const isTerminalEvent = (event: SerializedEvent): boolean => event.path.length === 0 && (event.type === 'run.completed' || event.type === 'run.failed' || event.type === 'run.cancelled');
-
-function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, code: isWeftError(error) ? error.code : undefined, message: error.message };
-  return { name: 'Error', code: undefined, message: String(error) };
-}
-
-const plain = (_key: string, value: unknown): unknown => (value instanceof Error ? serializeError(value) : typeof value === 'bigint' ? value.toString() : value);
-
-/** Repeated objects become '[Circular]': only used when plain JSON failed, so shared (acyclic) values are rare here. */
-function withoutCycles(): (key: string, value: unknown) => unknown {
-  const seen = new WeakSet<object>();
-  return (key, value) => {
-    const converted = plain(key, value);
-    if (typeof converted !== 'object' || converted === null) return converted;
-    if (seen.has(converted)) return '[Circular]';
-    seen.add(converted);
-    return converted;
-  };
-}
-
-/** The event as JSON gives it back, so live events equal the stored ones whatever the store. */
-function serializeEvent(event: WorkflowEvent, seq: number): SerializedEvent {
-  const fields = { ...event, ...('error' in event ? { error: serializeError(event.error) } : {}), seq };
-  let text: string;
-  try {
-    text = JSON.stringify(fields, plain);
-  } catch {
-    text = JSON.stringify(fields, withoutCycles());
-  }
-  return JSON.parse(text) as SerializedEvent;
-}
-
-/** What a run-level event changes in the run's record. */
-function changesFor(event: SerializedEvent, updatedAt: number): RunChanges | undefined {
-  if (event.path.length > 0) return undefined;
-  switch (event.type) {
-    case 'run.started':
-      return { status: 'running', updatedAt };
-    case 'checkpoint.saved':
-      return { checkpointId: event.checkpointId, updatedAt };
-    case 'run.waiting':
-      return { status: 'waiting', pendingRequests: event.requests, updatedAt };
-    case 'run.completed':
-      return { status: 'completed', outputs: event.outputs, pendingRequests: [], updatedAt };
-    case 'run.cancelled':
-      return { status: 'cancelled', pendingRequests: [], updatedAt };
-    case 'run.failed':
-      // JSON dropped an undefined `code`; the record keeps the key.
-      return { status: 'failed', error: { name: event.error.name, code: event.error.code ?? undefined, message: event.error.message }, pendingRequests: [], updatedAt };
-    default:
-      return undefined;
-  }
-}
 
 /**
  * Creates a durable runtime over a run store.
@@ -135,25 +89,17 @@ function changesFor(event: SerializedEvent, updatedAt: number): RunChanges | und
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { workflows, store } = options;
   const onStoreError = options.onStoreError ?? ((error: unknown, runId: string) => console.error(`weft: a write to the run store failed for run "${runId}"; the run stops until recover():`, error));
-  const active = new Map<string, ActiveRun>();
-  /** The next `seq` of runs that wait here for answers (others read it from the store when needed). */
-  const nextSeq = new Map<string, number>();
-  /** respond, cancel and recover of one run take turns, so that no two activations of a run ever overlap. */
-  const turns = new Map<string, Promise<void>>();
+  const ttlMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 500;
+  for (const [key, value] of [['leaseMs', ttlMs], ['pollMs', pollMs]] as const) {
+    if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`createRuntime: ${key} must be a positive integer (milliseconds), got ${String(value)}.`);
+  }
+  /** This process, as lease owner. */
+  const owner = globalThis.crypto.randomUUID();
+  const clock = options.clock ?? Date.now;
+  const leaseRequest = (): LeaseRequest => ({ owner, now: clock(), ttlMs });
+  const active = new Map<string, Activation>();
   let closed = false;
-
-  const exclusive = <T>(runId: string, work: () => Promise<T>): Promise<T> => {
-    const result = (turns.get(runId) ?? Promise.resolve()).then(work);
-    const turn = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    turns.set(runId, turn);
-    void turn.then(() => {
-      if (turns.get(runId) === turn) turns.delete(runId);
-    });
-    return result;
-  };
 
   const checkOpen = (): void => {
     if (closed) throw new Error('This runtime is closed; create a new one with createRuntime() (and call recover() on it) to go on.');
@@ -165,128 +111,74 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return workflow;
   };
 
-  const storedSeqAfter = async (runId: string): Promise<number> =>
-    nextSeq.get(runId) ?? (await store.readEvents(runId)).reduce((max, event) => Math.max(max, event.seq + 1), 0);
+  const storedEvents = (runId: string): Promise<readonly SerializedEvent[]> => store.readEvents(runId);
+  const nextSeqOf = (events: readonly SerializedEvent[]): number => events.reduce((max, event) => Math.max(max, event.seq + 1), 0);
 
-  /**
-   * Runs a stream to its end, numbering its events from `firstSeq`, storing each (in batches, in order) with the
-   * record's changes, and only then emitting it live. `onStarted` (respond) hears of `run.started` once stored,
-   * or of an error before it: a refused answer, after which nothing is written.
-   */
-  const drive = (runId: string, firstSeq: number, source: (signal: AbortSignal) => EventStream<WorkflowEvent>, onStarted?: (error?: unknown) => void): ActiveRun => {
-    const abort = new AbortController();
-    const live = new Subject<SerializedEvent>();
-    const history: SerializedEvent[] = [];
-    let seq = firstSeq;
-    let started = false;
-    let terminal = false;
-    let batch: Pending[] = [];
-    let writes: Promise<void> = Promise.resolve();
-    let subscription: Subscription | undefined;
-    let resolveDone!: () => void;
-    const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    let told = onStarted === undefined;
-    const tell = (error?: unknown): void => {
-      if (told) return;
-      told = true;
-      onStarted?.(error);
-    };
-
-    const flush = async (): Promise<void> => {
-      const items = batch;
-      batch = [];
-      let changes: RunChanges | undefined;
-      for (const item of items) if (item.changes !== undefined) changes = { ...changes, ...item.changes };
-      const startedNow = items.some((item) => item.event.type === 'run.started' && item.event.path.length === 0);
-      try {
-        await store.appendEvents(runId, items.map((item) => item.event));
-        if (changes !== undefined) await store.updateRun(runId, changes);
-      } finally {
-        for (const item of items) {
-          history.push(item.event);
-          live.next(item.event);
-        }
-        if (startedNow) tell();
-      }
-    };
-    const enqueue = (event: SerializedEvent, changes: RunChanges | undefined): void => {
-      batch.push({ event, changes });
-      // One write per burst of events: those emitted while the previous write is under way go together.
-      if (batch.length === 1) writes = writes.then(flush).catch(storeFailed);
-    };
-    let ended = false;
-    const end = (): void => {
-      if (ended) return;
-      ended = true;
-      void writes.then(() => {
-        if (active.get(runId) === run) active.delete(runId);
-        if (run.waiting && !terminal) nextSeq.set(runId, seq);
-        else nextSeq.delete(runId);
-        // Stopped by close() before the run continued: the answer was not taken.
-        tell(new Error(`The runtime closed before run "${runId}" continued; the answer was not taken. Answer it again once a new runtime serves the run.`));
-        live.complete();
-        resolveDone();
-      });
-    };
-    let broken = false;
-    const storeFailed = (error: unknown): void => {
-      if (broken) return;
-      broken = true;
-      onStoreError(error, runId);
-      subscription?.unsubscribe(); // cancels the engine: nothing more runs that the store did not record
-      end();
-    };
-    const fail = (error: unknown): void => {
-      // A stream that ends in error without a run-level terminal event (e.g. options refused before the run started) still gets one.
-      const event = { type: 'run.failed', runId, seq: seq++, superstep: 0, path: [], at: Date.now(), error: serializeError(error) } as SerializedEvent;
-      terminal = true;
-      enqueue(event, changesFor(event, event.at));
-    };
-
-    const run: ActiveRun = {
-      abort,
-      live,
-      history,
-      done,
-      waiting: false,
-      stop: () => {
-        subscription?.unsubscribe();
-        end();
-      },
-    };
-    active.set(runId, run);
-    nextSeq.delete(runId);
-    subscription = source(abort.signal).subscribe({
-      next: (event) => {
-        const stored = serializeEvent(event, seq++);
-        if (event.path.length === 0) {
-          if (event.type === 'run.started') started = true;
-          else if (event.type === 'run.waiting') run.waiting = true;
-          else if (isTerminalEvent(stored)) terminal = true;
-        }
-        enqueue(stored, changesFor(stored, Date.now()));
-      },
-      error: (error: unknown) => {
-        if (!started && onStarted !== undefined) tell(error);
-        else if (!terminal) fail(error);
-        end();
-      },
-      complete: end,
-    });
-    return run;
-  };
-
-  // The run's checkpoints hold the input: refuse here, before storing the run, what the run itself would refuse.
-  const checkInput = (workflow: Workflow<any, any, any>, name: string, input: unknown): Promise<void> =>
-    checkRunInput(name, workflow.definition.executors.find((e: AnyExecutor) => e.id === workflow.definition.start) as AnyExecutor, input, true);
-
-  // Followers of runs not live here (waiting, or left running) look again whenever a run is answered, cancelled or recovered.
+  // Followers of runs not live here (waiting, or driven elsewhere) look again whenever a run changes here, and every pollMs.
   const waiters = new Set<() => void>();
   let generation = 0;
   const notify = (): void => {
     generation += 1;
     for (const waiter of [...waiters]) waiter();
   };
+
+  /** Drives a run this process holds the lease of. */
+  const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void, restore?: RunChanges): Activation => {
+    const runId = claim.lease.runId;
+    const activation: Activation = activate(
+      { store, ttlMs, clock, onStoreError },
+      {
+        lease: claim.lease,
+        firstSeq,
+        source,
+        ...(onStarted === undefined ? {} : { onStarted }),
+        ...(restore === undefined ? {} : { restore }),
+        onEnded: () => {
+          if (active.get(runId) === activation) active.delete(runId);
+          notify();
+        },
+      },
+    );
+    active.set(runId, activation);
+    return activation;
+  };
+
+  /** Ends a run whose lease this process holds with `run.cancelled`, without running it. */
+  const cancelHeld = async (claim: RunClaim, status: string): Promise<void> => {
+    const events = await storedEvents(claim.lease.runId);
+    const at = Date.now();
+    const event = { type: 'run.cancelled', runId: claim.lease.runId, seq: nextSeqOf(events), superstep: events.at(-1)?.superstep ?? 0, path: [], at, reason: `cancelled while ${status}` } as SerializedEvent;
+    await store.commitRun(claim.lease, { events: [event], changes: changesFor(event, at) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+    notify();
+  };
+
+  /** Continues a run just claimed: from its latest checkpoint with the stored answers, or from its input before its first checkpoint. */
+  const continueClaimed = async (claim: RunClaim, record: RunRecord): Promise<void> => {
+    if (claim.cancelRequested) return cancelHeld(claim, record.status);
+    const workflow = workflowOf(record.workflow);
+    const events = await storedEvents(record.id);
+    // Stopped between storing its terminal event and its status (a store of weft 0.1): only the status is missing.
+    const last = events.at(-1);
+    if (last !== undefined && isTerminalEvent(last)) {
+      await store.commitRun(claim.lease, { events: [], changes: changesFor(last, Date.now()) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+      return;
+    }
+    const latest = await store.checkpoints.latest(record.id);
+    const runOptions = { ...options.runOptions, runId: record.id };
+    const responses = claim.responses;
+    drive(claim, nextSeqOf(events), (signal, checkpoints) =>
+      latest === undefined
+        ? workflow.stream(record.input, { ...runOptions, signal, checkpoints })
+        : workflow.resumeStream(latest.id, { ...runOptions, signal, checkpoints, ...(Object.keys(responses).length === 0 ? {} : { responses }) }),
+    );
+  };
+
+  // The run's checkpoints hold the input: refuse here, before storing the run, what the run itself would refuse.
+  const checkInput = (workflow: Workflow<any, any, any>, name: string, input: unknown): Promise<void> =>
+    checkRunInput(name, workflow.definition.executors.find((e: AnyExecutor) => e.id === workflow.definition.start) as AnyExecutor, input, true);
+
+  const notWaiting = (runId: string, requestId: string, status: string): RequestError =>
+    new RequestError('run_not_waiting', `Run "${runId}" is ${status}, not waiting (or another answer was taken first); answer its requests once it waits (its status says so).`, { runId, requestId });
 
   const runtime: Runtime = {
     workflows,
@@ -297,10 +189,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await checkInput(workflow, name, input);
       const runId = globalThis.crypto.randomUUID();
       const now = Date.now();
-      await store.createRun({ id: runId, workflow: name, status: 'running', input, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now });
-      // Closed meanwhile: the run is stored as running, and the next runtime's recover() starts it.
-      if (closed) return invokeOptions.wait === true ? { runId, result: (await store.getRun(runId)) as RunRecord } : { runId };
-      const run = drive(runId, 0, (signal) => workflow.stream(input, { ...options.runOptions, runId, signal, checkpoints: store.checkpoints }));
+      const request = leaseRequest();
+      await store.createRun({ id: runId, workflow: name, status: 'running', input, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now }, request);
+      const claim: RunClaim = { lease: { runId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
+      if (closed) {
+        // Closed meanwhile: give the run up, and the next recover() anywhere starts it.
+        await store.commitRun(claim.lease, { events: [], release: true });
+        return invokeOptions.wait === true ? { runId, result: (await store.getRun(runId)) as RunRecord } : { runId };
+      }
+      const run = drive(claim, 0, (signal, checkpoints) => workflow.stream(input, { ...options.runOptions, runId, signal, checkpoints }));
       if (invokeOptions.wait !== true) return { runId };
       await run.done;
       return { runId, result: (await store.getRun(runId)) as RunRecord };
@@ -314,7 +211,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         let last = eventOptions.afterSeq ?? -1;
         let inner: Subscription | undefined;
         let unsubscribed = false;
-        // Changes another process made to the run (stores shared by several processes tell of them): look again.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        // Changes another process made to the run (a store that several processes share tells of them): look again at once.
         let changes = 0;
         const unwatch = store.watch?.(runId, () => {
           changes += 1;
@@ -326,7 +224,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           subscriber.next(event);
         };
         const fail = (error: unknown): void => subscriber.error(error);
-        // What is stored, then the activation live here, if any: earlier activations are stored in full, this one's events are in its history, then live.
+        // What is stored, then the activation live here, if any: what it committed is stored or in its history, then live.
         const follow = async (): Promise<void> => {
           inner?.unsubscribe();
           inner = undefined;
@@ -338,7 +236,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           for (const event of run.history) emit(event);
           inner = run.live.subscribe({ next: emit, complete: () => void settle().catch(fail) });
         };
-        // No activation to follow: complete once terminal, otherwise wait until the run is answered or recovered.
+        // No activation here to follow: complete once terminal, otherwise look again when something changes here or pollMs passed.
         const settle = async (): Promise<void> => {
           if (unsubscribed) return;
           const seen = generation;
@@ -350,10 +248,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           if (TERMINAL.has(record.status) || closed) {
             subscriber.complete();
           } else if (active.has(runId) || generation !== seen || changes !== seenChanges) await follow();
-          else waiters.add(retry);
+          else {
+            waiters.add(retry);
+            timer = setTimeout(retry, pollMs);
+          }
         };
         const retry = (): void => {
           waiters.delete(retry);
+          clearTimeout(timer);
           follow().catch(fail);
         };
         follow().catch(fail);
@@ -361,6 +263,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           unsubscribed = true;
           unwatch?.();
           waiters.delete(retry);
+          clearTimeout(timer);
           inner?.unsubscribe();
         };
       });
@@ -368,87 +271,86 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     async respond(runId, requestId, value) {
       checkOpen();
-      await exclusive(runId, async () => {
-        // An activation that reached run.waiting is ending: let it finish storing, then answer.
-        const ending = active.get(runId);
-        if (ending?.waiting === true) await ending.done;
-        const record = await store.getRun(runId);
-        if (record === undefined) throw new NotFoundError('run', runId);
-        if (record.status !== 'waiting' || record.checkpointId === undefined || active.has(runId)) {
-          throw new RequestError('run_not_waiting', `Run "${runId}" is ${record.status}, not waiting; answer its requests once it waits (its status says so).`, { runId, requestId });
-        }
-        const workflow = workflowOf(record.workflow);
-        const checkpointId = record.checkpointId;
-        const firstSeq = await storedSeqAfter(runId);
+      let record = await store.getRun(runId);
+      if (record === undefined) throw new NotFoundError('run', runId);
+      // An activation here that reached run.waiting is ending: let it commit, then answer.
+      const ending = active.get(runId);
+      if (ending?.waiting === true) {
+        await ending.done;
+        record = (await store.getRun(runId)) as RunRecord;
+      }
+      const checkpointId = record.checkpointId;
+      if (record.status !== 'waiting' || checkpointId === undefined) throw notWaiting(runId, requestId, record.status);
+      const workflow = workflowOf(record.workflow);
+      const responses = { [requestId]: value };
+      const claim = await store.answerRun(runId, { checkpointId, responses }, leaseRequest());
+      if (claim === undefined) throw notWaiting(runId, requestId, 'no longer waiting');
+      const firstSeq = nextSeqOf(await storedEvents(runId));
+      const restore: RunChanges = { status: 'waiting', updatedAt: record.updatedAt };
+      try {
         checkOpen();
-        await new Promise<void>((resolve, reject) => {
-          drive(
-            runId,
-            firstSeq,
-            (signal) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId, signal, checkpoints: store.checkpoints, responses: { [requestId]: value } }),
-            (error) => (error === undefined ? resolve() : reject(error)),
-          );
-        });
+      } catch (error) {
+        await store.commitRun(claim.lease, { events: [], changes: restore, release: true });
+        throw error;
+      }
+      await new Promise<void>((resolve, reject) => {
+        drive(
+          claim,
+          firstSeq,
+          (signal, checkpoints) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId, signal, checkpoints, responses }),
+          (error) => (error === undefined ? resolve() : reject(error)),
+          restore,
+        );
       });
       notify();
     },
 
-    cancel(runId) {
-      return exclusive(runId, async () => {
-        const run = active.get(runId);
-        if (run !== undefined) {
-          run.abort.abort('cancelled');
-          await run.done;
-        }
+    async cancel(runId) {
+      const run = active.get(runId);
+      if (run !== undefined) {
+        run.cancel();
+        await run.done;
+      }
+      // Not live here: waiting for answers, driven by another process, or left by one that died. Each try is a compare-and-set.
+      for (let attempt = 0; attempt < 10; attempt++) {
         const record = await store.getRun(runId);
         if (record === undefined) throw new NotFoundError('run', runId);
         if (TERMINAL.has(record.status)) return record;
-        // Not live here: waiting for answers, or left running by a process that stopped.
-        const seq = await storedSeqAfter(runId);
-        const previous = seq > 0 ? (await store.readEvents(runId, seq - 2))[0] : undefined;
-        const at = Date.now();
-        const event = { type: 'run.cancelled', runId, seq, superstep: previous?.superstep ?? 0, path: [], at, reason: `cancelled while ${record.status}` } as SerializedEvent;
-        await store.appendEvents(runId, [event]);
-        await store.updateRun(runId, changesFor(event, at) as RunChanges);
-        nextSeq.delete(runId);
-        notify();
-        return (await store.getRun(runId)) as RunRecord;
-      });
+        if (record.status === 'waiting' && record.checkpointId !== undefined) {
+          const claim = await store.answerRun(runId, { checkpointId: record.checkpointId, responses: {}, cancel: true }, leaseRequest());
+          if (claim !== undefined) await cancelHeld(claim, 'waiting');
+          continue;
+        }
+        if (record.status === 'running') {
+          const claim = await store.claimRun(runId, leaseRequest());
+          if (claim !== undefined) await cancelHeld(claim, 'running');
+          else if (await store.requestCancel(runId)) return (await store.getRun(runId)) as RunRecord; // its owner ends it
+        }
+      }
+      return (await store.getRun(runId)) as RunRecord;
     },
 
     async recover() {
       checkOpen();
-      const running: RunRecord[] = [];
+      const running: string[] = [];
       for (let cursor: string | undefined, page: RunPage; ; cursor = page.nextCursor) {
         page = await store.listRuns({ status: 'running', limit: 500, ...(cursor === undefined ? {} : { cursor }) });
-        running.push(...page.runs);
+        for (const run of page.runs) if (Object.hasOwn(workflows, run.workflow) && !active.has(run.id)) running.push(run.id); // another deployment may serve the others
         if (page.nextCursor === undefined) break;
       }
       const recovered: string[] = [];
-      for (const { id, workflow: name } of running) {
-        if (!Object.hasOwn(workflows, name)) continue; // another deployment may serve it
-        const workflow = workflowOf(name);
-        const continued = await exclusive(id, async () => {
-          const record = await store.getRun(id);
-          if (closed || active.has(id) || record?.status !== 'running') return false;
-          const events = await store.readEvents(id);
-          // Stopped between storing its terminal event and its status: only the status is missing.
-          for (let index = events.length - 1; index >= 0; index--) {
-            const event = events[index] as SerializedEvent;
-            if (isTerminalEvent(event)) {
-              await store.updateRun(id, changesFor(event, Date.now()) as RunChanges);
-              return true;
-            }
-          }
-          const firstSeq = events.reduce((max, event) => Math.max(max, event.seq + 1), 0);
-          const latest = await store.checkpoints.latest(id);
-          const runOptions = { ...options.runOptions, runId: id, checkpoints: store.checkpoints };
-          drive(id, firstSeq, (signal) =>
-            latest === undefined ? workflow.stream(record.input, { ...runOptions, signal }) : workflow.resumeStream(latest.id, { ...runOptions, signal }),
-          );
-          return true;
-        });
-        if (continued) recovered.push(id);
+      for (const id of running) {
+        if (closed) break;
+        const claim = await store.claimRun(id, leaseRequest());
+        if (claim === undefined) continue; // another process drives it
+        const record = (await store.getRun(id)) as RunRecord;
+        try {
+          await continueClaimed(claim, record);
+          recovered.push(id);
+        } catch (error) {
+          onStoreError(error, id);
+          await store.commitRun(claim.lease, { events: [], release: true }).catch(() => undefined);
+        }
       }
       notify();
       return recovered;
@@ -456,9 +358,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     async close() {
       closed = true;
-      const runs = [...active.values()];
-      for (const run of runs) run.stop();
-      await Promise.all(runs.map((run) => run.done));
+      await Promise.all([...active.values()].map((run) => run.stop()));
       notify();
     },
   };

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
-import { type CheckpointStore, type StoredCheckpoint } from '../index.js';
+import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
 
 /** The version of the `checkpoints` table this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 1;
 const TABLE = 'checkpoints';
+/** The version of the `invocations` table (records of invocations in supersteps not yet checkpointed). */
+const INVOCATIONS_VERSION = 1;
 
 /** Options of {@link SqliteCheckpointStore}: a file to open, or a database you opened and keep owning. */
 export interface SqliteCheckpointStoreOptions {
@@ -24,6 +26,15 @@ interface CheckpointRow {
   readonly kind: 'full' | 'delta';
   readonly data: string;
 }
+
+interface InvocationRow {
+  readonly run_id: string;
+  readonly invocation_id: string;
+  readonly superstep: number;
+  readonly data: string;
+}
+
+const toInvocation = (row: InvocationRow): StoredInvocation => ({ runId: row.run_id, superstep: row.superstep, invocationId: row.invocation_id, data: row.data });
 
 const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
   id: row.id,
@@ -79,6 +90,21 @@ function migrateTables(database: Database.Database): void {
       CREATE INDEX IF NOT EXISTS checkpoints_by_run ON checkpoints (run_id, superstep, created_at);
     `,
   );
+  migrate(
+    database,
+    'invocations',
+    INVOCATIONS_VERSION,
+    `
+      CREATE TABLE IF NOT EXISTS invocations (
+        run_id TEXT NOT NULL,
+        invocation_id TEXT NOT NULL,
+        superstep INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, invocation_id)
+      );
+      CREATE INDEX IF NOT EXISTS invocations_by_superstep ON invocations (run_id, superstep);
+    `,
+  );
 }
 
 /**
@@ -99,7 +125,10 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly #get: Database.Statement<[string], CheckpointRow>;
   readonly #list: Database.Statement<[string], CheckpointRow>;
   readonly #latest: Database.Statement<[string], CheckpointRow>;
-  readonly #deleteRun: Database.Statement<[string]>;
+  readonly #deleteRun: Database.Transaction<(runId: string) => void>;
+  readonly #saveInvocation: Database.Statement<[InvocationRow]>;
+  readonly #listInvocations: Database.Statement<[string, number], InvocationRow>;
+  readonly #deleteInvocations: Database.Statement<[string, number]>;
 
   constructor(options: SqliteCheckpointStoreOptions = {}) {
     this.#ownsDatabase = options.database === undefined;
@@ -115,7 +144,17 @@ export class SqliteCheckpointStore implements CheckpointStore {
       this.#get = this.database.prepare('SELECT * FROM checkpoints WHERE id = ?');
       this.#list = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep, created_at, rowid');
       this.#latest = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep DESC, created_at DESC, rowid DESC LIMIT 1');
-      this.#deleteRun = this.database.prepare('DELETE FROM checkpoints WHERE run_id = ?');
+      const deleteCheckpoints = this.database.prepare('DELETE FROM checkpoints WHERE run_id = ?');
+      const deleteRecords = this.database.prepare('DELETE FROM invocations WHERE run_id = ?');
+      this.#deleteRun = this.database.transaction((runId: string) => {
+        deleteCheckpoints.run(runId);
+        deleteRecords.run(runId);
+      });
+      this.#saveInvocation = this.database.prepare(`
+        INSERT INTO invocations (run_id, invocation_id, superstep, data) VALUES (@run_id, @invocation_id, @superstep, @data)
+        ON CONFLICT (run_id, invocation_id) DO UPDATE SET superstep = excluded.superstep, data = excluded.data`);
+      this.#listInvocations = this.database.prepare('SELECT * FROM invocations WHERE run_id = ? AND superstep = ?');
+      this.#deleteInvocations = this.database.prepare('DELETE FROM invocations WHERE run_id = ? AND superstep <= ?');
     } catch (error) {
       if (this.#ownsDatabase) this.database.close();
       throw error;
@@ -153,9 +192,24 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return row === undefined ? undefined : toCheckpoint(row);
   }
 
-  /** Removes every checkpoint of a run. */
+  /** Removes every checkpoint of a run, and its invocation records. */
   async deleteRun(runId: string): Promise<void> {
-    this.#deleteRun.run(runId);
+    this.#deleteRun(runId);
+  }
+
+  /** Saves the record of a finished invocation, replacing one saved under the same run and invocation id. */
+  async saveInvocation(record: StoredInvocation): Promise<void> {
+    this.#saveInvocation.run({ run_id: record.runId, invocation_id: record.invocationId, superstep: record.superstep, data: record.data });
+  }
+
+  /** Every invocation record of a run in one superstep. */
+  async listInvocations(runId: string, superstep: number): Promise<readonly StoredInvocation[]> {
+    return this.#listInvocations.all(runId, superstep).map(toInvocation);
+  }
+
+  /** Removes a run's invocation records up to and including a superstep. */
+  async deleteInvocations(runId: string, throughSuperstep: number): Promise<void> {
+    this.#deleteInvocations.run(runId, throughSuperstep);
   }
 
   /** Closes the database if this store opened it; a database passed in as `database` stays open. */

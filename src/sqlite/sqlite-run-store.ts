@@ -1,10 +1,29 @@
 import type Database from 'better-sqlite3';
 import { migrate } from './schema.js';
-import { type RunChanges, type RunPage, type RunQuery, type RunRecord, type RunStatus, type RunStore, type SerializedError, type SerializedEvent } from '../index.js';
+import {
+  LeaseLostError,
+  type LeaseRequest,
+  type RunAnswer,
+  type RunChanges,
+  type RunClaim,
+  type RunCommit,
+  type RunLease,
+  type RunPage,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type RunSummary,
+  type SerializedError,
+  type SerializedEvent,
+  type StoredCheckpoint,
+} from '../index.js';
 import { SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
 
 /** The version of the `runs` and `run_events` tables this copy of weft writes, recorded in `weft_meta`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+/** Cut longer error messages in summaries (the rule of MemoryRunStore's `summarize`). */
+const SUMMARY_MESSAGE_LENGTH = 1000;
 const NAME = 'runs';
 
 /** Options of {@link SqliteRunStore}: a file to open, or a database you opened and keep owning. */
@@ -55,6 +74,44 @@ function toError(text: string | null): SerializedError | undefined {
   return { name: error.name, code: error.code ?? undefined, message: error.message };
 }
 
+/** What `listRuns` selects: the record's small columns. */
+interface SummaryRow {
+  readonly id: string;
+  readonly workflow: string;
+  readonly status: RunStatus;
+  readonly pending: number;
+  readonly error: string | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** The lease columns a claim returns. */
+interface ClaimRow {
+  readonly lease_token: number;
+  readonly lease_expires_at: number;
+  readonly responses: string;
+  readonly cancel_requested: number;
+}
+
+function toSummary(row: SummaryRow): RunSummary {
+  const error = toError(row.error);
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    pendingRequests: row.pending,
+    error: error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH ? error : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const toClaim = (runId: string, owner: string, row: ClaimRow): RunClaim => ({
+  lease: { runId, owner, token: row.lease_token, expiresAt: row.lease_expires_at },
+  responses: JSON.parse(row.responses) as Record<string, unknown>,
+  cancelRequested: row.cancel_requested === 1,
+});
+
 const toRecord = (row: RunRow): RunRecord => ({
   id: row.id,
   workflow: row.workflow,
@@ -99,7 +156,12 @@ function migrateTables(database: Database.Database): void {
         error TEXT,
         checkpoint_id TEXT,
         created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        updated_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_token INTEGER NOT NULL DEFAULT 0,
+        lease_expires_at INTEGER NOT NULL DEFAULT 0,
+        responses TEXT NOT NULL DEFAULT '{}',
+        cancel_requested INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at DESC, id DESC);
@@ -112,8 +174,29 @@ function migrateTables(database: Database.Database): void {
         PRIMARY KEY (run_id, seq)
       );
     `,
+    {
+      // 1 → 2: leases, stored answers and cancel requests (runs of version 1 start unowned).
+      1: `
+        ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE runs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN responses TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+      `,
+    },
   );
 }
+
+const checkpointRow = (checkpoint: StoredCheckpoint): Record<string, string | number | null> => ({
+  id: checkpoint.id,
+  run_id: checkpoint.runId,
+  parent_id: checkpoint.parentId,
+  workflow: checkpoint.workflow,
+  superstep: checkpoint.superstep,
+  created_at: checkpoint.createdAt,
+  kind: checkpoint.kind,
+  data: checkpoint.data,
+});
 
 /**
  * Keeps runs, their events and their checkpoints in one SQLite file (better-sqlite3): the embedded default
@@ -132,10 +215,20 @@ export class SqliteRunStore implements RunStore {
   /** The checkpoints, in the same database. */
   readonly checkpoints: SqliteCheckpointStore;
   readonly #ownsDatabase: boolean;
-  readonly #insert: Database.Statement<[RunRow]>;
+  readonly #insert: Database.Statement<[RunRow & { lease_owner: string | null; lease_token: number; lease_expires_at: number }]>;
   readonly #update: Database.Statement<[UpdateParams]>;
   readonly #get: Database.Statement<[string], RunRow>;
-  readonly #lists = new Map<string, Database.Statement<[Record<string, string | number>], RunRow>>();
+  readonly #lists = new Map<string, Database.Statement<[Record<string, string | number>], SummaryRow>>();
+  readonly #claim: Database.Statement<[Record<string, string | number>], ClaimRow>;
+  readonly #answer: Database.Statement<[Record<string, string | number>], ClaimRow>;
+  readonly #renew: Database.Statement<[Record<string, string | number>], { lease_expires_at: number; cancel_requested: number }>;
+  readonly #requestCancel: Database.Statement<[string]>;
+  readonly #token: Database.Statement<[string], { lease_token: number }>;
+  readonly #afterCheckpoint: Database.Statement<[string]>;
+  readonly #release: Database.Statement<[string]>;
+  readonly #cancelRequested: Database.Statement<[string], { cancel_requested: number }>;
+  readonly #saveCheckpoint: Database.Statement<[Record<string, string | number | null>]>;
+  readonly #commit: (lease: RunLease, commit: RunCommit) => { readonly cancelRequested: boolean };
   readonly #lastSeq: Database.Statement<[string], { seq: number | null }>;
   readonly #insertEvent: Database.Statement<[string, number, string]>;
   readonly #readEvents: Database.Statement<[string, number], { event: string }>;
@@ -148,8 +241,30 @@ export class SqliteRunStore implements RunStore {
       this.checkpoints = new SqliteCheckpointStore({ database: this.database });
       migrateTables(this.database);
       this.#insert = this.database.prepare(`
-        INSERT INTO runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at)
-        VALUES (@id, @workflow, @status, @input, @outputs, @pending_requests, @error, @checkpoint_id, @created_at, @updated_at)`);
+        INSERT INTO runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at, lease_owner, lease_token, lease_expires_at)
+        VALUES (@id, @workflow, @status, @input, @outputs, @pending_requests, @error, @checkpoint_id, @created_at, @updated_at, @lease_owner, @lease_token, @lease_expires_at)`);
+      const claimed = 'RETURNING lease_token, lease_expires_at, responses, cancel_requested';
+      this.#claim = this.database.prepare(`
+        UPDATE runs SET lease_owner = @owner, lease_token = lease_token + 1, lease_expires_at = @expires_at
+        WHERE id = @id AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at <= @now) ${claimed}`);
+      this.#answer = this.database.prepare(`
+        UPDATE runs SET status = 'running', updated_at = @now, responses = @responses, cancel_requested = (cancel_requested OR @cancel),
+          lease_owner = @owner, lease_token = lease_token + 1, lease_expires_at = @expires_at
+        WHERE id = @id AND status = 'waiting' AND checkpoint_id = @checkpoint_id ${claimed}`);
+      this.#renew = this.database.prepare(`
+        UPDATE runs SET lease_owner = @owner, lease_expires_at = @expires_at WHERE id = @id AND lease_token = @token
+        RETURNING lease_expires_at, cancel_requested`);
+      this.#requestCancel = this.database.prepare(`UPDATE runs SET cancel_requested = 1 WHERE id = ? AND status = 'running'`);
+      this.#token = this.database.prepare('SELECT lease_token FROM runs WHERE id = ?');
+      this.#afterCheckpoint = this.database.prepare(`UPDATE runs SET responses = '{}' WHERE id = ?`);
+      this.#release = this.database.prepare('UPDATE runs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = ?');
+      this.#cancelRequested = this.database.prepare('SELECT cancel_requested FROM runs WHERE id = ?');
+      this.#saveCheckpoint = this.database.prepare(`
+        INSERT INTO checkpoints (id, run_id, parent_id, workflow, superstep, created_at, kind, data)
+        VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data)
+        ON CONFLICT (id) DO UPDATE SET
+          run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
+          superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`);
       this.#update = this.database.prepare(`
         UPDATE runs SET
           updated_at = @updated_at,
@@ -163,22 +278,38 @@ export class SqliteRunStore implements RunStore {
       this.#lastSeq = this.database.prepare('SELECT max(seq) AS seq FROM run_events WHERE run_id = ?');
       this.#insertEvent = this.database.prepare('INSERT INTO run_events (run_id, seq, event) VALUES (?, ?, ?)');
       this.#readEvents = this.database.prepare('SELECT event FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq');
-      this.#append = this.database.transaction((runId: string, events: readonly SerializedEvent[]) => {
+      const append = (runId: string, events: readonly SerializedEvent[]): void => {
         let last = this.#lastSeq.get(runId)?.seq ?? -1;
         for (const event of events) {
           if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
           this.#insertEvent.run(runId, event.seq, JSON.stringify(event));
           last = event.seq;
         }
+      };
+      const appendTransaction = this.database.transaction(append);
+      this.#append = (runId, events) => appendTransaction.immediate(runId, events);
+      const commitTransaction = this.database.transaction((lease: RunLease, commit: RunCommit) => {
+        const current = this.#token.get(lease.runId);
+        if (current === undefined || current.lease_token !== lease.token) throw new LeaseLostError(lease.runId, lease.token);
+        append(lease.runId, commit.events);
+        if (commit.checkpoint !== undefined) {
+          this.#saveCheckpoint.run(checkpointRow(commit.checkpoint));
+          this.#afterCheckpoint.run(lease.runId);
+        }
+        if (commit.changes !== undefined) this.#applyChanges(lease.runId, commit.changes);
+        if (commit.release === true) this.#release.run(lease.runId);
+        return { cancelRequested: this.#cancelRequested.get(lease.runId)?.cancel_requested === 1 };
       });
+      // IMMEDIATE: the write lock is taken before the token is read, so no other process can take the run in between.
+      this.#commit = (lease, commit) => commitTransaction.immediate(lease, commit);
     } catch (error) {
       if (this.#ownsDatabase) this.database.close();
       throw error;
     }
   }
 
-  /** Stores a new run; rejects if a run with its id exists. */
-  async createRun(record: RunRecord): Promise<void> {
+  /** Stores a new run, owned by `lease.owner` (token 1) when `lease` is given; rejects if a run with its id exists. */
+  async createRun(record: RunRecord, lease?: LeaseRequest): Promise<void> {
     try {
       this.#insert.run({
         id: record.id,
@@ -191,6 +322,9 @@ export class SqliteRunStore implements RunStore {
         checkpoint_id: record.checkpointId ?? null,
         created_at: record.createdAt,
         updated_at: record.updatedAt,
+        lease_owner: lease?.owner ?? null,
+        lease_token: lease === undefined ? 0 : 1,
+        lease_expires_at: lease === undefined ? 0 : lease.now + lease.ttlMs,
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`Run "${record.id}" already exists.`, { cause: error });
@@ -200,6 +334,10 @@ export class SqliteRunStore implements RunStore {
 
   /** Changes the given fields of a run (a field given as undefined is cleared); rejects for an unknown run. */
   async updateRun(id: string, changes: RunChanges): Promise<void> {
+    this.#applyChanges(id, changes);
+  }
+
+  #applyChanges(id: string, changes: RunChanges): void {
     const has = (key: keyof RunChanges): number => (Object.hasOwn(changes, key) ? 1 : 0);
     const { changes: updated } = this.#update.run({
       id,
@@ -224,7 +362,7 @@ export class SqliteRunStore implements RunStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** Runs matching the filter, newest first (by creation time, then id), one page at a time. */
+  /** Summaries of the runs matching the filter, newest first (by creation time, then id), one page at a time. */
   async listRuns(query: RunQuery = {}): Promise<RunPage> {
     const limit = checkLimit(query.limit);
     const position = query.cursor === undefined ? undefined : parseCursor(query.cursor);
@@ -236,18 +374,18 @@ export class SqliteRunStore implements RunStore {
       params['id'] = position.id;
     }
     const rows = this.#list(query.workflow !== undefined, query.status !== undefined, position !== undefined).all(params);
-    const runs = rows.slice(0, limit).map(toRecord);
+    const runs = rows.slice(0, limit).map(toSummary);
     const last = runs[runs.length - 1];
     return { runs, nextCursor: rows.length > limit && last !== undefined ? `${last.createdAt}:${last.id}` : undefined };
   }
 
   /** One prepared statement per combination of filters, so each uses its index. */
-  #list(byWorkflow: boolean, byStatus: boolean, byCursor: boolean): Database.Statement<[Record<string, string | number>], RunRow> {
+  #list(byWorkflow: boolean, byStatus: boolean, byCursor: boolean): Database.Statement<[Record<string, string | number>], SummaryRow> {
     const key = `${+byWorkflow}${+byStatus}${+byCursor}`;
     let statement = this.#lists.get(key);
     if (statement === undefined) {
       const where = [byWorkflow ? 'workflow = @workflow' : '', byStatus ? 'status = @status' : '', byCursor ? '(created_at, id) < (@created_at, @id)' : ''].filter((term) => term !== '');
-      statement = this.database.prepare(`SELECT * FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC LIMIT @limit`);
+      statement = this.database.prepare(`SELECT id, workflow, status, json_array_length(pending_requests) AS pending, error, created_at, updated_at FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC LIMIT @limit`);
       this.#lists.set(key, statement);
     }
     return statement;
@@ -261,6 +399,42 @@ export class SqliteRunStore implements RunStore {
   /** A run's events with `seq` greater than `afterSeq` (default: all), in order. */
   async readEvents(runId: string, afterSeq = -1): Promise<readonly SerializedEvent[]> {
     return this.#readEvents.all(runId, afterSeq).map((row) => JSON.parse(row.event) as SerializedEvent);
+  }
+
+  /** Takes over a `running` run whose lease is free or expired (see `RunStore.claimRun`). */
+  async claimRun(runId: string, request: LeaseRequest): Promise<RunClaim | undefined> {
+    const row = this.#claim.get({ id: runId, owner: request.owner, now: request.now, expires_at: request.now + request.ttlMs });
+    return row === undefined ? undefined : toClaim(runId, request.owner, row);
+  }
+
+  /** The compare-and-set on (run, waiting checkpoint) that answers or cancels a waiting run (see `RunStore.answerRun`). */
+  async answerRun(runId: string, answer: RunAnswer, request: LeaseRequest): Promise<RunClaim | undefined> {
+    const row = this.#answer.get({
+      id: runId,
+      checkpoint_id: answer.checkpointId,
+      responses: JSON.stringify(answer.responses),
+      cancel: answer.cancel === true ? 1 : 0,
+      owner: request.owner,
+      now: request.now,
+      expires_at: request.now + request.ttlMs,
+    });
+    return row === undefined ? undefined : toClaim(runId, request.owner, row);
+  }
+
+  /** Extends a lease whose token is still current (see `RunStore.renewLease`). */
+  async renewLease(lease: RunLease, request: Omit<LeaseRequest, 'owner'>): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
+    const row = this.#renew.get({ id: lease.runId, owner: lease.owner, token: lease.token, expires_at: request.now + request.ttlMs });
+    return row === undefined ? undefined : { lease: { ...lease, expiresAt: row.lease_expires_at }, cancelRequested: row.cancel_requested === 1 };
+  }
+
+  /** Asks the owner of a `running` run to cancel it (see `RunStore.requestCancel`). */
+  async requestCancel(runId: string): Promise<boolean> {
+    return this.#requestCancel.run(runId).changes > 0;
+  }
+
+  /** The owner's events, checkpoint and record changes in one transaction, fenced by its token (see `RunStore.commitRun`). */
+  async commitRun(lease: RunLease, commit: RunCommit): Promise<{ readonly cancelRequested: boolean }> {
+    return this.#commit(lease, commit);
   }
 
   /** Closes the database if this store opened it; a database passed in as `database` stays open. */

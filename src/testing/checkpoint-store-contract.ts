@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointStore, StoredCheckpoint } from '../index.js';
+import type { CheckpointStore, StoredCheckpoint, StoredInvocation } from '../index.js';
 
 /** How the contract suite makes, reopens and cleans up the store under test. */
 export interface CheckpointStoreFactory<TStore extends CheckpointStore = CheckpointStore> {
@@ -38,6 +38,23 @@ function largeData(): string {
   const items = Array.from({ length: 10_000 }, (_, index) => ({ index, ...chunk }));
   return JSON.stringify({ items });
 }
+
+/** An invocation record; `fields` override its values. */
+function invocation(fields: Partial<StoredInvocation> = {}): StoredInvocation {
+  sequence += 1;
+  return { runId: 'run-a', superstep: 1, invocationId: `run-a:1:step:${sequence}`, data: JSON.stringify({ sequence, text: 'Grüße 🧵' }), ...fields };
+}
+
+/** The store's invocation methods; fails the test with a clear message when the store lacks them. */
+function records(store: CheckpointStore): Required<Pick<CheckpointStore, 'saveInvocation' | 'listInvocations' | 'deleteInvocations'>> {
+  const { saveInvocation, listInvocations, deleteInvocations } = store;
+  if (saveInvocation === undefined || listInvocations === undefined || deleteInvocations === undefined) {
+    throw new Error('The store has no saveInvocation / listInvocations / deleteInvocations. Implement them as documented on CheckpointStore.');
+  }
+  return { saveInvocation: saveInvocation.bind(store), listInvocations: listInvocations.bind(store), deleteInvocations: deleteInvocations.bind(store) };
+}
+
+const byId = (list: readonly StoredInvocation[]): StoredInvocation[] => [...list].sort((a, b) => (a.invocationId < b.invocationId ? -1 : a.invocationId > b.invocationId ? 1 : 0));
 
 const ids = (checkpoints: readonly StoredCheckpoint[]): string[] => checkpoints.map((stored) => stored.id);
 
@@ -228,6 +245,62 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
       });
     });
 
+    describe('invocation records', () => {
+      it('round-trips a record and lists only its run and superstep', async () => {
+        const { saveInvocation, listInvocations } = records(store);
+        const a1 = invocation();
+        const a1b = invocation({ data: largeData() });
+        const a2 = invocation({ superstep: 2 });
+        const b1 = invocation({ runId: 'run-b', invocationId: a1.invocationId });
+        for (const record of [a1, a2, b1, a1b]) await saveInvocation(record);
+
+        expect(byId(await listInvocations('run-a', 1))).toStrictEqual(byId([a1, a1b]));
+        expect(await listInvocations('run-a', 2)).toStrictEqual([a2]);
+        expect(await listInvocations('run-b', 1)).toStrictEqual([b1]);
+        expect(await listInvocations('run-a', 3)).toStrictEqual([]);
+        expect(await listInvocations('no-such-run', 1)).toStrictEqual([]);
+      });
+
+      it('replaces a record saved again under the same run and invocation id', async () => {
+        const { saveInvocation, listInvocations } = records(store);
+        const first = invocation({ data: '"first"' });
+        await saveInvocation(first);
+        await saveInvocation({ ...first, data: '"second"' });
+        expect(await listInvocations('run-a', 1)).toStrictEqual([{ ...first, data: '"second"' }]);
+      });
+
+      it('deletes the records of a run up to and including a superstep, and nothing else', async () => {
+        const { saveInvocation, listInvocations, deleteInvocations } = records(store);
+        const saved = [invocation({ superstep: 1 }), invocation({ superstep: 2 }), invocation({ superstep: 3 }), invocation({ runId: 'run-b', superstep: 1 })];
+        for (const record of saved) await saveInvocation(record);
+
+        await deleteInvocations('run-a', 2);
+
+        expect(await listInvocations('run-a', 1)).toStrictEqual([]);
+        expect(await listInvocations('run-a', 2)).toStrictEqual([]);
+        expect(await listInvocations('run-a', 3)).toStrictEqual([saved[2]]);
+        expect(await listInvocations('run-b', 1)).toStrictEqual([saved[3]]);
+        await expect(deleteInvocations('no-such-run', 9)).resolves.toBeUndefined();
+      });
+
+      it('removes a run\'s records with deleteRun', async () => {
+        const { saveInvocation, listInvocations } = records(store);
+        await saveInvocation(invocation());
+        const other = invocation({ runId: 'run-b' });
+        await saveInvocation(other);
+        await store.deleteRun('run-a');
+        expect(await listInvocations('run-a', 1)).toStrictEqual([]);
+        expect(await listInvocations('run-b', 1)).toStrictEqual([other]);
+      });
+
+      it('lands all of 50 concurrent saves', async () => {
+        const { saveInvocation, listInvocations } = records(store);
+        const saved = Array.from({ length: 50 }, () => invocation());
+        await Promise.all(saved.map((record) => saveInvocation(record)));
+        expect(byId(await listInvocations('run-a', 1))).toStrictEqual(byId(saved));
+      });
+    });
+
     describe('concurrency', () => {
       it('lands all of 50 concurrent saves', async () => {
         const base = 1_800_000_000_000;
@@ -278,6 +351,19 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
         expect(await store.list('run-a')).toStrictEqual([replaced]);
         expect(await store.get(b0.id)).toBeUndefined();
         expect(await store.list('run-b')).toStrictEqual([]);
+      });
+
+      it('keeps invocation records and their deletion across close and reopen', async () => {
+        const kept = invocation({ superstep: 4 });
+        const dropped = invocation({ superstep: 3 });
+        await records(store).saveInvocation(kept);
+        await records(store).saveInvocation(dropped);
+        await reopen();
+        expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
+        await records(store).deleteInvocations('run-a', 3);
+        await reopen();
+        expect(await records(store).listInvocations('run-a', 3)).toStrictEqual([]);
+        expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
       });
     });
   });

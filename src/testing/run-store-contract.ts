@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunRecord, RunStatus, RunStore, SerializedEvent, StoredCheckpoint } from '../index.js';
+import { isWeftError, type LeaseRequest, type RunRecord, type RunStatus, type RunStore, type RunSummary, type SerializedEvent, type StoredCheckpoint } from '../index.js';
 
 /** How the contract suite makes, reopens and cleans up the run store under test. */
 export interface RunStoreFactory<TStore extends RunStore = RunStore> {
@@ -40,11 +40,47 @@ function event(runId: string, seq: number, fields: Record<string, unknown> = {})
   return { type: 'custom', runId, seq, superstep: seq, path: [], at: BASE + seq, executorId: 'step', name: 'tick', data: { seq, text: 'é 🧵' }, ...fields } as SerializedEvent;
 }
 
-const ids = (runs: readonly RunRecord[]): string[] => runs.map((record) => record.id);
+const ids = (runs: readonly { readonly id: string }[]): string[] => runs.map((record) => record.id);
 const seqs = (events: readonly SerializedEvent[]): number[] => events.map((stored) => stored.seq);
 
-/** Newest first: by creation time, then by id, both descending. */
-const newestFirst = (runs: readonly RunRecord[]): RunRecord[] => [...runs].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+/** What `listRuns` gives of a record. */
+const summary = (record: RunRecord): RunSummary => ({
+  id: record.id,
+  workflow: record.workflow,
+  status: record.status,
+  pendingRequests: record.pendingRequests.length,
+  error: record.error,
+  createdAt: record.createdAt,
+  updatedAt: record.updatedAt,
+});
+
+/** Newest first: by creation time, then by id, both descending; as `listRuns` summarizes them. */
+const newestFirst = (runs: readonly RunRecord[]): RunSummary[] => [...runs].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map(summary);
+
+/** A checkpoint of `runId` at `superstep`. */
+const checkpointOf = (runId: string, superstep: number, id = `${runId}-checkpoint-${superstep}`): StoredCheckpoint => ({
+  id,
+  runId,
+  parentId: null,
+  workflow: 'contract',
+  superstep,
+  createdAt: BASE + superstep,
+  kind: 'full',
+  data: `{"superstep":${superstep}}`,
+});
+
+const TTL = 1000;
+const by = (owner: string, now = BASE): LeaseRequest => ({ owner, now, ttlMs: TTL });
+
+/** Resolves with the error a promise rejected with (fails when it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but it resolved');
+}
 
 /**
  * Registers the vitest suite that every `RunStore` must pass: record round trips, updates, listing with filters
@@ -71,8 +107,8 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
     });
 
     /** Every page of `listRuns` for the filter, following `nextCursor`. */
-    const allPages = async (query: { workflow?: string; status?: RunStatus; limit: number }): Promise<RunRecord[][]> => {
-      const pages: RunRecord[][] = [];
+    const allPages = async (query: { workflow?: string; status?: RunStatus; limit: number }): Promise<RunSummary[][]> => {
+      const pages: RunSummary[][] = [];
       let cursor: string | undefined;
       do {
         const page = await store.listRuns(cursor === undefined ? query : { ...query, cursor });
@@ -199,7 +235,7 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
           run({ workflow: 'triage-2', status: 'completed' }),
         ];
         for (const record of records) await store.createRun(record);
-        const where = (test: (record: RunRecord) => boolean): RunRecord[] => newestFirst(records.filter(test));
+        const where = (test: (record: RunRecord) => boolean): RunSummary[] => newestFirst(records.filter(test));
 
         expect((await store.listRuns({ workflow: 'triage' })).runs).toStrictEqual(where((r) => r.workflow === 'triage'));
         expect((await store.listRuns({ status: 'completed' })).runs).toStrictEqual(where((r) => r.status === 'completed'));
@@ -257,7 +293,7 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         const first = await store.listRuns({ limit: 3 });
         expect(ids(first.runs)).toEqual(ids(expected.slice(0, 3)));
         await store.createRun(run({ createdAt: BASE + 1_000_000 })); // newer: belongs before the first page
-        await store.updateRun((expected[4] as RunRecord).id, { status: 'completed', updatedAt: BASE + 1_000_000 });
+        await store.updateRun((expected[4] as RunSummary).id, { status: 'completed', updatedAt: BASE + 1_000_000 });
         const second = await store.listRuns({ limit: 3, cursor: first.nextCursor as string });
 
         expect(ids(second.runs)).toEqual(ids(expected.slice(3)));
@@ -340,6 +376,182 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
       });
     });
 
+    describe('listRuns summaries', () => {
+      it('gives summaries without input, outputs or request payloads, and cuts long error messages', async () => {
+        const big = run({
+          status: 'waiting',
+          input: { blob: 'x'.repeat(10_000) },
+          outputs: ['y'.repeat(10_000)],
+          pendingRequests: [{ id: 'request-1', executorId: 'approve', path: ['approve'], payload: 'z'.repeat(10_000), superstep: 1 }],
+        });
+        const failed = run({ status: 'failed', error: { name: 'ExecutorError', code: 'executor_failed', message: 'm'.repeat(5000) } });
+        await store.createRun(big);
+        await store.createRun(failed);
+
+        const [first, second] = (await store.listRuns()).runs;
+        expect(first).toStrictEqual({ ...summary(failed), error: { name: 'ExecutorError', code: 'executor_failed', message: `${'m'.repeat(999)}…` } });
+        expect(second).toStrictEqual(summary(big));
+        expect(JSON.stringify(second).length).toBeLessThan(500);
+      });
+    });
+
+    describe('leases', () => {
+      const lost = async (promise: Promise<unknown>): Promise<void> => {
+        const error = await rejection(promise);
+        expect(isWeftError(error) && error.code === 'lease_lost').toBe(true);
+      };
+
+      it('gives a run created with an owner token 1, and commits its writes in one piece', async () => {
+        const record = run({ id: 'run-a' });
+        await store.createRun(record, by('one'));
+        const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+        const checkpoint = checkpointOf('run-a', 1);
+
+        expect(await store.commitRun(lease, { events: [event('run-a', 0), event('run-a', 1)], checkpoint, changes: { checkpointId: checkpoint.id, updatedAt: BASE + 5 } })).toStrictEqual({ cancelRequested: false });
+
+        expect(seqs(await store.readEvents('run-a'))).toEqual([0, 1]);
+        expect(await store.checkpoints.get(checkpoint.id)).toStrictEqual(checkpoint);
+        expect(await store.getRun('run-a')).toStrictEqual({ ...record, checkpointId: checkpoint.id, updatedAt: BASE + 5 });
+      });
+
+      it('stores nothing of a commit that a part of refuses: not its events, its checkpoint or its changes', async () => {
+        const record = run({ id: 'run-a' });
+        await store.createRun(record, by('one'));
+        const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+        await store.commitRun(lease, { events: [event('run-a', 0)] });
+
+        await expect(store.commitRun(lease, { events: [event('run-a', 1), event('run-a', 0)], checkpoint: checkpointOf('run-a', 1), changes: { status: 'completed', updatedAt: BASE + 9 } })).rejects.toThrow();
+
+        expect(seqs(await store.readEvents('run-a'))).toEqual([0]);
+        expect(await store.checkpoints.latest('run-a')).toBeUndefined();
+        expect(await store.getRun('run-a')).toStrictEqual(record);
+      });
+
+      it('lets nobody claim a live lease, and the next owner claim it once expired (token + 1); the old owner is fenced off', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        const old = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+
+        expect(await store.claimRun('run-a', by('two', BASE + TTL - 1))).toBeUndefined();
+        expect(await store.claimRun('run-a', by('one', BASE + 1))).toBeUndefined(); // not even its owner: claims are takeovers
+        const claim = await store.claimRun('run-a', by('two', BASE + TTL));
+        expect(claim).toStrictEqual({ lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL }, responses: {}, cancelRequested: false });
+
+        await lost(store.commitRun(old, { events: [event('run-a', 0)], checkpoint: checkpointOf('run-a', 1), changes: { status: 'completed', updatedAt: BASE + 9 } }));
+        expect(await store.renewLease(old, { now: BASE + TTL, ttlMs: TTL })).toBeUndefined();
+        expect(await store.readEvents('run-a')).toStrictEqual([]);
+        expect(await store.checkpoints.latest('run-a')).toBeUndefined();
+        expect((await store.getRun('run-a'))?.status).toBe('running');
+
+        await store.commitRun((claim as NonNullable<typeof claim>).lease, { events: [event('run-a', 0)] });
+        expect(seqs(await store.readEvents('run-a'))).toEqual([0]);
+      });
+
+      it('lets one of 20 concurrent claims of an expired lease win', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, index) => store.claimRun('run-a', by(`owner-${index}`, BASE + TTL))));
+
+        const won = claims.filter((claim) => claim !== undefined);
+        expect(won).toHaveLength(1);
+        expect(won[0]?.lease.token).toBe(2);
+      });
+
+      it('claims a running run created without an owner, and no run that is not running or does not exist', async () => {
+        await store.createRun(run({ id: 'run-free' }));
+        for (const status of ['waiting', 'completed', 'failed', 'cancelled'] as const) await store.createRun(run({ id: `run-${status}`, status }));
+
+        expect((await store.claimRun('run-free', by('two')))?.lease).toStrictEqual({ runId: 'run-free', owner: 'two', token: 1, expiresAt: BASE + TTL });
+        for (const status of ['waiting', 'completed', 'failed', 'cancelled']) expect(await store.claimRun(`run-${status}`, by('two', BASE + 10 * TTL))).toBeUndefined();
+        expect(await store.claimRun('no-such-run', by('two'))).toBeUndefined();
+      });
+
+      it('renews a lease, even an expired one nobody took, so that it is not claimed before its new expiry', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+
+        const renewed = await store.renewLease(lease, { now: BASE + TTL + 500, ttlMs: TTL });
+        expect(renewed).toStrictEqual({ lease: { ...lease, expiresAt: BASE + 2 * TTL + 500 }, cancelRequested: false });
+
+        expect(await store.claimRun('run-a', by('two', BASE + 2 * TTL))).toBeUndefined();
+        expect(await store.claimRun('run-a', by('two', BASE + 2 * TTL + 500))).toBeDefined();
+      });
+
+      it('frees a released run at once, keeping its token', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        await store.commitRun({ runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL }, { events: [], release: true });
+
+        expect((await store.claimRun('run-a', by('two', BASE)))?.lease.token).toBe(2);
+      });
+
+      it('passes a cancel request to the owner through commitRun, renewLease and claimRun, for running runs only', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        await store.createRun(run({ id: 'run-w', status: 'waiting', checkpointId: 'c' }));
+        const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+
+        expect(await store.requestCancel('run-a')).toBe(true);
+        expect(await store.requestCancel('run-w')).toBe(false);
+        expect(await store.requestCancel('no-such-run')).toBe(false);
+
+        expect(await store.commitRun(lease, { events: [event('run-a', 0)] })).toStrictEqual({ cancelRequested: true });
+        expect((await store.renewLease(lease, { now: BASE, ttlMs: TTL }))?.cancelRequested).toBe(true);
+        expect((await store.claimRun('run-a', by('two', BASE + 5 * TTL)))?.cancelRequested).toBe(true);
+        expect((await store.getRun('run-w'))?.status).toBe('waiting');
+      });
+    });
+
+    describe('answerRun', () => {
+      const waiting = async (id = 'run-w'): Promise<RunRecord> => {
+        const record = run({ id, status: 'waiting', checkpointId: `${id}-checkpoint-2`, pendingRequests: [{ id: 'request-1', executorId: 'approve', path: ['approve'], payload: 'ok?', superstep: 2 }] });
+        await store.createRun(record);
+        await store.checkpoints.save(checkpointOf(id, 2));
+        return record;
+      };
+
+      it('takes one answer for a waiting checkpoint: the run is running, owned by the answerer, with the answer stored', async () => {
+        const record = await waiting();
+
+        const claim = await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: true } } }, by('one', BASE + 50));
+
+        expect(claim).toStrictEqual({ lease: { runId: 'run-w', owner: 'one', token: 1, expiresAt: BASE + 50 + TTL }, responses: { 'request-1': { approved: true } }, cancelRequested: false });
+        expect(await store.getRun('run-w')).toStrictEqual({ ...record, status: 'running', updatedAt: BASE + 50 });
+        expect(await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: false } } }, by('two'))).toBeUndefined();
+        // The answerer died: whoever takes the run over gets the stored answer, until a checkpoint holds it.
+        const next = await store.claimRun('run-w', by('two', BASE + 50 + TTL));
+        expect(next?.responses).toStrictEqual({ 'request-1': { approved: true } });
+        await store.commitRun((next as NonNullable<typeof next>).lease, { events: [], checkpoint: checkpointOf('run-w', 3) });
+        expect((await store.claimRun('run-w', by('three', BASE + 10 * TTL)))?.responses).toStrictEqual({});
+      });
+
+      it('refuses an answer for another checkpoint or a run that is not waiting, changing nothing', async () => {
+        const record = await waiting();
+        await store.createRun(run({ id: 'run-r', checkpointId: 'run-r-checkpoint-2' }));
+
+        expect(await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-1', responses: { 'request-1': 1 } }, by('one'))).toBeUndefined();
+        expect(await store.answerRun('run-r', { checkpointId: 'run-r-checkpoint-2', responses: { 'request-1': 1 } }, by('one'))).toBeUndefined();
+        expect(await store.answerRun('no-such-run', { checkpointId: 'c', responses: {} }, by('one'))).toBeUndefined();
+        expect(await store.getRun('run-w')).toStrictEqual(record);
+      });
+
+      it('takes exactly one of 20 concurrent answers', async () => {
+        await waiting();
+
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, index) => store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': index } }, by(`owner-${index}`))));
+
+        const won = claims.filter((claim) => claim !== undefined);
+        expect(won).toHaveLength(1);
+        expect(won[0]?.responses).toStrictEqual({ 'request-1': claims.indexOf(won[0]) });
+      });
+
+      it('takes a waiting run to cancel it, with the cancel flag set', async () => {
+        await waiting();
+
+        const claim = await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: {}, cancel: true }, by('one'));
+
+        expect(claim?.cancelRequested).toBe(true);
+        expect((await store.getRun('run-w'))?.status).toBe('running');
+      });
+    });
+
     describe('checkpoints', () => {
       it('has a usable checkpoint store beside the runs', async () => {
         const checkpoint: StoredCheckpoint = { id: 'checkpoint-1', runId: 'run-a', parentId: null, workflow: 'contract', superstep: 0, createdAt: BASE, kind: 'full', data: '{"ok":true}' };
@@ -382,6 +594,19 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         await expect(store.createRun(b)).rejects.toThrow();
         await reopen();
         expect(seqs(await store.readEvents('run-a'))).toEqual([0, 1, 2]);
+      });
+
+      it('keeps leases, tokens, stored answers and cancel requests across close and reopen', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        await store.createRun(run({ id: 'run-w', status: 'waiting', checkpointId: 'c' }));
+        await store.answerRun('run-w', { checkpointId: 'c', responses: { r: 'yes' } }, by('one'));
+        await store.requestCancel('run-a');
+
+        await reopen();
+
+        expect(await store.claimRun('run-a', by('two', BASE + TTL - 1))).toBeUndefined();
+        expect(await store.claimRun('run-a', by('two', BASE + TTL))).toStrictEqual({ lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL }, responses: {}, cancelRequested: true });
+        expect((await store.claimRun('run-w', by('two', BASE + TTL)))?.responses).toStrictEqual({ r: 'yes' });
       });
 
       it('pages with a cursor taken before the reopen', async () => {

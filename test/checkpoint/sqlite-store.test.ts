@@ -49,7 +49,10 @@ describe('SqliteCheckpointStore', () => {
     const raw = new Database(path, { readonly: true });
     try {
       expect(raw.prepare('SELECT id, run_id, superstep FROM checkpoints').all()).toEqual([{ id: 'c1', run_id: 'r1', superstep: 0 }]);
-      expect(raw.prepare('SELECT name, version FROM weft_meta').all()).toEqual([{ name: 'checkpoints', version: 1 }]);
+      expect(raw.prepare('SELECT name, version FROM weft_meta ORDER BY name').all()).toEqual([
+        { name: 'checkpoints', version: 1 },
+        { name: 'invocations', version: 1 },
+      ]);
       const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checkpoints' AND sql IS NOT NULL").all();
       expect(indexes).toEqual([{ name: 'checkpoints_by_run' }]);
     } finally {

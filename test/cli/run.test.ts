@@ -148,7 +148,8 @@ describe('weft run', () => {
   });
 
   it('continues a run left running by a killed process with "runs resume"', async () => {
-    const running = start(['run', `${workflows}#counter`, '--input', '{"at":1,"to":8,"ms":100}', '--db', db]);
+    const lease = { WEFT_LEASE_MS: '1000' }; // the killed process holds its run this long
+    const running = start(['run', `${workflows}#counter`, '--input', '{"at":1,"to":8,"ms":100}', '--db', db], { env: lease });
     await running.waitFor('superstep 3 completed');
     running.child.kill('SIGKILL');
     await running.done;
@@ -156,7 +157,7 @@ describe('weft run', () => {
     const left = await weft(['runs', 'show', runId, '--db', db]);
     expect(JSON.parse(left.stdout)).toMatchObject({ status: 'running' });
 
-    const resumed = await weft(['runs', 'resume', runId, workflows, '--db', db]);
+    const resumed = await weft(['runs', 'resume', runId, workflows, '--db', db], { env: lease });
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`Run ${runId} was left running by a process that stopped; continuing it from its latest checkpoint.`);
     expect(record(resumed)).toMatchObject({ id: runId, status: 'completed', outputs: [1, 2, 3, 4, 5, 6, 7, 8] });

@@ -24,27 +24,42 @@ interface Started {
   readonly child: ChildProcessWithoutNullStreams;
   readonly url: string;
   readonly recovered: readonly string[];
+  /** Resolves once the server printed that it recovered `runId`, on start or later. */
+  readonly recovers: (runId: string) => Promise<void>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
 /** Starts the fixture server on `file` and resolves with the line it prints once it listens. */
 function startServer(file: string): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture, file], { cwd: root });
+    const child = spawn(process.execPath, [fixture, file, String(LEASE_MS)], { cwd: root });
     children.push(child);
     let stdout = '';
     let stderr = '';
+    const recovered = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    const recovers = (runId: string): Promise<void> => (recovered.has(runId) ? Promise.resolve() : new Promise((done) => waiting.set(runId, done)));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => child.on('close', (code, signal) => done({ code, signal, stderr })));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) resolve({ child, exited, ...(JSON.parse(stdout.slice(0, newline)) as { url: string; recovered: string[] }) });
+      for (let newline = stdout.indexOf('\n'); newline >= 0; newline = stdout.indexOf('\n')) {
+        const line = JSON.parse(stdout.slice(0, newline)) as { url?: string; recovered: string[] };
+        stdout = stdout.slice(newline + 1);
+        for (const id of line.recovered) {
+          recovered.add(id);
+          waiting.get(id)?.();
+        }
+        if (line.url !== undefined) resolve({ child, exited, url: line.url, recovered: line.recovered, recovers });
+      }
     });
     child.on('error', reject);
     void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${stderr}`)));
   });
 }
+
+/** The servers' lease: short, so that the second server takes the run over soon after the kill. */
+const LEASE_MS = 1000;
 
 describe('a server killed mid-run', () => {
   it('a restarted server recovers the run on start, and it completes with the right outputs', async () => {
@@ -75,7 +90,8 @@ describe('a server killed mid-run', () => {
 
     const second = await startServer(file);
     try {
-      expect(second.recovered).toEqual([runId]);
+      // The killed server's lease expires LEASE_MS after its last renewal; the new one takes the run over then.
+      await second.recovers(runId);
       const restarted = createClient({ baseUrl: second.url });
       const events = await lastValueFrom(restarted.runs.events(runId).pipe(toArray()));
       expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));

@@ -34,7 +34,7 @@ describe('GET /runs/:id/events', () => {
     expect(frames[0]).toEqual({ comment: 'weft events' });
   });
 
-  it('follows a live run: stored events first, then each new one as it happens', async () => {
+  it('follows a live run: stored events first, then those of each superstep as it commits', async () => {
     const gates = new Gates();
     const { url } = await serve({ workflows: { counter: counter((n) => gates.wait(`step ${n}`)), double, approval } });
     const { body } = await http(`${url}/workflows/counter`, { body: { input: { n: 1, to: 3 } } });
@@ -44,8 +44,9 @@ describe('GET /runs/:id/events', () => {
       frames.splice(0, frames.length, ...so);
       return ended(so);
     });
-    await eventually(() => frames.some((frame) => frame.event === 'executor.invoked'));
-    expect(frames.some((frame) => frame.event === 'output')).toBe(false); // step 1 is held at its gate
+    await eventually(() => frames.some((frame) => frame.event === 'run.started'));
+    // Step 1 is held at its gate: nothing of its superstep is committed, so nothing of it is sent.
+    expect(frames.some((frame) => frame.event === 'executor.invoked' || frame.event === 'output')).toBe(false);
     for (const n of [1, 2, 3]) gates.open(`step ${n}`);
     const all = await reading;
     const events = eventFrames(all);

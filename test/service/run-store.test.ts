@@ -52,7 +52,8 @@ describe('SqliteRunStore', () => {
       expect(raw.prepare('SELECT id FROM checkpoints').all()).toEqual([{ id: 'c1' }]);
       expect(raw.prepare('SELECT name, version FROM weft_meta ORDER BY name').all()).toEqual([
         { name: 'checkpoints', version: 1 },
-        { name: 'runs', version: 1 },
+        { name: 'invocations', version: 1 },
+        { name: 'runs', version: 2 },
       ]);
       const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all();
       expect(indexes).toEqual([{ name: 'runs_by_created' }, { name: 'runs_by_status' }, { name: 'runs_by_workflow' }, { name: 'runs_by_workflow_status' }]);
@@ -140,5 +141,28 @@ describe('SqliteRunStore', () => {
     expect(thrown).toBeInstanceOf(CheckpointError);
     expect(thrown).toMatchObject({ code: 'checkpoint_invalid', reason: 'future_version' });
     expect((thrown as Error).message).toMatch(/"runs" table .* schema version 99.*Upgrade weft/);
+  });
+
+  it('upgrades a file of schema version 1: its runs keep their fields and start without an owner', async () => {
+    const path = freshFile();
+    const raw = openSqlite(path);
+    raw.exec(`
+      CREATE TABLE weft_meta (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);
+      INSERT INTO weft_meta (name, version) VALUES ('runs', 1);
+      CREATE TABLE runs (id TEXT PRIMARY KEY NOT NULL, workflow TEXT NOT NULL, status TEXT NOT NULL, input TEXT, outputs TEXT NOT NULL,
+        pending_requests TEXT NOT NULL, error TEXT, checkpoint_id TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE run_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+      INSERT INTO runs VALUES ('r1', 'w', 'running', '1', '[]', '[]', NULL, NULL, 1, 1);
+    `);
+    raw.close();
+
+    const store = openSqliteRunStore(path);
+    try {
+      expect(await store.getRun('r1')).toStrictEqual(record);
+      expect(await store.claimRun('r1', { owner: 'me', now: 5, ttlMs: 10 })).toStrictEqual({ lease: { runId: 'r1', owner: 'me', token: 1, expiresAt: 15 }, responses: {}, cancelRequested: false });
+      expect(store.database.prepare("SELECT version FROM weft_meta WHERE name = 'runs'").get()).toEqual({ version: 2 });
+    } finally {
+      store.close();
+    }
   });
 });

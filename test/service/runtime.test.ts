@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
-import { MemoryRunStore, NotFoundError, RequestError, WorkflowInputError, createRuntime, type RunRecord, type RunStatus, type RunStore, type Runtime, type SerializedEvent, type Workflow } from 'weft';
+import { MemoryRunStore, NotFoundError, RequestError, WorkflowInputError, createRuntime, type RunRecord, type RunStatus, type RunStore, type RunSummary, type Runtime, type SerializedEvent, type Workflow } from 'weft';
 import { PostgresRunStore } from 'weft/postgres';
 import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,13 @@ async function expectEnded(store: RunStore, runId: string, status: Extract<RunSt
   expect(ends(events).map((event) => event.type)).toEqual([`run.${status}`]);
   expect(events.at(-1)?.type).toBe(`run.${status}`);
   return events;
+}
+
+/** A store that does what `store` does, except for the methods `overrides` replaces. */
+function delegate(store: RunStore, overrides: Partial<RunStore>): RunStore {
+  const methods = ['createRun', 'updateRun', 'getRun', 'listRuns', 'appendEvents', 'readEvents', 'claimRun', 'answerRun', 'renewLease', 'requestCancel', 'commitRun'] as const;
+  const bound = Object.fromEntries(methods.map((name) => [name, (store[name] as (...args: unknown[]) => unknown).bind(store)]));
+  return { ...(bound as unknown as RunStore), checkpoints: store.checkpoints, ...overrides };
 }
 
 const uninterrupted = async (n: number): Promise<unknown[]> => (await counter().run(n)).outputs;
@@ -202,7 +209,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       const order = [...all].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
       expect(all).toStrictEqual(order);
       const ids = async (query: Parameters<Runtime['listRuns']>[0]): Promise<string[]> => (await runtime.listRuns(query)).runs.map((run) => run.id);
-      const where = (test: (run: RunRecord) => boolean): string[] => all.filter(test).map((run) => run.id);
+      const where = (test: (run: RunSummary) => boolean): string[] => all.filter(test).map((run) => run.id);
 
       expect(await ids({ workflow: 'counter' })).toEqual(where((run) => run.workflow === 'counter'));
       expect(await ids({ status: 'waiting' })).toEqual(where((run) => run.status === 'waiting'));
@@ -210,7 +217,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(await ids({ workflow: 'echo', status: 'failed' })).toEqual([failed]);
       expect(await ids({ workflow: 'approval', status: 'completed' })).toEqual([]);
 
-      const pages: RunRecord[][] = [];
+      const pages: RunSummary[][] = [];
       let cursor: string | undefined;
       do {
         const page = await runtime.listRuns({ limit: 4, ...(cursor === undefined ? {} : { cursor }) });
@@ -374,13 +381,13 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(runLevel(await expectEnded(store, runId, 'completed'), 'run.started')).toHaveLength(2);
     });
 
-    it('rejects an answer whose run the runtime stopped (close) before it continued; the run still waits', async () => {
+    it('keeps an answer taken just before the runtime closed: the next runtime delivers it', async () => {
       // The same store, except that reading a checkpoint can be held: respond is then between accepting and continuing.
       const reading = deferred();
       const gate = deferred();
       let holdReads = false;
       const checkpoints = store.checkpoints;
-      const held: RunStore = {
+      const held: RunStore = delegate(store, {
         checkpoints: {
           save: (checkpoint) => checkpoints.save(checkpoint),
           get: async (id) => {
@@ -394,13 +401,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
           latest: (runId) => checkpoints.latest(runId),
           deleteRun: (runId) => checkpoints.deleteRun(runId),
         },
-        createRun: (record) => store.createRun(record),
-        updateRun: (id, changes) => store.updateRun(id, changes),
-        getRun: (id) => store.getRun(id),
-        listRuns: (query) => store.listRuns(query),
-        appendEvents: (runId, events) => store.appendEvents(runId, events),
-        readEvents: (runId, afterSeq) => store.readEvents(runId, afterSeq),
-      };
+      });
       const runtime = start(undefined, held);
       const { runId, requestId, record } = await waitingRun(runtime);
       const before = await store.readEvents(runId);
@@ -411,11 +412,12 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       await runtime.close();
       gate.resolve();
 
-      await expect(answer).rejects.toThrow(/closed before run .* continued/);
-      expect(await store.getRun(runId)).toStrictEqual(record);
+      await answer;
+      expect(await store.getRun(runId)).toMatchObject({ ...record, status: 'running', updatedAt: expect.any(Number) });
       expect(await store.readEvents(runId)).toStrictEqual(before);
       const next = start(undefined, kind.reopen(store));
-      await next.respond(runId, requestId, { approved: true });
+      await expect(next.respond(runId, requestId, { approved: false })).rejects.toMatchObject({ reason: 'run_not_waiting' });
+      expect(await next.recover()).toEqual([runId]);
       await collect(next.events(runId));
       expect(await next.getRun(runId)).toMatchObject({ status: 'completed', outputs: ['ship it: approved'] });
     });
@@ -509,15 +511,9 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
 
     it('stops a run whose events cannot be stored, leaves it running, and a later recover() completes it', async () => {
       const broken = { on: false };
-      const failing: RunStore = {
-        checkpoints: store.checkpoints,
-        createRun: (record) => store.createRun(record),
-        updateRun: (id, changes) => store.updateRun(id, changes),
-        getRun: (id) => store.getRun(id),
-        listRuns: (query) => store.listRuns(query),
-        appendEvents: (id, events) => (broken.on ? Promise.reject(new Error('disk full')) : store.appendEvents(id, events)),
-        readEvents: (id, after) => store.readEvents(id, after),
-      };
+      const failing: RunStore = delegate(store, {
+        commitRun: (lease, commit) => (broken.on && commit.events.length > 0 ? Promise.reject(new Error('disk full')) : store.commitRun(lease, commit)),
+      });
       const held = holdAt(3);
       const reported = deferred<{ error: unknown; runId: string }>();
       const first = createRuntime({ workflows: { counter: counter(held.hold) }, store: failing, onStoreError: (error, runId) => reported.resolve({ error, runId }) });
@@ -698,7 +694,9 @@ describe('createRuntime over SqliteRunStore, when its process is killed', { time
     // Every superstep the child reported was stored before it was reported.
     for (const report of killed.reports) if (report.type === 'superstep') expect(stopped[report.seq]).toMatchObject({ type: 'superstep.completed', superstep: report.superstep });
 
-    const runtime = createRuntime({ workflows: { counter: counter() }, store });
+    // The killed process's lease has not expired yet: a process whose clock is past it takes the run over.
+    expect(await createRuntime({ workflows: { counter: counter() }, store }).recover()).toEqual([]);
+    const runtime = createRuntime({ workflows: { counter: counter() }, store, clock: () => Date.now() + 60_000 });
     closers.push(() => runtime.close());
     expect(await runtime.recover()).toEqual([runId]);
     const events = await collect(runtime.events(runId));

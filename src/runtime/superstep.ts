@@ -1,0 +1,181 @@
+// The pure superstep core: what a superstep does with data once its invocations have run. Nothing here runs a
+// handler, waits, emits or saves; the driver (run.ts) does those and calls these functions.
+import { applyPatches, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { usePatches } from '../checkpoint/checkpoint.js';
+import type { WeftErrorContext } from '../errors.js';
+import type { PendingRequest, WorkflowDefinition } from '../model/types.js';
+import { routeMessages, type Delivery, type DroppedMessage, type RoutingTable, type SentMessage } from '../routing/router.js';
+import type { RunState } from './run-state.js';
+
+type Recipe = (draft: Draft<unknown>) => unknown;
+
+/**
+ * A staged write to shared state: a value to set, a recipe to replay on whatever value is current at commit (in
+ * process), or the patches a recipe made (a replayed invocation record, whose recipe is gone).
+ */
+export type SharedOp =
+  | { readonly key: string; readonly set: true; readonly value: unknown }
+  | { readonly key: string; readonly set: false; readonly recipe: Recipe }
+  | { readonly key: string; readonly set: false; readonly patches: readonly Patch[] };
+
+/** Sends, outputs and requests of one successful invocation. */
+export interface InvocationEffects {
+  readonly sends: readonly SentMessage[] | undefined;
+  readonly outputs: readonly unknown[] | undefined;
+  readonly requests: readonly PendingRequest[] | undefined;
+}
+
+/** One executor's writes in one superstep, as the commit reads them. */
+export interface SlotWrites {
+  readonly executorId: string;
+  /** By delivery index, so commit order never depends on which invocation finished first. */
+  readonly effects: readonly (InvocationEffects | undefined)[];
+  readonly stateChanged: boolean;
+  readonly state: unknown;
+  /** State patches rooted at `executorStates` (when recorded). */
+  readonly patches: readonly Patch[] | undefined;
+  readonly sharedOps: readonly SharedOp[] | undefined;
+}
+
+/** What a commit produced: the next boundary, and what the driver reports about it. */
+export interface CommitResult {
+  readonly state: RunState;
+  readonly dropped: readonly DroppedMessage[];
+  readonly outputs: readonly { readonly executorId: string; readonly value: unknown }[];
+  readonly requests: readonly PendingRequest[];
+  /** Patches rooted at `executorStates` / `shared`, for the delta checkpoint (empty unless `recordPatches`). */
+  readonly patches: readonly Patch[];
+}
+
+/** The part of a compiled workflow the core reads. */
+export interface CoreGraph {
+  readonly routing: RoutingTable;
+  /** Graph order of every executor id. */
+  readonly order: ReadonlyMap<string, number>;
+}
+
+/** Groups a queue by target, the groups in graph order; within a group, deliveries keep queue order. */
+export function groupDeliveries(order: ReadonlyMap<string, number>, queue: readonly Delivery[]): Map<string, Delivery[]> {
+  const groups = new Map<string, Delivery[]>();
+  for (const delivery of queue) {
+    const list = groups.get(delivery.target);
+    if (list === undefined) groups.set(delivery.target, [delivery]);
+    else list.push(delivery);
+  }
+  if (groups.size < 2) return groups;
+  let previous = -1;
+  let sorted = true;
+  for (const id of groups.keys()) {
+    const position = order.get(id) as number;
+    if (position < previous) {
+      sorted = false;
+      break;
+    }
+    previous = position;
+  }
+  return sorted ? groups : new Map([...groups].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number)));
+}
+
+/**
+ * Applies every executor's writes in graph order (`slots` are in graph order), then routes the sent messages:
+ * the next `RunState` of superstep `superstep`. Throws a RoutingError when a predicate or selector throws.
+ */
+export function commitSuperstep(
+  graph: CoreGraph,
+  state: RunState,
+  slots: readonly SlotWrites[],
+  superstep: number,
+  recordPatches: boolean,
+  context: WeftErrorContext = {},
+): CommitResult {
+  const sent: SentMessage[] = [];
+  const outputs: { executorId: string; value: unknown }[] = [];
+  const requests: PendingRequest[] = [];
+  const patches: Patch[] = [];
+  let executorStates = state.executorStates;
+  let shared = state.shared;
+  for (const slot of slots) {
+    const id = slot.executorId;
+    for (const effects of slot.effects) {
+      if (effects === undefined) continue;
+      if (effects.sends !== undefined) for (const message of effects.sends) sent.push(message);
+      if (effects.outputs !== undefined) for (const value of effects.outputs) outputs.push({ executorId: id, value });
+      if (effects.requests !== undefined) for (const request of effects.requests) requests.push(request);
+    }
+    if (slot.stateChanged) {
+      if (executorStates === state.executorStates) executorStates = { ...executorStates };
+      (executorStates as Record<string, unknown>)[id] = slot.state;
+      if (slot.patches !== undefined) for (const patch of slot.patches) patches.push(patch);
+    }
+    if (slot.sharedOps !== undefined) {
+      if (shared === state.shared) shared = { ...shared };
+      applySharedOps(shared as Record<string, unknown>, slot.sharedOps, recordPatches ? patches : undefined);
+    }
+  }
+  const routed = sent.length === 0 ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : routeMessages(graph.routing, sent, state.fanIn, { ...context, superstep });
+  return {
+    state: {
+      superstep,
+      queue: routed.deliveries,
+      executorStates: executorStates === state.executorStates ? executorStates : Object.freeze(executorStates),
+      shared: shared === state.shared ? shared : Object.freeze(shared),
+      fanIn: routed.fanIn,
+      pendingRequests: requests.length === 0 ? state.pendingRequests : [...state.pendingRequests, ...requests],
+      outputCount: state.outputCount + outputs.length,
+    },
+    dropped: routed.dropped,
+    outputs,
+    requests,
+    patches,
+  };
+}
+
+/** Applies shared writes in order: a `set` replaces, an update runs again on the current value; patches go to `into`. */
+function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[], into: Patch[] | undefined): void {
+  if (into !== undefined) usePatches();
+  for (const op of ops) {
+    if (op.set) {
+      target[op.key] = op.value;
+      into?.push({ op: 'replace', path: ['shared', op.key], value: op.value });
+      continue;
+    }
+    if ('patches' in op) {
+      usePatches();
+      target[op.key] = applyPatches(target[op.key] as object, op.patches as Patch[]);
+      if (into !== undefined) for (const patch of op.patches) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
+    } else if (into !== undefined) {
+      const [value, made] = produceWithPatches(target[op.key], op.recipe);
+      target[op.key] = value;
+      for (const patch of made) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
+    } else {
+      target[op.key] = produce(target[op.key], op.recipe);
+    }
+  }
+}
+
+/** The value of a shared key after one op, without patches (what an executor's later invocations read). */
+export function afterSharedOp(current: unknown, op: SharedOp): unknown {
+  if (op.set) return op.value;
+  if ('patches' in op) usePatches();
+  return 'patches' in op ? applyPatches(current as object, op.patches as Patch[]) : produce(current, op.recipe);
+}
+
+/** Moves answers into the queue (after what is there) and out of the pending requests. */
+export function takeAnswers(state: RunState, answers: readonly Delivery[]): RunState {
+  if (answers.length === 0) return state;
+  const answered = new Set(answers.map((d) => d.request?.id));
+  return { ...state, queue: [...state.queue, ...answers], pendingRequests: state.pendingRequests.filter((r) => !answered.has(r.id)) };
+}
+
+/** Messages left in fan-in buffers when a run completes: each is reported as dropped (`fan-in-incomplete`). */
+export function unfinishedFanIns(definition: WorkflowDefinition, fanIn: RunState['fanIn']): { readonly source: string; readonly target: string; readonly message: unknown }[] {
+  const left: { source: string; target: string; message: unknown }[] = [];
+  for (const edge of definition.edges) {
+    if (edge.kind !== 'fan-in') continue;
+    fanIn[edge.id]?.forEach((queue, index) => {
+      const source = edge.sources[index] as string;
+      for (const message of queue) left.push({ source, target: edge.target, message });
+    });
+  }
+  return left;
+}

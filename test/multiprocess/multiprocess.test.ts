@@ -1,0 +1,148 @@
+// Several real processes on one SQLite file (DESIGN.md §7): answers taken once, runs driven by one process at a
+// time, and one transaction per superstep. Each process is a worker (worker.ts); the test waits for the lines
+// they print, never for a time.
+import { createRuntime, type SerializedEvent } from 'weft';
+import { openSqliteRunStore, type SqliteRunStore } from 'weft/sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { effectsIn, killWorkers, reportsOf, worker, workspace } from './helpers.js';
+import type { WorkerReport } from './worker.js';
+import { steps } from './workflows.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  killWorkers();
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+const fresh = (): ReturnType<typeof workspace> => {
+  const space = workspace();
+  cleanups.push(space.remove);
+  return space;
+};
+
+const openStore = (db: string): SqliteRunStore => {
+  const store = openSqliteRunStore(db);
+  cleanups.push(() => store.close());
+  return store;
+};
+
+const ended = (report: WorkerReport): report is Extract<WorkerReport, { type: 'ended' }> => report.type === 'ended';
+const invoked = (report: WorkerReport): report is Extract<WorkerReport, { type: 'invoked' }> => report.type === 'invoked';
+const held = (report: WorkerReport): report is Extract<WorkerReport, { type: 'held' }> => report.type === 'held';
+const recovered = (report: WorkerReport): report is Extract<WorkerReport, { type: 'recovered' }> => report.type === 'recovered';
+
+/** A run's stored log is clean: seq 0..n, every superstep's events once, one terminal event, last. */
+async function expectCleanLog(store: SqliteRunStore, runId: string): Promise<readonly SerializedEvent[]> {
+  const events = await store.readEvents(runId);
+  expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
+  const completed = events.filter((event) => event.type === 'superstep.completed').map((event) => event.superstep);
+  expect(completed).toEqual([...new Set(completed)]);
+  const outputs = events.flatMap((event) => (event.type === 'output' ? [event.value] : []));
+  expect(outputs).toEqual([...new Set(outputs)]);
+  expect(events.filter((event) => ['run.completed', 'run.failed', 'run.cancelled'].includes(event.type))).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe('run.completed');
+  return events;
+}
+
+describe('many processes on one SQLite file', () => {
+  it('takes exactly one of two answers to the same approval sent at once to two servers, over 30 rounds', async () => {
+    const { db, effects } = fresh();
+    const servers = [worker('serve', { db, effects, leaseMs: 2000 }), worker('serve', { db, effects, leaseMs: 2000 })];
+    const [a, b] = await Promise.all(servers.map(async (server) => ((await server.waitFor((report) => report.type === 'listening')) as { url: string }).url));
+    const post = (url: string, path: string, body: unknown): Promise<Response> =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const statuses: number[][] = [];
+    const runIds: string[] = [];
+    for (let round = 0; round < 30; round++) {
+      const invokedOn = round % 2 === 0 ? a : b;
+      const created = (await (await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: 'result' })).json()) as {
+        runId: string;
+        run: { status: string; pendingRequests: { id: string }[] };
+      };
+      expect(created.run.status).toBe('waiting');
+      const requestId = created.run.pendingRequests[0]?.id as string;
+      const answers = await Promise.all([a, b].map((url) => post(url as string, `/runs/${created.runId}/responses`, { requestId, value: { approved: true } })));
+      statuses.push(answers.map((answer) => answer.status).sort());
+      for (const answer of answers) if (answer.status === 409) expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('run_not_waiting');
+      runIds.push(created.runId);
+    }
+
+    expect(statuses).toEqual(Array.from({ length: 30 }, () => [202, 409]));
+    // Every run ends completed; the follower on server a reads the runs b drives from the store.
+    for (const runId of runIds) {
+      const response = await fetch(`${a}/runs/${runId}/events`);
+      await response.text(); // the stream ends once the run has ended
+      expect(((await (await fetch(`${a}/runs/${runId}`)).json()) as { run: { status: string } }).run.status).toBe('completed');
+    }
+    const payments = effectsIn(effects).map((effect) => effect.what);
+    expect(payments.sort()).toEqual(Array.from({ length: 30 }, (_, order) => `pay ${order}`).sort());
+    expect(((await (await fetch(`${b}/runs?status=running`)).json()) as { runs: unknown[] }).runs).toEqual([]);
+  });
+
+  it('leaves the runs a live process drives to it when a second process recovers, and each side effect runs once', async () => {
+    const { db, effects } = fresh();
+    const first = worker('drive', { db, effects, leaseMs: 3000, runs: 20 });
+    const runIds = (await reportsOf(first, 20, held)).map((report) => report.runId);
+
+    // The second process starts while the first holds all 20 runs mid-way, and keeps looking every half lease.
+    const second = worker('recover', { db, effects, leaseMs: 3000 });
+    expect((await second.waitFor(recovered)).runIds).toEqual([]);
+    first.child.stdin.write('go\n');
+
+    const ends = await reportsOf(first, 20, ended);
+    expect(ends.map((end) => end.status)).toEqual(Array.from({ length: 20 }, () => 'completed'));
+    expect(second.reports.filter(recovered).flatMap((report) => report.runIds)).toEqual([]);
+    const done = effectsIn(effects);
+    expect(done.map((effect) => `${effect.runId} ${effect.superstep}`).sort()).toEqual(runIds.flatMap((runId) => [1, 2, 3, 4].map((superstep) => `${runId} ${superstep}`)).sort());
+    expect(new Set(done.map((effect) => effect.pid))).toEqual(new Set([first.child.pid]));
+    const store = openStore(db);
+    for (const runId of runIds) await expectCleanLog(store, runId);
+  });
+
+  it('takes over the runs of a process that died once their leases expire, and completes them without a third process', async () => {
+    const { db, effects } = fresh();
+    const first = worker('drive', { db, effects, leaseMs: 1000, runs: 20 });
+    const runIds = (await reportsOf(first, 20, held)).map((report) => report.runId);
+    const second = worker('recover', { db, effects, leaseMs: 1000 });
+    await second.waitFor(recovered);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await second.waitFor(() => second.reports.filter(ended).length >= 20);
+
+    expect(second.reports.filter(ended).map((end) => end.status)).toEqual(Array.from({ length: 20 }, () => 'completed'));
+    expect(second.reports.filter(recovered).flatMap((report) => report.runIds).sort()).toEqual([...runIds].sort());
+    // Supersteps 1 and 2 ran in the first process (2 held before its side effect); 2 to 4 in the second; none twice.
+    const done = effectsIn(effects).map((effect) => `${effect.runId} ${effect.superstep}`);
+    expect(done.sort()).toEqual(runIds.flatMap((runId) => [1, 2, 3, 4].map((superstep) => `${runId} ${superstep}`)).sort());
+    const store = openStore(db);
+    for (const runId of runIds) await expectCleanLog(store, runId);
+  });
+
+  it('stores every event once when the process dies inside the transaction that commits a superstep', async () => {
+    const { db, effects } = fresh();
+    const crashing = worker('crash', { db, effects, leaseMs: 1000, dieAt: 3 });
+    const { runId } = await crashing.waitFor(invoked);
+    const exit = await crashing.exited;
+    expect(exit.signal, exit.stderr).toBe('SIGKILL');
+
+    const store = openStore(db);
+    const left = await store.readEvents(runId);
+    // Nothing of superstep 3 was stored: the log ends with the commit of superstep 2.
+    expect(left.filter((event) => event.superstep >= 3 && event.type !== 'checkpoint.saved')).toEqual([]);
+    expect(left.filter((event) => event.type === 'superstep.completed').map((event) => event.superstep)).toEqual([1, 2]);
+    expect((await store.checkpoints.latest(runId))?.superstep).toBe(2);
+
+    // Another process (here, this one, with a clock past the dead one's lease) continues the run.
+    const runtime = createRuntime({ workflows: { steps: steps(effects) }, store, clock: () => Date.now() + 60_000 });
+    cleanups.push(() => void runtime.close());
+    expect(await runtime.recover()).toEqual([runId]);
+    await new Promise<void>((resolve, reject) => runtime.events(runId).subscribe({ complete: resolve, error: reject }));
+
+    const events = await expectCleanLog(store, runId);
+    expect(events.flatMap((event) => (event.type === 'output' ? [event.value] : []))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events.slice(0, left.length)).toEqual(left);
+    expect(events.filter((event) => event.type === 'run.started')).toHaveLength(2);
+  });
+});
