@@ -44,7 +44,7 @@ describePostgres('weft/postgres', () => {
       const { rows } = await sharedPool().query(`SELECT name, version FROM "${schema}".weft_meta ORDER BY name`);
       expect(rows).toEqual([
         { name: 'checkpoints', version: 2 },
-        { name: 'runs', version: 1 },
+        { name: 'runs', version: 2 },
       ]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
