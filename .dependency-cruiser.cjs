@@ -1,5 +1,5 @@
 /** Keeps weft's layers pointing one way (see docs/architecture.md). */
-const core = '^src/(?!cli/|sqlite/|postgres/|redis/|server/|client/|testing/)';
+const core = '^src/(?!cli/|sqlite/|postgres/|redis/|server/|client/|testing/|console/|otel/|ai/)';
 
 module.exports = {
   forbidden: [
@@ -30,13 +30,26 @@ module.exports = {
       severity: 'error',
       comment: 'The core never imports an adapter folder; adapters import the core.',
       from: { path: core },
-      to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing)/' },
+      to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing|console|otel|ai)/' },
+    },
+    {
+      name: 'console-is-a-browser-bundle',
+      severity: 'error',
+      comment: 'src/console is the web console, bundled for browsers into dist/ui: a client of the HTTP API that imports nothing else of ours and no node:*.',
+      from: { path: '^src/console/' },
+      to: { path: '^src/(?!console/)|^node:', dependencyTypesNot: ['npm'] },
+    },
+    {
+      name: 'console-has-no-node-builtins',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'adapters-use-public-api',
       severity: 'error',
       comment: 'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter.',
-      from: { path: '^src/(sqlite|postgres|redis|server|client|testing)/' },
+      from: { path: '^src/(sqlite|postgres|redis|server|client|testing|otel|ai)/' },
       to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/'] },
     },
     {
@@ -61,6 +74,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/client/' },
       to: { path: 'node_modules/(hono|@hono/)' },
+    },
+    {
+      name: 'optional-peers-stay-in-their-entry',
+      severity: 'error',
+      comment: '@opentelemetry/api is loaded by weft/otel only, the AI SDK by weft/ai only: the core entry never needs them.',
+      from: { pathNot: '^src/(otel|ai)/' },
+      to: { path: 'node_modules/(@opentelemetry/|ai/|@ai-sdk/)' },
     },
     {
       name: 'internal-is-a-leaf',

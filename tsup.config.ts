@@ -1,4 +1,6 @@
 import { defineConfig, type Options } from 'tsup';
+// @ts-expect-error a plain ESM script without types, shared with the console tests
+import { buildConsole } from './scripts/build-console.mjs';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -20,7 +22,7 @@ const publicEntries: Plugin = {
 
 export default defineConfig([{
   // One entry per subpath export; adapters import the core only through src/index.ts.
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', sqlite: 'src/sqlite/index.ts', server: 'src/server/index.ts', client: 'src/client/index.ts', postgres: 'src/postgres/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', sqlite: 'src/sqlite/index.ts', server: 'src/server/index.ts', client: 'src/client/index.ts', otel: 'src/otel/index.ts', ai: 'src/ai/index.ts', postgres: 'src/postgres/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -31,7 +33,12 @@ export default defineConfig([{
   // CJS too: the entries share one copy of the core, so `instanceof WeftError` holds across subpaths.
   splitting: true,
   // Optional peers: loaded from the user's node_modules, never bundled.
-  external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', 'pg'],
+  external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', '@opentelemetry/api', 'ai', 'pg'],
+  // The web console (src/console) as static files in dist/ui, served by weft/server with createApp({ ui }); after
+  // this build's clean, so that nothing removes them.
+  onSuccess: async () => {
+    await buildConsole('dist/ui');
+  },
 }, {
   // The `weft` bin: one ESM file; the shebang comes from src/cli/main.ts. tsx (an optional peer) loads .ts modules.
   entry: { cli: 'src/cli/main.ts' },

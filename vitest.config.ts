@@ -4,7 +4,15 @@ import { defineConfig } from 'vitest/config';
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /** Test files that start other Node processes (the CLI, crash workers, servers, the examples). */
-const processes = ['test/cli/**/*.test.ts', 'test/crash/**/*.test.ts', 'test/server/crash.test.ts', 'test/examples/**/*.test.ts', 'test/multiprocess/**/*.test.ts'];
+const processes = [
+  'test/cli/**/*.test.ts',
+  'test/crash/**/*.test.ts',
+  'test/server/crash.test.ts',
+  'test/examples/**/*.test.ts',
+  'test/multiprocess/**/*.test.ts',
+  'test/console/dev-command.test.ts',
+  'test/console/*.e2e.test.ts',
+];
 /** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
 const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
 /** Test files that load the built package from dist/ (built first if it is missing or older than src/). */
@@ -19,6 +27,8 @@ export default defineConfig({
       { find: /^weft\/sqlite$/, replacement: source('./src/sqlite/index.ts') },
       { find: /^weft\/server$/, replacement: source('./src/server/index.ts') },
       { find: /^weft\/client$/, replacement: source('./src/client/index.ts') },
+      { find: /^weft\/otel$/, replacement: source('./src/otel/index.ts') },
+      { find: /^weft\/ai$/, replacement: source('./src/ai/index.ts') },
       { find: /^weft\/postgres$/, replacement: source('./src/postgres/index.ts') },
     ],
   },

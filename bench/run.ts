@@ -5,6 +5,7 @@
 //   npm run bench -- --weft=src                     # weft from src/ through tsx instead
 //   npm run bench -- --only=chain,loop --engines=raw,weft,langgraph --reps=20 --no-write
 //   npm run bench -- --small                        # the test sizes: a quick check that everything runs
+//   npm run bench -- --mode=development             # NODE_ENV for every engine (default production: weft then skips freezing state)
 //
 // Method, per scenario: build each engine's graph once (not timed); run each engine once as the warm-up, and
 // check its result exactly (a wrong result aborts the benchmark before any time counts); then --reps
@@ -58,6 +59,10 @@ if (target !== 'src' && target !== 'dist') throw new Error(`--weft must be src o
 const only = option('only')?.split(',');
 const engineNames = (option('engines')?.split(',') ?? ['raw', 'weft', 'langgraph', 'mastra']) as EngineName[];
 const gc = (globalThis as { gc?: () => void }).gc;
+// weft freezes committed state unless NODE_ENV is "production" (docs/state.md); the bench measures what a deployed
+// application gets unless told otherwise. Set before any engine loads: weft reads it once, when it loads.
+const mode = option('mode') ?? process.env['NODE_ENV'] ?? 'production';
+process.env['NODE_ENV'] = mode;
 
 // ---------------------------------------------------------------------------------------------- engines
 
@@ -124,6 +129,18 @@ const scenarios: Scenario<any>[] = [
     name: 'checkpoint',
     work: `the loop to ${sizes.checkpoint.limit} with ${sizes.checkpoint.keys} numeric keys in state; a checkpoint after every superstep, all kept in memory`,
     prepare: (e) => e.checkpoint(sizes.checkpoint.limit, sizes.checkpoint.keys),
+    check: async (e, r, full) => {
+      const expected = expectCheckpoint(e.name, sizes.checkpoint);
+      if (!full) return plain(differences(r, { counter: expected.counter }));
+      const inspected = await r.inspect();
+      return plain(differences({ counter: r.counter, ...inspected }, expected), `${inspected.checkpoints} checkpoints, all loaded; resumed from #${inspected.checkpoints >> 1}`);
+    },
+    memory: 'retained',
+  } satisfies Scenario<CheckpointRun>,
+  {
+    name: 'checkpoint shared',
+    work: `the checkpoint scenario with the object in shared state (weft: ctx.shared.update)`,
+    prepare: (e) => e.checkpointShared?.(sizes.checkpoint.limit, sizes.checkpoint.keys) ?? { notRun: 'one kind of state: see the checkpoint row' },
     check: async (e, r, full) => {
       const expected = expectCheckpoint(e.name, sizes.checkpoint);
       if (!full) return plain(differences(r, { counter: expected.counter }));
@@ -415,12 +432,14 @@ function targets(results: readonly ScenarioResult[]): Target[] {
             }`,
     });
   }
-  const checkpoint = get('checkpoint', 'weft');
-  list.push({
-    target: 'checkpoint: weft ≤ 100 ms with every checkpoint kept and resumable, ≤ 5 MB retained',
-    met: checkpoint === undefined || checkpoint.memoryBytes === undefined ? undefined : (checkpoint.medianMs as number) <= 100 && checkpoint.memoryBytes <= 5 * 1024 * 1024,
-    measured: checkpoint === undefined ? 'not measured' : `${ms(checkpoint.medianMs as number)} ms, ${checkpoint.memoryBytes === undefined ? 'heap not measured (run with --expose-gc)' : `${mb(checkpoint.memoryBytes)} retained`}; ${checkpoint.note ?? ''}`,
-  });
+  for (const name of ['checkpoint', 'checkpoint shared'] as const) {
+    const checkpoint = get(name, 'weft');
+    list.push({
+      target: `${name}: weft ≤ 100 ms with every checkpoint kept and resumable, ≤ 5 MB retained`,
+      met: checkpoint === undefined || checkpoint.memoryBytes === undefined ? undefined : (checkpoint.medianMs as number) <= 100 && checkpoint.memoryBytes <= 5 * 1024 * 1024,
+      measured: checkpoint === undefined ? 'not measured' : `${ms(checkpoint.medianMs as number)} ms, ${checkpoint.memoryBytes === undefined ? 'heap not measured (run with --expose-gc)' : `${mb(checkpoint.memoryBytes)} retained`}; ${checkpoint.note ?? ''}`,
+    });
+  }
   const concurrency = get('concurrency', 'weft');
   list.push({
     target: 'concurrency: weft within 1.1× of raw, cap never exceeded',
@@ -448,6 +467,7 @@ async function main(): Promise<void> {
   console.log(`weft vs peers — ${date} — weft: ${source}`);
   console.log(`Node ${info.node}, ${info.platform}, ${info.nproc} CPU(s): ${info.cpu}; load average ${info.loadavg.join(' ')}`);
   console.log(`Engines: ${engines.map((e) => e.version).join(' · ')}`);
+  console.log(`NODE_ENV=${mode}${mode === 'production' ? '' : ' (weft freezes committed state)'}.`);
   console.log(`${small ? 'SMALL (test) sizes. ' : ''}${warmups} warm-up run(s) per engine (checked exactly), then ${reps} interleaved repetitions (soak: 1).`);
   if (gc === undefined) console.log('No gc(): run with node --expose-gc (npm run bench does) to measure memory.');
   console.log('');
@@ -475,7 +495,7 @@ async function main(): Promise<void> {
     const dir = new URL('./results/', import.meta.url);
     mkdirSync(dir, { recursive: true });
     const versions = Object.fromEntries(engines.map((e) => [e.name, e.version]));
-    const meta = { date, weft: source, versions, ...info, loadavgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100), reps, warmups, sizes };
+    const meta = { date, weft: source, nodeEnv: mode, versions, ...info, loadavgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100), reps, warmups, sizes };
     const suffix = small ? '-small' : '';
     writeFileSync(new URL(`peers${suffix}.json`, dir), `${JSON.stringify({ ...meta, scenarios: results, targets: judged }, null, 2)}\n`);
     const header = `Measured ${date.slice(0, 10)} — weft: ${source} — Node ${info.node}, ${info.platform}, \`nproc\` = ${info.nproc}, CPU: ${info.cpu}, load average at start ${info.loadavg[0]}; ${warmups} warm-up run per engine, then ${reps} interleaved repetitions (soak: 1). Engines: ${engines.map((e) => e.version).join(' · ')}.`;

@@ -17,8 +17,12 @@ export type WeftErrorCode =
   | 'checkpoint_invalid'
   | 'request_invalid'
   | 'budget_exceeded'
+  | 'agent_failed'
   | 'not_found'
-  | 'lease_lost';
+  | 'lease_lost'
+  | 'timeout'
+  | 'context_closed'
+  | 'internal';
 
 /** Where an error happened in a run; every field is optional because graph errors have no run. */
 export interface WeftErrorContext {
@@ -49,8 +53,11 @@ export class WeftError extends Error {
   }
 }
 
-/** True for any weft error, even one thrown by another copy of the package. */
-export function isWeftError(value: unknown): value is WeftError {
+/**
+ * True for any weft error, even one thrown by another copy of the package. It narrows to the union of weft's
+ * error classes, so `switch (error.code)` narrows each case to its class.
+ */
+export function isWeftError(value: unknown): value is AnyWeftError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
@@ -73,6 +80,7 @@ export interface GraphIssue {
 
 /** Thrown by `build()` with every problem of the graph at once. */
 export class GraphValidationError extends WeftError {
+  declare readonly code: 'graph_invalid';
   readonly issues: readonly GraphIssue[];
   constructor(workflowName: string, issues: readonly GraphIssue[]) {
     const lines = issues.map((issue, index) => `  ${index + 1}. ${issue.message}`).join('\n');
@@ -83,6 +91,7 @@ export class GraphValidationError extends WeftError {
 
 /** The run's input does not match the start executor's input schema; the run did not start. */
 export class WorkflowInputError extends WeftError {
+  declare readonly code: 'workflow_input_invalid';
   readonly issues: readonly SchemaIssue[];
   constructor(workflowName: string, startId: string, issues: readonly SchemaIssue[]) {
     super(
@@ -96,6 +105,7 @@ export class WorkflowInputError extends WeftError {
 
 /** A message failed the target's input schema at delivery. */
 export class MessageValidationError extends WeftError {
+  declare readonly code: 'message_invalid';
   readonly sourceId: string;
   readonly targetId: string;
   readonly issues: readonly SchemaIssue[];
@@ -113,6 +123,7 @@ export class MessageValidationError extends WeftError {
 
 /** A handler threw (after its retries) or timed out; the original error is the `cause`. */
 export class ExecutorError extends WeftError {
+  declare readonly code: 'executor_failed';
   readonly attempts: number;
   constructor(message: string, attempts: number, context: WeftErrorContext) {
     super('executor_failed', message, context);
@@ -122,6 +133,7 @@ export class ExecutorError extends WeftError {
 
 /** An edge could not route a message: a predicate or selector threw, or a selector named an unknown target. */
 export class RoutingError extends WeftError {
+  declare readonly code: 'routing_failed';
   readonly edgeId: string;
   constructor(edgeId: string, message: string, context: WeftErrorContext) {
     super('routing_failed', message, context);
@@ -131,6 +143,7 @@ export class RoutingError extends WeftError {
 
 /** The run still had messages after `maxSupersteps` supersteps. */
 export class SuperstepLimitError extends WeftError {
+  declare readonly code: 'superstep_limit';
   readonly maxSupersteps: number;
   constructor(maxSupersteps: number, context: WeftErrorContext) {
     super(
@@ -144,6 +157,7 @@ export class SuperstepLimitError extends WeftError {
 
 /** The run was cancelled by `cancel()`, an `AbortSignal` or unsubscribing. */
 export class RunCancelledError extends WeftError {
+  declare readonly code: 'run_cancelled';
   constructor(context: WeftErrorContext) {
     super('run_cancelled', `Run "${context.runId ?? ''}" was cancelled.`, context);
   }
@@ -151,6 +165,7 @@ export class RunCancelledError extends WeftError {
 
 /** A write to executor or shared state that a checkpoint could not hold: not plain JSON. */
 export class StateValidationError extends WeftError {
+  declare readonly code: 'state_invalid';
   /** Where in the written value: `state.items.0` or `shared.cart.total`. */
   readonly key: string;
   constructor(executorId: string, key: string, found: string, context: WeftErrorContext) {
@@ -168,6 +183,7 @@ export type CheckpointErrorReason = 'not_found' | 'signature_mismatch' | 'future
 
 /** A checkpoint could not be loaded or resumed; `reason` says which check failed. */
 export class CheckpointError extends WeftError {
+  declare readonly code: 'checkpoint_invalid';
   readonly reason: CheckpointErrorReason;
   readonly checkpointId: string | undefined;
   constructor(reason: CheckpointErrorReason, message: string, context: WeftErrorContext & { readonly checkpointId?: string | undefined } = {}) {
@@ -178,10 +194,11 @@ export class CheckpointError extends WeftError {
 }
 
 /** Why an answer was refused. */
-export type RequestErrorReason = 'unknown_request' | 'invalid_response' | 'nothing_pending' | 'run_not_waiting';
+export type RequestErrorReason = 'unknown_request' | 'invalid_response' | 'nothing_pending' | 'run_not_waiting' | 'no_response_handler';
 
 /** An answer to a request was refused; the run is unchanged. */
 export class RequestError extends WeftError {
+  declare readonly code: 'request_invalid';
   readonly reason: RequestErrorReason;
   readonly requestId: string | undefined;
   readonly issues: readonly SchemaIssue[];
@@ -195,12 +212,13 @@ export class RequestError extends WeftError {
 
 /** A charge (or an agent call) was refused because the run's token budget is spent. */
 export class BudgetExceededError extends WeftError {
+  declare readonly code: 'budget_exceeded';
   readonly limit: number;
   readonly spent: number;
   constructor(limit: number, spent: number, context: WeftErrorContext) {
     super(
       'budget_exceeded',
-      `The run's token budget is spent (${spent} of ${limit} tokens), so ${context.executorId === undefined ? 'no executor' : `"${context.executorId}"`} can charge any more. Raise run(input, { budget: { tokens } }) or catch BudgetExceededError to finish with what you have.`,
+      `The run's token budget is spent (${spent} of ${limit} tokens), so ${context.executorId === undefined ? 'nothing' : `"${context.executorId}"`} cannot charge any more. Raise run(input, { budget: { tokens } }) or catch BudgetExceededError to finish with what you have.`,
       context,
     );
     this.limit = limit;
@@ -208,8 +226,23 @@ export class BudgetExceededError extends WeftError {
   }
 }
 
+/**
+ * An agent's model call failed in a way that retrying cannot fix (a bad request, a missing key, an unknown model);
+ * weft's retry skips it. Transient failures (rate limits, timeouts, 5xx) are thrown as they are, and retried.
+ */
+export class AgentError extends WeftError {
+  declare readonly code: 'agent_failed';
+  /** The provider's HTTP status, when the call reached it. */
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode: number | undefined, context: WeftErrorContext) {
+    super('agent_failed', message, context);
+    this.statusCode = statusCode;
+  }
+}
+
 /** A workflow or run that the runtime does not know. */
 export class NotFoundError extends WeftError {
+  declare readonly code: 'not_found';
   readonly kind: 'workflow' | 'run';
   readonly id: string;
   constructor(kind: 'workflow' | 'run', id: string, known?: readonly string[]) {
@@ -219,8 +252,85 @@ export class NotFoundError extends WeftError {
   }
 }
 
+/** `ctx.send({ to })`, `builder.get(id)` or a list of exits named an executor that the graph does not have. */
+export class UnknownExecutorError extends WeftError {
+  declare readonly code: 'unknown_executor';
+  /** The id that was not found. */
+  readonly id: string;
+  constructor(id: string, message: string, context: WeftErrorContext = {}) {
+    super('unknown_executor', message, context);
+    this.id = id;
+  }
+}
+
+/** `ctx.output(value)` got a value the workflow's `output` schema rejects (or the schema is asynchronous). */
+export class OutputValidationError extends WeftError {
+  declare readonly code: 'output_invalid';
+  readonly issues: readonly SchemaIssue[];
+  constructor(message: string, issues: readonly SchemaIssue[], context: WeftErrorContext) {
+    super('output_invalid', message, context);
+    this.issues = issues;
+  }
+}
+
+/** A handler outlived its `timeoutMs`; it is the `cause` of the `ExecutorError` the run fails with, and is retried like a throw. */
+export class TimeoutError extends WeftError {
+  declare readonly code: 'timeout';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, context: WeftErrorContext = {}) {
+    super('timeout', `timed out after ${timeoutMs} ms`, context);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A handler used its `ctx` after its invocation had ended (work it did not await). */
+export class ContextClosedError extends WeftError {
+  declare readonly code: 'context_closed';
+  /** The `ctx` member that was called: `send`, `output`, `request`, …. */
+  readonly member: string;
+  constructor(member: string, context: WeftErrorContext) {
+    super(
+      'context_closed',
+      `Executor "${context.executorId ?? ''}" called ctx.${member} after its invocation ended (superstep ${context.superstep ?? '?'}). Await all work inside the handler.`,
+      context,
+    );
+    this.member = member;
+  }
+}
+
+/** A bug in weft itself, not in your code or input: please report it with the message and stack. */
+export class InternalError extends WeftError {
+  declare readonly code: 'internal';
+  constructor(message: string, context: WeftErrorContext = {}) {
+    super('internal', `${message} This is a bug in weft; please report it.`, context);
+  }
+}
+
+/** Every error class weft throws; `switch (error.code)` on it narrows each case to its class. */
+export type AnyWeftError =
+  | GraphValidationError
+  | WorkflowInputError
+  | MessageValidationError
+  | ExecutorError
+  | OutputValidationError
+  | RoutingError
+  | SuperstepLimitError
+  | RunCancelledError
+  | UnknownExecutorError
+  | StateValidationError
+  | CheckpointError
+  | RequestError
+  | BudgetExceededError
+  | NotFoundError
+  | LeaseLostError
+  | TimeoutError
+  | ContextClosedError
+  | AgentError
+  | InternalError;
+
 /** A run store refused a write because the writer no longer holds the run's lease: another process took the run over. */
 export class LeaseLostError extends WeftError {
+  declare readonly code: 'lease_lost';
   /** The fencing token the refused write carried. */
   readonly token: number;
   constructor(runId: string, token: number, message?: string) {

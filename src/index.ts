@@ -12,10 +12,16 @@ export {
   CheckpointError,
   RequestError,
   BudgetExceededError,
+  AgentError,
   NotFoundError,
+  UnknownExecutorError,
+  OutputValidationError,
+  TimeoutError,
+  ContextClosedError,
+  InternalError,
   LeaseLostError,
 } from './errors.js';
-export type { WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
+export type { AnyWeftError, WeftErrorCode, WeftErrorContext, GraphIssue, CheckpointErrorReason, RequestErrorReason } from './errors.js';
 export type { SchemaIssue } from './internal/schema.js';
 export type { StandardSchemaV1 } from './internal/types.js';
 export type {
@@ -29,6 +35,7 @@ export type {
   EdgeDefinition,
   Executor,
   ExecutorContext,
+  EmitOptions,
   ExecutorKind,
   FanInEdgeDefinition,
   FanOutEdgeDefinition,
@@ -46,6 +53,7 @@ export type {
   WorkflowDefinition,
 } from './model/types.js';
 export type { WorkflowDescription, EdgeDescription } from './model/describe.js';
+export type { WireErrorBody, WireIssue, WireWorkflowInfo } from './model/wire.js';
 export { executor } from './executors/executor.js';
 export type { ExecutorOptions, ExecutorPolicyOptions } from './executors/executor.js';
 export { fromFunction } from './executors/from-function.js';
@@ -86,6 +94,10 @@ export { parallel } from './orchestration/parallel.js';
 export type { ParallelMode, ParallelOptions, ParallelResults } from './orchestration/parallel.js';
 export { pipeline } from './orchestration/pipeline.js';
 export type { CheckedStages, PipelineItem, PipelineOptions, PipelineResult, Stage, StageContext, StageInput, StageOutput } from './orchestration/pipeline.js';
+export { forkCheckpoint } from './orchestration/fork.js';
+export type { CheckpointEdit } from './orchestration/fork.js';
+export { mapItems } from './orchestration/map.js';
+export type { MapItemContext, MapItemsOptions } from './orchestration/map.js';
 export { loop } from './orchestration/loop.js';
 export type { LoopOptions, LoopResult } from './orchestration/loop.js';
 export { isApprovalRequest } from './orchestration/approval.js';
@@ -95,4 +107,4 @@ export type { WithApprovalOptions } from './orchestration/with-approval.js';
 export { createApprovalGate } from './orchestration/approval-gate.js';
 export type { ApprovalDecider, ApprovalGate, ApprovalGateOptions, ApprovalRecord, GatedRun } from './orchestration/approval-gate.js';
 export { agentStep } from './orchestration/agent-step.js';
-export type { Agent, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';
+export type { Agent, AgentCallOptions, AgentReply, AgentStepOptions, AgentUsage } from './orchestration/agent-step.js';

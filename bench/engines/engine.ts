@@ -71,6 +71,8 @@ export interface Engine {
   loop(limit: number): Run<LoopResult>;
   /** The loop to `limit` with an object of `keys` numeric keys in state, a checkpoint after every superstep, all kept in memory. */
   checkpoint(limit: number, keys: number): Run<CheckpointRun> | NotRun;
+  /** `checkpoint` with the object in state every executor shares (weft: `ctx.shared.update`); absent where an engine has one kind of state. */
+  checkpointShared?(limit: number, keys: number): Run<CheckpointRun> | NotRun;
   /** `tasks` tasks, each awaiting a `delayMs` timer, at most `cap` in flight. */
   concurrency(tasks: number, cap: number, delayMs: number): Run<ConcurrencyResult>;
   /** The loop for `supersteps` supersteps (A and B each count one). */

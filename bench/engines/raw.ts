@@ -156,6 +156,7 @@ export const engine: Engine = {
   fanout,
   loop,
   checkpoint,
+  checkpointShared: checkpoint, // hand-written code has one kind of state
   concurrency,
   longLoop,
   soak,

@@ -66,23 +66,43 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
     return async () => ({ count: single((await workflow.run(0)).outputs) });
   };
 
-  /** The loop with A's state `{ values }` of `keys` keys; A sets values[counter % keys] = counter. Delta checkpoints (the default). */
-  const checkpoint = (limit: number, keys: number): Run<CheckpointRun> => {
-    const a = executor({
-      id: 'a',
-      input: num,
-      output: num,
-      initialState: { values: zeroes(keys) },
-      handle: (n, ctx) => {
-        const counter = n + 1;
-        ctx.setState((state) => {
-          state.values[String(counter % keys)] = counter;
-        });
-        ctx.send(counter);
-      },
-    });
+  /**
+   * The loop with an object of `keys` keys in state; A sets values[counter % keys] = counter. Delta checkpoints
+   * (the default). `executor`: A's own state `{ values }`, `ctx.setState`; `shared`: the shared key `values`,
+   * set by A's first invocation, then `ctx.shared.update`.
+   */
+  const checkpointOf = (kind: 'executor' | 'shared', limit: number, keys: number): Run<CheckpointRun> => {
+    const a =
+      kind === 'executor'
+        ? executor({
+            id: 'a',
+            input: num,
+            output: num,
+            initialState: { values: zeroes(keys) },
+            handle: (n, ctx) => {
+              const counter = n + 1;
+              ctx.setState((state) => {
+                state.values[String(counter % keys)] = counter;
+              });
+              ctx.send(counter);
+            },
+          })
+        : executor({
+            id: 'a',
+            input: num,
+            output: num,
+            handle: (n, ctx) => {
+              const counter = n + 1;
+              if (!ctx.shared.has('values')) ctx.shared.set('values', zeroes(keys));
+              ctx.shared.update<Record<string, number>>('values', (values) => {
+                values[String(counter % keys)] = counter;
+              });
+              ctx.send(counter);
+            },
+          });
     const workflow = buildLoop(limit, 2 * limit + 10, a, 'checkpoint');
-    const valuesOf = (checkpoint: Checkpoint): Record<string, number> => (checkpoint.executorStates['a'] as { values: Record<string, number> }).values;
+    const valuesOf = (checkpoint: Checkpoint): Record<string, number> =>
+      kind === 'executor' ? (checkpoint.executorStates['a'] as { values: Record<string, number> }).values : (checkpoint.shared['values'] as Record<string, number>);
     return async () => {
       const store = new MemoryCheckpointStore();
       const result = await workflow.run(0, { checkpoints: store });
@@ -100,6 +120,9 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
       };
     };
   };
+
+  const checkpoint = (limit: number, keys: number): Run<CheckpointRun> => checkpointOf('executor', limit, keys);
+  const checkpointShared = (limit: number, keys: number): Run<CheckpointRun> => checkpointOf('shared', limit, keys);
 
   /** start sends `tasks` ids to one executor with `concurrency: cap`; each invocation awaits a timer and outputs its id. */
   const concurrency = (tasks: number, cap: number, delayMs: number): Run<{ sum: number; maxInFlight: number }> => {
@@ -148,5 +171,5 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
     };
   };
 
-  return { name: 'weft', version, chain, fanout, loop, checkpoint, concurrency, longLoop, soak };
+  return { name: 'weft', version, chain, fanout, loop, checkpoint, checkpointShared, concurrency, longLoop, soak };
 }

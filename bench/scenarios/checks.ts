@@ -11,7 +11,7 @@ import type {
   SoakResult,
 } from '../engines/engine.js';
 
-export type ScenarioName = 'chain' | 'fanout' | 'loop' | 'checkpoint' | 'concurrency' | 'long loop' | 'soak';
+export type ScenarioName = 'chain' | 'fanout' | 'loop' | 'checkpoint' | 'checkpoint shared' | 'concurrency' | 'long loop' | 'soak';
 
 export interface Sizes {
   readonly chain: { readonly length: number };

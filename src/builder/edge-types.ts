@@ -5,6 +5,33 @@ export type Source<TMessage> = Executor<any, TMessage, any, any> | string;
 /** Something that accepts `TMessage`: an executor object, or an id. */
 export type Target<TMessage> = Executor<any, any, any, TMessage> | string;
 
+/**
+ * The type a wrong edge's target is checked against, so the compiler's message reads
+ * `… is not assignable to parameter of type 'EdgeMismatch<{ sends: string; accepts: number; }>'`.
+ */
+export interface EdgeMismatch<T extends { readonly sends: unknown; readonly accepts: unknown }> {
+  readonly '~error': 'the target does not accept every message the source sends';
+  readonly sends: T['sends'];
+  readonly accepts: T['accepts'];
+}
+
+/** The type an executor without an `output` schema is checked against as an edge source: it can send nothing. */
+export interface SendsNothing {
+  readonly '~error': 'this executor has no output schema, so it sends nothing and cannot be an edge source: give it output: schema';
+}
+
+/** What an executor (or an id: anything) sends along an edge. */
+export type SentBy<T> = T extends string ? any : OutputOf<T>;
+/** What a `when` predicate receives from a source (from an id: `unknown`). */
+export type WhenMessage<T> = T extends string ? unknown : OutputOf<T>;
+/** What an executor's input schema accepts before parsing (an id: anything). */
+export type AcceptedBy<T> = T extends string ? unknown : T extends { readonly '~accepts'?: (message: infer TAccepts) => void } ? TAccepts : unknown;
+
+/** `TFrom` when it can send, else {@link SendsNothing}. */
+export type CheckedSource<TFrom> = TFrom extends string ? TFrom : [OutputOf<TFrom>] extends [never] ? SendsNothing : TFrom;
+/** `TTo` when it accepts every `TMessage`, else an {@link EdgeMismatch} naming both types. */
+export type CheckedTarget<TMessage, TTo> = TTo extends string ? TTo : [TMessage] extends [AcceptedBy<TTo>] ? TTo : EdgeMismatch<{ sends: TMessage; accepts: AcceptedBy<TTo> }>;
+
 /** A case of `addSwitch`: the first whose `when` holds receives the message. */
 export interface SwitchCase<TMessage> {
   readonly when: (message: TMessage) => boolean;

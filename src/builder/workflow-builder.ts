@@ -2,14 +2,14 @@ import { adapter } from '../composition/adapter.js';
 import { createHandle, WorkflowConnection, type WorkflowHandle } from '../composition/connection.js';
 import { idOf, type EdgeSpec, type Ref } from '../composition/edge-spec.js';
 import { checkCollisions, checkPrefix, prefixFragment, sinksOf, withExitIds, type GraphFragment } from '../composition/fragment.js';
-import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
+import { GraphValidationError, UnknownExecutorError, type GraphIssue } from '../errors.js';
 import { deepFreeze } from '../internal/freeze.js';
 import { limitProblem } from '../internal/limits.js';
 import { edgeId } from '../model/edges.js';
 import { computeSignature } from '../model/signature.js';
 import type { AnyExecutor, EdgeDefinition, Executor, ExecutorDefaults, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { Workflow } from '../runtime/workflow.js';
-import type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Target } from './edge-types.js';
+import type { CheckedChain, CheckedSource, CheckedTarget, FanInMessage, SentBy, Source, SwitchCase, SwitchDefault, Target, WhenMessage } from './edge-types.js';
 import { validateGraph } from './validate.js';
 
 /** Anything whose graph can be merged or inlined: a builder, a built workflow, or a connection. */
@@ -78,8 +78,17 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     return this;
   }
 
-  /** Connects two executors; with `when`, only messages for which it returns true pass. */
-  addEdge<TMessage>(from: Source<TMessage>, to: Target<TMessage>, options: { readonly when?: (message: TMessage) => boolean } = {}): this {
+  /**
+   * Connects two executors, checking at compile time that `to` accepts what `from` sends; with `when`, only
+   * messages for which it returns true pass. A type guard as `when` narrows what `to` must accept.
+   */
+  addEdge<TFrom extends Ref, TTo extends Ref, TMessage extends WhenMessage<TFrom> = never>(
+    from: CheckedSource<TFrom>,
+    to: CheckedTarget<TMessage, TTo>,
+    options: { readonly when: (message: WhenMessage<TFrom>) => message is TMessage },
+  ): this;
+  addEdge<TFrom extends Ref, TTo extends Ref>(from: CheckedSource<TFrom>, to: CheckedTarget<SentBy<TFrom>, TTo>, options?: { readonly when?: (message: WhenMessage<TFrom>) => boolean }): this;
+  addEdge(from: Ref, to: Ref, options: { readonly when?: ((message: any) => boolean) | undefined } = {}): this {
     this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(to), when: options.when as ((message: unknown) => boolean) | undefined });
     return this;
   }
@@ -93,14 +102,14 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Sends every message to all targets, or to those `select` returns (by id). */
-  addFanOut<TMessage>(
-    from: Source<TMessage>,
-    to: readonly Target<TMessage>[],
-    options: { readonly select?: (message: TMessage, targets: readonly string[]) => string | readonly string[] } = {},
+  addFanOut<TFrom extends Ref>(
+    from: CheckedSource<TFrom>,
+    to: readonly Target<SentBy<TFrom>>[],
+    options: { readonly select?: (message: WhenMessage<TFrom>, targets: readonly string[]) => string | readonly string[] } = {},
   ): this {
     this.edges.push({
       kind: 'fan-out',
-      source: this.ref(from),
+      source: this.ref(from as Ref),
       targets: to.map((t) => this.ref(t)),
       select: options.select as ((message: unknown, targets: readonly string[]) => string | readonly string[]) | undefined,
     });
@@ -114,7 +123,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Routes each message to the first case whose `when` holds, else to the `otherwise` target (required, last). */
-  addSwitch<TMessage>(from: Source<TMessage>, cases: readonly (SwitchCase<TMessage> | SwitchDefault<TMessage>)[]): this {
+  addSwitch<TFrom extends Ref>(from: CheckedSource<TFrom>, cases: readonly (SwitchCase<SentBy<TFrom>> | SwitchDefault<SentBy<TFrom>>)[]): this {
     const branches: { when: (message: unknown) => boolean; target: Ref }[] = [];
     let otherwise: Ref | undefined;
     let misplacedDefault = false;
@@ -126,7 +135,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
         branches.push({ when: branch.when as (message: unknown) => boolean, target: this.ref(branch.to) });
       }
     });
-    this.edges.push({ kind: 'switch', source: this.ref(from), cases: branches, otherwise, misplacedDefault });
+    this.edges.push({ kind: 'switch', source: this.ref(from as Ref), cases: branches, otherwise, misplacedDefault });
     return this;
   }
 
@@ -211,11 +220,16 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     return this;
   }
 
-  /** The executor with this id; throws listing the known ids when there is none. */
+  /** True when this graph has an executor with this id (added directly, by an edge, or by merge). */
+  has(id: string): boolean {
+    return this.executors.has(id);
+  }
+
+  /** The executor with this id; throws listing the known ids when there is none (see {@link WorkflowBuilder.has}). */
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
     if (found === undefined) {
-      throw new WeftError('unknown_executor', `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
+      throw new UnknownExecutorError(id, `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
     }
     return found;
   }

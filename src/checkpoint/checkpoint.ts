@@ -1,4 +1,5 @@
-import { applyPatches, enablePatches, type Patch } from 'immer';
+import { enablePatches, type Patch } from 'immer';
+import { applyStatePatches } from '../internal/immer.js';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
 import type { BudgetLedger, PendingRequest } from '../model/types.js';
@@ -142,14 +143,25 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
   const base = chain[chain.length - 1] as { stored: StoredCheckpoint; body: CheckpointBody };
   let state = base.body.state as z.infer<typeof stateSchema>;
   const outputs = [...base.body.outputs];
+  const patches: Patch[] = [];
   for (let i = chain.length - 2; i >= 0; i--) {
     const link = chain[i] as { stored: StoredCheckpoint; body: CheckpointBody };
-    try {
-      state = applyPatches(state, link.body.patches as Patch[]);
-    } catch (error) {
-      throw new CheckpointError('corrupt', `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`, { checkpointId: link.stored.id, runId: link.stored.runId, cause: error });
-    }
+    for (const patch of link.body.patches as Patch[]) patches.push(patch);
     outputs.push(...link.body.outputs);
+  }
+  try {
+    // Every delta's patches in one go: each changed object is copied once, not once per delta.
+    state = applyStatePatches(state, patches);
+  } catch {
+    // Find the delta whose patches do not apply, to name it.
+    for (let i = chain.length - 2; i >= 0; i--) {
+      const link = chain[i] as { stored: StoredCheckpoint; body: CheckpointBody };
+      try {
+        state = applyStatePatches(state, link.body.patches as Patch[]);
+      } catch (error) {
+        throw new CheckpointError('corrupt', `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`, { checkpointId: link.stored.id, runId: link.stored.runId, cause: error });
+      }
+    }
   }
   const top = chain[0] as { stored: StoredCheckpoint; body: CheckpointBody };
   return {

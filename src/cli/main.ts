@@ -11,6 +11,7 @@ Run, serve and inspect weft workflows.
 Commands:
   weft run <module>[#export] --input <json|@file>   run a workflow, show its progress, print the result
   weft serve <module>                                serve workflows over HTTP, runs in SQLite
+  weft dev <module>                                  serve them with the web console at /ui/
   weft graph <module>[#export]                       print a workflow as Mermaid (--json: describe())
   weft runs list|show|events|resume                  read recorded runs, answer and continue them
 
@@ -28,6 +29,10 @@ type Command = (argv: readonly string[], io: Io) => Promise<number>;
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   run: async () => (await import('./run-command.js')).runCommand,
   serve: async () => (await import('./serve-command.js')).serveCommand,
+  dev: async () => {
+    const { serveCommand } = await import('./serve-command.js');
+    return (argv, io) => serveCommand(argv, io, 'dev');
+  },
   graph: async () => (await import('./graph-command.js')).graphCommand,
   runs: async () => (await import('./runs-command.js')).runsCommand,
 };
@@ -63,7 +68,7 @@ async function main(argv: readonly string[], io: Io = processIo()): Promise<numb
       return 0;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (command === undefined) throw new UsageError(`Unknown command "${name}". The commands are run, serve, graph and runs; see "weft --help".`);
+    if (command === undefined) throw new UsageError(`Unknown command "${name}". The commands are run, serve, dev, graph and runs; see "weft --help".`);
     return await (await command())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

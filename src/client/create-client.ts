@@ -1,4 +1,4 @@
-import { EventStream, type RunRecord, type RunStatus, type SerializedEvent, type Workflow, type WorkflowDescription } from '../index.js';
+import { EventStream, type RunRecord, type RunStatus, type SerializedEvent, type WireWorkflowInfo, type Workflow } from '../index.js';
 import { toHttpError, WeftHttpError } from './http-error.js';
 import { createSseParser } from './sse.js';
 
@@ -50,17 +50,8 @@ export interface ClientOptions {
   readonly reconnect?: ReconnectOptions;
 }
 
-/** A workflow as `workflows.list()` returns it. */
-export interface ClientWorkflowInfo {
-  readonly name: string;
-  readonly signature: string;
-  /** JSON Schema of the input, when the server could produce one. */
-  readonly input?: unknown;
-  readonly mermaid: string;
-  readonly description: WorkflowDescription;
-  /** What this client may do with it. */
-  readonly access: { readonly invoke: boolean; readonly read: boolean };
-}
+/** A workflow as `workflows.list()` returns it (the same type the server sends). */
+export type ClientWorkflowInfo = WireWorkflowInfo;
 
 /** Options of `workflows.invoke`. */
 export interface InvokeOptions {

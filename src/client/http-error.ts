@@ -1,8 +1,7 @@
+import type { WireIssue } from '../index.js';
+
 /** One schema issue as the server sends it. */
-export interface HttpIssue {
-  readonly message: string;
-  readonly path: readonly (string | number)[];
-}
+export type HttpIssue = WireIssue;
 
 /** The server refused a request (or failed): its status and the `{ error: { code, message, issues? } }` it answered. */
 export class WeftHttpError extends Error {

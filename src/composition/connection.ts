@@ -1,4 +1,4 @@
-import { WeftError } from '../errors.js';
+import { UnknownExecutorError } from '../errors.js';
 import type { AnyExecutor, Executor } from '../model/types.js';
 import type { GraphFragment } from './fragment.js';
 
@@ -22,8 +22,8 @@ export function createHandle<TInput, TExit extends AnyExecutor>(fragment: GraphF
     exits,
     get exit(): TExit {
       if (exits.length !== 1) {
-        throw new WeftError(
-          'unknown_executor',
+        throw new UnknownExecutorError(
+          'exit',
           `"${fragment.name}" has ${exits.length} exits (${exits.map((e) => `"${e.id}"`).join(', ') || 'none'}), so "exit" is ambiguous. Use exits[i], or declare the exits with { exits: [executor] }.`,
         );
       }

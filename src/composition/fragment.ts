@@ -1,4 +1,4 @@
-import { GraphValidationError, WeftError, type GraphIssue } from '../errors.js';
+import { GraphValidationError, UnknownExecutorError, type GraphIssue } from '../errors.js';
 import type { AnyExecutor } from '../model/types.js';
 import { idOf, mapEdgeSpec, specSources, type EdgeSpec, type Ref } from './edge-spec.js';
 
@@ -74,8 +74,8 @@ export function withExitIds(fragment: GraphFragment, exits: readonly Ref[] | und
   const chosen = exits.map(idOf);
   const unknown = chosen.filter((id) => !ids.has(id));
   if (unknown.length > 0) {
-    throw new WeftError(
-      'unknown_executor',
+    throw new UnknownExecutorError(
+      unknown[0] as string,
       `Exits ${unknown.map((id) => `"${id}"`).join(', ')} are not executors of "${fragment.name}". Pass executors of that graph (before any prefix).`,
     );
   }

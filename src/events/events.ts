@@ -28,13 +28,28 @@ export type WorkflowEvent =
       readonly resumedFrom?: string;
     })
   | (EventBase & { readonly type: 'superstep.started'; readonly executorIds: readonly string[] })
-  | (EventBase & { readonly type: 'executor.invoked'; readonly executorId: string; readonly attempt: number })
-  | (EventBase & { readonly type: 'executor.completed'; readonly executorId: string; readonly attempt: number; readonly durationMs: number })
-  | (EventBase & { readonly type: 'executor.retried'; readonly executorId: string; readonly attempt: number; readonly delayMs: number; readonly error: unknown })
-  | (EventBase & { readonly type: 'executor.failed'; readonly executorId: string; readonly attempt: number; readonly error: WeftError })
+  | (EventBase & {
+      readonly type: 'executor.invoked';
+      readonly executorId: string;
+      readonly attempt: number;
+      /** Which of the executor's deliveries in this superstep (from 0): tells concurrent invocations apart. */
+      readonly invocation?: number;
+      /** Who sent the delivered message: an executor id, several joined by ", " for a fan-in batch, `(input)` or `(response)`. */
+      readonly from?: string;
+    })
+  | (EventBase & { readonly type: 'executor.completed'; readonly executorId: string; readonly attempt: number; readonly durationMs: number; readonly invocation?: number })
+  | (EventBase & { readonly type: 'executor.retried'; readonly executorId: string; readonly attempt: number; readonly delayMs: number; readonly error: unknown; readonly invocation?: number })
+  | (EventBase & { readonly type: 'executor.failed'; readonly executorId: string; readonly attempt: number; readonly error: WeftError; readonly invocation?: number })
   | (EventBase & { readonly type: 'message.dropped'; readonly sourceId: string; readonly message: unknown; readonly reason: DropReason; readonly to?: string })
   | (EventBase & { readonly type: 'output'; readonly executorId: string; readonly value: unknown })
-  | (EventBase & { readonly type: 'custom'; readonly executorId: string; readonly name: string; readonly data: unknown })
+  | (EventBase & {
+      readonly type: 'custom';
+      readonly executorId: string;
+      readonly name: string;
+      readonly data: unknown;
+      /** Live only: a runtime does not store it (e.g. a token delta whose final text is stored in another event). */
+      readonly transient?: true;
+    })
   | (EventBase & { readonly type: 'phase.started'; readonly executorId: string; readonly name: string })
   | (EventBase & { readonly type: 'phase.completed'; readonly executorId: string; readonly name: string; readonly ok: boolean; readonly durationMs: number })
   | (EventBase & {

@@ -1,4 +1,4 @@
-import { freeze } from 'immer';
+import { freezeState } from '../internal/immer.js';
 import { findNonJson } from '../internal/plain-json.js';
 import type { StandardSchemaV1 } from '../internal/types.js';
 import type { Executor, ExecutorContext, LimiterLike, PendingRequest, RetryPolicy, Schema } from '../model/types.js';
@@ -82,7 +82,7 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
     handle: fields.handle,
     onResponse: fields.onResponse,
     response: fields.response,
-    initialState: freeze(fields.initialState, true),
+    initialState: freezeState(fields.initialState),
     concurrency: fields.concurrency ?? 1,
     retry: fields.retry === undefined ? undefined : Object.freeze({ ...fields.retry }),
     timeoutMs: fields.timeoutMs,

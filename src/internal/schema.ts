@@ -25,11 +25,8 @@ export function validateWith<T>(schema: StandardSchemaV1<unknown, T>, value: unk
   return result instanceof Promise ? result.then(toOutcome) : toOutcome(result);
 }
 
-export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  return typeof value === 'object' && value !== null && '~standard' in value;
-}
-
-/** Formats issues as `path: message` lines for error messages. */
+/** Formats issues as `path: message` parts for error messages, without a final period (the sentence around them has one). */
 export function formatIssues(issues: readonly SchemaIssue[]): string {
-  return issues.map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message)).join('; ');
+  const message = (issue: SchemaIssue): string => issue.message.replace(/\.+$/, '');
+  return issues.map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${message(issue)}` : message(issue))).join('; ');
 }

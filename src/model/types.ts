@@ -79,6 +79,12 @@ export interface ExecutorDefaults {
   readonly timeoutMs?: number;
 }
 
+/** Options of `ctx.emit`. */
+export interface EmitOptions {
+  /** Live only: the event reaches subscribers but a runtime does not store it (e.g. token deltas). */
+  readonly transient?: boolean;
+}
+
 /** What a handler receives besides its message. */
 export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   readonly runId: string;
@@ -110,7 +116,7 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   /** Adds a value to the run's outputs (committed at the end of the superstep). */
   output(value: unknown): void;
   /** Emits a `custom` event at once, for progress and logs. */
-  emit(name: string, data?: unknown): void;
+  emit(name: string, data?: unknown, options?: EmitOptions): void;
   /** Changes this executor's state with an immer recipe; return a value to replace the state. */
   setState(recipe: (draft: Draft<TState>) => void | TState): void;
   /**
@@ -156,8 +162,6 @@ export type AnyExecutor = Executor<any, any, any, any>;
 
 /** The message type an executor's handler receives. */
 export type InputOf<T> = T extends Executor<infer TInput, any, any, any> ? TInput : any;
-/** The message type an executor accepts on its edges (before parsing). */
-export type AcceptsOf<T> = T extends Executor<any, any, any, infer TAccepts> ? TAccepts : any;
 /** The message type an executor sends. */
 export type OutputOf<T> = T extends Executor<any, infer TOutput, any, any> ? TOutput : any;
 

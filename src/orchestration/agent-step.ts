@@ -1,4 +1,4 @@
-import { fromFunction, type ExecutorContext, type ExecutorPolicyOptions, type Schema } from '../index.js';
+import { fromFunction, type EmitOptions, type ExecutorContext, type ExecutorPolicyOptions, type Schema } from '../index.js';
 import { withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
 /** Tokens an agent call used; charged to the run's budget. */
@@ -12,12 +12,23 @@ export interface AgentReply {
   readonly usage?: AgentUsage;
 }
 
+/** What {@link agentStep} gives each call besides the input. */
+export interface AgentCallOptions {
+  /** The run's cancellation: pass it on to the model call. */
+  readonly signal: AbortSignal;
+  /** Emits a `custom` event of the calling executor (e.g. token deltas, with `{ transient: true }`). */
+  readonly emit?: (name: string, data?: unknown, options?: EmitOptions) => void;
+}
+
 /**
  * Anything that answers an input: an LLM client, an agent framework, a fake in tests. One object is one session:
- * {@link agentStep} never runs it twice at once. Adapt a provider's SDK in a few lines (see the support-agent example).
+ * {@link agentStep} never runs it twice at once, unless it is `concurrent`. Adapt a provider's SDK in a few lines
+ * (see the support-agent example), or use `weft/ai` for an AI SDK model.
  */
 export interface Agent<TInput = string> {
-  run(input: TInput, options: { readonly signal: AbortSignal }): Promise<AgentReply>;
+  run(input: TInput, options: AgentCallOptions): Promise<AgentReply>;
+  /** True when calls may overlap (a stateless model client): they are not queued. */
+  readonly concurrent?: boolean;
 }
 
 /** Options of {@link agentStep}. */
@@ -78,11 +89,12 @@ export function agentStep<TAgentInput, TMessage = TAgentInput, TOutput = string>
 
   const call = async (message: TMessage, ctx: ExecutorContext<TOutput, undefined>): Promise<TOutput> => {
     const input = prompt === undefined ? (message as unknown as TAgentInput) : await prompt(message);
-    const result = await exclusive(agent, ctx.signal, () => {
+    const work = (): Promise<AgentReply> => {
       // Refused once nothing remains: charging nothing throws BudgetExceededError and emits budget.exceeded.
       if (ctx.budget.remaining <= 0) ctx.budget.charge({ tokens: 0 });
-      return ctx.phase('agent', () => agent.run(input, { signal: ctx.signal }));
-    });
+      return ctx.phase('agent', () => agent.run(input, { signal: ctx.signal, emit: (name, data, emitOptions) => ctx.emit(name, data, emitOptions) }));
+    };
+    const result = agent.concurrent === true ? await work() : await exclusive(agent, ctx.signal, work);
     if (typeof result !== 'object' || result === null || typeof result.text !== 'string') {
       throw new TypeError(`The agent of "${id}" returned ${JSON.stringify(result)}; agent.run must resolve to { text: string, usage?: { tokens } }.`);
     }

@@ -83,6 +83,6 @@ export function eitherSchema(first: Schema, second: Schema): Schema {
 export async function parseWith(schema: Schema | undefined, value: unknown, what: string): Promise<unknown> {
   if (schema === undefined) return value;
   const result = await schema['~standard'].validate(value);
-  if (result.issues !== undefined) throw new TypeError(`${what} does not match its schema: ${result.issues.map((issue) => issue.message).join('; ')}.`);
+  if (result.issues !== undefined) throw new TypeError(`${what} does not match its schema: ${result.issues.map((issue) => issue.message.replace(/\.+$/, '')).join('; ')}.`);
   return result.value;
 }

@@ -1,4 +1,4 @@
-import type { AnyExecutor, Executor, ExecutorContext, PendingRequest } from '../index.js';
+import { InternalError, OutputValidationError, isWeftError, type AnyExecutor, type Executor, type ExecutorContext, type PendingRequest } from '../index.js';
 import { approvalDecisionSchema, eitherSchema, isApprovalRequest, parseWith, type ApprovalDecision, type ApprovalPayload, type ApprovalRejection, type ApprovalRequest } from './approval.js';
 import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
@@ -48,7 +48,7 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
     // Our own question has our path; a longer path is a request surfaced by a nested workflow we wrap.
     const ours = request.path.length === ctx.path.length && isApprovalRequest(request) && request.payload.executorId === id;
     if (!ours) {
-      if (own === undefined) throw new Error(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`);
+      if (own === undefined) throw new InternalError(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`, { executorId: id });
       return own(response, request, ctx);
     }
     const decision = (await parseWith(decisionSchema, response, `The answer to approval request "${request.id}"`)) as ApprovalDecision<TInput>;
@@ -56,7 +56,7 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
     if (!decision.approved) {
       const rejection: ApprovalRejection<TInput> = { kind: 'approval.rejected', executorId: id, input: original, ...(decision.reason === undefined ? {} : { reason: decision.reason }) };
       if (options.onReject !== undefined) await options.onReject(rejection, ctx);
-      else ctx.output(rejection);
+      else outputRejection(id, rejection, ctx);
       return;
     }
     // The original was parsed when it was delivered; a modified input is parsed now, once.
@@ -68,4 +68,18 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
   const result = withWorkflow(rewrap(wrapped as AnyExecutor, { id, handle, onResponse, response }) as Executor<TInput, TOutput, TState, TAccepts>);
   wrappers.add(result);
   return result;
+}
+
+/** Outputs a rejection; when the workflow's output schema refuses it, says so in terms of the rejection. */
+function outputRejection(id: string, rejection: ApprovalRejection<unknown>, ctx: Pick<ExecutorContext, 'output' | 'runId' | 'superstep'>): void {
+  try {
+    ctx.output(rejection);
+  } catch (error) {
+    if (!isWeftError(error) || error.code !== 'output_invalid') throw error;
+    throw new OutputValidationError(
+      `The approval of "${id}" was rejected${rejection.reason === undefined ? '' : ` ("${rejection.reason}")`}. Without onReject a rejection becomes a run output, which the workflow's output schema refuses. Give withApproval an onReject that sends (or outputs) a value the graph accepts.`,
+      error.issues,
+      { runId: ctx.runId, executorId: id, superstep: ctx.superstep, cause: error },
+    );
+  }
 }

@@ -7,7 +7,9 @@ import { toExecutor, type CommonInput, type Participant, type ParticipantOutput 
 export type ConcurrentResults<TParticipants extends readonly unknown[]> = { -readonly [K in keyof TParticipants]: ParticipantOutput<TParticipants[K]> };
 
 /** Options of a {@link ConcurrentBuilder}. */
-export interface ConcurrentBuilderOptions<TParticipants extends readonly Participant[], TAggregate> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output'> {
+export interface ConcurrentBuilderOptions<TParticipants extends readonly Participant[], TAggregate> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
+  /** The workflow's name (default `'concurrent'`). */
+  readonly name?: string;
   /** Each receives the input at the same time. */
   readonly participants: TParticipants;
   /** Combines the results (in participant order); by default they are passed on as an array. */
@@ -35,7 +37,7 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
 
   constructor(options: ConcurrentBuilderOptions<TParticipants, TAggregate>) {
     const given = options.participants as readonly Participant[];
-    if (!Array.isArray(given) || given.length === 0) throw new TypeError(`ConcurrentBuilder "${options.name}" needs at least one participant.`);
+    if (!Array.isArray(given) || given.length === 0) throw new TypeError(`ConcurrentBuilder "${options.name ?? 'concurrent'}" needs at least one participant.`);
     const participants = given.map(toExecutor);
     const dispatcher = fromFunction('dispatcher', (message: CommonInput<TParticipants>) => message);
     const combine = options.aggregate ?? ((results: ConcurrentResults<TParticipants>) => results as unknown as TAggregate);
@@ -45,15 +47,15 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
       undefined
     >;
     const { participants: _, aggregate: __, ...rest } = options;
-    super({ ...rest, start: dispatcher });
+    super({ ...rest, name: rest.name ?? 'concurrent', start: dispatcher });
     this.dispatcher = dispatcher;
     this.participants = participants;
     this.aggregator = aggregator;
     if (participants.length === 1) {
       const only = participants[0] as AnyExecutor;
-      this.addEdge(dispatcher, only).addAdapter(only, aggregator, (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>, { id: 'collect' });
+      this.addEdge(dispatcher as AnyExecutor, only).addAdapter(only, aggregator, (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>, { id: 'collect' });
     } else {
-      this.addFanOut(dispatcher, participants).addFanIn(participants, aggregator as AnyExecutor);
+      this.addFanOut(dispatcher as AnyExecutor, participants).addFanIn(participants, aggregator as AnyExecutor);
     }
     this.declaredExits = [aggregator];
     this.outputWhenUnconnected(aggregator);

@@ -5,7 +5,9 @@ import { toExecutor, type CheckedSequence, type Participant, type ParticipantExe
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer TLast] ? TLast : never;
 
 /** Options of a {@link SequentialBuilder}. */
-export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output'> {
+export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
+  /** The workflow's name (default `'sequential'`). */
+  readonly name?: string;
   /** The steps, in order; each receives what the previous one sends. */
   readonly participants: TParticipants & CheckedSequence<TParticipants>;
 }
@@ -27,11 +29,11 @@ export class SequentialBuilder<const TParticipants extends readonly [Participant
   constructor(options: SequentialBuilderOptions<TParticipants>) {
     const participants = options.participants as readonly Participant[];
     if (!Array.isArray(participants) || participants.length === 0) {
-      throw new TypeError(`SequentialBuilder "${options.name}" needs at least one participant.`);
+      throw new TypeError(`SequentialBuilder "${options.name ?? 'sequential'}" needs at least one participant.`);
     }
     const steps = participants.map(toExecutor);
     const { participants: _, ...rest } = options;
-    super({ ...rest, start: steps[0] as Executor<any, any, any, ParticipantInput<TParticipants[0]>> });
+    super({ ...rest, name: rest.name ?? 'sequential', start: steps[0] as Executor<any, any, any, ParticipantInput<TParticipants[0]>> });
     this.steps = steps;
     for (let i = 1; i < steps.length; i++) this.addEdge(steps[i - 1] as AnyExecutor, steps[i] as AnyExecutor);
     const last = steps[steps.length - 1] as AnyExecutor;

@@ -6,6 +6,9 @@ import { utf8Length } from '../internal/plain-json.js';
 import type { BudgetLedger } from '../model/types.js';
 import type { RunState } from './run-state.js';
 
+/** When checkpoints are written: before the next superstep starts (`sync`), overlapping it with at most one save in flight (`async`), or once when the run stops (`exit`). */
+export type Durability = 'sync' | 'async' | 'exit';
+
 /** What a checkpoint takes from the run besides its state. */
 export interface CheckpointParts {
   /** Every output of the run so far (append-only; `RunState.outputCount` marks the boundary). */
@@ -13,7 +16,6 @@ export interface CheckpointParts {
   readonly budget: BudgetLedger;
 }
 
-type Durability = 'sync' | 'async' | 'exit';
 
 /**
  * Writes one run's checkpoints: full snapshots every `fullEvery`, immer-patch deltas between them, chained by

@@ -1,8 +1,9 @@
-import { applyPatches, freeze, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import type { Draft, Patch } from 'immer';
+import { applyStatePatches, freezeState, produceStateWithPatches } from '../internal/immer.js';
 import { usePatches } from '../checkpoint/checkpoint.js';
-import { StateValidationError, WeftError } from '../errors.js';
+import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
-import type { AnyExecutor, Budget, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
+import type { AnyExecutor, Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
@@ -25,7 +26,7 @@ export interface ContextHost {
   readonly invocationPrefix: string;
   checkSend(sourceId: string, to: string): void;
   checkOutput(executorId: string, value: unknown): void;
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown): void;
+  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void;
   /** A signal of this invocation's own, aborted with the run; released with `releaseSignal`. */
   ownSignal(): AbortController;
   releaseSignal(controller: AbortController): void;
@@ -119,12 +120,12 @@ export class ExecutorSlot implements SlotWrites {
   replay(record: InvocationRecord, committedShared: Readonly<Record<string, unknown>>, recordPatches: boolean): void {
     if (record.state !== undefined) {
       usePatches();
-      this.state = freeze(applyPatches(this.state as object, record.state as Patch[]), true);
+      this.state = freezeState(applyStatePatches(this.state, record.state as Patch[]));
       this.applyStatePatches(record.state, recordPatches);
     }
     if (record.shared !== undefined) {
       this.stageShared(
-        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freeze(write.value, true) })),
+        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freezeState(write.value) })),
         committedShared,
       );
     }
@@ -197,7 +198,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   private ensureOpen(what: string): void {
     if (this.closed) {
-      throw new Error(`Executor "${this.executorId}" called ctx.${what} after its invocation ended (superstep ${this.superstep}). Await all work inside the handler.`);
+      throw new ContextClosedError(what, { runId: this.runId, executorId: this.executorId, superstep: this.superstep });
     }
   }
 
@@ -209,8 +210,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
   private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
     // Patches name exactly what changed, so checking only their values costs what the change costs, not the state.
-    usePatches();
-    const [value, patches] = produceWithPatches(base, recipe);
+    const [value, patches] = produceStateWithPatches(base, recipe);
     for (const patch of patches) {
       if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [key, ...patch.path].join('.'));
     }
@@ -236,9 +236,9 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     (this.outputs ??= []).push(value);
   }
 
-  emit(name: string, data?: unknown): void {
+  emit(name: string, data?: unknown, options?: EmitOptions): void {
     this.ensureOpen('emit');
-    this.host.emitCustom(this.executorId, this.superstep, name, data);
+    this.host.emitCustom(this.executorId, this.superstep, name, data, options?.transient);
   }
 
   get budget(): Budget {
@@ -276,7 +276,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.ensureOpen('request');
     const executor = this.slot.executor;
     if (executor.onResponse === undefined) {
-      throw new WeftError('request_invalid', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
+      throw new RequestError('no_response_handler', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
         runId: this.runId,
         executorId: executor.id,
         superstep: this.superstep,
@@ -297,23 +297,22 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
       set: (key: string, value: unknown): void => {
         this.ensureOpen('shared.set');
         this.checkJson(value, undefined, `shared.${key}`);
-        const frozen = freeze(value, true);
+        const frozen = freezeState(value);
         (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
         (this.sharedOps ??= []).push({ key, set: true, value: frozen });
         if (this.host.recording) (this.recordedShared ??= []).push({ key, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
-        let value: unknown;
-        if (this.host.recording) {
-          usePatches();
-          const [next, patches] = produceWithPatches(this.readShared(key), recipe as Recipe);
-          value = next;
-          (this.recordedShared ??= []).push({ key, patches });
-        } else value = produce(this.readShared(key), recipe as Recipe);
-        this.checkJson(value, this.readShared(key), `shared.${key}`);
+        const base = this.readShared(key);
+        // Patches name exactly what changed, so the plain-JSON check costs what the change costs.
+        const [value, patches] = produceStateWithPatches(base, recipe as Recipe);
+        for (const patch of patches) {
+          if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [`shared.${key}`, ...patch.path].join('.'));
+        }
+        if (this.host.recording) (this.recordedShared ??= []).push({ key, patches });
         (this.localShared ??= new Map(this.baseShared)).set(key, value);
-        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe });
+        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe, made: { base, value, patches } });
       },
     });
   }

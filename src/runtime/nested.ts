@@ -1,3 +1,4 @@
+import { InternalError } from '../errors.js';
 import { createExecutor } from '../executors/executor.js';
 import type { Executor, ExecutorContext, PendingRequest } from '../model/types.js';
 import { InvocationContext, type ChildResult, type ChildSnapshot } from './context.js';
@@ -84,7 +85,7 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
       const key = Object.keys(children).find((k) => (children[k] as WaitingChild).requests[request.id] !== undefined);
       const waiting = key === undefined ? undefined : (children[key] as WaitingChild);
       if (key === undefined || waiting === undefined) {
-        throw new Error(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its children's requests stands behind.`);
+        throw new InternalError(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its children's requests stands behind.`, { executorId: options.id });
       }
       const { [request.id]: childRequest, ...rest } = waiting.requests;
       settle(await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest as string]: response } }), invocation, key, rest);

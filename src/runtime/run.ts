@@ -1,9 +1,9 @@
 import type { Patch } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import { Checkpointer, type CheckpointParts } from './checkpointer.js';
+import { Checkpointer, type CheckpointParts, type Durability } from './checkpointer.js';
 import { InvocationRecords, keepsRecords, type InvocationRecord } from './invocation-records.js';
-import { isWeftError, MessageValidationError, RequestError, RoutingError, SuperstepLimitError, WeftError } from '../errors.js';
+import { ExecutorError, isWeftError, MessageValidationError, OutputValidationError, RequestError, RoutingError, SuperstepLimitError, UnknownExecutorError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
@@ -20,8 +20,7 @@ import type { RunState } from './run-state.js';
 import { Semaphore } from './semaphore.js';
 import { yieldToEventLoop } from './timers.js';
 
-/** When checkpoints are written: before the next superstep starts (`sync`), overlapping it with at most one save in flight (`async`), or once when the run stops (`exit`). */
-export type Durability = 'sync' | 'async' | 'exit';
+export type { Durability } from './checkpointer.js';
 
 /** Options of `run`, `stream` and `start`. */
 export interface RunOptions {
@@ -45,6 +44,8 @@ export interface RunOptions {
   readonly budget?: { readonly tokens: number };
   /** A limiter every invocation of this run must hold (shared with other runs: a provider's rate limit). */
   readonly limiter?: LimiterLike;
+  /** Hears every event of the run as it is emitted, `run()` included (e.g. tracing from `weft/otel`); must not throw. */
+  readonly onEvent?: (event: WorkflowEvent) => void;
 }
 
 /** Options of `workflow.resume`. */
@@ -138,6 +139,7 @@ export class RunEngine implements SchedulerHost {
   /** Requests waiting for answers, and answers waiting for the next boundary. */
   readonly requests: RequestInbox;
   private finalState: RunState | undefined;
+  private readonly sink: ((event: WorkflowEvent) => void) | undefined;
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   readonly limiter: LimiterLike | undefined;
@@ -149,13 +151,15 @@ export class RunEngine implements SchedulerHost {
   constructor(
     private readonly compiled: CompiledWorkflow,
     options: RunOptions,
-    private readonly sink: ((event: WorkflowEvent) => void) | undefined,
+    sink: ((event: WorkflowEvent) => void) | undefined,
     readonly path: readonly string[] = [],
     parent?: ParentLink,
     /** When true, a run with pending requests waits in memory for `respond()` instead of returning `waiting`. */
     private readonly live = false,
   ) {
     const definition = compiled.definition;
+    const onEvent = options.onEvent;
+    this.sink = onEvent === undefined || sink === undefined ? (sink ?? onEvent) : (event) => (onEvent(event), sink(event));
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
     const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
@@ -347,7 +351,7 @@ export class RunEngine implements SchedulerHost {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
       }
-      const error = isWeftError(caught) ? caught : new WeftError('executor_failed', String(caught), { runId: this.runId, cause: caught });
+      const error = isWeftError(caught) ? caught : new ExecutorError(String(caught), 1, { runId: this.runId, cause: caught });
       this.emit('run.failed', { error });
       throw error;
     } finally {
@@ -571,7 +575,7 @@ export class RunEngine implements SchedulerHost {
   checkSend(sourceId: string, to: string): void {
     const { definition, executors, routing } = this.compiled;
     if (!executors.has(to)) {
-      throw new WeftError('unknown_executor', `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`, {
+      throw new UnknownExecutorError(to, `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`, {
         runId: this.runId,
         executorId: sourceId,
         superstep: this.superstep,
@@ -591,19 +595,19 @@ export class RunEngine implements SchedulerHost {
     if (schema === undefined) return;
     const outcome = validateWith(schema, value);
     if (outcome instanceof Promise) {
-      throw new WeftError('output_invalid', `Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`, { executorId });
+      throw new OutputValidationError(`Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`, [], { executorId });
     }
     if (!outcome.ok) {
-      throw new WeftError(
-        'output_invalid',
-        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${outcome.issues.map((i) => i.message).join('; ')}.`,
+      throw new OutputValidationError(
+        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${formatIssues(outcome.issues)}.`,
+        outcome.issues,
         { runId: this.runId, executorId, superstep: this.superstep },
       );
     }
   }
 
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown): void {
-    this.emit('custom', { executorId, name, data }, this.executorPath(executorId), superstep);
+  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
+    this.emit('custom', transient === true ? { executorId, name, data, transient } : { executorId, name, data }, this.executorPath(executorId), superstep);
   }
 
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {

@@ -109,7 +109,7 @@ export class Scheduler {
     const context = new InvocationContext(this.host, slot, k, index, child?.signal);
     let startedAt = 0;
     if (this.host.observed) {
-      this.host.emit('executor.invoked', { executorId: executor.id, attempt }, this.host.executorPath(executor.id));
+      this.host.emit('executor.invoked', { executorId: executor.id, attempt, invocation: index, from: delivery.source }, this.host.executorPath(executor.id));
       startedAt = now();
     }
     let result: void | Promise<void>;
@@ -148,7 +148,7 @@ export class Scheduler {
     }
     const record = context.commitTo(index);
     if (record !== undefined) this.host.recorded(context.invocationId, record);
-    if (this.host.observed) this.host.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt }, this.host.executorPath(executor.id));
+    if (this.host.observed) this.host.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt, invocation: index }, this.host.executorPath(executor.id));
   }
 
   attemptFailed(
@@ -167,10 +167,10 @@ export class Scheduler {
     if (this.host.scope.isAborted) throw this.host.scope.cancelledError();
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.host.defaults.retry;
-    const attempts = isWeftError(error) && error.code !== 'executor_failed' ? attempt : (retry?.attempts ?? 1);
+    const attempts = isWeftError(error) && error.code !== 'executor_failed' && error.code !== 'timeout' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
       const delayMs = backoffDelay(retry?.backoff, attempt);
-      this.host.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error }, this.host.executorPath(executor.id));
+      this.host.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error, invocation: index }, this.host.executorPath(executor.id));
       // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
       const waiter = this.host.scope.child();
       return sleep(delayMs, waiter.signal).then(
@@ -184,19 +184,19 @@ export class Scheduler {
         },
       );
     }
-    throw this.executorFailed(executor.id, error, attempt, k, this.host.executorPath(executor.id));
+    throw this.executorFailed(executor.id, error, attempt, k, this.host.executorPath(executor.id), index);
   }
 
-  executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[]): WeftError {
+  executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[], invocation?: number): WeftError {
     const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
-    const hint = isWeftError(cause) && cause.code !== 'executor_failed' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
+    const hint = isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
       runId: this.host.runId,
       executorId,
       superstep: k,
       cause,
     });
-    this.host.emit('executor.failed', { executorId, attempt: attempts, error }, path);
+    this.host.emit('executor.failed', { executorId, attempt: attempts, error, ...(invocation === undefined ? {} : { invocation }) }, path);
     return error;
   }
 }

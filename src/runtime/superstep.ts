@@ -1,7 +1,7 @@
 // The pure superstep core: what a superstep does with data once its invocations have run. Nothing here runs a
 // handler, waits, emits or saves; the driver (run.ts) does those and calls these functions.
-import { applyPatches, produce, produceWithPatches, type Draft, type Patch } from 'immer';
-import { usePatches } from '../checkpoint/checkpoint.js';
+import type { Draft, Patch } from 'immer';
+import { applyStatePatches, produceState, produceStateWithPatches } from '../internal/immer.js';
 import type { WeftErrorContext } from '../errors.js';
 import type { PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeMessages, type Delivery, type DroppedMessage, type RoutingTable, type SentMessage } from '../routing/router.js';
@@ -15,8 +15,15 @@ type Recipe = (draft: Draft<unknown>) => unknown;
  */
 export type SharedOp =
   | { readonly key: string; readonly set: true; readonly value: unknown }
-  | { readonly key: string; readonly set: false; readonly recipe: Recipe }
+  | { readonly key: string; readonly set: false; readonly recipe: Recipe; readonly made?: RecipeResult }
   | { readonly key: string; readonly set: false; readonly patches: readonly Patch[] };
+
+/** What a recipe made of `base` in the handler: reused wherever the key still holds `base`, so a recipe runs once. */
+export interface RecipeResult {
+  readonly base: unknown;
+  readonly value: unknown;
+  readonly patches: Patch[];
+}
 
 /** Sends, outputs and requests of one successful invocation. */
 export interface InvocationEffects {
@@ -132,7 +139,6 @@ export function commitSuperstep(
 
 /** Applies shared writes in order: a `set` replaces, an update runs again on the current value; patches go to `into`. */
 function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[], into: Patch[] | undefined): void {
-  if (into !== undefined) usePatches();
   for (const op of ops) {
     if (op.set) {
       target[op.key] = op.value;
@@ -140,15 +146,12 @@ function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[
       continue;
     }
     if ('patches' in op) {
-      usePatches();
-      target[op.key] = applyPatches(target[op.key] as object, op.patches as Patch[]);
+      target[op.key] = applyStatePatches(target[op.key], op.patches as Patch[]);
       if (into !== undefined) for (const patch of op.patches) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
-    } else if (into !== undefined) {
-      const [value, made] = produceWithPatches(target[op.key], op.recipe);
-      target[op.key] = value;
-      for (const patch of made) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
     } else {
-      target[op.key] = produce(target[op.key], op.recipe);
+      const [value, made] = op.made !== undefined && op.made.base === target[op.key] ? [op.made.value, op.made.patches] : produceStateWithPatches(target[op.key], op.recipe);
+      target[op.key] = value;
+      if (into !== undefined) for (const patch of made) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
     }
   }
 }
@@ -156,8 +159,8 @@ function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[
 /** The value of a shared key after one op, without patches (what an executor's later invocations read). */
 export function afterSharedOp(current: unknown, op: SharedOp): unknown {
   if (op.set) return op.value;
-  if ('patches' in op) usePatches();
-  return 'patches' in op ? applyPatches(current as object, op.patches as Patch[]) : produce(current, op.recipe);
+  if ('patches' in op) return applyStatePatches(current, op.patches as Patch[]);
+  return op.made !== undefined && op.made.base === current ? op.made.value : produceState(current, op.recipe);
 }
 
 /** Moves answers into the queue (after what is there) and out of the pending requests. */

@@ -1,3 +1,4 @@
+import { TimeoutError } from '../errors.js';
 import type { Backoff } from '../model/types.js';
 
 /** The delay before attempt `attempt + 1`, after `attempt` failed tries. */
@@ -25,14 +26,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** The error a handler fails with when it outlives its `timeoutMs`. */
-export class TimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`timed out after ${timeoutMs} ms`);
-    this.name = 'TimeoutError';
-  }
 }
 
 /** Settles like `promise`, or rejects with a TimeoutError after `ms` and aborts `controller` so the handler can stop. */

@@ -1,9 +1,10 @@
 import { Hono, type Context } from 'hono';
-import type { RunPage, RunQuery, RunRecord, RunStatus, RunSummary, Runtime, WorkflowDescription } from '../index.js';
+import type { RunPage, RunQuery, RunRecord, RunStatus, RunSummary, Runtime, WireWorkflowInfo } from '../index.js';
 import { isObject, readJson } from './body.js';
 import { admits, through, type Policy, type ServerEnv } from './policy.js';
 import { errorBody, HttpProblem, notFound, problemResponse } from './problem.js';
 import { eventStreamResponse, sseHeaders } from './sse.js';
+import { mountConsole, type ConsoleOptions } from './console.js';
 
 /** Who may do what with one workflow; each policy is an ordinary Hono middleware. Without a policy, the operation answers 404. */
 export interface WorkflowPolicies {
@@ -27,19 +28,12 @@ export interface CreateAppOptions {
   readonly heartbeatMs?: number;
   /** Told of every unexpected error, which the client sees only as a 500 (default: `console.error`). */
   readonly onError?: (error: unknown) => void;
+  /** Serves the web console at `/ui/` (behind the same policies: its every call is an API call). */
+  readonly ui?: ConsoleOptions | boolean;
 }
 
-/** A workflow as `GET /workflows` lists it. */
-export interface WorkflowInfo {
-  readonly name: string;
-  readonly signature: string;
-  /** JSON Schema of the input, when the start executor's schema can produce one. */
-  readonly input?: unknown;
-  readonly mermaid: string;
-  readonly description: WorkflowDescription;
-  /** What the caller may do with it, as its policies answered. */
-  readonly access: { readonly invoke: boolean; readonly read: boolean };
-}
+/** A workflow as `GET /workflows` lists it (the same type the client reads). */
+export type WorkflowInfo = WireWorkflowInfo;
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'waiting', 'completed', 'failed', 'cancelled']);
 /** Runs one `GET /runs` may look at (each shown to its policy) before it returns a short page with a cursor. */
@@ -254,6 +248,7 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return guarded(c, writablePolicies(run, policy), async () => c.json({ run: await runtime.cancel(run.id) }));
   });
 
+  mountConsole(app, { runtime, policies: exposed, maxBodyBytes, readableRun, writablePolicies, guarded }, options.ui === true ? {} : options.ui === false ? undefined : options.ui);
   return app;
 }
 

@@ -5,3 +5,6 @@ export type { Policy, ServerEnv, ServerVariables } from './policy.js';
 export type { ErrorBody, ServedIssue } from './problem.js';
 export { serve } from './serve.js';
 export type { ServeOptions, RunningServer, FetchApp } from './serve.js';
+export type { ConsoleOptions } from './console.js';
+export type { CheckpointSummary, StateChange } from './state-diff.js';
+export type { ExecutorDetail, GraphDetail } from './workflow-detail.js';

@@ -1,21 +1,12 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { isWeftError, type RequestError, type SchemaIssue, type WorkflowInputError } from '../index.js';
+import { isWeftError, type RequestError, type SchemaIssue, type WireErrorBody, type WireIssue, type WorkflowInputError } from '../index.js';
 
-/** One issue as served: the path with symbols spelled out, so it survives JSON. */
-export interface ServedIssue {
-  readonly message: string;
-  readonly path: readonly (string | number)[];
-}
+/** One issue as served: the path with symbols spelled out, so it survives JSON (the same type the client reads). */
+export type ServedIssue = WireIssue;
 
-/** The body of every error response. */
-export interface ErrorBody {
-  readonly error: {
-    readonly code: string;
-    readonly message: string;
-    readonly issues?: readonly ServedIssue[];
-  };
-}
+/** The body of every error response (the same type the client reads). */
+export type ErrorBody = WireErrorBody;
 
 /** A refusal with its HTTP status, thrown inside handlers and answered by the app's error handler. */
 export class HttpProblem extends Error {

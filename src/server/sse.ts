@@ -46,11 +46,22 @@ export function eventStreamResponse(events: Observable<SerializedEvent>, options
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
+      // Frames sent in one turn (a long run's stored events arrive all at once) go out as one chunk.
+      let pending = '';
+      const flush = (): void => {
+        if (pending === '' || closed) return;
+        const text = pending;
+        pending = '';
+        controller.enqueue(encoder.encode(text));
+      };
       const send = (text: string): void => {
-        if (!closed) controller.enqueue(encoder.encode(text));
+        if (closed) return;
+        if (pending === '') queueMicrotask(flush);
+        pending += text;
       };
       const end = (last: string): void => {
         send(last);
+        flush();
         if (closed) return;
         stop();
         controller.close();

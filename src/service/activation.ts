@@ -14,6 +14,8 @@ export interface ActivationContext {
   /** The clock of lease renewals. */
   readonly clock: () => number;
   readonly onStoreError: (error: unknown, runId: string) => void;
+  /** Store transient `custom` events too (by default they are sent live at once and never stored). */
+  readonly storeTransientEvents?: boolean;
 }
 
 /** How to drive one run from a lease. */
@@ -189,6 +191,13 @@ export function activate(context: ActivationContext, options: ActivationOptions)
 
   subscription = options.source(abort.signal, checkpoints).subscribe({
     next: (event) => {
+      if (event.type === 'custom' && event.transient === true && context.storeTransientEvents !== true) {
+        // Live only, at once (not held until the superstep commits); it takes no seq of its own, so stored seqs stay contiguous.
+        const transient = serializeEvent(event, seq - 1);
+        history.push(transient);
+        live.next(transient);
+        return;
+      }
       const stored = serializeEvent(event, seq++);
       if (event.path.length === 0) {
         if (event.type === 'run.started') {

@@ -1,5 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
-import { NotFoundError, RequestError } from '../errors.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { CheckpointError, NotFoundError, RequestError } from '../errors.js';
 import type { AnyExecutor } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   readonly pollMs?: number;
   /** The clock leases are taken and renewed by, in ms since the epoch (default `Date.now`); tests move it to expire leases. */
   readonly clock?: () => number;
+  /** Store `custom` events emitted with `{ transient: true }` (such as token deltas) too; by default they are only sent live. */
+  readonly storeTransientEvents?: boolean;
 }
 
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
@@ -62,6 +65,12 @@ export interface Runtime {
    * still says `running`.
    */
   cancel(runId: string): Promise<RunRecord>;
+  /** Starts a new run (a fork) from one of a run's checkpoints: the original's input, that checkpoint's state and queue. */
+  fork(runId: string, checkpointId: string): Promise<{ readonly runId: string }>;
+  /** Continues a failed or cancelled run, as the same run, from its latest checkpoint (from its input when it has none); resolves once it runs. */
+  resume(runId: string): Promise<RunRecord>;
+  /** The checkpoints of every run, to read a run's history (`loadCheckpoint(runtime.checkpoints, id)`). */
+  readonly checkpoints: CheckpointStore;
   /**
    * Continues every `running` run of the workflows it serves whose lease expired (its process died, or stopped
    * with `close()`), from its latest checkpoint; returns their ids. Runs another process still drives are left
@@ -126,7 +135,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void, restore?: RunChanges): Activation => {
     const runId = claim.lease.runId;
     const activation: Activation = activate(
-      { store, ttlMs, clock, onStoreError },
+      { store, ttlMs, clock, onStoreError, storeTransientEvents: options.storeTransientEvents === true },
       {
         lease: claim.lease,
         firstSeq,
@@ -182,6 +191,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const runtime: Runtime = {
     workflows,
+    checkpoints: store.checkpoints,
 
     async invoke(name, input, invokeOptions = {}) {
       checkOpen();
@@ -219,6 +229,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           if (waiters.has(retry)) retry();
         });
         const emit = (event: SerializedEvent): void => {
+          // A live-only event shares the seq of the event before it: it passes once that one has.
+          if (event.type === 'custom' && event.transient === true && !unsubscribed && event.seq >= last) return subscriber.next(event);
           if (unsubscribed || event.seq <= last) return;
           last = event.seq;
           subscriber.next(event);
@@ -327,6 +339,45 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           else if (await store.requestCancel(runId)) return (await store.getRun(runId)) as RunRecord; // its owner ends it
         }
       }
+      return (await store.getRun(runId)) as RunRecord;
+    },
+
+    async fork(runId, checkpointId) {
+      checkOpen();
+      const record = await store.getRun(runId);
+      if (record === undefined) throw new NotFoundError('run', runId);
+      const checkpoint = await store.checkpoints.get(checkpointId);
+      if (checkpoint === undefined || checkpoint.runId !== runId) throw new CheckpointError('not_found', `Run "${runId}" has no checkpoint "${checkpointId}"; list its checkpoints with runtime.checkpoints.list(runId).`, { runId, checkpointId });
+      const workflow = workflowOf(record.workflow);
+      const forkId = globalThis.crypto.randomUUID();
+      const now = Date.now();
+      const request = leaseRequest();
+      await store.createRun({ ...record, id: forkId, status: 'running', outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now }, request);
+      const claim: RunClaim = { lease: { runId: forkId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
+      if (closed) await store.commitRun(claim.lease, { events: [], release: true }); // the next recover() anywhere starts it
+      else drive(claim, 0, (signal, checkpoints) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId: forkId, signal, checkpoints }));
+      return { runId: forkId };
+    },
+
+    async resume(runId) {
+      checkOpen();
+      const record = await store.getRun(runId);
+      if (record === undefined) throw new NotFoundError('run', runId);
+      if (record.status !== 'failed' && record.status !== 'cancelled') {
+        throw new RequestError('run_not_waiting', `Run "${runId}" is ${record.status}; only a failed or cancelled run can be resumed (answer a waiting run's requests instead).`, { runId });
+      }
+      const workflow = workflowOf(record.workflow);
+      // Reopened, then claimed: of concurrent resumes (in any processes) exactly one claim succeeds and drives it.
+      await store.updateRun(runId, { status: 'running', error: undefined, updatedAt: Date.now() });
+      const claim = await store.claimRun(runId, leaseRequest());
+      if (claim !== undefined) {
+        const latest = await store.checkpoints.latest(runId);
+        const runOptions = { ...options.runOptions, runId };
+        drive(claim, nextSeqOf(await storedEvents(runId)), (signal, checkpoints) =>
+          latest === undefined ? workflow.stream(record.input, { ...runOptions, signal, checkpoints }) : workflow.resumeStream(latest.id, { ...runOptions, signal, checkpoints }),
+        );
+      }
+      notify();
       return (await store.getRun(runId)) as RunRecord;
     },
 

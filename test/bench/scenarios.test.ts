@@ -27,8 +27,8 @@ const engines: readonly Engine[] = [raw, createWeftEngine(weft), langgraph, mast
 const mayNotRun: Readonly<Record<EngineName, readonly string[]>> = {
   raw: [],
   weft: [],
-  langgraph: ['long loop'],
-  mastra: ['checkpoint', 'long loop'],
+  langgraph: ['long loop', 'checkpoint shared'],
+  mastra: ['checkpoint', 'long loop', 'checkpoint shared'],
 };
 
 describe('the expected results are those of the issue at full size', () => {
@@ -71,6 +71,16 @@ describe.each(engines)('$name', (engine) => {
     if (isNotRun(run)) {
       expect(mayNotRun[engine.name]).toContain('checkpoint');
       expect(run.notRun).not.toBe('');
+      return;
+    }
+    const { counter, inspect } = await run();
+    expect({ counter, ...(await inspect()) }).toEqual(expectCheckpoint(engine.name, S.checkpoint));
+  });
+
+  it('checkpoint shared: the same with the object in shared state, where the engine has that kind', async () => {
+    const run = engine.checkpointShared?.(S.checkpoint.limit, S.checkpoint.keys);
+    if (run === undefined || isNotRun(run)) {
+      expect(mayNotRun[engine.name]).toContain('checkpoint shared');
       return;
     }
     const { counter, inspect } = await run();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { executor, fromFunction, isWeftError, WeftError, Workflow, WorkflowBuilder, type AnyExecutor } from 'weft';
+import { ConcurrentBuilder, executor, fromFunction, isWeftError, SequentialBuilder, WeftError, Workflow, WorkflowBuilder, type AnyExecutor } from 'weft';
 import { node } from './helpers.js';
 
 function calc() {
@@ -75,7 +75,7 @@ describe('WorkflowBuilder.build()', () => {
 
 describe('Workflow immutability', () => {
   function everyKind(): Workflow {
-    const start = executor({ id: 'start', input: z.unknown(), initialState: { nested: { count: 0 }, list: [1, 2] }, retry: { attempts: 2, backoff: { initialMs: 1 } }, handle: () => undefined });
+    const start = executor({ id: 'start', input: z.unknown(), output: z.unknown(), initialState: { nested: { count: 0 }, list: [1, 2] }, retry: { attempts: 2, backoff: { initialMs: 1 } }, handle: () => undefined });
     const [a, b, c, d] = [node('a'), node('b'), node('c'), node('d')];
     const joined = node('joined', z.array(z.unknown()));
     return new WorkflowBuilder({ name: 'frozen', start })
@@ -195,5 +195,21 @@ describe('string ids as an escape hatch', () => {
     const { parse, double, sink } = calc();
     const workflow = new WorkflowBuilder({ name: 'mixed', start: 'parse' }).addExecutor(parse).addEdge('parse', double).addEdge(double, 'sink').addExecutor(sink).build();
     expect((await workflow.run('4')).outputs).toEqual([8]);
+  });
+});
+
+describe('builder.has and prebuilt names', () => {
+  it('has(id) tells whether the graph holds an executor, where get(id) throws', () => {
+    const a = executor({ id: 'a', input: z.string(), output: z.string(), handle: () => undefined });
+    const b = executor({ id: 'b', input: z.string(), handle: () => undefined });
+    const builder = new WorkflowBuilder({ name: 'has', start: a }).addEdge(a, b);
+    expect([builder.has('a'), builder.has('b'), builder.has('c')]).toEqual([true, true, false]);
+  });
+
+  it('names a SequentialBuilder or ConcurrentBuilder by default', () => {
+    const double = fromFunction('double', (n: number) => n * 2);
+    const inc = fromFunction('inc', (n: number) => n + 1);
+    expect(new SequentialBuilder({ participants: [double, inc] }).build().name).toBe('sequential');
+    expect(new ConcurrentBuilder({ participants: [double, inc] }).build().name).toBe('concurrent');
   });
 });

@@ -14,8 +14,9 @@ function describeEveryKind(): { description: WorkflowDescription; signature: str
     .addFanOut(start, [upper, length])
     .addFanIn([upper, length], joined)
     .addSwitch(joined, [{ when: (n) => n > 3, to: big }, { otherwise: small }])
-    .addEdge(big, log, { when: () => true })
-    .addEdge(small, log)
+    // big and small send nothing (no output schema), so they are sources by id only.
+    .addEdge('big', log, { when: () => true })
+    .addEdge('small', log)
     .addFanOut(upper, [log, 'small'], { select: (_, targets) => targets })
     .build();
   return { description: workflow.describe(), signature: workflow.signature };

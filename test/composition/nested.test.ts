@@ -1,4 +1,4 @@
-// DESIGN.md §3.11 — a workflow nested as one node: live events with a path, outputs along the parent's edges,
+// See docs/concepts/composition.md — a workflow nested as one node: live events with a path, outputs along the parent's edges,
 // failures and cancellation crossing the boundary, one concurrency cap for the whole tree.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

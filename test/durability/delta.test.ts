@@ -1,4 +1,4 @@
-// DESIGN.md §3.9 — delta checkpoints and full snapshots, on the memory store.
+// See docs/concepts/checkpoints.md — delta checkpoints and full snapshots, on the memory store.
 import { describe } from 'vitest';
 import { MemoryCheckpointStore } from 'weft';
 import { deltaCases } from './cases.js';

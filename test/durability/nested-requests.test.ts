@@ -1,4 +1,4 @@
-// DESIGN.md §3.11 — requests of nested workflows, on the memory store.
+// See docs/concepts/composition.md — requests of nested workflows, on the memory store.
 import { describe } from 'vitest';
 import { MemoryCheckpointStore } from 'weft';
 import { nestedRequestCases } from './cases.js';

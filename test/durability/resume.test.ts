@@ -1,4 +1,4 @@
-// DESIGN.md §3.9 — resume, forks and refusals, on the memory store.
+// See docs/concepts/checkpoints.md — resume, forks and refusals, on the memory store.
 import { describe } from 'vitest';
 import { MemoryCheckpointStore } from 'weft';
 import { resumeCases } from './cases.js';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.6 — plain-JSON executor and shared state, on the memory store.
+// See docs/concepts/state.md — plain-JSON executor and shared state, on the memory store.
 import { describe } from 'vitest';
 import { MemoryCheckpointStore } from 'weft';
 import { stateCases } from './cases.js';

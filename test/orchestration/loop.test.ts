@@ -140,7 +140,7 @@ describe('loop', () => {
     await until(() => run.pendingRequests.length === 1);
     await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'no' });
     const error = await caught(() => run.result);
-    expect((error as Error).message).toMatch(/output schema of workflow "loop"/);
+    expect((error as Error).message).toMatch(/The approval of "step" was rejected \("no"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./);
   });
 
   it('goes on when onReject sends the unchanged value for the next iteration', async () => {

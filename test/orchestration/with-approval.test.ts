@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  ExecutorError,
   MemoryCheckpointStore,
+  OutputValidationError,
   RequestError,
   RunCancelledError,
   WorkflowBuilder,
@@ -74,6 +76,21 @@ describe('withApproval', () => {
     const rejection: ApprovalRejection<Refund> = { kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-1', amount: 20 }, reason: 'over the limit' };
     expect((await run.result).outputs).toEqual([rejection]);
     expect(done).toEqual([]);
+  });
+
+  it('says a rejection was refused by the output schema when there is no onReject', async () => {
+    const { issue } = refunder();
+    const approved = withApproval(issue, { describe: describeRefund });
+    const intake = executor({ id: 'intake', input: refundSchema, output: refundSchema, handle: (r, ctx) => ctx.send(r) });
+    const workflow = new WorkflowBuilder({ name: 'refunds', start: intake, output: z.string() }).addEdge(intake, approved).addEdge(approved, sink).build();
+    const run = workflow.start({ order: 'A-1', amount: 20 });
+    await until(() => run.pendingRequests.length === 1);
+    await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'over the limit' });
+    const error = await caught(() => run.result);
+    expect(error).toBeInstanceOf(ExecutorError);
+    const cause = (error as ExecutorError).cause;
+    expect(cause).toBeInstanceOf(OutputValidationError);
+    expect((cause as Error).message).toMatch(/^The approval of "refund" was rejected \("over the limit"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./);
   });
 
   it('routes a rejection with onReject, as a message of the executor’s output type', async () => {

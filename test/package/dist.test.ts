@@ -26,11 +26,21 @@ const expected: Record<string, readonly string[]> = {
   './sqlite': ['SqliteCheckpointStore', 'openSqlite'],
   './server': ['createApp', 'serve', 'allow'],
   './client': ['createClient', 'WeftHttpError'],
+  './otel': ['createTracing', 'withTraceContext', 'traceHeaders'],
+  './ai': ['aiAgent', 'fromModel', 'toTool', 'isTextDelta', 'isTextCompleted', 'isRetryableAiError', 'classifyAiError'],
   './postgres': ['PostgresCheckpointStore', 'PostgresRunStore'],
 };
 
 const entries = Object.entries(manifest.exports).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : [{ subpath, ...target }]));
 const specifier = (subpath: string): string => `weft${subpath.slice(1)}`;
+
+/** Every bare specifier the file loads, following its relative imports (the shared chunks) too. */
+const imports = (file: string, seen = new Set<string>()): string[] => {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:from |import\(|require\()['"]([^'"]+)['"]/g)].map((match) => match[1] as string);
+  return specifiers.flatMap((specifier) => (specifier.startsWith('.') ? imports(resolve(file, '..', specifier), seen) : [specifier]));
+};
 
 describe('dist', () => {
   it('has a test expectation for every subpath export', () => {
@@ -54,18 +64,19 @@ describe('dist', () => {
   });
 
   it('./client: the build imports neither node:* nor hono, so it runs in browsers too', () => {
-    /** Every bare specifier the file loads, following its relative imports (the shared chunks) too. */
-    const imports = (file: string, seen = new Set<string>()): string[] => {
-      if (seen.has(file)) return [];
-      seen.add(file);
-      const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:from |import\(|require\()['"]([^'"]+)['"]/g)].map((match) => match[1] as string);
-      return specifiers.flatMap((specifier) => (specifier.startsWith('.') ? imports(resolve(file, '..', specifier), seen) : [specifier]));
-    };
     for (const file of ['dist/client.js', 'dist/client.cjs']) {
       const loaded = imports(resolve(root, file));
       expect(loaded).toContain('rxjs');
       expect(loaded.filter((specifier) => specifier.startsWith('node:') || specifier.includes('hono'))).toEqual([]);
     }
+  });
+
+  it('.: the core entry loads neither @opentelemetry/api nor the AI SDK; weft/otel and weft/ai load theirs', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      expect(imports(resolve(root, file)).filter((specifier) => specifier.startsWith('@opentelemetry/') || specifier === 'ai' || specifier.startsWith('ai/'))).toEqual([]);
+    }
+    expect(imports(resolve(root, 'dist/otel.js'))).toContain('@opentelemetry/api');
+    expect(imports(resolve(root, 'dist/ai.js'))).toContain('ai');
   });
 
   it('./testing: the CJS build loads vitest, which refuses require() (test files import it, so they get the ESM build)', () => {

@@ -1,4 +1,4 @@
-// DESIGN.md §3.7 — how a run ends: completed, waiting, failed on maxSupersteps, cancelled (unsubscribe, cancel(), AbortSignal).
+// See docs/concepts/supersteps.md — how a run ends: completed, waiting, failed on maxSupersteps, cancelled (unsubscribe, cancel(), AbortSignal).
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.8 — failure: executor.failed then run.failed, nothing of the failed superstep committed (nor checkpointed), retry and timeoutMs.
+// See docs/concepts/errors.md — failure: executor.failed then run.failed, nothing of the failed superstep committed (nor checkpointed), retry and timeoutMs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ExecutorError, MemoryCheckpointStore, RunCancelledError, WorkflowBuilder, executor, isWeftError, loadCheckpoint, type WorkflowEvent } from 'weft';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.3 — deterministic delivery order, one-at-a-time handlers, concurrency and maxConcurrency.
+// See docs/concepts/supersteps.md — deterministic delivery order, one-at-a-time handlers, concurrency and maxConcurrency.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkflowBuilder, executor, type Executor } from 'weft';

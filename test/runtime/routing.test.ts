@@ -1,4 +1,4 @@
-// DESIGN.md §3.4 — routing: conditional edges, switch, fan-out (broadcast / select), fan-in, drops, send({ to }).
+// See docs/concepts/edges.md — routing: conditional edges, switch, fan-out (broadcast / select), fan-in, drops, send({ to }).
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ExecutorError, RoutingError, WeftError, WorkflowBuilder, executor } from 'weft';

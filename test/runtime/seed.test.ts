@@ -1,4 +1,4 @@
-// DESIGN.md §3.1 — Seed: the run input is validated against the start executor's schema before the run starts.
+// See docs/concepts/supersteps.md — Seed: the run input is validated against the start executor's schema before the run starts.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkflowBuilder, WorkflowInputError, executor, isWeftError } from 'weft';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.6 — executor and shared state: immer recipes, staged writes visible at the end of the superstep, no leaks between runs.
+// See docs/concepts/state.md — executor and shared state: immer recipes, staged writes visible at the end of the superstep, no leaks between runs.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkflowBuilder, executor } from 'weft';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.2 — BSP: superstep k delivers what was sent in k−1; the first superstep delivers the input to the start.
+// See docs/concepts/supersteps.md — BSP: superstep k delivers what was sent in k−1; the first superstep delivers the input to the start.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkflowBuilder, executor } from 'weft';

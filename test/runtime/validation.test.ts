@@ -1,4 +1,4 @@
-// DESIGN.md §3.5 — messages are validated against the target's input schema at delivery, unless validate: 'edges-only'.
+// See docs/concepts/edges.md — messages are validated against the target's input schema at delivery, unless validate: 'edges-only'.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MessageValidationError, WorkflowBuilder, executor, isWeftError, type ValidationMode } from 'weft';

@@ -218,3 +218,33 @@ describe('addSwitch', () => {
     builder.addSwitch('a', [{ when: () => true, to: 'b' }, { otherwise: 'c' }]);
   });
 });
+
+describe('sources without an output schema', () => {
+  it('cannot be the source of any edge: they send nothing', () => {
+    // @ts-expect-error acceptsNumber has no output schema
+    builder.addEdge(acceptsNumber, double);
+    // @ts-expect-error nor by fan-out
+    builder.addFanOut(acceptsNumber, [double]);
+    // @ts-expect-error nor by switch
+    builder.addSwitch(acceptsNumber, [{ otherwise: double }]);
+    // By id it stays unchecked, for graphs built from configuration.
+    builder.addEdge('accepts-number', double);
+  });
+});
+
+describe('type guards in when', () => {
+  const isNumber = (message: unknown): message is number => typeof message === 'number';
+
+  it('narrow what the target of a conditional edge must accept', () => {
+    builder.addEdge(sendsUnion, acceptsNumber, { when: (message): message is number => typeof message === 'number' });
+    builder.addEdge(sendsUnion, acceptsNumber, { when: isNumber });
+    builder.addEdge(sendsUnion, acceptsString, { when: (message): message is string => typeof message === 'string' });
+  });
+
+  it('still reject a target that does not accept the narrowed type', () => {
+    // @ts-expect-error the guard lets numbers through, acceptsString wants strings
+    builder.addEdge(sendsUnion, acceptsString, { when: (message): message is number => typeof message === 'number' });
+    // @ts-expect-error a plain boolean predicate narrows nothing
+    builder.addEdge(sendsUnion, acceptsNumber, { when: (message) => message !== '' });
+  });
+});

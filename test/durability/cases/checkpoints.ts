@@ -1,4 +1,4 @@
-// DESIGN.md §3.9 — a checkpoint before the first superstep and after each one, in a versioned plain-JSON body
+// See docs/concepts/checkpoints.md — a checkpoint before the first superstep and after each one, in a versioned plain-JSON body
 // holding queued messages, executor states, shared state, fan-in buffers, pending requests and outputs so far.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

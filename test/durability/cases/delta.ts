@@ -1,4 +1,4 @@
-// DESIGN.md §3.9 — delta checkpoints: each holds only what changed since its parent (immer patches), a full
+// See docs/concepts/checkpoints.md — delta checkpoints: each holds only what changed since its parent (immer patches), a full
 // snapshot every `fullCheckpointEvery`; a delta's size follows the change, not the state; any checkpoint loads whole.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

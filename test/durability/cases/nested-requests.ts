@@ -1,4 +1,4 @@
-// DESIGN.md §3.11 — requests of a nested workflow surface to the caller with their path, and the answers flow back
+// See docs/concepts/composition.md — requests of a nested workflow surface to the caller with their path, and the answers flow back
 // down, in memory and across checkpoint/resume; the waiting child is part of the parent's checkpoint.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

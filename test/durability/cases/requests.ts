@@ -1,4 +1,4 @@
-// DESIGN.md §3.10 — human in the loop: ctx.request records a pending request, the run waits, an answer is validated
+// See docs/guides/human-in-the-loop.md — human in the loop: ctx.request records a pending request, the run waits, an answer is validated
 // and reaches onResponse in the next superstep; a refused answer changes nothing; requests survive checkpoints.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

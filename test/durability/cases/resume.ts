@@ -1,4 +1,4 @@
-// DESIGN.md §3.9 — resuming from any checkpoint reproduces the uninterrupted run; the latest continues the run,
+// See docs/concepts/checkpoints.md — resuming from any checkpoint reproduces the uninterrupted run; the latest continues the run,
 // an older one forks a new run; a checkpoint that cannot be used is refused with a CheckpointError saying why.
 import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_VERSION, CheckpointError, WorkflowBuilder, executor, fromFunction, isWeftError, loadCheckpoint, type StoredCheckpoint } from 'weft';

@@ -1,4 +1,4 @@
-// DESIGN.md §3.6 — state is plain JSON, changed by immer recipes, staged until the end of the superstep;
+// See docs/concepts/state.md — state is plain JSON, changed by immer recipes, staged until the end of the superstep;
 // anything a checkpoint could not restore is refused when it is written, naming the executor and the key.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

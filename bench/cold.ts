@@ -1,0 +1,67 @@
+// A fresh process's first runs: for each engine, --procs fresh processes (bench/cold-child.ts), each loading the
+// engine, building the 1,000-step chain and running it 10 times. Reported: medians over the processes of the load
+// (import) time, the build, the first run, runs 2–10, and the sum of the first ten.
+//
+//   npx tsx bench/cold.ts                                  # raw, weft (tsup bundle), langgraph, mastra; 5 processes each
+//   npx tsx bench/cold.ts --engines=weft --procs=9 --weft=src
+//   npx tsx bench/cold.ts --gc --warm=20 --runs=20         # the warm chain with a forced gc() before every run
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { git, machine, median } from './environment.js';
+import { loadWeft } from './scenarios.js';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const engines = (option('engines') ?? 'raw,weft,langgraph,mastra').split(',');
+const procs = Number(option('procs') ?? 5);
+const runs = Number(option('runs') ?? 10);
+const warm = Number(option('warm') ?? 0);
+const gc = args.includes('--gc');
+const target = option('weft') ?? 'dist';
+const mode = option('mode') ?? 'production';
+
+let dist: string | undefined;
+if (target === 'dist') {
+  await loadWeft('dist'); // builds bench/results/weft-dist/index.js as published
+  dist = new URL('./results/weft-dist/index.js', import.meta.url).href;
+}
+const child = fileURLToPath(new URL('./cold-child.ts', import.meta.url));
+
+interface ChildResult {
+  engine: string;
+  version: string;
+  processToScriptMs: number;
+  loadMs: number;
+  buildMs: number;
+  runsMs: number[];
+}
+
+const info = machine();
+console.log(`cold start — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`);
+console.log(`${procs} fresh processes per engine; in each: load, build the chain, ${warm > 0 ? `${warm} untimed runs, then ` : ''}${runs} timed runs${gc ? ', gc() before every run' : ''}\n`);
+const headers = ['engine', 'load ms', 'build ms', 'run 1 ms', 'run 2 ms', 'runs 3–10 median ms', 'last run ms', `first ${runs} runs Σ ms`];
+const rows: string[][] = [];
+const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+for (const engine of engines) {
+  const results: ChildResult[] = [];
+  for (let p = 0; p < procs; p++) {
+    const argv = ['--import', 'tsx', ...(gc ? ['--expose-gc'] : []), '--no-warnings', child, `--engine=${engine}`, `--runs=${runs}`, `--warm=${warm}`, ...(gc ? ['--gc'] : []), ...(engine === 'weft' && dist !== undefined ? [`--dist=${dist}`] : [])];
+    const out = execFileSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, NODE_ENV: mode } });
+    results.push(JSON.parse(out.trim().split('\n').pop() as string) as ChildResult);
+  }
+  const at = (i: number): number => median(results.map((r) => r.runsMs[i] as number));
+  const row = [
+    `${engine} (${results[0]?.version})`,
+    fmt(median(results.map((r) => r.loadMs))),
+    fmt(median(results.map((r) => r.buildMs))),
+    fmt(at(0)),
+    fmt(at(1)),
+    fmt(median(results.flatMap((r) => r.runsMs.slice(2)))),
+    fmt(at(runs - 1)),
+    fmt(median(results.map((r) => r.runsMs.reduce((a, b) => a + b, 0)))),
+  ];
+  rows.push(row);
+  console.log(`  ${row.join(' · ')}`);
+}
+console.log(`\n| ${headers.join(' | ')} |\n| :-- | ${headers.slice(1).map(() => '--:').join(' | ')} |`);
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -1,0 +1,46 @@
+// The compiler's message for a wrong edge names what is sent and what is accepted, in a few lines, on the target.
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = fileURLToPath(new URL('./fixtures/wrong-edge.ts', import.meta.url));
+
+function diagnostics(): { line: string; text: string }[] {
+  const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  if (config === undefined) throw new Error('could not read tsconfig.json');
+  const program = ts.createProgram([fixture], { ...config.options, noEmit: true });
+  const source = program.getSourceFile(fixture);
+  if (source === undefined) throw new Error('the fixture was not compiled');
+  return ts.getPreEmitDiagnostics(program, source).map((diagnostic) => {
+    const { line } = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+    return { line: source.text.split('\n')[line] ?? '', text: ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n') };
+  });
+}
+
+describe('the text of an edge type error', () => {
+  const found = diagnostics();
+  const at = (marker: string): string => {
+    const hits = found.filter((d) => d.line.includes(marker));
+    expect(hits).toHaveLength(1);
+    return (hits[0] as { text: string }).text;
+  };
+
+  it('reports exactly the two mistakes of the fixture', () => {
+    expect(found).toHaveLength(2);
+  });
+
+  it('names the sent and the accepted type, in at most three lines, on the target', () => {
+    const text = at('WRONG-TARGET');
+    expect(text.split('\n').length).toBeLessThanOrEqual(3);
+    expect(text).toContain("EdgeMismatch<{ sends: number; accepts: string; }>");
+    expect(text).not.toContain('~accepts');
+    expect(text).not.toContain('exactOptionalPropertyTypes');
+  });
+
+  it('says that an executor without output schema sends nothing', () => {
+    const text = at('NO-OUTPUT');
+    expect(text.split('\n').length).toBeLessThanOrEqual(3);
+    expect(text).toContain('SendsNothing');
+  });
+});
