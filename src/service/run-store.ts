@@ -51,7 +51,7 @@ export interface RunSummary {
   readonly status: RunStatus;
   /** How many requests the run waits for. */
   readonly pendingRequests: number;
-  /** The error of a failed run; its message cut at {@link SUMMARY_MESSAGE_LENGTH} characters. */
+  /** The error of a failed run; its message cut at 1000 characters (`SUMMARY_MESSAGE_LENGTH`). */
   readonly error: SerializedError | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
