@@ -12,6 +12,8 @@ const processes = [
   'test/multiprocess/**/*.test.ts',
   'test/console/dev-command.test.ts',
   'test/console/*.e2e.test.ts',
+  'test/hostile/http.test.ts',
+  'test/hostile/crash-loop.test.ts',
 ];
 /** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
 const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];

@@ -20,6 +20,7 @@ export type WeftErrorCode =
   | 'agent_failed'
   | 'not_found'
   | 'lease_lost'
+  | 'run_exists'
   | 'timeout'
   | 'context_closed'
   | 'internal';
@@ -252,6 +253,18 @@ export class NotFoundError extends WeftError {
   }
 }
 
+/** A new run was given the id of a run its checkpoint store already holds; resume that run instead. */
+export class RunExistsError extends WeftError {
+  declare readonly code: 'run_exists';
+  constructor(runId: string, workflowName: string) {
+    super(
+      'run_exists',
+      `Run "${runId}" already has checkpoints in this store, so workflow "${workflowName}" cannot start a new run with that id. Resume it with workflow.resume(checkpointId, { checkpoints }), or start a new run with another runId (or none).`,
+      { runId },
+    );
+  }
+}
+
 /** `ctx.send({ to })`, `builder.get(id)` or a list of exits named an executor that the graph does not have. */
 export class UnknownExecutorError extends WeftError {
   declare readonly code: 'unknown_executor';
@@ -323,6 +336,7 @@ export type AnyWeftError =
   | BudgetExceededError
   | NotFoundError
   | LeaseLostError
+  | RunExistsError
   | TimeoutError
   | ContextClosedError
   | AgentError

@@ -12,14 +12,15 @@ const pendingRequestSchema = z.object({
   id: z.string(),
   executorId: z.string(),
   path: z.array(z.string()),
-  payload: z.unknown(),
+  // JSON drops an undefined payload (a run started without input, ctx.request(undefined)): a missing one is undefined.
+  payload: z.unknown().optional(),
   superstep: z.number().int().nonnegative(),
 });
 
 const queuedMessageSchema = z.object({
   source: z.string(),
   target: z.string(),
-  payload: z.unknown(),
+  payload: z.unknown().optional(),
   request: pendingRequestSchema.optional(),
 });
 
@@ -177,7 +178,7 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
     executorStates: state.executorStates,
     shared: state.shared,
     fanIn: top.body.fanIn,
-    pendingRequests: top.body.pendingRequests,
+    pendingRequests: top.body.pendingRequests as PendingRequest[],
     outputs,
     budget: top.body.budget ?? { limit: null, spent: 0 },
   };

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Workflow } from '../index.js';
@@ -163,7 +163,12 @@ export function readInput(value: string | undefined, cwd: string, readStdin: () 
     } else {
       const file = resolve(cwd, path);
       if (!existsSync(file)) throw new UsageError(`--input ${value}: no file at "${path}" (looked for ${file}).`);
-      text = readFileSync(file, 'utf8');
+      if (statSync(file).isDirectory()) throw new UsageError(`--input ${value}: "${path}" is a directory; give a file that holds JSON (--input @input.json).`);
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`--input ${value}: cannot read "${path}" (${error instanceof Error ? error.message : String(error)}).`);
+      }
       source = `The input file "${path}"`;
     }
   }

@@ -80,8 +80,10 @@ async function main(argv: readonly string[], io: Io = processIo()): Promise<numb
       return EXIT.failed;
     }
     const code = weftCode(error);
-    const message = code !== undefined ? `${(error as Error).message} [${code}]` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.stderr.write(`weft: ${message}\n`);
+    // One line, no stack trace (WEFT_DEBUG=1 shows it): the message says what failed and how to go on.
+    const debug = io.env['WEFT_DEBUG'] !== undefined && io.env['WEFT_DEBUG'] !== '' && io.env['WEFT_DEBUG'] !== '0';
+    const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message.split('\n')[0]) : String(error);
+    io.stderr.write(`weft: ${code !== undefined ? `${text} [${code}]` : text}${debug || code !== undefined ? '' : ' (WEFT_DEBUG=1 shows the stack trace)'}\n`);
     return EXIT.failed;
   }
 }

@@ -117,12 +117,18 @@ async function list(argv: readonly string[], io: Io): Promise<number> {
   const limit = integerFlag(flags.limit, 'limit', command, { min: 1, max: 500 });
   const opened = await openStore(flags.db ?? DEFAULT_DB, io.cwd, { mustExist: true });
   try {
-    const page = await opened.store.listRuns({
-      ...(flags.workflow === undefined ? {} : { workflow: flags.workflow }),
-      ...(status === undefined ? {} : { status: status as RunStatus }),
-      ...(limit === undefined ? {} : { limit }),
-      ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
-    });
+    const page = await opened.store
+      .listRuns({
+        ...(flags.workflow === undefined ? {} : { workflow: flags.workflow }),
+        ...(status === undefined ? {} : { status: status as RunStatus }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
+      })
+      .catch((error: unknown) => {
+        // The store refuses a cursor it did not make with a TypeError: the caller's mistake, said in their terms.
+        if (error instanceof TypeError && flags.cursor !== undefined) throw new UsageError(`--cursor "${flags.cursor}" is not a cursor "weft runs list" printed; copy it from the "More runs:" line, or leave it out for the first page.`);
+        throw error;
+      });
     if (io.stdout.isTTY === true && flags.json !== true) io.stdout.write(page.runs.length === 0 ? 'No runs.\n' : table(page.runs));
     else for (const run of page.runs) io.stdout.write(`${JSON.stringify(run)}\n`);
     if (page.nextCursor !== undefined) {
@@ -227,7 +233,7 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
     const workflow = workflowForRun(await importModule(ref.path, io.cwd), ref, record.workflow, runId);
     const watched = new WatchedStore(opened.store);
     const leaseMs = leaseMsOf(io.env);
-    const runtime = createRuntime({ workflows: { [record.workflow]: workflow }, store: watched.store, leaseMs });
+    const runtime = createRuntime({ workflows: { [record.workflow]: workflow }, store: watched.store, leaseMs, onStoreError: (error, runId) => watched.storeFailed(runId, error) });
     const session: Session = {
       io,
       runtime,

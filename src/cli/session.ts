@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { isWeftError, type PendingRequest, type RunRecord, type RunStatus, type Runtime } from '../index.js';
-import { UsageError } from './args.js';
+import { CommandError, UsageError } from './args.js';
 import { liveDisplay, plainDisplay, type Display } from './display.js';
 import { EXIT, exitCodeOf, isInteractive, isLive, json, resultOf, type Io } from './io.js';
 import { preview } from './progress.js';
@@ -33,12 +33,18 @@ async function watch(session: Session, runId: string, from: LogPosition): Promis
   process.on('SIGINT', onSigint);
   let unfollow = (): void => undefined;
   try {
-    return await new Promise<RunStatus>((resolve) => {
+    return await new Promise<RunStatus>((resolve, reject) => {
       unfollow = watched.follow(runId, from, {
         event: (event) => display.event(event),
         status: (written) => {
           if (written !== 'running') resolve(written);
         },
+        failed: (error) =>
+          reject(
+            new CommandError(
+              `writing run ${runId} to the run store failed (${error instanceof Error ? error.message : String(error)}); the run stopped where it was last recorded, still "running". Fix the store, then continue it with "weft runs resume ${runId} <module>".`,
+            ),
+          ),
       });
     });
   } finally {

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { MemoryRunStore, type RunQuery, type RunStatus, type RunStore, type SerializedEvent } from '../index.js';
 import { UsageError } from './args.js';
 
@@ -39,8 +39,15 @@ export async function openStore(path: string, cwd: string, { mustExist = false }
   } catch (error) {
     throw new UsageError(`Recording runs in "${path}" needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  const store = sqlite.openSqliteRunStore(file);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--db ${path} is a directory; give the path of a database file (e.g. --db ${join(path, DEFAULT_DB)}).`);
+  let store: RunStore & { close(): void };
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    store = sqlite.openSqliteRunStore(file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--db ${path} cannot be opened as a weft database (${reason}). Point --db at a database "weft run" or "weft serve" made, or at a new file.`);
+  }
   return { store, location: path, close: () => closeQuietly(store) };
 }
 
@@ -67,6 +74,8 @@ export interface RunListener {
   readonly event: (event: SerializedEvent) => void;
   /** Every status the runtime writes, once written. */
   readonly status: (status: RunStatus) => void;
+  /** A write for the run failed: the runtime stopped it where the store last recorded it. */
+  readonly failed?: (error: unknown) => void;
 }
 
 /**
@@ -138,6 +147,11 @@ export class WatchedStore {
     if (set === undefined) this.#listeners.set(runId, (set = new Set()));
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /** Tells the run's followers that a write for it failed (pass it as the runtime's `onStoreError`). */
+  storeFailed(runId: string, error: unknown): void {
+    for (const listener of this.#listeners.get(runId) ?? []) listener.failed?.(error);
   }
 
   /** Makes `runtime.recover()` continue only these runs (a CLI continuing one run leaves the others alone). */

@@ -1,7 +1,11 @@
+import { MAX_JSON_DEPTH } from './json-limits.js';
+import { describeThrown } from './thrown.js';
+
 /**
  * Finds the first value in `next` that is not plain JSON, looking only where `next` differs from `previous`
  * (immer shares unchanged subtrees by reference, so the cost follows the size of the change).
- * Returns the path and a description of the offending value, or undefined when all is plain.
+ * Returns the path and a description of the offending value, or undefined when all is plain. A value nested deeper
+ * than MAX_JSON_DEPTH, one with a `toJSON` method, and one that throws when read (a getter, a Proxy) are not plain.
  */
 export function findNonJson(next: unknown, previous: unknown, path: string): { path: string; found: string } | undefined {
   const trail: (string | number)[] = [];
@@ -9,12 +13,23 @@ export function findNonJson(next: unknown, previous: unknown, path: string): { p
   if (found === undefined) return undefined;
   // Build the path only now: on the happy path no key string is ever concatenated.
   let at = path;
-  for (const step of trail) at = at === '' ? String(step) : `${at}.${step}`;
+  // A path hundreds of levels deep is shown by its ends, so that messages stay readable.
+  const shown = trail.length > 16 ? [...trail.slice(0, 8), `…${trail.length - 12} more…`, ...trail.slice(-4)] : trail;
+  for (const step of shown) at = at === '' ? String(step) : `${at}.${step}`;
   return { path: at, found };
 }
 
 function scan(next: unknown, previous: unknown, trail: (string | number)[], ancestors: unknown[]): string | undefined {
   if (next === previous) return undefined;
+  try {
+    return scanValue(next, previous, trail, ancestors);
+  } catch (error) {
+    // A getter, a toJSON or a Proxy trap threw: JSON.stringify would throw there too.
+    return `a value that throws when read (${describeThrown(error)})`;
+  }
+}
+
+function scanValue(next: unknown, previous: unknown, trail: (string | number)[], ancestors: unknown[]): string | undefined {
   switch (typeof next) {
     case 'string':
     case 'boolean':
@@ -31,6 +46,7 @@ function scan(next: unknown, previous: unknown, trail: (string | number)[], ance
   }
   if (next === null) return undefined;
   if (ancestors.includes(next)) return 'a reference cycle';
+  if (ancestors.length >= MAX_JSON_DEPTH) return `a value nested deeper than ${MAX_JSON_DEPTH} levels`;
   const proto = Object.getPrototypeOf(next) as unknown;
   if (Array.isArray(next)) {
     ancestors.push(next);
@@ -51,6 +67,7 @@ function scan(next: unknown, previous: unknown, trail: (string | number)[], ance
     const name = (next as { constructor?: { name?: string } }).constructor?.name;
     return name === undefined || name === '' ? 'a class instance' : `a ${name}`;
   }
+  if ((next as { toJSON?: unknown }).toJSON !== undefined) return 'an object with a toJSON method';
   ancestors.push(next);
   const prior = typeof previous === 'object' && previous !== null ? (previous as Record<string, unknown>) : undefined;
   const record = next as Record<string, unknown>;

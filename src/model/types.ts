@@ -65,6 +65,23 @@ export interface Budget {
   charge(usage: { readonly tokens: number }): void;
   /** Records usage of work that started before the budget ran out (an agent call in flight): never refused. */
   record(usage: { readonly tokens: number }): void;
+  /**
+   * Holds tokens for a call about to start, so that calls started together cannot spend far past the limit: waits
+   * while calls in flight hold what remains, and refuses (BudgetExceededError, `budget.exceeded`) once nothing
+   * remains. Without `tokens` it holds the largest usage settled in this run so far, or, before any, all that
+   * remains (the first call goes alone). Settle the hold with the real usage, or release it.
+   */
+  reserve(usage?: { readonly tokens?: number }, options?: { readonly signal?: AbortSignal }): Promise<BudgetReservation>;
+}
+
+/** Tokens held by {@link Budget.reserve} for one call in flight. */
+export interface BudgetReservation {
+  /** What is held. */
+  readonly tokens: number;
+  /** Charges the real usage (never refused: the call was allowed to start) and frees the hold. */
+  settle(usage: { readonly tokens: number }): void;
+  /** Frees the hold without charging anything (the call failed before it used tokens). */
+  release(): void;
 }
 
 /** Shared by runs and executors to cap calls to a provider; see `createLimiter`. */

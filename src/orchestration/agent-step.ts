@@ -41,6 +41,11 @@ export interface AgentStepOptions<TAgentInput, TMessage, TOutput> extends Execut
   readonly input?: Schema<TMessage>;
   /** What to send from the reply (default: its text); `undefined` sends nothing. */
   readonly reply?: (reply: AgentReply, message: TMessage) => TOutput | Promise<TOutput>;
+  /**
+   * Tokens one call is expected to use, held from the run's budget while it runs (see `ctx.budget.reserve`).
+   * Default: the largest usage a call of this run has reported so far; before any, the first call goes alone.
+   */
+  readonly estimate?: number | ((input: TAgentInput) => number);
 }
 
 /** The end of the queue of calls to each agent object: calls to one session run one at a time, across runs. */
@@ -82,25 +87,38 @@ async function exclusive<T>(agent: object, signal: AbortSignal, work: () => Prom
 export function agentStep<TAgentInput, TMessage = TAgentInput, TOutput = string>(
   options: AgentStepOptions<TAgentInput, TMessage, TOutput>,
 ): WorkflowExecutor<TMessage, TOutput, undefined> {
-  const { id, agent, prompt, reply } = options ?? ({} as Partial<AgentStepOptions<TAgentInput, TMessage, TOutput>>);
+  const { id, agent, prompt, reply, estimate } = options ?? ({} as Partial<AgentStepOptions<TAgentInput, TMessage, TOutput>>);
   if (typeof agent !== 'object' || agent === null || typeof agent.run !== 'function') {
     throw new TypeError(`agentStep "${String(id)}" needs an agent: an object with run(input, { signal }) → Promise<{ text, usage? }>.`);
   }
+  if (estimate !== undefined && typeof estimate !== 'function' && !(Number.isFinite(estimate) && estimate >= 0)) {
+    throw new TypeError(`agentStep "${String(id)}": estimate must be a number of tokens ≥ 0 or a function of the agent's input, got ${String(estimate)}.`);
+  }
+  const estimateFor = (input: TAgentInput): { tokens?: number } => (estimate === undefined ? {} : { tokens: typeof estimate === 'function' ? estimate(input) : estimate });
 
   const call = async (message: TMessage, ctx: ExecutorContext<TOutput, undefined>): Promise<TOutput> => {
     const input = prompt === undefined ? (message as unknown as TAgentInput) : await prompt(message);
-    const work = (): Promise<AgentReply> => {
-      // Refused once nothing remains: charging nothing throws BudgetExceededError and emits budget.exceeded.
-      if (ctx.budget.remaining <= 0) ctx.budget.charge({ tokens: 0 });
-      return ctx.phase('agent', () => agent.run(input, { signal: ctx.signal, emit: (name, data, emitOptions) => ctx.emit(name, data, emitOptions) }));
+    const work = async (): Promise<AgentReply> => {
+      // Holds tokens before calling: waits while calls in flight hold what remains, refused once nothing remains.
+      const hold = await ctx.budget.reserve(estimateFor(input), { signal: ctx.signal });
+      let answer: AgentReply;
+      try {
+        answer = await ctx.phase('agent', () => agent.run(input, { signal: ctx.signal, emit: (name, data, emitOptions) => ctx.emit(name, data, emitOptions) }));
+      } catch (error) {
+        hold.release();
+        throw error;
+      }
+      // The call was allowed when it started: its usage is charged even if the budget ran out meanwhile.
+      const tokens = (answer as Partial<AgentReply> | null)?.usage?.tokens;
+      if (typeof tokens === 'number') hold.settle({ tokens });
+      else hold.release();
+      return answer;
     };
     const result = agent.concurrent === true ? await work() : await exclusive(agent, ctx.signal, work);
     if (typeof result !== 'object' || result === null || typeof result.text !== 'string') {
       throw new TypeError(`The agent of "${id}" returned ${JSON.stringify(result)}; agent.run must resolve to { text: string, usage?: { tokens } }.`);
     }
     const tokens = result.usage?.tokens;
-    // The call was allowed when it started: its usage is recorded even if the budget ran out meanwhile.
-    if (tokens !== undefined) ctx.budget.record({ tokens });
     ctx.emit('agent.usage', { tokens: tokens ?? null, spent: ctx.budget.spent, limit: ctx.budget.limit });
     return reply === undefined ? (result.text as unknown as TOutput) : await reply(result, message);
   };

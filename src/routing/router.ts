@@ -1,3 +1,4 @@
+import { describeThrown } from '../internal/thrown.js';
 import { RoutingError, type WeftErrorContext } from '../errors.js';
 import type { EdgeDefinition, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeDirect } from './direct.js';
@@ -90,7 +91,7 @@ function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string
   try {
     return fn();
   } catch (error) {
-    throw new RoutingError(edge.id, `Edge "${edge.id}" could not route a message from "${source}": ${what} threw: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new RoutingError(edge.id, `Edge "${edge.id}" could not route a message from "${source}": ${what} threw: ${describeThrown(error)}`, {
       ...context,
       executorId: source,
       cause: error,

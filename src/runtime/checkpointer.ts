@@ -3,6 +3,7 @@ import { CHECKPOINT_VERSION, type CheckpointBody } from '../checkpoint/checkpoin
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
 import { CheckpointError } from '../errors.js';
 import { utf8Length } from '../internal/plain-json.js';
+import { describeThrown } from '../internal/thrown.js';
 import type { BudgetLedger } from '../model/types.js';
 import type { RunState } from './run-state.js';
 
@@ -117,7 +118,7 @@ export class Checkpointer {
       (error: unknown) => {
         throw new CheckpointError(
           'save_failed',
-          `Saving checkpoint "${record.id}" (superstep ${superstep}) failed: ${error instanceof Error ? error.message : String(error)}. The run stops so that it never runs ahead of what it can resume.`,
+          `Saving checkpoint "${record.id}" (superstep ${superstep}) failed: ${describeThrown(error)}. The run stops so that it never runs ahead of what it can resume.`,
           { runId: this.meta.runId, superstep, checkpointId: record.id, cause: error },
         );
       },

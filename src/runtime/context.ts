@@ -238,6 +238,8 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   emit(name: string, data?: unknown, options?: EmitOptions): void {
     this.ensureOpen('emit');
+    // With a store the event is stored as JSON: data that JSON cannot hold fails the invocation, not the process.
+    if (this.host.checkpointing) this.checkJson(data, undefined, `emit.${name}`);
     this.host.emitCustom(this.executorId, this.superstep, name, data, options?.transient);
   }
 

@@ -13,8 +13,6 @@ const RESPONSE_SOURCE = '(response)';
 export class RequestInbox {
   /** Requests asked and not yet answered. */
   private readonly pending = new Map<string, PendingRequest>();
-  /** Per-request response schemas (`ctx.request(…, { response })`), for as long as this process runs the request. */
-  readonly responseSchemas = new Map<string, Schema>();
   /** Answers given since the last boundary, in the order given. */
   answers: Delivery[] = [];
   private wake: (() => void) | undefined;
@@ -26,6 +24,11 @@ export class RequestInbox {
     private readonly path: readonly string[],
     /** Answers must be plain JSON (a checkpoint keeps them). */
     private readonly plainJson: boolean,
+    /**
+     * Per-request response schemas (`ctx.request(…, { response })`), shared by every run of the workflow in this
+     * process, so that an answer given to a resumed run is checked as `respond()` checks it.
+     */
+    readonly responseSchemas: Map<string, Schema> = new Map(),
   ) {}
 
   /** Requests waiting for an answer right now. */
@@ -87,7 +90,6 @@ export class RequestInbox {
   accept(delivery: Delivery): void {
     const id = (delivery.request as PendingRequest).id;
     if (!this.pending.delete(id)) return; // answered concurrently while validating
-    this.responseSchemas.delete(id);
     this.answers.push(delivery);
     this.wake?.();
   }

@@ -6,10 +6,12 @@ import { InvocationRecords, keepsRecords, type InvocationRecord } from './invoca
 import { ExecutorError, isWeftError, MessageValidationError, OutputValidationError, RequestError, RoutingError, SuperstepLimitError, UnknownExecutorError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
+import { describeThrown } from '../internal/thrown.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, Budget, BudgetLedger, ExecutorDefaults, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
+import { refuseExistingRun } from './run-exists.js';
 import type { Delivery, RoutingTable } from '../routing/router.js';
 import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
 import { AbortScope } from './abort-scope.js';
@@ -80,6 +82,8 @@ export interface CompiledWorkflow {
   readonly order: ReadonlyMap<string, number>;
   /** Executors with `outputIfUnconnected` and no outgoing edge. */
   readonly sendsAsOutput: ReadonlySet<string>;
+  /** The own response schemas of requests asked by runs of this workflow in this process. */
+  readonly responseSchemas: Map<string, Schema>;
 }
 
 /** What a nested run shares with the run that contains it. */
@@ -145,6 +149,8 @@ export class RunEngine implements SchedulerHost {
   readonly limiter: LimiterLike | undefined;
   private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
     this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
+  /** The store to look in before a new run takes a caller's runId, which may be taken already. */
+  private readonly givenRunIdStore: CheckpointStore | undefined;
   /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
   private rawSeed = true;
 
@@ -184,6 +190,7 @@ export class RunEngine implements SchedulerHost {
     this.records = parent !== undefined ? parent.records : keepsRecords(store) && durability !== 'exit' ? new InvocationRecords(store, this.runId) : undefined;
     // A nested run of a recorded invocation records its own invocations, so its messages must be plain JSON too.
     this.checkpointing = store !== undefined || this.records !== undefined;
+    this.givenRunIdStore = options.runId !== undefined && parent === undefined ? store : undefined;
     this.recordPatches = (store !== undefined && durability !== 'exit') || this.records !== undefined;
     const records = this.records;
     this.checkpointer =
@@ -201,7 +208,8 @@ export class RunEngine implements SchedulerHost {
           );
     if (this.recordPatches) usePatches();
     this.scope = new AbortScope(this.runId, options.signal);
-    this.requests = new RequestInbox(this.runId, definition, path, this.checkpointing);
+    // Own response schemas are shared by the workflow's runs: a resumed run knows them too.
+    this.requests = new RequestInbox(this.runId, definition, path, this.checkpointing, compiled.responseSchemas);
     const tokens = options.budget?.tokens;
     if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
     this.budgetLimit = tokens;
@@ -249,6 +257,7 @@ export class RunEngine implements SchedulerHost {
     if (!validated) {
       try {
         await checkRunInput(definition.name, start, input, this.checkpointing);
+        if (this.givenRunIdStore !== undefined) await refuseExistingRun(this.givenRunIdStore, this.runId, definition.name);
       } catch (error) {
         this.scope.dispose();
         throw error;
@@ -351,7 +360,7 @@ export class RunEngine implements SchedulerHost {
         this.emit('run.cancelled', { reason: this.scope.signal.reason });
         throw this.scope.cancelledError();
       }
-      const error = isWeftError(caught) ? caught : new ExecutorError(String(caught), 1, { runId: this.runId, cause: caught });
+      const error = isWeftError(caught) ? caught : new ExecutorError(describeThrown(caught), 1, { runId: this.runId, cause: caught });
       this.emit('run.failed', { error });
       throw error;
     } finally {

@@ -7,6 +7,7 @@ import { InvocationContext, type ContextHost, type ExecutorSlot } from './contex
 import type { InvocationRecord } from './invocation-records.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffDelay, sleep, withTimeout } from './timers.js';
+import { describeThrown } from '../internal/thrown.js';
 
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
 
@@ -188,7 +189,7 @@ export class Scheduler {
   }
 
   executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[], invocation?: number): WeftError {
-    const reason = trimPeriod(cause instanceof Error ? cause.message : String(cause));
+    const reason = trimPeriod(describeThrown(cause));
     const hint = isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
     const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
       runId: this.host.runId,

@@ -10,6 +10,7 @@ import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, 
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { CheckpointError, isWeftError } from '../errors.js';
 import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
+import { ResponseSchemas } from './response-schemas.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { specOfEdge } from '../composition/edge-spec.js';
@@ -59,6 +60,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
       executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
       order: new Map(definition.executors.map((e, index): [string, number] => [e.id, index])),
       sendsAsOutput: new Set(definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id)))),
+      responseSchemas: new ResponseSchemas(),
     };
     Object.freeze(this);
   }

@@ -1,10 +1,30 @@
 import type { Context } from 'hono';
+import { checkJsonDepth } from './json-depth.js';
 import { HttpProblem } from './problem.js';
 
 const tooLarge = (limit: number): HttpProblem => new HttpProblem(413, 'body_too_large', `The request body is larger than ${limit} bytes; send less, or raise createApp({ maxBodyBytes }).`);
 
-/** Reads the body as JSON, refusing it (413) once it is larger than `limit` bytes, by its Content-Length or as it streams in. */
-export async function readJson(c: Context, limit: number): Promise<unknown> {
+/** What a request body may be: at most `bytes` long, nested at most `depth` levels deep. */
+export interface BodyLimits {
+  readonly bytes: number;
+  readonly depth: number;
+}
+
+/**
+ * Reads the body as JSON, refusing it with 413 once it is larger than `limits.bytes` (by its Content-Length or as it
+ * streams in), and with 400 when it nests deeper than `limits.depth`: a value no later step can choke on.
+ */
+export async function readJson(c: Context, limits: BodyLimits): Promise<unknown> {
+  const value = await readJsonBody(c, limits.bytes);
+  const tooDeep = checkJsonDepth(value, limits.depth);
+  if (tooDeep !== undefined) {
+    const at = tooDeep.path.length > 80 ? `${tooDeep.path.slice(0, 80)}…` : tooDeep.path;
+    throw new HttpProblem(400, 'body_too_deep', `The request body nests deeper than ${limits.depth} levels (at "${at}"); send flatter data, or raise createApp({ maxDepth }).`);
+  }
+  return value;
+}
+
+async function readJsonBody(c: Context, limit: number): Promise<unknown> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const raw = c.req.raw;

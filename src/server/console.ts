@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { loadCheckpoint, type RunRecord, type Runtime } from '../index.js';
-import { isObject, readJson } from './body.js';
+import { isObject, readJson, type BodyLimits } from './body.js';
 import { admits, type Policy, type ServerEnv } from './policy.js';
 import { HttpProblem, notFound } from './problem.js';
 import { checkpointHistory } from './state-diff.js';
@@ -19,7 +19,7 @@ export interface ConsoleOptions {
 export interface ConsoleHost {
   readonly runtime: Runtime;
   readonly policies: ReadonlyMap<string, { readonly route?: Policy | undefined; readonly runs?: Policy | undefined }>;
-  readonly maxBodyBytes: number;
+  readonly bodyLimits: BodyLimits;
   readableRun(c: Context<ServerEnv>): Promise<{ readonly run: RunRecord; readonly policy: Policy }>;
   writablePolicies(run: RunRecord, read: Policy): readonly Policy[];
   guarded(c: Context<ServerEnv>, policies: readonly Policy[], handler: () => Promise<Response>): Promise<Response>;
@@ -118,7 +118,7 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
   app.post('/runs/:id/fork', async (c) => {
     const { run, policy } = await host.readableRun(c);
     return host.guarded(c, host.writablePolicies(run, policy), async () => {
-      const body = await readJson(c, host.maxBodyBytes);
+      const body = await readJson(c, host.bodyLimits);
       if (!isObject(body) || typeof body['checkpointId'] !== 'string') throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "checkpointId": "<id of one of the run\'s checkpoints>" }.');
       const stored = await runtime.checkpoints.get(body['checkpointId']);
       if (stored === undefined || stored.runId !== run.id) throw new HttpProblem(404, 'not_found', `Run "${run.id}" has no checkpoint "${body['checkpointId']}"; GET /runs/${run.id}/checkpoints lists them.`);

@@ -24,6 +24,8 @@ export interface CreateAppOptions {
   readonly expose: Readonly<Record<string, WorkflowPolicies>>;
   /** The largest request body accepted, in bytes (default 1 MiB); larger ones get 413. */
   readonly maxBodyBytes?: number;
+  /** How deeply a request body may nest objects and arrays (default 64, at most 256); deeper ones get 400 `body_too_deep`. */
+  readonly maxDepth?: number;
   /** How often an event stream sends a comment line to keep proxies and clients from timing out (default 15 s). */
   readonly heartbeatMs?: number;
   /** Told of every unexpected error, which the client sees only as a 500 (default: `console.error`). */
@@ -54,6 +56,10 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const report = options.onError ?? ((error: unknown) => console.error('weft/server:', error));
   if (!positiveInteger(maxBodyBytes)) throw new TypeError(`createApp: maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}.`);
+  const maxDepth = options.maxDepth ?? 64;
+  // A run refuses values nested deeper than 256 levels; a body it would refuse is refused at the door.
+  if (!(positiveInteger(maxDepth) && maxDepth <= 256)) throw new TypeError(`createApp: maxDepth must be an integer from 1 to 256, got ${String(maxDepth)}.`);
+  const bodyLimits = { bytes: maxBodyBytes, depth: maxDepth };
   if (!positiveInteger(heartbeatMs)) throw new TypeError(`createApp: heartbeatMs must be a positive integer, got ${String(heartbeatMs)}.`);
 
   const exposed = new Map<string, WorkflowPolicies>();
@@ -79,15 +85,40 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return policy;
   };
 
-  /** A run the caller may ask about: its workflow must have a `runs` policy, or the run does not exist for HTTP. */
+  /** The first exposed `runs` policy: the one a caller asking about a run that does not exist is refused by. */
+  const firstRunsPolicy = [...exposed.entries()].find(([, policies]) => policies.runs !== undefined);
+
+  /**
+   * A run the caller may ask about: its workflow must have a `runs` policy, or the run does not exist for HTTP. A
+   * run that does not exist is answered as the `runs` policies would answer for one that does: a caller that no
+   * policy lets in gets the first policy's refusal (401, say) either way, so refusals never tell which ids exist.
+   */
   const readableRun = async (c: Context<ServerEnv>): Promise<{ readonly run: RunRecord; readonly policy: Policy }> => {
     const id = c.req.param('id') ?? '';
     const run = await runtime.getRun(id);
     const policy = run === undefined ? undefined : exposed.get(run.workflow)?.runs;
-    if (run === undefined || policy === undefined) throw notFound('run', id);
+    if (run === undefined || policy === undefined) {
+      if (firstRunsPolicy !== undefined && !(await admittedByAny(c))) {
+        c.set('workflow', firstRunsPolicy[0]);
+        c.set('run', undefined);
+        throw new Refused(await through(c, [firstRunsPolicy[1].runs as Policy], () => Promise.reject(notFound('run', id)), (error) => problemResponse(c, error, report)));
+      }
+      throw notFound('run', id);
+    }
     c.set('workflow', run.workflow);
     c.set('run', run);
     return { run, policy };
+  };
+
+  /** Whether any workflow's `runs` policy lets this caller in (asked as for a listing: no run set). */
+  const admittedByAny = async (c: Context<ServerEnv>): Promise<boolean> => {
+    for (const [name, policies] of exposed) {
+      if (policies.runs === undefined) continue;
+      c.set('workflow', name);
+      c.set('run', undefined);
+      if (await admits(c, policies.runs)) return true;
+    }
+    return false;
   };
 
   /** Answering and cancelling change a run: they need the `runs` policy (to see it) and the `route` policy (to act on it). */
@@ -116,7 +147,7 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     through(c, policies, handler, (error) => problemResponse(c, error, report));
 
   const app = new Hono<ServerEnv>();
-  app.onError((error, c) => problemResponse(c, error, report));
+  app.onError((error, c) => (error instanceof Refused ? error.response : problemResponse(c, error, report)));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
 
   app.get('/workflows', async (c) => {
@@ -137,7 +168,7 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     c.set('workflow', name);
     c.set('run', undefined);
     return guarded(c, [policy], async () => {
-      const body = await readJson(c, maxBodyBytes);
+      const body = await readJson(c, bodyLimits);
       if (!isObject(body)) throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "input": …, "wait"?: "result" }.');
       const wait = body['wait'];
       if (wait !== undefined && wait !== 'result') throw new HttpProblem(400, 'invalid_body', `"wait" must be "result" (answer once the run completes, fails, is cancelled or waits) or absent, got ${JSON.stringify(wait)}.`);
@@ -233,7 +264,7 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
   app.post('/runs/:id/responses', async (c) => {
     const { run, policy } = await readableRun(c);
     return guarded(c, writablePolicies(run, policy), async () => {
-      const body = await readJson(c, maxBodyBytes);
+      const body = await readJson(c, bodyLimits);
       if (!isObject(body) || typeof body['requestId'] !== 'string') {
         throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "requestId": "<id of a pending request>", "value": … }.');
       }
@@ -248,8 +279,15 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return guarded(c, writablePolicies(run, policy), async () => c.json({ run: await runtime.cancel(run.id) }));
   });
 
-  mountConsole(app, { runtime, policies: exposed, maxBodyBytes, readableRun, writablePolicies, guarded }, options.ui === true ? {} : options.ui === false ? undefined : options.ui);
+  mountConsole(app, { runtime, policies: exposed, bodyLimits, readableRun, writablePolicies, guarded }, options.ui === true ? {} : options.ui === false ? undefined : options.ui);
   return app;
+}
+
+/** A response already made (a policy's refusal), thrown to end the request with it. */
+class Refused extends Error {
+  constructor(readonly response: Response) {
+    super('refused');
+  }
 }
 
 /** A page as JSON: `nextCursor` is null on the last page rather than missing. */

@@ -36,7 +36,12 @@ const statusCodes: Readonly<Record<number, string>> = { 400: 'bad_request', 401:
 
 /** Maps anything thrown in a handler to a response; what is not a known refusal is a 500 that shows nothing of the error. */
 export function problemResponse(c: Context, error: unknown, report: (error: unknown) => void): Response {
-  if (error instanceof HttpProblem) return c.json(errorBody(error.code, error.message, error.issues), error.status);
+  if (error instanceof HttpProblem) {
+    const response = c.json(errorBody(error.code, error.message, error.issues), error.status);
+    // The rest of a refused body was never read: say that the connection ends, rather than keep-alive and then close it.
+    if (error.status === 413) response.headers.set('Connection', 'close');
+    return response;
+  }
   if (error instanceof HTTPException) {
     // A policy's own refusal (hono/bearer-auth, hono/basic-auth …) keeps its headers, such as WWW-Authenticate.
     if (error.res !== undefined) return error.getResponse();

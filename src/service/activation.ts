@@ -73,6 +73,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
   let terminal = false;
   let waiting = false;
   let subscription: Subscription | undefined;
+  let unstorable = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
@@ -199,6 +200,15 @@ export function activate(context: ActivationContext, options: ActivationOptions)
         return;
       }
       const stored = serializeEvent(event, seq++);
+      if (stored.type !== event.type) {
+        // An event JSON cannot hold became run.failed: the run ends here, and the process goes on.
+        terminal = true;
+        buffer.push(stored);
+        subscription?.unsubscribe();
+        unstorable = true;
+        end(() => commit({ release: true }));
+        return;
+      }
       if (event.path.length === 0) {
         if (event.type === 'run.started') {
           started = true;
@@ -224,5 +234,6 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     },
     complete: () => end(() => commit({ release: true })),
   });
+  if (unstorable) subscription.unsubscribe(); // failed before subscribe() returned
   return activation;
 }

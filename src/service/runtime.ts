@@ -7,6 +7,7 @@ import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
 import { activate, type Activation } from './activation.js';
 import type { LeaseRequest, RunChanges, RunClaim, RunPage, RunQuery, RunRecord, RunStore, SerializedEvent } from './run-store.js';
+import { crashLoop } from './crash-loop.js';
 import { changesFor, isTerminalEvent } from './serialize.js';
 
 /** Options of {@link createRuntime}. */
@@ -170,6 +171,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const last = events.at(-1);
     if (last !== undefined && isTerminalEvent(last)) {
       await store.commitRun(claim.lease, { events: [], changes: changesFor(last, Date.now()) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+      return;
+    }
+    // Every earlier attempt took its process down at the same superstep: fail the run rather than loop.
+    const looping = crashLoop(record.id, events);
+    if (looping !== undefined) {
+      const failed = { type: 'run.failed', runId: record.id, seq: nextSeqOf(events), superstep: last?.superstep ?? 0, path: [], at: Date.now(), error: looping } as SerializedEvent;
+      await store.commitRun(claim.lease, { events: [failed], changes: changesFor(failed, failed.at) as NonNullable<ReturnType<typeof changesFor>>, release: true });
       return;
     }
     const latest = await store.checkpoints.latest(record.id);

@@ -1,11 +1,17 @@
 import { isWeftError } from '../errors.js';
+import { describeThrown } from '../internal/thrown.js';
 import type { WorkflowEvent } from '../events/events.js';
 import type { RunChanges, SerializedError, SerializedEvent } from './run-store.js';
 
-/** An error as plain JSON. */
+/** An error as plain JSON: name, code and message, read so that no value (a Proxy, a throwing getter) can make it throw. */
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, code: isWeftError(error) ? error.code : undefined, message: error.message };
-  return { name: 'Error', code: undefined, message: String(error) };
+  let name = 'Error';
+  try {
+    if (error instanceof Error && typeof error.name === 'string') name = error.name;
+  } catch {
+    // a Proxy or a throwing getter: keep the generic name
+  }
+  return { name, code: isWeftError(error) ? error.code : undefined, message: describeThrown(error) };
 }
 
 const plain = (_key: string, value: unknown): unknown => (value instanceof Error ? serializeError(value) : typeof value === 'bigint' ? value.toString() : value);
@@ -22,16 +28,28 @@ function withoutCycles(): (key: string, value: unknown) => unknown {
   };
 }
 
-/** The event as JSON gives it back, so live events equal the stored ones whatever the store. */
+/** The code of the error that fails a run one of whose events could not be stored as JSON. */
+export const UNSTORABLE_EVENT = 'event_unstorable';
+
+/**
+ * The event as JSON gives it back, so live events equal the stored ones whatever the store. Never throws: an
+ * event that JSON cannot hold at all (nested too deep for the stack, a throwing toJSON, getter or Proxy trap) becomes
+ * the run's `run.failed` event with code `event_unstorable`, and the caller stops the run there.
+ */
 export function serializeEvent(event: WorkflowEvent, seq: number): SerializedEvent {
-  const fields = { ...event, ...('error' in event ? { error: serializeError(event.error) } : {}), seq };
-  let text: string;
   try {
-    text = JSON.stringify(fields, plain);
-  } catch {
-    text = JSON.stringify(fields, withoutCycles());
+    const fields = { ...event, ...('error' in event ? { error: serializeError(event.error) } : {}), seq };
+    let text: string;
+    try {
+      text = JSON.stringify(fields, plain);
+    } catch {
+      text = JSON.stringify(fields, withoutCycles());
+    }
+    return JSON.parse(text) as SerializedEvent;
+  } catch (problem) {
+    const message = `The run's "${String(event.type)}" event (seq ${seq}) could not be stored as JSON: ${describeThrown(problem)}. Emit, send and output plain data (objects, arrays, strings, finite numbers, booleans, null), nested less deeply.`;
+    return { type: 'run.failed', runId: event.runId, seq, superstep: event.superstep, path: [], at: Date.now(), error: { name: 'WeftError', code: UNSTORABLE_EVENT, message } } as SerializedEvent;
   }
-  return JSON.parse(text) as SerializedEvent;
 }
 
 /** A run-level event that ends the run. */

@@ -12,7 +12,7 @@ describe('budget', () => {
   it('is shared by every parallel branch; calls in flight when it runs out finish, the next one is refused', async () => {
     const agents = [new FakeAgent(), new FakeAgent(), new FakeAgent()];
     const research = parallel(
-      agents.map((agent, i) => agentStep({ id: `r${i}`, agent })),
+      agents.map((agent, i) => agentStep({ id: `r${i}`, agent, estimate: 30 })), // 3 × 30 fit in 100: all three start at once
       { id: 'research' },
     );
     const writer = new FakeAgent((text) => ({ text, usage: { tokens: 1 } }));
