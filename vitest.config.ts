@@ -15,6 +15,8 @@ const processes = [
   'test/hostile/http.test.ts',
   'test/hostile/crash-loop.test.ts',
 ];
+/** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
+const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
 /** Test files that load the built package from dist/ (built first if it is missing or older than src/). */
 const dist = ['test/package/**/*.test.ts', 'test/cli/dist.test.ts'];
 
@@ -29,13 +31,19 @@ export default defineConfig({
       { find: /^weft\/client$/, replacement: source('./src/client/index.ts') },
       { find: /^weft\/otel$/, replacement: source('./src/otel/index.ts') },
       { find: /^weft\/ai$/, replacement: source('./src/ai/index.ts') },
+      { find: /^weft\/postgres$/, replacement: source('./src/postgres/index.ts') },
     ],
   },
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, 'test/bench/**'], testTimeout: 20_000 },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, ...postgres, 'test/bench/**'], testTimeout: 20_000 },
+      },
+      {
+        // One Postgres for the whole run, started only when one of these files runs; a skip without the binaries (not on CI).
+        extends: true,
+        test: { name: 'postgres', include: postgres, globalSetup: ['test/support/postgres-setup.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
         // A child process pays Node's start-up and module loading, many times slower on a loaded 2-core machine:

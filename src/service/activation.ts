@@ -157,6 +157,8 @@ export function activate(context: ActivationContext, options: ActivationOptions)
   (renewal as { unref?: () => void }).unref?.();
 
   let ended = false;
+  /** Why the answer was refused, told to `onStarted` once the run is restored. */
+  let refusal: unknown;
   const end = (last?: () => Promise<void>): void => {
     if (ended) return;
     ended = true;
@@ -165,7 +167,9 @@ export function activate(context: ActivationContext, options: ActivationOptions)
       .then(() => commits)
       .then(() => {
         clearInterval(renewal);
-        tell(); // stopped before the engine started: the answer is stored, and whoever continues the run delivers it
+        // A refused answer is told once the record says `waiting` again; otherwise, stopped before the engine started:
+        // the answer is stored, and whoever continues the run delivers it.
+        tell(refusal);
         live.complete();
         options.onEnded();
         resolveDone();
@@ -222,7 +226,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     error: (error: unknown) => {
       if (!started && options.onStarted !== undefined) {
         // Refused before it started (an answer the checkpoint's requests reject): the run waits again, unanswered.
-        tell(error);
+        refusal = error;
         buffer = [];
         return end(() => commit({ changes: options.restore ?? { status: 'waiting', updatedAt: Date.now() }, release: true }));
       }

@@ -191,6 +191,14 @@ export interface RunStore {
    * nobody took the run over.
    */
   commitRun(lease: RunLease, commit: RunCommit): Promise<{ readonly cancelRequested: boolean }>;
+  /**
+   * The seam for live events across processes, for stores that several processes share: calls `onChange` soon after the
+   * run's events are appended or its record changes, by this process or any other (more often is harmless: the caller
+   * reads the store again). Returns a function that stops it. `createRuntime` follows a run that another process
+   * drives through it; a store without it (one process) is read again only when this process answers, cancels or
+   * recovers the run.
+   */
+  watch?(runId: string, onChange: () => void): () => void;
 }
 
 /** Orders runs newest first and encodes the position of the last one as a cursor. */

@@ -230,6 +230,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         let inner: Subscription | undefined;
         let unsubscribed = false;
         let timer: ReturnType<typeof setTimeout> | undefined;
+        // Changes another process made to the run (a store that several processes share tells of them): look again at once.
+        let changes = 0;
+        const unwatch = store.watch?.(runId, () => {
+          changes += 1;
+          if (waiters.has(retry)) retry();
+        });
         const emit = (event: SerializedEvent): void => {
           // A live-only event shares the seq of the event before it: it passes once that one has.
           if (event.type === 'custom' && event.transient === true && !unsubscribed && event.seq >= last) return subscriber.next(event);
@@ -254,12 +260,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const settle = async (): Promise<void> => {
           if (unsubscribed) return;
           const seen = generation;
+          const seenChanges = changes;
           const record = await store.getRun(runId);
           if (record === undefined) throw new NotFoundError('run', runId);
+          // Read after taking note of `changes`: what another process appends from here on is told of.
+          for (const event of await store.readEvents(runId, last)) emit(event);
           if (TERMINAL.has(record.status) || closed) {
-            for (const event of await store.readEvents(runId, last)) emit(event);
             subscriber.complete();
-          } else if (active.has(runId) || generation !== seen) await follow();
+          } else if (active.has(runId) || generation !== seen || changes !== seenChanges) await follow();
           else {
             waiters.add(retry);
             timer = setTimeout(retry, pollMs);
@@ -273,6 +281,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         follow().catch(fail);
         return () => {
           unsubscribed = true;
+          unwatch?.();
           waiters.delete(retry);
           clearTimeout(timer);
           inner?.unsubscribe();

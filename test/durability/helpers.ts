@@ -18,13 +18,17 @@ export async function turns(count = 5): Promise<void> {
   for (let i = 0; i < count; i++) await tick();
 }
 
-/** Lets the event loop turn until `condition` holds; fails after `limit` turns instead of hanging. */
+/**
+ * Lets the event loop turn until `condition` holds; fails after `limit` turns and at least 10 s (a store on a real
+ * database answers after many turns), instead of hanging.
+ */
 export async function until(condition: () => boolean, limit = 200): Promise<void> {
-  for (let i = 0; i < limit; i++) {
+  const started = Date.now();
+  for (let i = 0; i < limit || (Date.now() - started < 10_000 && i < 10_000_000); i++) {
     if (condition()) return;
     await tick();
   }
-  if (!condition()) throw new Error(`condition still false after ${limit} event-loop turns`);
+  if (!condition()) throw new Error(`condition still false after ${limit} event-loop turns and 10 s`);
 }
 
 /** Runs `fn` and returns what it threw or rejected with (fails when it does not). */

@@ -28,6 +28,7 @@ const expected: Record<string, readonly string[]> = {
   './client': ['createClient', 'WeftHttpError'],
   './otel': ['createTracing', 'withTraceContext', 'traceHeaders'],
   './ai': ['aiAgent', 'fromModel', 'toTool', 'isTextDelta', 'isTextCompleted', 'isRetryableAiError', 'classifyAiError'],
+  './postgres': ['PostgresCheckpointStore', 'PostgresRunStore'],
 };
 
 const entries = Object.entries(manifest.exports).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : [{ subpath, ...target }]));

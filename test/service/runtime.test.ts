@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import { MemoryRunStore, NotFoundError, RequestError, WorkflowInputError, createRuntime, type RunRecord, type RunStatus, type RunStore, type RunSummary, type Runtime, type SerializedEvent, type Workflow } from 'weft';
+import { PostgresRunStore } from 'weft/postgres';
 import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
+import { freshOptions, postgresUrl } from '../support/postgres-inject.js';
 import type { CrashReport } from './crash-worker.js';
 import { approval, counter, echo, type Hold } from './workflows.js';
 
@@ -95,9 +97,19 @@ const sqlite = (path: string): SqliteRunStore => {
   return store;
 };
 
+const postgres = (options: { readonly connectionString: string; readonly schema: string }): PostgresRunStore => {
+  const store = new PostgresRunStore(options);
+  closers.push(() => store.close());
+  return store;
+};
+
 const kinds: readonly StoreKind[] = [
   { name: 'MemoryRunStore', create: () => new MemoryRunStore(), reopen: (store) => store },
   { name: 'SqliteRunStore', create: () => sqlite(freshFile()), reopen: (store) => sqlite((store as SqliteRunStore).database.name) },
+  // Without Postgres in this run (see test/support/postgres-setup.ts), this kind is left out.
+  ...(postgresUrl() === undefined
+    ? []
+    : [{ name: 'PostgresRunStore', create: () => postgres(freshOptions()), reopen: (store: RunStore) => postgres({ connectionString: postgresUrl() as string, schema: (store as PostgresRunStore).schema }) }]),
 ];
 
 describe.each(kinds)('createRuntime over $name', (kind) => {

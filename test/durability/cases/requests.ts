@@ -360,7 +360,10 @@ export function requestCases(makeStore: StoreFactory): void {
         return new WorkflowBuilder({ name: 'due', start: asker }).build();
       };
       const handle = build().start('x', { checkpoints: store });
-      await until(() => handle.pendingRequests.length === 1);
+      // Answer once the run waits: an answer taken earlier joins the next superstep without a checkpoint of its own.
+      let waiting = false;
+      handle.events$.subscribe((event) => (waiting ||= event.type === 'run.waiting'));
+      await until(() => waiting);
       await handle.respond(handle.pendingRequests[0]?.id as string, { due: '2030-01-02' });
       expect((await handle.result).outputs).toEqual([2030]);
 
