@@ -72,7 +72,7 @@ describe('trace context over HTTP', () => {
 
   it('leaves requests without traceparent as new traces, and refuses an app without fetch', async () => {
     const app = withTraceContext({ fetch: (_request: Request) => new Response(JSON.stringify(trace.getActiveSpan() === undefined)) });
-    expect(await (await app.fetch(new Request('http://localhost/'))).json()).toBe(true);
+    expect(await app.fetch(new Request('http://localhost/')).json()).toBe(true);
     expect(() => withTraceContext({} as never)).toThrow(/fetch\(request\) handler/);
     expect(traceHeaders()).toEqual({});
   });
