@@ -20,34 +20,46 @@ const publicEntries: Plugin = {
   },
 };
 
-export default defineConfig([{
-  // One entry per subpath export; adapters import the core only through src/index.ts.
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', sqlite: 'src/sqlite/index.ts', server: 'src/server/index.ts', client: 'src/client/index.ts', otel: 'src/otel/index.ts', ai: 'src/ai/index.ts', postgres: 'src/postgres/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  // The CLI build below writes dist/cli.js at the same time: keep it.
-  clean: ['!cli.js', '!cli.js.map'],
-  target: 'node20',
-  treeshake: true,
-  // CJS too: the entries share one copy of the core, so `instanceof WeftError` holds across subpaths.
-  splitting: true,
-  // Optional peers: loaded from the user's node_modules, never bundled.
-  external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', '@opentelemetry/api', 'ai', 'pg'],
-  // The web console (src/console) as static files in dist/ui, served by weft/server with createApp({ ui }); after
-  // this build's clean, so that nothing removes them.
-  onSuccess: async () => {
-    await buildConsole('dist/ui');
+export default defineConfig([
+  {
+    // One entry per subpath export; adapters import the core only through src/index.ts.
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing/index.ts',
+      sqlite: 'src/sqlite/index.ts',
+      server: 'src/server/index.ts',
+      client: 'src/client/index.ts',
+      otel: 'src/otel/index.ts',
+      ai: 'src/ai/index.ts',
+      postgres: 'src/postgres/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    // The CLI build below writes dist/cli.js at the same time: keep it.
+    clean: ['!cli.js', '!cli.js.map'],
+    target: 'node20',
+    treeshake: true,
+    // CJS too: the entries share one copy of the core, so `instanceof WeftError` holds across subpaths.
+    splitting: true,
+    // Optional peers: loaded from the user's node_modules, never bundled.
+    external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', '@opentelemetry/api', 'ai', 'pg'],
+    // The web console (src/console) as static files in dist/ui, served by weft/server with createApp({ ui }); after
+    // this build's clean, so that nothing removes them.
+    onSuccess: async () => {
+      await buildConsole('dist/ui');
+    },
   },
-}, {
-  // The `weft` bin: one ESM file; the shebang comes from src/cli/main.ts. tsx (an optional peer) loads .ts modules.
-  entry: { cli: 'src/cli/main.ts' },
-  format: ['esm'],
-  dts: false,
-  sourcemap: true,
-  clean: false,
-  target: 'node20',
-  splitting: false,
-  external: ['weft', 'tsx'],
-  esbuildPlugins: [publicEntries],
-}]);
+  {
+    // The `weft` bin: one ESM file; the shebang comes from src/cli/main.ts. tsx (an optional peer) loads .ts modules.
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    splitting: false,
+    external: ['weft', 'tsx'],
+    esbuildPlugins: [publicEntries],
+  },
+]);

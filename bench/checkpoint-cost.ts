@@ -86,9 +86,13 @@ for (const durability of ['sync', 'async', 'exit'] as const) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`checkpoint cost: ${supersteps} supersteps, state of ${keys.toLocaleString('en')} keys, one key changed per superstep (node ${process.version})\n`);
+console.log(
+  `checkpoint cost: ${supersteps} supersteps, state of ${keys.toLocaleString('en')} keys, one key changed per superstep (node ${process.version})\n`,
+);
 console.log('| store | durability | ms / superstep | checkpoints | bytes / delta | bytes / full |');
 console.log('|:--|:--|--:|--:|--:|--:|');
 for (const r of rows) {
-  console.log(`| ${r.store} | ${r.durability} | ${r.msPerSuperstep.toFixed(3)} | ${r.checkpoints} | ${r.deltaBytes === 0 ? '–' : Math.round(r.deltaBytes)} | ${r.fullBytes === 0 ? '–' : Math.round(r.fullBytes).toLocaleString('en')} |`);
+  console.log(
+    `| ${r.store} | ${r.durability} | ${r.msPerSuperstep.toFixed(3)} | ${r.checkpoints} | ${r.deltaBytes === 0 ? '–' : Math.round(r.deltaBytes)} | ${r.fullBytes === 0 ? '–' : Math.round(r.fullBytes).toLocaleString('en')} |`,
+  );
 }

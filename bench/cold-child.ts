@@ -34,4 +34,13 @@ for (let i = 0; i < warm + runs; i++) {
   if (result.count !== length) throw new Error(`${name}: chain gave ${result.count}, expected ${length}`);
   if (i >= warm) samples.push(ms);
 }
-console.log(JSON.stringify({ engine: name, version: engine.version, processToScriptMs: startedAt, loadMs: loadedAt - startedAt, buildMs: builtAt - loadedAt, runsMs: samples }));
+console.log(
+  JSON.stringify({
+    engine: name,
+    version: engine.version,
+    processToScriptMs: startedAt,
+    loadMs: loadedAt - startedAt,
+    buildMs: builtAt - loadedAt,
+    runsMs: samples,
+  }),
+);

@@ -37,15 +37,30 @@ interface ChildResult {
 }
 
 const info = machine();
-console.log(`cold start — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`);
-console.log(`${procs} fresh processes per engine; in each: load, build the chain, ${warm > 0 ? `${warm} untimed runs, then ` : ''}${runs} timed runs${gc ? ', gc() before every run' : ''}\n`);
+console.log(
+  `cold start — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`,
+);
+console.log(
+  `${procs} fresh processes per engine; in each: load, build the chain, ${warm > 0 ? `${warm} untimed runs, then ` : ''}${runs} timed runs${gc ? ', gc() before every run' : ''}\n`,
+);
 const headers = ['engine', 'load ms', 'build ms', 'run 1 ms', 'run 2 ms', 'runs 3–10 median ms', 'last run ms', `first ${runs} runs Σ ms`];
 const rows: string[][] = [];
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 for (const engine of engines) {
   const results: ChildResult[] = [];
   for (let p = 0; p < procs; p++) {
-    const argv = ['--import', 'tsx', ...(gc ? ['--expose-gc'] : []), '--no-warnings', child, `--engine=${engine}`, `--runs=${runs}`, `--warm=${warm}`, ...(gc ? ['--gc'] : []), ...(engine === 'weft' && dist !== undefined ? [`--dist=${dist}`] : [])];
+    const argv = [
+      '--import',
+      'tsx',
+      ...(gc ? ['--expose-gc'] : []),
+      '--no-warnings',
+      child,
+      `--engine=${engine}`,
+      `--runs=${runs}`,
+      `--warm=${warm}`,
+      ...(gc ? ['--gc'] : []),
+      ...(engine === 'weft' && dist !== undefined ? [`--dist=${dist}`] : []),
+    ];
     const out = execFileSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, NODE_ENV: mode } });
     results.push(JSON.parse(out.trim().split('\n').pop() as string) as ChildResult);
   }
@@ -63,5 +78,10 @@ for (const engine of engines) {
   rows.push(row);
   console.log(`  ${row.join(' · ')}`);
 }
-console.log(`\n| ${headers.join(' | ')} |\n| :-- | ${headers.slice(1).map(() => '--:').join(' | ')} |`);
+console.log(
+  `\n| ${headers.join(' | ')} |\n| :-- | ${headers
+    .slice(1)
+    .map(() => '--:')
+    .join(' | ')} |`,
+);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -38,7 +38,14 @@ async function measure(label: string, once: (index: number) => Promise<void>): P
     await once(index);
     samples.push(performance.now() - started);
   }
-  const result = { label, runs, p50: round(percentile(samples, 0.5)), p90: round(percentile(samples, 0.9)), p99: round(percentile(samples, 0.99)), max: round(Math.max(...samples)) };
+  const result = {
+    label,
+    runs,
+    p50: round(percentile(samples, 0.5)),
+    p90: round(percentile(samples, 0.9)),
+    p99: round(percentile(samples, 0.99)),
+    max: round(Math.max(...samples)),
+  };
   console.log(`${label}: p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms (${runs} runs)`);
   return result;
 }
@@ -66,7 +73,13 @@ try {
   });
   await checkpoints.close();
 
-  console.log(JSON.stringify({ benchmark: 'durable-latency', postgres: postgres.source, machine: machine(), commit: git(), results: [viaRuntime, viaRun] }, null, 2));
+  console.log(
+    JSON.stringify(
+      { benchmark: 'durable-latency', postgres: postgres.source, machine: machine(), commit: git(), results: [viaRuntime, viaRun] },
+      null,
+      2,
+    ),
+  );
 } finally {
   await postgres.stop();
 }

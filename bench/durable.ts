@@ -18,14 +18,23 @@ const runs = Number(option('runs') ?? 2000);
 const warmups = Number(option('warmup') ?? 200);
 const durability = (option('durability') ?? 'sync') as Durability;
 
-const parse = executor({ id: 'parse', input: z.string(), output: z.object({ text: z.string() }), handle: (text, ctx) => ctx.send({ text: text.trim() }) });
+const parse = executor({
+  id: 'parse',
+  input: z.string(),
+  output: z.object({ text: z.string() }),
+  handle: (text, ctx) => ctx.send({ text: text.trim() }),
+});
 const score = executor({
   id: 'score',
   input: z.object({ text: z.string() }),
   output: z.object({ text: z.string(), score: z.number() }),
   handle: (m, ctx) => ctx.send({ text: m.text, score: m.text.length % 10 }),
 });
-const route = executor({ id: 'route', input: z.object({ text: z.string(), score: z.number() }), handle: (m, ctx) => ctx.output(m.score >= 5 ? 'urgent' : 'normal') });
+const route = executor({
+  id: 'route',
+  input: z.object({ text: z.string(), score: z.number() }),
+  handle: (m, ctx) => ctx.output(m.score >= 5 ? 'urgent' : 'normal'),
+});
 const workflow = new WorkflowBuilder({ name: 'ticket', start: parse }).addEdge(parse, score).addEdge(score, route).build();
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-durable-'));
@@ -39,7 +48,8 @@ try {
     const result = await workflow.run(input, { checkpoints: store, durability });
     const ms = performance.now() - started;
     const expected = input.length % 10 >= 5 ? 'urgent' : 'normal';
-    if (result.outputs[0] !== expected || result.supersteps !== 3) throw new Error(`run ${i}: expected ${expected} in 3 supersteps, got ${String(result.outputs[0])} in ${result.supersteps}`);
+    if (result.outputs[0] !== expected || result.supersteps !== 3)
+      throw new Error(`run ${i}: expected ${expected} in 3 supersteps, got ${String(result.outputs[0])} in ${result.supersteps}`);
     if (i >= warmups) {
       perRun.push(ms);
       supersteps = result.supersteps;
@@ -54,7 +64,11 @@ try {
 const sorted = [...perRun].sort((a, b) => a - b);
 const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 const info = machine();
-console.log(`durable latency — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')} — SQLite (WAL), durability '${durability}', ${runs} runs after ${warmups}`);
+console.log(
+  `durable latency — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')} — SQLite (WAL), durability '${durability}', ${runs} runs after ${warmups}`,
+);
 console.log(`| per | p50 ms | p99 ms | max ms |\n| :-- | --: | --: | --: |`);
-console.log(`| run (3 supersteps, 4 checkpoints) | ${pct(50).toFixed(2)} | ${pct(99).toFixed(2)} | ${(sorted[sorted.length - 1] as number).toFixed(2)} |`);
+console.log(
+  `| run (3 supersteps, 4 checkpoints) | ${pct(50).toFixed(2)} | ${pct(99).toFixed(2)} | ${(sorted[sorted.length - 1] as number).toFixed(2)} |`,
+);
 console.log(`| superstep (run ÷ 3) | ${(pct(50) / supersteps).toFixed(2)} | ${(pct(99) / supersteps).toFixed(2)} | |`);

@@ -16,7 +16,13 @@ export function machine(): { node: string; platform: string; nproc: number; cpu:
   } catch {
     // not Linux
   }
-  return { node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, nproc, cpu, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    nproc,
+    cpu,
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 export function git(): string {

@@ -59,7 +59,10 @@ export interface LoadResult {
 }
 
 /** Sends `total` invocations of `workflow`, `concurrency` at a time. */
-export async function invokeMany(url: string, options: { readonly total: number; readonly concurrency: number; readonly workflow?: string; readonly wait?: boolean }): Promise<LoadResult> {
+export async function invokeMany(
+  url: string,
+  options: { readonly total: number; readonly concurrency: number; readonly workflow?: string; readonly wait?: boolean },
+): Promise<LoadResult> {
   const runIds: (string | undefined)[] = new Array(options.total).fill(undefined);
   const latenciesMs: number[] = [];
   const failures: Record<string, number> = {};
@@ -71,7 +74,11 @@ export async function invokeMany(url: string, options: { readonly total: number;
       const body = JSON.stringify({ input: loadInput(index), ...(options.wait === true ? { wait: 'result' } : {}) });
       const sent = performance.now();
       try {
-        const response = await fetch(`${url}/workflows/${options.workflow ?? 'ticket'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await fetch(`${url}/workflows/${options.workflow ?? 'ticket'}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const answer = (await response.json()) as { runId?: string };
         latenciesMs.push(performance.now() - sent);
         if (response.ok) runIds[index] = answer.runId;
@@ -138,14 +145,20 @@ export async function verifyRuns(url: string, runIds: readonly (string | undefin
   return { listed: runs.size, completed, lost, wrong, drainMs };
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
 // ------------------------------------------------------------------------------------------ server process
 
 async function loadWeft(target: string): Promise<{ core: Core; server: Server; sqlite: Sqlite }> {
-  if (target === 'src') return { core: await import('../src/index.js'), server: await import('../src/server/index.js'), sqlite: await import('../src/sqlite/index.js') };
+  if (target === 'src')
+    return { core: await import('../src/index.js'), server: await import('../src/server/index.js'), sqlite: await import('../src/sqlite/index.js') };
   const dist = (file: string): string => new URL(`../dist/${file}`, import.meta.url).href;
-  return { core: (await import(dist('index.js'))) as Core, server: (await import(dist('server.js'))) as Server, sqlite: (await import(dist('sqlite.js'))) as Sqlite };
+  return {
+    core: (await import(dist('index.js'))) as Core,
+    server: (await import(dist('server.js'))) as Server,
+    sqlite: (await import(dist('sqlite.js'))) as Sqlite,
+  };
 }
 
 /** The server: a runtime on the SQLite file, the ticket workflow public; prints its URL as one JSON line. */
@@ -167,7 +180,9 @@ async function serveLoad(file: string, target: string): Promise<void> {
 
 function startServer(file: string, target: string): Promise<{ readonly url: string; readonly child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--serve=${file}`, `--weft=${target}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--serve=${file}`, `--weft=${target}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
@@ -217,7 +232,13 @@ async function main(): Promise<void> {
       requestsPerSecond: (load.latenciesMs.length / load.durationMs) * 1000,
       latencyMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN },
       failures: load.failures,
-      runs: { answered: load.runIds.filter((id) => id !== undefined).length, listed: check.listed, completed: check.completed, lost: check.lost.length, wrong: check.wrong.length },
+      runs: {
+        answered: load.runIds.filter((id) => id !== undefined).length,
+        listed: check.listed,
+        completed: check.completed,
+        lost: check.lost.length,
+        wrong: check.wrong.length,
+      },
       drainAfterLastAnswerMs: check.drainMs,
       runsPerSecondEndToEnd: (check.completed / (load.durationMs + check.drainMs)) * 1000,
     };
@@ -240,7 +261,8 @@ async function main(): Promise<void> {
       writeFileSync(new URL(`load${suffix}.md`, results), `${markdown}\n`);
     }
     if (unaccounted !== 0) console.log(`${unaccounted} runs listed that no answer named (negative: answered but not listed)`);
-    if (check.lost.length + check.wrong.length + warmCheck.lost.length + warmCheck.wrong.length > 0 || check.completed !== total || unaccounted !== 0) process.exitCode = 1;
+    if (check.lost.length + check.wrong.length + warmCheck.lost.length + warmCheck.wrong.length > 0 || check.completed !== total || unaccounted !== 0)
+      process.exitCode = 1;
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

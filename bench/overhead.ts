@@ -69,7 +69,8 @@ const variants: readonly Variant[] = [
 function check(scenario: Scenario, variant: Variant, result: { output: unknown; weft?: WeftOutcome }): void {
   const problems: string[] = [];
   if (result.output !== scenario.expected) problems.push(`output ${JSON.stringify(result.output)}, expected ${scenario.expected}`);
-  if (result.weft !== undefined && result.weft.supersteps !== scenario.supersteps) problems.push(`${result.weft.supersteps} supersteps, expected ${scenario.supersteps}`);
+  if (result.weft !== undefined && result.weft.supersteps !== scenario.supersteps)
+    problems.push(`${result.weft.supersteps} supersteps, expected ${scenario.supersteps}`);
   if (problems.length > 0) throw new Error(`${scenario.name} / ${variant.name}: ${problems.join('; ')}`);
 }
 
@@ -107,7 +108,6 @@ interface ScenarioResult {
   readonly buildMs: number;
   readonly variants: readonly Stats[];
 }
-
 
 async function measure(scenario: Scenario): Promise<ScenarioResult> {
   const buildStarted = performance.now();
@@ -178,13 +178,22 @@ async function measure(scenario: Scenario): Promise<ScenarioResult> {
 
 // ------------------------------------------------------------------------------------------------ report
 
-
-
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3));
 const us = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
 const ratio = (v: number): string => (v >= 100 ? `${v.toFixed(0)}×` : `${v.toFixed(1)}×`);
 
-const HEADERS = ['scenario', 'variant', 'median ms', 'min ms', 'CPU ms', 'µs/superstep', 'µs/invocation', 'vs sync loop', 'vs Promise code', 'events/run'];
+const HEADERS = [
+  'scenario',
+  'variant',
+  'median ms',
+  'min ms',
+  'CPU ms',
+  'µs/superstep',
+  'µs/invocation',
+  'vs sync loop',
+  'vs Promise code',
+  'events/run',
+];
 
 function rows(results: readonly ScenarioResult[]): string[][] {
   return results.flatMap((result) =>
@@ -207,7 +216,8 @@ function textTable(results: readonly ScenarioResult[]): string {
   const body = rows(results);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
   const left = new Set([0, 1]);
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   const out = [line(HEADERS), widths.map((w) => '─'.repeat(w)).join('  ')];
   let previous = '';
   for (const r of body) {
@@ -243,7 +253,8 @@ async function main(): Promise<void> {
   console.log('which a busy machine inflates less. µs/superstep and µs/invocation divide the median by the supersteps');
   console.log('and handler invocations weft needs for the scenario (raw rows use the same divisor). Ratios compare medians.');
   const load = os.loadavg()[0] as number;
-  if (load > info.nproc * 0.75) console.log(`\nWarning: load average ${load.toFixed(1)} on ${info.nproc} CPU(s) while measuring; expect noisy numbers.`);
+  if (load > info.nproc * 0.75)
+    console.log(`\nWarning: load average ${load.toFixed(1)} on ${info.nproc} CPU(s) while measuring; expect noisy numbers.`);
 
   if (write) {
     const dir = new URL('./results/', import.meta.url);

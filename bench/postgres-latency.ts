@@ -87,14 +87,27 @@ try {
   await nodeB.close();
   await storeA.close();
   await storeB.close();
-  const stats = (samples: readonly number[]) => ({ p50: round(percentile(samples, 0.5)), p90: round(percentile(samples, 0.9)), p99: round(percentile(samples, 0.99)), max: round(Math.max(...samples)) });
-  const result = { events, crossNodeMinusLocal: stats(delays), emittedToLocalFollower: stats(emittedToA), emittedToRemoteFollower: stats(emittedToB) };
-  const line = (label: string, s: ReturnType<typeof stats>): void => console.log(`${label}: p50 ${s.p50} ms, p90 ${s.p90} ms, p99 ${s.p99} ms, max ${s.max} ms`);
+  const stats = (samples: readonly number[]) => ({
+    p50: round(percentile(samples, 0.5)),
+    p90: round(percentile(samples, 0.9)),
+    p99: round(percentile(samples, 0.99)),
+    max: round(Math.max(...samples)),
+  });
+  const result = {
+    events,
+    crossNodeMinusLocal: stats(delays),
+    emittedToLocalFollower: stats(emittedToA),
+    emittedToRemoteFollower: stats(emittedToB),
+  };
+  const line = (label: string, s: ReturnType<typeof stats>): void =>
+    console.log(`${label}: p50 ${s.p50} ms, p90 ${s.p90} ms, p99 ${s.p99} ms, max ${s.max} ms`);
   line('node B (other node) after node A (local follower)', result.crossNodeMinusLocal);
   line('emitted by the engine → local follower (stored first)', result.emittedToLocalFollower);
   line('emitted by the engine → follower on another node', result.emittedToRemoteFollower);
   console.log(`${events} events; the fallback poll bounds a lost notification's delay at 1000 ms`);
-  console.log(JSON.stringify({ benchmark: 'postgres-latency', postgres: postgres.source, machine: machine(), commit: git(), runs, steps, result }, null, 2));
+  console.log(
+    JSON.stringify({ benchmark: 'postgres-latency', postgres: postgres.source, machine: machine(), commit: git(), runs, steps, result }, null, 2),
+  );
 } finally {
   await postgres.stop();
 }

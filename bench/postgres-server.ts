@@ -13,7 +13,11 @@ export async function benchPostgres(): Promise<BenchPostgres> {
   const given = process.env['WEFT_POSTGRES_URL'];
   if (given !== undefined && given !== '') return { url: given, source: 'WEFT_POSTGRES_URL', stop: async () => undefined };
   const cluster = await startPostgres({ durable: true });
-  return { url: cluster.url, source: 'a throwaway local cluster (Postgres defaults: fsync on, synchronous_commit on), loopback TCP', stop: () => cluster.stop() };
+  return {
+    url: cluster.url,
+    source: 'a throwaway local cluster (Postgres defaults: fsync on, synchronous_commit on), loopback TCP',
+    stop: () => cluster.stop(),
+  };
 }
 
 /** The value below which `share` of the sorted samples fall (nearest rank). */

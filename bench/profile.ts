@@ -96,7 +96,12 @@ const original = (url: string, line0: number, column0: number): { url: string; l
   if (!url.startsWith('file://')) return { url, line: line0 + 1 };
   const entry = findSourceMap(url)?.findEntry(line0, column0) as { originalLine?: number; originalSource?: string } | undefined;
   if (entry?.originalLine === undefined) return { url, line: line0 + 1 };
-  const source = entry.originalSource === undefined || entry.originalSource === '' ? url : entry.originalSource.startsWith('file://') ? entry.originalSource : new URL(entry.originalSource, url).href;
+  const source =
+    entry.originalSource === undefined || entry.originalSource === ''
+      ? url
+      : entry.originalSource.startsWith('file://')
+        ? entry.originalSource
+        : new URL(entry.originalSource, url).href;
   return { url: source, line: entry.originalLine + 1 };
 };
 
@@ -136,7 +141,11 @@ for (const sample of profile.samples) {
 const pct = (n: number): string => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
 const print = (title: string, map: Map<string, number>, filter: (label: string) => boolean = () => true, limit = top): void => {
   console.log(`\n${title}`);
-  for (const [label, count] of [...map].filter(([label]) => filter(label)).sort((a, b) => b[1] - a[1]).slice(0, limit)) console.log(`  ${pct(count)}  ${label}`);
+  for (const [label, count] of [...map]
+    .filter(([label]) => filter(label))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit))
+    console.log(`  ${pct(count)}  ${label}`);
 };
 
 const perRunUs = (elapsedMs * 1000) / runs;
@@ -187,9 +196,13 @@ for (const node of profile.nodes) {
   }
 }
 console.log(`\nHottest lines of the ${lineFunctions} weft functions with the most self time (% of all samples)`);
-for (const [label] of [...selfByFn].filter(([l]) => l.includes('src/')).sort((a, b) => b[1] - a[1]).slice(0, lineFunctions)) {
+for (const [label] of [...selfByFn]
+  .filter(([l]) => l.includes('src/'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, lineFunctions)) {
   console.log(`  ${label}`);
-  for (const [line, ticks] of [...(lineTicks.get(label) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`    ${pct(ticks)}  ${line}`);
+  for (const [line, ticks] of [...(lineTicks.get(label) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]).slice(0, 6))
+    console.log(`    ${pct(ticks)}  ${line}`);
 }
 
 if (callersOf !== undefined) {

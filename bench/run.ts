@@ -70,7 +70,9 @@ async function loadPeer(name: 'langgraph' | 'mastra'): Promise<Engine> {
   try {
     return name === 'langgraph' ? (await import('./engines/langgraph.js')).engine : (await import('./engines/mastra.js')).engine;
   } catch (error) {
-    throw new Error(`Could not load the ${name} engine (${(error as Error).message}). Install the peers first: npm ci --prefix bench`, { cause: error });
+    throw new Error(`Could not load the ${name} engine (${(error as Error).message}). Install the peers first: npm ci --prefix bench`, {
+      cause: error,
+    });
   }
 }
 
@@ -133,7 +135,10 @@ const scenarios: Scenario<any>[] = [
       const expected = expectCheckpoint(e.name, sizes.checkpoint);
       if (!full) return plain(differences(r, { counter: expected.counter }));
       const inspected = await r.inspect();
-      return plain(differences({ counter: r.counter, ...inspected }, expected), `${inspected.checkpoints} checkpoints, all loaded; resumed from #${inspected.checkpoints >> 1}`);
+      return plain(
+        differences({ counter: r.counter, ...inspected }, expected),
+        `${inspected.checkpoints} checkpoints, all loaded; resumed from #${inspected.checkpoints >> 1}`,
+      );
     },
     memory: 'retained',
   } satisfies Scenario<CheckpointRun>,
@@ -145,7 +150,10 @@ const scenarios: Scenario<any>[] = [
       const expected = expectCheckpoint(e.name, sizes.checkpoint);
       if (!full) return plain(differences(r, { counter: expected.counter }));
       const inspected = await r.inspect();
-      return plain(differences({ counter: r.counter, ...inspected }, expected), `${inspected.checkpoints} checkpoints, all loaded; resumed from #${inspected.checkpoints >> 1}`);
+      return plain(
+        differences({ counter: r.counter, ...inspected }, expected),
+        `${inspected.checkpoints} checkpoints, all loaded; resumed from #${inspected.checkpoints >> 1}`,
+      );
     },
     memory: 'retained',
   } satisfies Scenario<CheckpointRun>,
@@ -197,7 +205,6 @@ interface ScenarioResult {
   readonly work: string;
   readonly engines: readonly EngineResult[];
 }
-
 
 /** Node process warnings, counted by name for whoever is running. */
 let warningSink: Map<string, number> | undefined;
@@ -253,7 +260,18 @@ async function measure<T>(scenario: Scenario<T>): Promise<ScenarioResult> {
     const run = scenario.prepare(engine);
     const buildMs = performance.now() - started;
     if (isNotRun(run)) notRun.set(engine.name, run.notRun);
-    else entries.push({ engine, run, buildMs, firstRunMs: 0, note: undefined, samples: [], cpuSamples: [], memoryBytes: undefined, warnings: new Map() });
+    else
+      entries.push({
+        engine,
+        run,
+        buildMs,
+        firstRunMs: 0,
+        note: undefined,
+        samples: [],
+        cpuSamples: [],
+        memoryBytes: undefined,
+        warnings: new Map(),
+      });
   }
 
   // Warm-up, and the full correctness check, before any time counts.
@@ -346,10 +364,10 @@ async function measure<T>(scenario: Scenario<T>): Promise<ScenarioResult> {
 
 // ------------------------------------------------------------------------------------------------ report
 
-
-
-const ms = (v: number): string => (v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3));
-const ratio = (v: number | undefined): string => (v === undefined ? '' : v >= 100 ? `${v.toFixed(0)}×` : v >= 10 ? `${v.toFixed(1)}×` : v >= 0.1 ? `${v.toFixed(2)}×` : `${v.toPrecision(2)}×`);
+const ms = (v: number): string =>
+  v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3);
+const ratio = (v: number | undefined): string =>
+  v === undefined ? '' : v >= 100 ? `${v.toFixed(0)}×` : v >= 10 ? `${v.toFixed(1)}×` : v >= 0.1 ? `${v.toFixed(2)}×` : `${v.toPrecision(2)}×`;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 /** The rate a peer showed on `loop`, projected to the long loop's superstep count. */
@@ -369,11 +387,34 @@ function rows(results: readonly ScenarioResult[]): string[][] {
         const extra = result.name === 'long loop' ? projection(results, e.engine) : '';
         return [result.name, e.engine, 'n/a', '', '', '', '', '', `not run: ${e.notRun}${extra}`];
       }
-      const memory = e.memoryBytes === undefined ? '' : result.name === 'soak' ? `drift ${e.memoryBytes >= 0 ? '+' : ''}${mb(e.memoryBytes)}` : `retained ${mb(e.memoryBytes)}`;
-      const notes = [e.note, result.name === 'soak' ? `${(((e.medianMs as number) * 1000) / sizes.soak.runs).toFixed(0)} µs/run` : undefined, e.warnings === undefined ? undefined : `warnings: ${Object.entries(e.warnings).map(([n, c]) => `${n} ×${c}`).join(', ')}`]
+      const memory =
+        e.memoryBytes === undefined
+          ? ''
+          : result.name === 'soak'
+            ? `drift ${e.memoryBytes >= 0 ? '+' : ''}${mb(e.memoryBytes)}`
+            : `retained ${mb(e.memoryBytes)}`;
+      const notes = [
+        e.note,
+        result.name === 'soak' ? `${(((e.medianMs as number) * 1000) / sizes.soak.runs).toFixed(0)} µs/run` : undefined,
+        e.warnings === undefined
+          ? undefined
+          : `warnings: ${Object.entries(e.warnings)
+              .map(([n, c]) => `${n} ×${c}`)
+              .join(', ')}`,
+      ]
         .filter((n) => n !== undefined)
         .join('; ');
-      return [result.name, e.engine, ms(e.medianMs as number), ms(e.minMs as number), ms(e.cpuMedianMs as number), e.engine === 'raw' ? '1×' : ratio(e.vsRaw), e.engine === 'weft' ? '1×' : ratio(e.vsWeft), memory, notes];
+      return [
+        result.name,
+        e.engine,
+        ms(e.medianMs as number),
+        ms(e.minMs as number),
+        ms(e.cpuMedianMs as number),
+        e.engine === 'raw' ? '1×' : ratio(e.vsRaw),
+        e.engine === 'weft' ? '1×' : ratio(e.vsWeft),
+        memory,
+        notes,
+      ];
     }),
   );
 }
@@ -382,7 +423,11 @@ function textTable(results: readonly ScenarioResult[]): string {
   const body = rows(results);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
   const left = new Set([0, 1, 7, 8]);
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (left.has(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const out = [line(HEADERS), widths.map((w) => '─'.repeat(w)).join('  ')];
   let previous = '';
   for (const r of body) {
@@ -406,7 +451,8 @@ interface Target {
 
 /** The issue's targets, judged on this run's medians (undefined: not measured in this run). */
 function targets(results: readonly ScenarioResult[]): Target[] {
-  const get = (scenario: ScenarioName, engine: EngineName): EngineResult | undefined => results.find((r) => r.name === scenario)?.engines.find((e) => e.engine === engine && e.notRun === undefined);
+  const get = (scenario: ScenarioName, engine: EngineName): EngineResult | undefined =>
+    results.find((r) => r.name === scenario)?.engines.find((e) => e.engine === engine && e.notRun === undefined);
   const list: Target[] = [];
   for (const [scenario, limit] of [
     ['chain', 10],
@@ -415,7 +461,10 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   ] as const) {
     const weft = get(scenario, 'weft');
     const peers = (['langgraph', 'mastra'] as const).map((p) => get(scenario, p)).filter((p): p is EngineResult => p !== undefined);
-    const fastest = peers.reduce<EngineResult | undefined>((best, p) => (best === undefined || (p.medianMs as number) < (best.medianMs as number) ? p : best), undefined);
+    const fastest = peers.reduce<EngineResult | undefined>(
+      (best, p) => (best === undefined || (p.medianMs as number) < (best.medianMs as number) ? p : best),
+      undefined,
+    );
     const speedup = weft === undefined || fastest === undefined ? undefined : (fastest.medianMs as number) / (weft.medianMs as number);
     // On a busy machine wall time swings with the load; CPU time much less, so it is shown beside.
     const cpuSpeedup = weft === undefined || fastest === undefined ? undefined : (fastest.cpuMedianMs as number) / (weft.cpuMedianMs as number);
@@ -436,8 +485,14 @@ function targets(results: readonly ScenarioResult[]): Target[] {
     const checkpoint = get(name, 'weft');
     list.push({
       target: `${name}: weft ≤ 100 ms with every checkpoint kept and resumable, ≤ 5 MB retained`,
-      met: checkpoint === undefined || checkpoint.memoryBytes === undefined ? undefined : (checkpoint.medianMs as number) <= 100 && checkpoint.memoryBytes <= 5 * 1024 * 1024,
-      measured: checkpoint === undefined ? 'not measured' : `${ms(checkpoint.medianMs as number)} ms, ${checkpoint.memoryBytes === undefined ? 'heap not measured (run with --expose-gc)' : `${mb(checkpoint.memoryBytes)} retained`}; ${checkpoint.note ?? ''}`,
+      met:
+        checkpoint === undefined || checkpoint.memoryBytes === undefined
+          ? undefined
+          : (checkpoint.medianMs as number) <= 100 && checkpoint.memoryBytes <= 5 * 1024 * 1024,
+      measured:
+        checkpoint === undefined
+          ? 'not measured'
+          : `${ms(checkpoint.medianMs as number)} ms, ${checkpoint.memoryBytes === undefined ? 'heap not measured (run with --expose-gc)' : `${mb(checkpoint.memoryBytes)} retained`}; ${checkpoint.note ?? ''}`,
     });
   }
   const concurrency = get('concurrency', 'weft');
@@ -453,7 +508,8 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   list.push({
     target: 'soak: weft heap drift ≤ 1 MB',
     met: soak?.memoryBytes === undefined ? undefined : soak.memoryBytes <= 1024 * 1024,
-    measured: soak?.memoryBytes === undefined ? 'not measured' : `${soak.memoryBytes >= 0 ? '+' : ''}${mb(soak.memoryBytes)} after ${sizes.soak.runs} runs`,
+    measured:
+      soak?.memoryBytes === undefined ? 'not measured' : `${soak.memoryBytes >= 0 ? '+' : ''}${mb(soak.memoryBytes)} after ${sizes.soak.runs} runs`,
   });
   return list;
 }
@@ -468,7 +524,9 @@ async function main(): Promise<void> {
   console.log(`Node ${info.node}, ${info.platform}, ${info.nproc} CPU(s): ${info.cpu}; load average ${info.loadavg.join(' ')}`);
   console.log(`Engines: ${engines.map((e) => e.version).join(' · ')}`);
   console.log(`NODE_ENV=${mode}${mode === 'production' ? '' : ' (weft freezes committed state)'}.`);
-  console.log(`${small ? 'SMALL (test) sizes. ' : ''}${warmups} warm-up run(s) per engine (checked exactly), then ${reps} interleaved repetitions (soak: 1).`);
+  console.log(
+    `${small ? 'SMALL (test) sizes. ' : ''}${warmups} warm-up run(s) per engine (checked exactly), then ${reps} interleaved repetitions (soak: 1).`,
+  );
   if (gc === undefined) console.log('No gc(): run with node --expose-gc (npm run bench does) to measure memory.');
   console.log('');
 
@@ -489,18 +547,32 @@ async function main(): Promise<void> {
   console.log('\nTargets (weft, medians of this run):');
   for (const t of judged) console.log(`  ${verdict(t.met).padEnd(12)} ${t.target} — ${t.measured}`);
   const load = os.loadavg()[0] as number;
-  if (load > info.nproc * 0.75) console.log(`\nWarning: load average ${load.toFixed(1)} on ${info.nproc} CPU(s) while measuring; expect noisy numbers.`);
+  if (load > info.nproc * 0.75)
+    console.log(`\nWarning: load average ${load.toFixed(1)} on ${info.nproc} CPU(s) while measuring; expect noisy numbers.`);
 
   if (write) {
     const dir = new URL('./results/', import.meta.url);
     mkdirSync(dir, { recursive: true });
     const versions = Object.fromEntries(engines.map((e) => [e.name, e.version]));
-    const meta = { date, weft: source, nodeEnv: mode, versions, ...info, loadavgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100), reps, warmups, sizes };
+    const meta = {
+      date,
+      weft: source,
+      nodeEnv: mode,
+      versions,
+      ...info,
+      loadavgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      reps,
+      warmups,
+      sizes,
+    };
     const suffix = small ? '-small' : '';
     writeFileSync(new URL(`peers${suffix}.json`, dir), `${JSON.stringify({ ...meta, scenarios: results, targets: judged }, null, 2)}\n`);
     const header = `Measured ${date.slice(0, 10)} — weft: ${source} — Node ${info.node}, ${info.platform}, \`nproc\` = ${info.nproc}, CPU: ${info.cpu}, load average at start ${info.loadavg[0]}; ${warmups} warm-up run per engine, then ${reps} interleaved repetitions (soak: 1). Engines: ${engines.map((e) => e.version).join(' · ')}.`;
     const targetLines = judged.map((t) => `| ${t.target} | ${verdict(t.met)} | ${t.measured} |`).join('\n');
-    writeFileSync(new URL(`peers${suffix}.md`, dir), `${header}\n\n${markdownTable(results)}\n\n| target | verdict | measured |\n| :-- | :-- | :-- |\n${targetLines}\n`);
+    writeFileSync(
+      new URL(`peers${suffix}.md`, dir),
+      `${header}\n\n${markdownTable(results)}\n\n| target | verdict | measured |\n| :-- | :-- | :-- |\n${targetLines}\n`,
+    );
     console.log(`\nWrote bench/results/peers${suffix}.json and bench/results/peers${suffix}.md.`);
   }
 }

@@ -58,10 +58,30 @@ const num = z.number();
 
 // Hand-written baselines: one closure per step, called through arrays, so the JIT cannot fold them away.
 const FANOUT_INPUT = 3;
-const rawChainSteps = Array.from({ length: CHAIN_LENGTH }, () => (n: number): number => n + 1);
-const rawChainStepsAsync = Array.from({ length: CHAIN_LENGTH }, () => async (n: number): Promise<number> => n + 1);
-const rawWorkers = Array.from({ length: FANOUT_WIDTH }, (_, k) => (n: number): number => n * k);
-const rawWorkersAsync = Array.from({ length: FANOUT_WIDTH }, (_, k) => async (n: number): Promise<number> => n * k);
+const rawChainSteps = Array.from(
+  { length: CHAIN_LENGTH },
+  () =>
+    (n: number): number =>
+      n + 1,
+);
+const rawChainStepsAsync = Array.from(
+  { length: CHAIN_LENGTH },
+  () =>
+    async (n: number): Promise<number> =>
+      n + 1,
+);
+const rawWorkers = Array.from(
+  { length: FANOUT_WIDTH },
+  (_, k) =>
+    (n: number): number =>
+      n * k,
+);
+const rawWorkersAsync = Array.from(
+  { length: FANOUT_WIDTH },
+  (_, k) =>
+    async (n: number): Promise<number> =>
+      n * k,
+);
 const rawA = (n: number): number => n + 1;
 const rawB = (n: number): number | undefined => (n < LOOP_LIMIT ? n : undefined);
 const rawAAsync = async (n: number): Promise<number> => n + 1;
@@ -117,7 +137,9 @@ export function createScenarios({ executor, WorkflowBuilder }: Weft): readonly S
     invocations: FANOUT_WIDTH + 2,
     build: () => {
       const start = executor({ id: 'start', input: num, output: num, handle: (n, ctx) => ctx.send(n) });
-      const workers = Array.from({ length: FANOUT_WIDTH }, (_, k) => executor({ id: `worker-${k}`, input: num, output: num, handle: (n, ctx) => ctx.send(n * k) }));
+      const workers = Array.from({ length: FANOUT_WIDTH }, (_, k) =>
+        executor({ id: `worker-${k}`, input: num, output: num, handle: (n, ctx) => ctx.send(n * k) }),
+      );
       const aggregate = executor({
         id: 'aggregate',
         input: z.array(num),

@@ -84,7 +84,8 @@ async function sample(kind: Kind, keys: number, limit: number, checkpoints: bool
       const values = kind === 'shared' ? (result.shared['values'] as Record<string, number>) : undefined;
       if (values !== undefined && values[String(limit % keys)] !== limit) throw new Error(`${kind}/${keys}: the last write is missing`);
     }
-    if (store !== undefined && (await store.list(result.runId)).length !== 2 * limit + 1) throw new Error(`${kind}/${keys}: expected ${2 * limit + 1} checkpoints`);
+    if (store !== undefined && (await store.list(result.runId)).length !== 2 * limit + 1)
+      throw new Error(`${kind}/${keys}: expected ${2 * limit + 1} checkpoints`);
     return ms;
   };
   await once(); // warm-up, checked like the samples
@@ -94,7 +95,9 @@ async function sample(kind: Kind, keys: number, limit: number, checkpoints: bool
 }
 
 const info = machine();
-console.log(`state cost — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`);
+console.log(
+  `state cost — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`,
+);
 console.log(`µs per superstep (A ⇄ B, A writes one key of the object); median of ${reps} runs after a warm-up\n`);
 const rows: string[][] = [];
 for (const keys of keyCounts) {
@@ -103,12 +106,27 @@ for (const keys of keyCounts) {
     const base = await sample('none', keys, limit, checkpoints);
     for (const kind of ['executor', 'shared'] as const) {
       const us = await sample(kind, keys, limit, checkpoints);
-      rows.push([String(keys), kind, checkpoints ? 'every superstep, kept' : 'none', String(2 * limit), us.toFixed(1), base.toFixed(1), (us - base).toFixed(1)]);
-      console.log(`  keys ${keys}, ${kind} state, checkpoints ${checkpoints ? 'on' : 'off'}: ${us.toFixed(1)} µs/superstep (loop alone ${base.toFixed(1)})`);
+      rows.push([
+        String(keys),
+        kind,
+        checkpoints ? 'every superstep, kept' : 'none',
+        String(2 * limit),
+        us.toFixed(1),
+        base.toFixed(1),
+        (us - base).toFixed(1),
+      ]);
+      console.log(
+        `  keys ${keys}, ${kind} state, checkpoints ${checkpoints ? 'on' : 'off'}: ${us.toFixed(1)} µs/superstep (loop alone ${base.toFixed(1)})`,
+      );
     }
   }
 }
 const headers = ['keys', 'state', 'checkpoints', 'supersteps', 'µs/superstep', 'loop without the write', 'the write'];
 console.log(`\n| ${headers.join(' | ')} |\n| ${headers.map((_, i) => (i < 3 ? ':--' : '--:')).join(' | ')} |`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average at the end: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

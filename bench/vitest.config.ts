@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import root from '../vitest.config.js';
 
-export default mergeConfig({ resolve: root.resolve }, defineConfig({
-  root: fileURLToPath(new URL('..', import.meta.url)),
-  test: { name: 'bench', include: ['test/bench/**/*.test.ts'], testTimeout: 120_000 },
-}));
+export default mergeConfig(
+  { resolve: root.resolve },
+  defineConfig({
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    test: { name: 'bench', include: ['test/bench/**/*.test.ts'], testTimeout: 120_000 },
+  }),
+);

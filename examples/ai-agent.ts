@@ -35,12 +35,20 @@ async function providerModel(): Promise<{ model: LanguageModel; label: string } 
   return undefined;
 }
 
-const usage = { inputTokens: { total: 40, noCache: 40, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 12, text: 12, reasoning: undefined } };
+const usage = {
+  inputTokens: { total: 40, noCache: 40, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 12, text: 12, reasoning: undefined },
+};
 const reply = ['Sorry about the double charge! ', 'I have refunded the second payment; ', 'it will show on your statement within 3 days.'];
 const mocks = {
   classifier: new MockLanguageModelV4({
     modelId: 'mock-classifier',
-    doGenerate: { content: [{ type: 'text', text: JSON.stringify({ category: 'billing', urgent: true }) }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] },
+    doGenerate: {
+      content: [{ type: 'text', text: JSON.stringify({ category: 'billing', urgent: true }) }],
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage,
+      warnings: [],
+    },
   }),
   writer: new MockLanguageModelV4({
     modelId: 'mock-writer',

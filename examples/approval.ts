@@ -29,13 +29,16 @@ const decisionSchema = z.object({ refund: refundSchema, approved: z.boolean(), b
 type Decision = z.infer<typeof decisionSchema>;
 
 const dollars = (amount: number): string => `$${amount.toFixed(2)}`;
-const question = (refund: Refund): string => `Approve refund of ${dollars(refund.amount)} for order ${refund.orderId} (${refund.customer}: ${refund.reason})?`;
+const question = (refund: Refund): string =>
+  `Approve refund of ${dollars(refund.amount)} for order ${refund.orderId} (${refund.customer}: ${refund.reason})?`;
 
 /** Builds the workflow. Called twice below: once to start the run, once, fresh, to resume it. */
 function buildWorkflow() {
   const assess = fromFunction('assess', (refund: Refund) => refund, { input: refundSchema, output: refundSchema });
 
-  const autoApprove = fromFunction('auto-approve', (refund: Refund): Decision => ({ refund, approved: true, by: 'policy' }), { output: decisionSchema });
+  const autoApprove = fromFunction('auto-approve', (refund: Refund): Decision => ({ refund, approved: true, by: 'policy' }), {
+    output: decisionSchema,
+  });
 
   const approver = executor({
     id: 'approver',
@@ -62,7 +65,13 @@ function buildWorkflow() {
     input: decisionSchema,
     handle: (decision, ctx) => {
       const { refund, approved, by, note } = decision;
-      ctx.output({ orderId: refund.orderId, status: approved ? 'refunded' : 'declined', amount: approved ? refund.amount : 0, by, ...(note === undefined ? {} : { note }) });
+      ctx.output({
+        orderId: refund.orderId,
+        status: approved ? 'refunded' : 'declined',
+        amount: approved ? refund.amount : 0,
+        by,
+        ...(note === undefined ? {} : { note }),
+      });
     },
   });
 
@@ -106,8 +115,13 @@ try {
   const waiting = await buildWorkflow().run(refund, { checkpoints: first });
   first.close(); // nothing of the run is left in memory that the next step needs
   const [request] = waiting.pendingRequests;
-  console.log(`Run "${waiting.runId}" is ${waiting.status} after ${waiting.supersteps} supersteps; checkpoint ${waiting.checkpointId} is in ${file}.`);
-  check(waiting.status === 'waiting' && request !== undefined && waiting.checkpointId !== undefined, 'the run waits for one answer, with a checkpoint');
+  console.log(
+    `Run "${waiting.runId}" is ${waiting.status} after ${waiting.supersteps} supersteps; checkpoint ${waiting.checkpointId} is in ${file}.`,
+  );
+  check(
+    waiting.status === 'waiting' && request !== undefined && waiting.checkpointId !== undefined,
+    'the run waits for one answer, with a checkpoint',
+  );
   check(request.executorId === 'approver' && waiting.outputs.length === 0, 'the approver asked, and nothing was paid out yet');
   console.log(`  pending request ${request.id} from "${request.executorId}": ${JSON.stringify(request.payload)}`);
 
@@ -122,7 +136,9 @@ try {
     const workflow = buildWorkflow();
     try {
       // A wrong shape is refused before anything runs, because the executor declares its `response` schema.
-      const refused = await workflow.resume(waiting.checkpointId, { checkpoints: store, responses: { [request.id]: { approved: 'sure' } } }).catch((error: unknown) => error);
+      const refused = await workflow
+        .resume(waiting.checkpointId, { checkpoints: store, responses: { [request.id]: { approved: 'sure' } } })
+        .catch((error: unknown) => error);
       check(refused instanceof RequestError && refused.reason === 'invalid_response', 'an answer of the wrong shape is refused');
       console.log(`  (an answer { approved: 'sure' } was refused: ${refused.message})`);
 
@@ -133,10 +149,19 @@ try {
       // ── Check ──
       check(result.status === 'completed' && result.pendingRequests.length === 0, 'the run completed');
       check(result.runId === waiting.runId, 'resuming the latest checkpoint continues the same run');
-      const expected = { orderId: refund.orderId, status: answer.approved ? 'refunded' : 'declined', amount: answer.approved ? refund.amount : 0, by: 'a human', note: answer.note };
+      const expected = {
+        orderId: refund.orderId,
+        status: answer.approved ? 'refunded' : 'declined',
+        amount: answer.approved ? refund.amount : 0,
+        by: 'a human',
+        note: answer.note,
+      };
       check(JSON.stringify(result.outputs) === JSON.stringify([expected]), `the outcome follows the answer: ${JSON.stringify(expected)}`);
       const small = await workflow.run({ ...refund, orderId: 'A-1043', amount: 20 });
-      check(small.status === 'completed' && JSON.stringify(small.outputs[0]).includes('"by":"policy"'), `a refund up to ${dollars(AUTO_APPROVE_UP_TO)} needs nobody`);
+      check(
+        small.status === 'completed' && JSON.stringify(small.outputs[0]).includes('"by":"policy"'),
+        `a refund up to ${dollars(AUTO_APPROVE_UP_TO)} needs nobody`,
+      );
     } finally {
       store.close();
     }

@@ -123,9 +123,15 @@ clearTimeout(timer);
 if (tty) process.stdout.write('\n');
 
 console.log(`\n${progressLine()}`);
-console.log(`run.cancelled at superstep ${cancelled?.superstep ?? '?'}, reason: ${cancelled?.type === 'run.cancelled' ? String(cancelled.reason) : '?'}`);
-console.log(`run.result rejected with ${error instanceof Error ? `${error.name} (${isWeftError(error) ? error.code : 'no code'}): ${error.message}` : String(error)}`);
-console.log(`the run stopped ${stoppedAfterMs - CANCEL_AFTER_MS} ms after the abort; ${running.size} handler${running.size === 1 ? ' was' : 's were'} interrupted mid-flight (no executor.completed, nothing committed)`);
+console.log(
+  `run.cancelled at superstep ${cancelled?.superstep ?? '?'}, reason: ${cancelled?.type === 'run.cancelled' ? String(cancelled.reason) : '?'}`,
+);
+console.log(
+  `run.result rejected with ${error instanceof Error ? `${error.name} (${isWeftError(error) ? error.code : 'no code'}): ${error.message}` : String(error)}`,
+);
+console.log(
+  `the run stopped ${stoppedAfterMs - CANCEL_AFTER_MS} ms after the abort; ${running.size} handler${running.size === 1 ? ' was' : 's were'} interrupted mid-flight (no executor.completed, nothing committed)`,
+);
 
 // ── Check ──
 

@@ -77,14 +77,22 @@ const workflow = builder
 
 const draft: Draft = { author: ' Ada ', text: 'Revenue grew 12 percent in 2024, and churn fell to 3 percent.' };
 const events: WorkflowEvent[] = [];
-const finished = new Promise<void>((resolve, reject) => workflow.stream(draft).subscribe({ next: (e) => events.push(e), error: reject, complete: resolve }));
+const finished = new Promise<void>((resolve, reject) =>
+  workflow.stream(draft).subscribe({ next: (e) => events.push(e), error: reject, complete: resolve }),
+);
 await finished;
 const result = events.at(-1);
 check(result?.type === 'run.completed', `the run should complete, got ${result?.type}`);
 
 console.log('Result:');
 for (const output of result.outputs) console.log(`  ${String(output)}`);
-console.log('\nExecutors:', workflow.describe().executors.map((e) => `${e.id} (${e.kind})`).join(', '));
+console.log(
+  '\nExecutors:',
+  workflow
+    .describe()
+    .executors.map((e) => `${e.id} (${e.kind})`)
+    .join(', '),
+);
 console.log('\nNested events (path → type):');
 for (const event of events.filter((e) => e.path[0] === 'review' && e.path.length > 1 && e.type.startsWith('executor.'))) {
   console.log(`  #${event.seq} ${event.path.join(' › ')}  ${event.type}`);
@@ -98,13 +106,29 @@ check(result.outputs[0] === 'PUBLISH (score 5/5)\n  tone neutral; 3 figure(s); 1
 const ids = workflow.describe().executors.map((e) => e.id);
 check(
   JSON.stringify(ids) ===
-    JSON.stringify(['intake', 'analysis/dispatcher', 'analysis/tone', 'analysis/facts', 'analysis/length', 'analysis/aggregator', 'review', 'review->report', 'report']),
+    JSON.stringify([
+      'intake',
+      'analysis/dispatcher',
+      'analysis/tone',
+      'analysis/facts',
+      'analysis/length',
+      'analysis/aggregator',
+      'review',
+      'review->report',
+      'report',
+    ]),
   `unexpected executors: ${ids.join(', ')}`,
 );
 const nested = events.filter((e) => e.type === 'executor.completed' && e.path[0] === 'review').map((e) => e.path.join('/'));
 check(JSON.stringify(nested) === JSON.stringify(['review/score', 'review/decide', 'review']), `nested events: ${nested.join(', ')}`);
-check(events.every((e, index) => e.seq === index && e.runId === result.runId), 'one run id and a gapless seq across the nested run');
-check(workflow.toMermaid().includes('subgraph') && workflow.toMermaid().includes('⟨review-flow⟩'), 'the chart draws the fragment and the nested workflow');
+check(
+  events.every((e, index) => e.seq === index && e.runId === result.runId),
+  'one run id and a gapless seq across the nested run',
+);
+check(
+  workflow.toMermaid().includes('subgraph') && workflow.toMermaid().includes('⟨review-flow⟩'),
+  'the chart draws the fragment and the nested workflow',
+);
 
 // The same analysis, run on its own, outputs the tuple: inlining it did not change it.
 const alone = await analysis.build().run(draft);

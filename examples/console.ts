@@ -66,9 +66,13 @@ const verdict = executor({
   input: z.tuple([scoreSchema, scoreSchema]),
   output: verdictSchema,
   // The nested workflow's outputs are what the "checks" node sends on in the refund.
-  handle: ([fraud, past], ctx) => ctx.output({ orderId: fraud.refund.orderId, risk: Math.round((fraud.score + past.score) * 100) / 100, refund: fraud.refund }),
+  handle: ([fraud, past], ctx) =>
+    ctx.output({ orderId: fraud.refund.orderId, risk: Math.round((fraud.score + past.score) * 100) / 100, refund: fraud.refund }),
 });
-const checks = new WorkflowBuilder({ name: 'refund-checks', start: fanOut }).addFanOut(fanOut, [fraudScore, history]).addFanIn([fraudScore, history], verdict).build();
+const checks = new WorkflowBuilder({ name: 'refund-checks', start: fanOut })
+  .addFanOut(fanOut, [fraudScore, history])
+  .addFanIn([fraudScore, history], verdict)
+  .build();
 
 // ── The refund ──
 
@@ -100,7 +104,10 @@ const approver = executor({
     ctx.setState((state) => {
       state.waitingFor = { orderId: verdict.orderId, amount: verdict.refund.amount, risk: verdict.risk };
     });
-    ctx.request({ question: `Refund $${verdict.refund.amount.toFixed(2)} to ${verdict.refund.customer} for order ${verdict.orderId} (risk ${verdict.risk})?`, verdict });
+    ctx.request({
+      question: `Refund $${verdict.refund.amount.toFixed(2)} to ${verdict.refund.customer} for order ${verdict.orderId} (risk ${verdict.risk})?`,
+      verdict,
+    });
   },
   onResponse: (answer, _request, ctx) => {
     const waiting = ctx.state.waitingFor;
@@ -108,7 +115,13 @@ const approver = executor({
     ctx.setState((state) => {
       state.waitingFor = null;
     });
-    ctx.send({ orderId: waiting.orderId, amount: waiting.amount, approved: answer.approved, by: 'a person', ...(answer.note === undefined ? {} : { note: answer.note }) });
+    ctx.send({
+      orderId: waiting.orderId,
+      amount: waiting.amount,
+      approved: answer.approved,
+      by: 'a person',
+      ...(answer.note === undefined ? {} : { note: answer.note }),
+    });
   },
 });
 
@@ -121,7 +134,13 @@ const settle = executor({
     ctx.shared.update<{ stage: string }>('refund', (refund) => {
       refund.stage = status;
     });
-    ctx.output({ orderId: decision.orderId, status, amount: decision.approved ? decision.amount : 0, by: decision.by, ...(decision.note === undefined ? {} : { note: decision.note }) });
+    ctx.output({
+      orderId: decision.orderId,
+      status,
+      amount: decision.approved ? decision.amount : 0,
+      by: decision.by,
+      ...(decision.note === undefined ? {} : { note: decision.note }),
+    });
   },
 });
 
@@ -158,7 +177,11 @@ export const workflows = { refund, 'nightly-report': nightlyReport };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const small = await refund.run({ orderId: 'A-7', customer: 'Grace Hopper', amount: 20, reason: 'late' });
-  check(small.status === 'completed' && JSON.stringify(small.outputs) === JSON.stringify([{ orderId: 'A-7', status: 'refunded', amount: 20, by: 'policy' }]), `a small refund goes through on policy: ${small.status} ${JSON.stringify(small.outputs)}`);
+  check(
+    small.status === 'completed' &&
+      JSON.stringify(small.outputs) === JSON.stringify([{ orderId: 'A-7', status: 'refunded', amount: 20, by: 'policy' }]),
+    `a small refund goes through on policy: ${small.status} ${JSON.stringify(small.outputs)}`,
+  );
   const large = await refund.run({ orderId: 'A-8', customer: 'Ada Lovelace', amount: 249, reason: 'arrived broken' });
   check(large.status === 'waiting' && large.pendingRequests[0]?.executorId === 'approver', 'a large refund waits for a person');
   const failed = await nightlyReport.run({ day: '2026-12-01' }).catch((error: unknown) => error);

@@ -43,7 +43,10 @@ check(types[0] === 'run.started' && types.at(-1) === 'run.completed', 'the strea
 check(types.filter((type) => type === 'superstep.started').length === 3, 'three supersteps');
 const output = events.find((event) => event.type === 'output');
 check(output?.type === 'output' && output.value === 42 && output.executorId === 'sink', 'one output event, 42 from sink');
-check(events.every((event, index) => event.seq === index), 'seq numbers the events from 0');
+check(
+  events.every((event, index) => event.seq === index),
+  'seq numbers the events from 0',
+);
 
 // 3. Bad input: Number('twenty-one') is NaN, which sink's z.number() rejects when the message is delivered.
 try {

@@ -46,7 +46,8 @@ try {
 
   const client = createClient<{ refund: typeof refund }>({ baseUrl: server.url, headers: { authorization: `Bearer ${token}` } });
   const invalid = await client.workflows.invoke('refund', { orderId: 'A-1', amount: -5 }).catch((error: unknown) => error);
-  if (invalid instanceof WeftHttpError) console.log(`a negative amount: ${invalid.status} ${invalid.code} at ${invalid.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+  if (invalid instanceof WeftHttpError)
+    console.log(`a negative amount: ${invalid.status} ${invalid.code} at ${invalid.issues.map((issue) => issue.path.join('.')).join(', ')}`);
 
   const { runId } = await client.workflows.invoke('refund', { orderId: 'A-1', amount: 20 });
   for await (const event of client.runs.events(runId)) {

@@ -25,7 +25,11 @@ const fetchPrice = fromFunction(
   },
   { retry: { attempts: 2, backoff: { initialMs: 10 } } },
 );
-const quote = executor({ id: 'quote', input: z.object({ sku: z.string(), price: z.number() }), handle: (item, ctx) => ctx.output(`${item.sku}: $${item.price}`) });
+const quote = executor({
+  id: 'quote',
+  input: z.object({ sku: z.string(), price: z.number() }),
+  handle: (item, ctx) => ctx.output(`${item.sku}: $${item.price}`),
+});
 const workflow = new WorkflowBuilder({ name: 'pricing', start: fetchPrice }).addEdge(fetchPrice, quote).build();
 
 const result = await workflow.run('SKU-1', tracing.runOptions());
@@ -35,7 +39,10 @@ const spans = memory.getFinishedSpans();
 const names = spans.map((span) => span.name);
 console.log(`\nspans: ${names.join(', ')}`);
 check(result.outputs[0] === 'SKU-1: $42', 'the run quotes the price');
-check(names.includes('invoke_workflow pricing') && names.includes('superstep 1') && names.includes('executor.process quote'), 'a run span, superstep spans and invocation spans');
+check(
+  names.includes('invoke_workflow pricing') && names.includes('superstep 1') && names.includes('executor.process quote'),
+  'a run span, superstep spans and invocation spans',
+);
 const fetchSpan = spans.find((span) => span.name === 'executor.process fetch-price');
 const quoteSpan = spans.find((span) => span.name === 'executor.process quote');
 check(fetchSpan?.events.some((event) => event.name === 'executor.retried') === true, 'the retry is an event on the invocation span');

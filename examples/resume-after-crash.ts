@@ -60,10 +60,7 @@ const importBatch = executor({
   },
 });
 
-const workflow = new WorkflowBuilder({ name: 'nightly-import', start: plan })
-  .addEdge(plan, importBatch)
-  .addEdge(importBatch, importBatch)
-  .build();
+const workflow = new WorkflowBuilder({ name: 'nightly-import', start: plan }).addEdge(plan, importBatch).addEdge(importBatch, importBatch).build();
 
 const input = { batches: BATCHES };
 
@@ -93,7 +90,9 @@ try {
   const latest = await store.latest(runId);
   check(latest !== undefined, 'the run has checkpoints');
   const saved = await store.list(runId);
-  console.log(`The file holds ${saved.length} checkpoints of the run (supersteps ${saved[0]?.superstep}…${latest.superstep}); resuming from superstep ${latest.superstep}:`);
+  console.log(
+    `The file holds ${saved.length} checkpoints of the run (supersteps ${saved[0]?.superstep}…${latest.superstep}); resuming from superstep ${latest.superstep}:`,
+  );
 
   const result = await workflow.resume(latest.id, { checkpoints: store, durability: 'sync' });
   for (const output of result.outputs) console.log(`  output ${JSON.stringify(output)}`);
@@ -107,11 +106,17 @@ try {
 
   narrating = false;
   const uninterrupted = await workflow.run(input);
-  check(JSON.stringify(result.outputs) === JSON.stringify(uninterrupted.outputs), 'the outputs equal those of an uninterrupted run: none lost, none twice');
+  check(
+    JSON.stringify(result.outputs) === JSON.stringify(uninterrupted.outputs),
+    'the outputs equal those of an uninterrupted run: none lost, none twice',
+  );
   check(result.outputs.length === BATCHES, `one output per batch (${result.outputs.length})`);
   check(JSON.stringify(result.shared) === JSON.stringify(uninterrupted.shared), 'the shared state equals that of an uninterrupted run');
   check(result.supersteps === uninterrupted.supersteps, 'as many supersteps as an uninterrupted run');
-  check(latest.superstep === CRASH_IN_BATCH, `the last checkpoint before the crash is that of superstep ${CRASH_IN_BATCH} (batch ${CRASH_IN_BATCH - 1})`);
+  check(
+    latest.superstep === CRASH_IN_BATCH,
+    `the last checkpoint before the crash is that of superstep ${CRASH_IN_BATCH} (batch ${CRASH_IN_BATCH - 1})`,
+  );
   check(result.runId === runId, 'resuming the latest checkpoint continues the same run');
   check(resumedFirst?.parentId === latest.id, "the resumed run's first checkpoint follows the one it resumed from");
   console.log(

@@ -96,11 +96,20 @@ const dollars = (amount: number): string => `$${amount.toFixed(2)}`;
 
 // ── Agents: one object per session ──
 
-const triageAgent = fakeAgent(120, 210, (prompt) => (/charged|refund|invoice/i.test(prompt) ? 'billing' : /crash|error/i.test(prompt) ? 'bug' : 'question'));
-const billingAgent = fakeAgent(300, 640, (prompt) => (prompt.includes('O-7781') ? 'Two captures of $49.00 on order O-7781, 3 minutes apart: the second is a duplicate.' : 'No anomaly.'));
+const triageAgent = fakeAgent(120, 210, (prompt) =>
+  /charged|refund|invoice/i.test(prompt) ? 'billing' : /crash|error/i.test(prompt) ? 'bug' : 'question',
+);
+const billingAgent = fakeAgent(300, 640, (prompt) =>
+  prompt.includes('O-7781') ? 'Two captures of $49.00 on order O-7781, 3 minutes apart: the second is a duplicate.' : 'No anomaly.',
+);
 const accountAgent = fakeAgent(220, 380, () => 'Customer since 2021, no refunds in the last 12 months, in good standing.');
 const policyAgent = fakeAgent(260, 450, () => 'Duplicate charges are refunded in full; refunds over $100 need a second approver.');
-const replyAgent = fakeAgent(180, 520, (prompt) => `Hi ${/Customer: (\w+)/.exec(prompt)?.[1] ?? 'there'}, thanks for reaching out. ${/Action: (.*)/.exec(prompt)?.[1] ?? ''} — The Support Team`);
+const replyAgent = fakeAgent(
+  180,
+  520,
+  (prompt) =>
+    `Hi ${/Customer: (\w+)/.exec(prompt)?.[1] ?? 'there'}, thanks for reaching out. ${/Action: (.*)/.exec(prompt)?.[1] ?? ''} — The Support Team`,
+);
 
 // ── Steps ──
 
@@ -149,7 +158,12 @@ const plan = executor({
 });
 
 const toRefund = executor({ id: 'to-refund', input: planSchema, output: refundSchema, handle: (p, ctx) => ctx.send(p.refund as Refund) });
-const noRefund = executor({ id: 'no-refund', input: planSchema, output: outcomeSchema, handle: (p, ctx) => ctx.send({ ticket: p.ticket, action: p.action }) });
+const noRefund = executor({
+  id: 'no-refund',
+  input: planSchema,
+  output: outcomeSchema,
+  handle: (p, ctx) => ctx.send({ ticket: p.ticket, action: p.action }),
+});
 
 let refundsIssued = 0;
 const issueRefund = executor({
@@ -165,7 +179,11 @@ const issueRefund = executor({
 // Asks before every refund; a rejection goes on to the reply instead of being a run output.
 const refund = withApproval(issueRefund, {
   describe: (r) => `Refund ${dollars(r.amount)} to ${r.ticket.customer} on order ${r.ticket.order}? (${r.reason})`,
-  onReject: (rejection, ctx) => ctx.send({ ticket: rejection.input.ticket, action: `We cannot refund this charge${rejection.reason === undefined ? '' : ` (${rejection.reason})`}.` }),
+  onReject: (rejection, ctx) =>
+    ctx.send({
+      ticket: rejection.input.ticket,
+      action: `We cannot refund this charge${rejection.reason === undefined ? '' : ` (${rejection.reason})`}.`,
+    }),
 });
 
 const reply = agentStep({
@@ -266,7 +284,8 @@ const gate = createApprovalGate({
     if (interactive) return askPerson(request);
     return { approved: true, reason: 'no terminal: approved automatically' };
   },
-  onDecision: (record) => say(`  ${record.decision.approved ? 'approved' : 'rejected'}: ${record.description} — ${record.decision.reason ?? ''} (${record.decidedBy})`),
+  onDecision: (record) =>
+    say(`  ${record.decision.approved ? 'approved' : 'rejected'}: ${record.description} — ${record.decision.reason ?? ''} (${record.decidedBy})`),
   ...(interactive && flag === undefined ? { timeoutMs: 120_000 } : {}),
 });
 
@@ -294,8 +313,12 @@ if (interactive) process.stdout.write('\n');
 const [answer] = result.outputs;
 console.log(`\n${answer?.reply ?? '(no reply)'}\n`);
 console.log(`Action: ${answer?.action}`);
-console.log(`Tokens: ${result.budget.spent} of ${result.budget.limit} (${result.supersteps} supersteps, ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
-console.log(`Audit: ${gate.decisions.map((d) => `${d.requestId.slice(0, 8)} ${d.path.join('/')} ${d.decision.approved ? 'approved' : 'rejected'} by ${d.decidedBy}`).join('; ')}`);
+console.log(
+  `Tokens: ${result.budget.spent} of ${result.budget.limit} (${result.supersteps} supersteps, ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `Audit: ${gate.decisions.map((d) => `${d.requestId.slice(0, 8)} ${d.path.join('/')} ${d.decision.approved ? 'approved' : 'rejected'} by ${d.decidedBy}`).join('; ')}`,
+);
 
 // ── Check the result ──
 
@@ -304,15 +327,24 @@ check(result.status === 'completed', 'the run completes');
 check(result.outputs.length === 1 && answer?.ticketId === ticket.id, 'one reply for the ticket');
 check(gate.decisions.length === 1 && gate.decisions[0]?.path.join('/') === 'refund', 'exactly one approval was asked, by the refund');
 check(refundsIssued === (approved ? 1 : 0), `the refund ran ${approved ? 'once, after the approval' : 'not at all, as rejected'}`);
-check(approved ? answer?.action === 'We refunded $49.00 on order O-7781.' : (answer?.action.startsWith('We cannot refund') ?? false), `the action fits the decision (got "${answer?.action}")`);
+check(
+  approved ? answer?.action === 'We refunded $49.00 on order O-7781.' : (answer?.action.startsWith('We cannot refund') ?? false),
+  `the action fits the decision (got "${answer?.action}")`,
+);
 check(answer?.reply.startsWith('Hi Ada') ?? false, 'the reply greets the customer');
 const expectedTokens = 210 + 640 + 380 + 450 + 520;
-check(result.budget.spent === expectedTokens && result.budget.limit === BUDGET, `the ledger holds every call: ${expectedTokens} tokens (got ${result.budget.spent})`);
+check(
+  result.budget.spent === expectedTokens && result.budget.limit === BUDGET,
+  `the ledger holds every call: ${expectedTokens} tokens (got ${result.budget.spent})`,
+);
 const researched = events.filter((e) => e.type === 'phase.started' && e.path[0] === 'research' && e.path.length === 2).map((e) => e.path[1]);
 check(researched.join(',') === 'billing-history,account,policy', `three research branches (got ${researched.join(',')})`);
 const researchStarts = events.filter((e) => e.type === 'phase.started' && e.path.length === 3 && e.path[0] === 'research');
 const firstResearchDone = events.findIndex((e) => e.type === 'phase.completed' && e.path.length === 3 && e.path[0] === 'research');
-check(researchStarts.length === 3 && events.indexOf(researchStarts[2] as WorkflowEvent) < firstResearchDone, 'the three researchers ran side by side');
+check(
+  researchStarts.length === 3 && events.indexOf(researchStarts[2] as WorkflowEvent) < firstResearchDone,
+  'the three researchers ran side by side',
+);
 console.log('support-agent: all checks passed');
 
 function check(condition: boolean, message: string): asserts condition {

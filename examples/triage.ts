@@ -264,7 +264,9 @@ async function main(): Promise<void> {
       case 'superstep.completed':
         if (analysts?.superstep === event.superstep) {
           const wall = event.at - analysts.startedAt;
-          console.log(`  (the analysts ran side by side: ${analysts.invocations} invocations, ${Math.round(analysts.busyMs)} ms of work in ${wall} ms)`);
+          console.log(
+            `  (the analysts ran side by side: ${analysts.invocations} invocations, ${Math.round(analysts.busyMs)} ms of work in ${wall} ms)`,
+          );
         }
         break;
       default:
@@ -301,12 +303,18 @@ async function main(): Promise<void> {
     };
     for (const d of result.outputs) {
       const [route, priority, report] = expected[d.ticketId] ?? [];
-      check(d.route === route && d.priority === priority && d.report?.number === report, `${d.ticketId}: expected ${route} ${priority} ${report ?? ''}, got ${JSON.stringify(d)}`);
+      check(
+        d.route === route && d.priority === priority && d.report?.number === report,
+        `${d.ticketId}: expected ${route} ${priority} ${report ?? ''}, got ${JSON.stringify(d)}`,
+      );
     }
     // Outputs are ordered by superstep, then graph order, then call order: desks (superstep 3) before bug reports (superstep 5).
     const order = result.outputs.map((d) => d.ticketId).join(' ');
     check(order === 'T-102 T-106 T-103 T-105 T-101 T-104 T-107', `output order, got ${order}`);
-    check(JSON.stringify(result.shared['byCategory']) === JSON.stringify({ bug: 3, billing: 2, question: 1, other: 1 }), 'category counts in shared state');
+    check(
+      JSON.stringify(result.shared['byCategory']) === JSON.stringify({ bug: 3, billing: 2, question: 1, other: 1 }),
+      'category counts in shared state',
+    );
     const custom = events.filter((e) => e.type === 'custom');
     check(custom.filter((e) => e.name === 'analysis.done').length === 9, 'three analysts × three bug tickets');
     check(custom.filter((e) => e.name === 'ticket.classified').length === 7, 'one ticket.classified event per ticket');

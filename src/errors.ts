@@ -203,7 +203,11 @@ export class RequestError extends WeftError {
   readonly reason: RequestErrorReason;
   readonly requestId: string | undefined;
   readonly issues: readonly SchemaIssue[];
-  constructor(reason: RequestErrorReason, message: string, context: WeftErrorContext & { readonly requestId?: string | undefined; readonly issues?: readonly SchemaIssue[] } = {}) {
+  constructor(
+    reason: RequestErrorReason,
+    message: string,
+    context: WeftErrorContext & { readonly requestId?: string | undefined; readonly issues?: readonly SchemaIssue[] } = {},
+  ) {
     super('request_invalid', message, context);
     this.reason = reason;
     this.requestId = context.requestId;
@@ -348,7 +352,12 @@ export class LeaseLostError extends WeftError {
   /** The fencing token the refused write carried. */
   readonly token: number;
   constructor(runId: string, token: number, message?: string) {
-    super('lease_lost', message ?? `Run "${runId}" is no longer leased with token ${token}: another process took it over, so this one stops without writing. Nothing needs doing; the new owner drives the run.`, { runId });
+    super(
+      'lease_lost',
+      message ??
+        `Run "${runId}" is no longer leased with token ${token}: another process took it over, so this one stops without writing. Nothing needs doing; the new owner drives the run.`,
+      { runId },
+    );
     this.token = token;
   }
 }

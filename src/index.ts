@@ -85,17 +85,49 @@ export { SequentialBuilder } from './prebuilt/sequential-builder.js';
 export type { SequentialBuilderOptions } from './prebuilt/sequential-builder.js';
 export { ConcurrentBuilder } from './prebuilt/concurrent-builder.js';
 export type { ConcurrentBuilderOptions, ConcurrentResults } from './prebuilt/concurrent-builder.js';
-export type { Participant, ParticipantInput, ParticipantOutput, ParticipantExecutor, CheckedSequence, CheckedStep, CommonInput } from './prebuilt/participants.js';
+export type {
+  Participant,
+  ParticipantInput,
+  ParticipantOutput,
+  ParticipantExecutor,
+  CheckedSequence,
+  CheckedStep,
+  CommonInput,
+} from './prebuilt/participants.js';
 export { createRuntime } from './service/runtime.js';
 export type { Runtime, RuntimeOptions } from './service/runtime.js';
 export { MemoryRunStore } from './service/memory-run-store.js';
-export type { RunStore, RunRecord, RunStatus, RunChanges, RunQuery, RunPage, RunSummary, RunLease, LeaseRequest, RunClaim, RunAnswer, RunCommit, SerializedEvent, SerializedError } from './service/run-store.js';
+export type {
+  RunStore,
+  RunRecord,
+  RunStatus,
+  RunChanges,
+  RunQuery,
+  RunPage,
+  RunSummary,
+  RunLease,
+  LeaseRequest,
+  RunClaim,
+  RunAnswer,
+  RunCommit,
+  SerializedEvent,
+  SerializedError,
+} from './service/run-store.js';
 // The helpers import this file (their only way into the kernel), so they come after everything they use.
 export type { WorkflowExecutor } from './orchestration/workflow-executor.js';
 export { parallel } from './orchestration/parallel.js';
 export type { ParallelMode, ParallelOptions, ParallelResults } from './orchestration/parallel.js';
 export { pipeline } from './orchestration/pipeline.js';
-export type { CheckedStages, PipelineItem, PipelineOptions, PipelineResult, Stage, StageContext, StageInput, StageOutput } from './orchestration/pipeline.js';
+export type {
+  CheckedStages,
+  PipelineItem,
+  PipelineOptions,
+  PipelineResult,
+  Stage,
+  StageContext,
+  StageInput,
+  StageOutput,
+} from './orchestration/pipeline.js';
 export { forkCheckpoint } from './orchestration/fork.js';
 export type { CheckpointEdit } from './orchestration/fork.js';
 export { mapItems } from './orchestration/map.js';

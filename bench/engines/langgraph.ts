@@ -93,7 +93,12 @@ function checkpoint(limit: number, keys: number): Run<CheckpointRun> {
         const last = await graph.getState(config);
         const middle = ids[ids.length >> 1] as string; // list() is newest first
         const resumed = await graph.invoke(null, { configurable: { ...config.configurable, checkpoint_id: middle }, recursionLimit });
-        return { checkpoints: ids.length, loaded, sum: sum(Object.values((last.values as typeof CheckpointState.State).values)), resumedCounter: resumed.counter };
+        return {
+          checkpoints: ids.length,
+          loaded,
+          sum: sum(Object.values((last.values as typeof CheckpointState.State).values)),
+          resumedCounter: resumed.counter,
+        };
       },
     };
   };

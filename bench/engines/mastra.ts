@@ -13,19 +13,26 @@ const version = (createRequire(import.meta.url)('@mastra/core/package.json') as 
 const count = z.object({ count: z.number() });
 
 /** Runs a committed workflow once and returns its result, failing on any other status. */
-async function start<T, TInput>(workflow: { createRunAsync(): Promise<{ start(args: { inputData?: TInput }): Promise<unknown> }> }, inputData: TInput): Promise<T> {
+async function start<T, TInput>(
+  workflow: { createRunAsync(): Promise<{ start(args: { inputData?: TInput }): Promise<unknown> }> },
+  inputData: TInput,
+): Promise<T> {
   const run = await workflow.createRunAsync();
   const outcome = (await run.start({ inputData })) as { status: string; result?: unknown; error?: unknown };
   if (outcome.status !== 'success') throw new Error(`Mastra run ended ${outcome.status}: ${String(outcome.error)}`);
   return outcome.result as T;
 }
 
-const increment = (id: string) => createStep({ id, inputSchema: count, outputSchema: count, execute: async ({ inputData }) => ({ count: inputData.count + 1 }) });
+const increment = (id: string) =>
+  createStep({ id, inputSchema: count, outputSchema: count, execute: async ({ inputData }) => ({ count: inputData.count + 1 }) });
 
 /** `length` steps chained with `.then`, each count → count + 1. */
 function buildChain(length: number) {
   // The step list is built at run time, so the fluent builder is used through its loosest type.
-  let workflow = createWorkflow({ id: `chain-${length}`, inputSchema: count, outputSchema: count }) as unknown as { then(step: unknown): typeof workflow; commit(): unknown };
+  let workflow = createWorkflow({ id: `chain-${length}`, inputSchema: count, outputSchema: count }) as unknown as {
+    then(step: unknown): typeof workflow;
+    commit(): unknown;
+  };
   for (let i = 0; i < length; i++) workflow = workflow.then(increment(`step-${i}`));
   return workflow.commit() as { createRunAsync(): Promise<{ start(args: { inputData?: { count: number } }): Promise<unknown> }> };
 }
@@ -53,7 +60,12 @@ const aggregate = createStep({
 
 /** Mastra's map-reduce: a start step returns 0 … width−1, `.foreach` runs the worker on each (all at once), then the aggregator sums. */
 function fanout(width: number): Run<{ sum: number }> {
-  const worker = createStep({ id: 'worker', inputSchema: z.number(), outputSchema: item, execute: async ({ inputData }) => ({ value: 2 * inputData }) });
+  const worker = createStep({
+    id: 'worker',
+    inputSchema: z.number(),
+    outputSchema: item,
+    execute: async ({ inputData }) => ({ value: 2 * inputData }),
+  });
   const workflow = createWorkflow({ id: 'fanout', inputSchema: z.object({ n: z.number() }), outputSchema: aggregate.outputSchema })
     .then(listIds)
     .foreach(worker, { concurrency: width })

@@ -14,7 +14,9 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
 
   /** `length` executors in a line (`addEdge`), each n → n + 1; the last one outputs. */
   const buildChain = (length: number) => {
-    const steps = Array.from({ length: length - 1 }, (_, i) => executor({ id: `step-${i}`, input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) }));
+    const steps = Array.from({ length: length - 1 }, (_, i) =>
+      executor({ id: `step-${i}`, input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) }),
+    );
     const last = executor({ id: `step-${length - 1}`, input: num, handle: (n, ctx) => ctx.output(n + 1) });
     const builder = new WorkflowBuilder({ name: 'chain', start: steps[0] ?? last, maxSupersteps: length + 10 });
     for (let i = 1; i < steps.length; i++) builder.addEdge(steps[i - 1] as (typeof steps)[number], steps[i] as (typeof steps)[number]);
@@ -38,7 +40,9 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
         for (let i = 0; i < n; i++) ctx.send(i);
       },
     });
-    const workers = Array.from({ length: width }, (_, k) => executor({ id: `worker-${k}`, input: num, output: num, handle: (i, ctx) => ctx.send(2 * i) }));
+    const workers = Array.from({ length: width }, (_, k) =>
+      executor({ id: `worker-${k}`, input: num, output: num, handle: (i, ctx) => ctx.send(2 * i) }),
+    );
     const aggregate = executor({ id: 'aggregate', input: z.array(num), handle: (values, ctx) => ctx.output(sum(values)) });
     const workflow = new WorkflowBuilder({ name: 'fanout', start })
       .addFanOut(start, workers, { select: (i: number, targets) => targets[i] as string })
@@ -48,7 +52,12 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
   };
 
   /** A (n → n + 1, unless another A is given) ⇄ B (back to A while n < limit, else output). */
-  const buildLoop = (limit: number, maxSupersteps: number, a: Executor<number, number, any> = executor({ id: 'a', input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) }), name = 'loop') => {
+  const buildLoop = (
+    limit: number,
+    maxSupersteps: number,
+    a: Executor<number, number, any> = executor({ id: 'a', input: num, output: num, handle: (n, ctx) => ctx.send(n + 1) }),
+    name = 'loop',
+  ) => {
     const b = executor({
       id: 'b',
       input: num,
@@ -102,7 +111,9 @@ export function createWeftEngine(weft: Weft, version = 'src/'): Engine {
           });
     const workflow = buildLoop(limit, 2 * limit + 10, a, 'checkpoint');
     const valuesOf = (checkpoint: Checkpoint): Record<string, number> =>
-      kind === 'executor' ? (checkpoint.executorStates['a'] as { values: Record<string, number> }).values : (checkpoint.shared['values'] as Record<string, number>);
+      kind === 'executor'
+        ? (checkpoint.executorStates['a'] as { values: Record<string, number> }).values
+        : (checkpoint.shared['values'] as Record<string, number>);
     return async () => {
       const store = new MemoryCheckpointStore();
       const result = await workflow.run(0, { checkpoints: store });

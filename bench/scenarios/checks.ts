@@ -88,7 +88,10 @@ export const expectCheckpoint = (engine: EngineName, size: Sizes['checkpoint']):
 };
 
 /** Σ ids, and the cap reached but never exceeded. */
-export const expectConcurrency = ({ tasks, cap }: Sizes['concurrency']): ConcurrencyResult => ({ sum: (tasks * (tasks - 1)) / 2, maxInFlight: Math.min(tasks, cap) });
+export const expectConcurrency = ({ tasks, cap }: Sizes['concurrency']): ConcurrencyResult => ({
+  sum: (tasks * (tasks - 1)) / 2,
+  maxInFlight: Math.min(tasks, cap),
+});
 
 export const expectLongLoop = ({ supersteps }: Sizes['longLoop']): LongLoopResult => ({ count: supersteps / 2, supersteps });
 

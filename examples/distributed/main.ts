@@ -9,7 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-if (process.env['DATABASE_URL'] === undefined) throw new Error('Set DATABASE_URL to a Postgres URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres.');
+if (process.env['DATABASE_URL'] === undefined)
+  throw new Error('Set DATABASE_URL to a Postgres URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres.');
 const node = fileURLToPath(new URL('./node.ts', import.meta.url));
 
 const children = new Set<ChildProcess>();
@@ -42,7 +43,10 @@ try {
 const check = (condition: boolean, message: string): void => {
   if (!condition) throw new Error(`example check failed: ${message}`);
 };
-check(/run completed: \["A short note on durable workflows\. \(approved by node \d+\)"\]/.test(author), 'the author sees the run complete with the reviewed note');
+check(
+  /run completed: \["A short note on durable workflows\. \(approved by node \d+\)"\]/.test(author),
+  'the author sees the run complete with the reviewed note',
+);
 check(/#\d+ run\.waiting/.test(author) && /#\d+ run\.completed/.test(author), 'the author follows the run live, waiting then completed');
 check(/answering run/.test(reviewer) && /run completed/.test(reviewer), 'the reviewer answers the run and sees it complete');
 console.log('ok: two processes shared one run through Postgres');

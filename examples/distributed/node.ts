@@ -14,7 +14,8 @@ import { publishing } from './workflow.js';
 
 const [role, topic] = process.argv.slice(2);
 const connectionString = process.env['DATABASE_URL'];
-if (connectionString === undefined || connectionString === '') throw new Error('Set DATABASE_URL to a Postgres URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres.');
+if (connectionString === undefined || connectionString === '')
+  throw new Error('Set DATABASE_URL to a Postgres URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres.');
 if (role !== 'author' && role !== 'reviewer') throw new Error('usage: node.ts author <topic> | node.ts reviewer');
 
 // Every process opens the same store: the tables are created by whichever comes first (the others wait for it).

@@ -19,7 +19,9 @@ export interface AiAgentOptions<TMessage, TOutput, TSend> extends ModelAgentOpti
  * @example
  * const summarize = aiAgent({ id: 'summarize', model: openai('gpt-5-mini'), prompt: (t: Ticket) => `Summarize: ${t.body}` });
  */
-export function aiAgent<TMessage = string, TOutput = string, TSend = TOutput>(options: AiAgentOptions<TMessage, TOutput, TSend>): WorkflowExecutor<TMessage, TSend, undefined> {
+export function aiAgent<TMessage = string, TOutput = string, TSend = TOutput>(
+  options: AiAgentOptions<TMessage, TOutput, TSend>,
+): WorkflowExecutor<TMessage, TSend, undefined> {
   if (typeof options !== 'object' || options === null || typeof options.id !== 'string' || options.id === '') {
     throw new TypeError('aiAgent needs { id, model }: a non-empty executor id and an AI SDK language model.');
   }

@@ -1,6 +1,15 @@
 import { AgentError, isWeftError } from '../index.js';
 
-const PERMANENT = new Set(['AI_LoadAPIKeyError', 'AI_LoadSettingError', 'AI_InvalidPromptError', 'AI_NoSuchModelError', 'AI_UnsupportedFunctionalityError', 'AI_InvalidArgumentError', 'AI_NoSuchProviderError', 'AI_NoSuchToolError']);
+const PERMANENT = new Set([
+  'AI_LoadAPIKeyError',
+  'AI_LoadSettingError',
+  'AI_InvalidPromptError',
+  'AI_NoSuchModelError',
+  'AI_UnsupportedFunctionalityError',
+  'AI_InvalidArgumentError',
+  'AI_NoSuchProviderError',
+  'AI_NoSuchToolError',
+]);
 
 interface ErrorFields {
   readonly name?: unknown;
@@ -36,7 +45,10 @@ export function classifyAiError(error: unknown, agent: string): unknown {
   const fields = fieldsOf(lastErrorOf(error));
   const status = typeof fields.statusCode === 'number' ? fields.statusCode : undefined;
   const reason = typeof fields.message === 'string' ? fields.message.replace(/[.\s]+$/, '') : String(error);
-  return new AgentError(`The model call of agent "${agent}" failed and a retry would not help (${reason}). ${fixFor(fields.name, status)}`, status, { executorId: agent, cause: error });
+  return new AgentError(`The model call of agent "${agent}" failed and a retry would not help (${reason}). ${fixFor(fields.name, status)}`, status, {
+    executorId: agent,
+    cause: error,
+  });
 }
 
 /** The error that ended an AI SDK retry loop, or the error itself. */

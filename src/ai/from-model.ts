@@ -1,4 +1,14 @@
-import { generateText, Output, stepCountIs, streamText, type FlexibleSchema, type LanguageModel, type LanguageModelUsage, type ModelMessage, type ToolSet } from 'ai';
+import {
+  generateText,
+  Output,
+  stepCountIs,
+  streamText,
+  type FlexibleSchema,
+  type LanguageModel,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type ToolSet,
+} from 'ai';
 import type { Agent, AgentCallOptions, AgentReply } from '../index.js';
 import { classifyAiError } from './classify-error.js';
 import { STEP_COMPLETED, TEXT_COMPLETED, TEXT_DELTA, TOOL_COMPLETED, type StepCompleted, type ToolCompleted } from './events.js';
@@ -72,8 +82,10 @@ function checkOptions(options: ModelAgentOptions<unknown>): void {
     throw new TypeError('fromModel needs { model }: an AI SDK language model such as openai("gpt-5-mini"), or MockLanguageModelV4 from "ai/test".');
   }
   const { maxSteps, maxRetries } = options;
-  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new TypeError(`fromModel: maxSteps must be an integer ≥ 1, got ${String(maxSteps)}.`);
-  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) throw new TypeError(`fromModel: maxRetries must be an integer ≥ 0, got ${String(maxRetries)}.`);
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1))
+    throw new TypeError(`fromModel: maxSteps must be an integer ≥ 1, got ${String(maxSteps)}.`);
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0))
+    throw new TypeError(`fromModel: maxRetries must be an integer ≥ 0, got ${String(maxRetries)}.`);
 }
 
 /**
@@ -94,7 +106,9 @@ export function fromModel<TOutput = string>(options: ModelAgentOptions<TOutput>)
 
   const run = async (input: ModelInput, { signal, emit }: AgentCallOptions): Promise<ModelReply<TOutput>> => {
     if (typeof input !== 'string' && !Array.isArray(input)) {
-      throw new TypeError(`The model agent "${name}" got ${JSON.stringify(input)}; give it a string or an array of ModelMessage (use prompt: (message) => … to build one).`);
+      throw new TypeError(
+        `The model agent "${name}" got ${JSON.stringify(input)}; give it a string or an array of ModelMessage (use prompt: (message) => … to build one).`,
+      );
     }
     const callId = globalThis.crypto.randomUUID();
     let startedAt = Date.now();
@@ -127,7 +141,13 @@ export function fromModel<TOutput = string>(options: ModelAgentOptions<TOutput>)
         emit?.(STEP_COMPLETED, data);
       },
       onToolExecutionEnd: (event: ToolEndLike) => {
-        const data: ToolCompleted = { callId, toolName: event.toolCall.toolName, toolCallId: event.toolCall.toolCallId, durationMs: event.toolExecutionMs, ok: event.toolOutput.type !== 'tool-error' };
+        const data: ToolCompleted = {
+          callId,
+          toolName: event.toolCall.toolName,
+          toolCallId: event.toolCall.toolCallId,
+          durationMs: event.toolExecutionMs,
+          ok: event.toolOutput.type !== 'tool-error',
+        };
         emit?.(TOOL_COMPLETED, data);
       },
     };
@@ -135,7 +155,13 @@ export function fromModel<TOutput = string>(options: ModelAgentOptions<TOutput>)
       if (options.stream === false) {
         const result = await generateText(call as unknown as Parameters<typeof generateText>[0]);
         const usage = usageOf(result.totalUsage);
-        return { text: result.text, usage, output: (output === undefined ? result.text : result.output) as TOutput, finishReason: result.finishReason, steps: result.steps.length };
+        return {
+          text: result.text,
+          usage,
+          output: (output === undefined ? result.text : result.output) as TOutput,
+          finishReason: result.finishReason,
+          steps: result.steps.length,
+        };
       }
       const result = streamText({ ...call, onError: () => undefined } as unknown as Parameters<typeof streamText>[0]);
       for await (const part of result.fullStream) {

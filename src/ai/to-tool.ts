@@ -11,7 +11,9 @@ export interface ToToolOptions<TInput> {
   readonly runOptions?: Omit<RunOptions, 'signal'>;
 }
 
-const isWorkflow = (value: unknown): value is Workflow => value instanceof Workflow || (typeof value === 'object' && value !== null && typeof (value as Workflow).run === 'function' && 'definition' in value);
+const isWorkflow = (value: unknown): value is Workflow =>
+  value instanceof Workflow ||
+  (typeof value === 'object' && value !== null && typeof (value as Workflow).run === 'function' && 'definition' in value);
 
 /**
  * A weft workflow (or a single executor) as an AI SDK tool: each call runs it to the end with the model call's
@@ -25,12 +27,15 @@ export function toTool<TInput = unknown>(target: Workflow<TInput, any, any> | An
   }
   let workflow: Workflow<any, any, any>;
   if (isWorkflow(target)) workflow = target;
-  else if (typeof target === 'object' && target !== null && typeof (target as AnyExecutor).handle === 'function') workflow = new WorkflowBuilder({ name: (target as AnyExecutor).id, start: target as AnyExecutor }).build();
+  else if (typeof target === 'object' && target !== null && typeof (target as AnyExecutor).handle === 'function')
+    workflow = new WorkflowBuilder({ name: (target as AnyExecutor).id, start: target as AnyExecutor }).build();
   else throw new TypeError(`toTool(target) takes a Workflow or an executor, got ${String(target)}.`);
   const start = workflow.definition.executors.find((executor) => executor.id === workflow.definition.start);
   const inputSchema = options.inputSchema ?? (start?.input as FlexibleSchema<TInput> | undefined);
   if (inputSchema === undefined) {
-    throw new TypeError(`toTool: the start executor "${workflow.definition.start}" of "${workflow.name}" has no input schema, so the model would not know what to pass. Give it one, or pass toTool(…, { inputSchema }).`);
+    throw new TypeError(
+      `toTool: the start executor "${workflow.definition.start}" of "${workflow.name}" has no input schema, so the model would not know what to pass. Give it one, or pass toTool(…, { inputSchema }).`,
+    );
   }
   return tool({
     description: options.description,
@@ -38,7 +43,9 @@ export function toTool<TInput = unknown>(target: Workflow<TInput, any, any> | An
     execute: async (input: TInput, { abortSignal }: { abortSignal?: AbortSignal }) => {
       const result = await workflow.run(input, { ...options.runOptions, ...(abortSignal === undefined ? {} : { signal: abortSignal }) });
       if (result.status === 'waiting') {
-        throw new Error(`The tool run of "${workflow.name}" waits for an answer to ${result.pendingRequests.length} request(s); a tool must run to the end. Remove the requests from the tool's workflow.`);
+        throw new Error(
+          `The tool run of "${workflow.name}" waits for an answer to ${result.pendingRequests.length} request(s); a tool must run to the end. Remove the requests from the tool's workflow.`,
+        );
       }
       return result.outputs.length === 1 ? result.outputs[0] : result.outputs;
     },

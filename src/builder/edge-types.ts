@@ -30,7 +30,11 @@ export type AcceptedBy<T> = T extends string ? unknown : T extends { readonly '~
 /** `TFrom` when it can send, else {@link SendsNothing}. */
 export type CheckedSource<TFrom> = TFrom extends string ? TFrom : [OutputOf<TFrom>] extends [never] ? SendsNothing : TFrom;
 /** `TTo` when it accepts every `TMessage`, else an {@link EdgeMismatch} naming both types. */
-export type CheckedTarget<TMessage, TTo> = TTo extends string ? TTo : [TMessage] extends [AcceptedBy<TTo>] ? TTo : EdgeMismatch<{ sends: TMessage; accepts: AcceptedBy<TTo> }>;
+export type CheckedTarget<TMessage, TTo> = TTo extends string
+  ? TTo
+  : [TMessage] extends [AcceptedBy<TTo>]
+    ? TTo
+    : EdgeMismatch<{ sends: TMessage; accepts: AcceptedBy<TTo> }>;
 
 /** A case of `addSwitch`: the first whose `when` holds receives the message. */
 export interface SwitchCase<TMessage> {

@@ -4,7 +4,11 @@ import type { AnyExecutor, EdgeDefinition } from '../model/types.js';
 import { arrayElement, incompatibility, rejectsArrays } from './schema-compat.js';
 
 /** Every issue of a resolved graph (ids already known to exist); empty when it is valid. */
-export function validateGraph(start: string | undefined, executors: ReadonlyMap<string, AnyExecutor>, edges: readonly EdgeDefinition[]): GraphIssue[] {
+export function validateGraph(
+  start: string | undefined,
+  executors: ReadonlyMap<string, AnyExecutor>,
+  edges: readonly EdgeDefinition[],
+): GraphIssue[] {
   const issues: GraphIssue[] = [];
 
   const seen = new Map<string, EdgeDefinition>();
@@ -91,7 +95,9 @@ export function validateGraph(start: string | undefined, executors: ReadonlyMap<
         });
         continue;
       }
-      edge.sources.forEach((source, index) => check(source, edge.target, get(source).output, arrayElement(target.input, index), ` (fan-in element ${index})`));
+      edge.sources.forEach((source, index) =>
+        check(source, edge.target, get(source).output, arrayElement(target.input, index), ` (fan-in element ${index})`),
+      );
       continue;
     }
     const source = get(edge.source);

@@ -9,7 +9,18 @@ import { edgeId } from '../model/edges.js';
 import { computeSignature } from '../model/signature.js';
 import type { AnyExecutor, EdgeDefinition, Executor, ExecutorDefaults, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { Workflow } from '../runtime/workflow.js';
-import type { CheckedChain, CheckedSource, CheckedTarget, FanInMessage, SentBy, Source, SwitchCase, SwitchDefault, Target, WhenMessage } from './edge-types.js';
+import type {
+  CheckedChain,
+  CheckedSource,
+  CheckedTarget,
+  FanInMessage,
+  SentBy,
+  Source,
+  SwitchCase,
+  SwitchDefault,
+  Target,
+  WhenMessage,
+} from './edge-types.js';
 import { validateGraph } from './validate.js';
 
 /** Anything whose graph can be merged or inlined: a builder, a built workflow, or a connection. */
@@ -87,9 +98,18 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     to: CheckedTarget<TMessage, TTo>,
     options: { readonly when: (message: WhenMessage<TFrom>) => message is TMessage },
   ): this;
-  addEdge<TFrom extends Ref, TTo extends Ref>(from: CheckedSource<TFrom>, to: CheckedTarget<SentBy<TFrom>, TTo>, options?: { readonly when?: (message: WhenMessage<TFrom>) => boolean }): this;
+  addEdge<TFrom extends Ref, TTo extends Ref>(
+    from: CheckedSource<TFrom>,
+    to: CheckedTarget<SentBy<TFrom>, TTo>,
+    options?: { readonly when?: (message: WhenMessage<TFrom>) => boolean },
+  ): this;
   addEdge(from: Ref, to: Ref, options: { readonly when?: ((message: any) => boolean) | undefined } = {}): this {
-    this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(to), when: options.when as ((message: unknown) => boolean) | undefined });
+    this.edges.push({
+      kind: 'direct',
+      source: this.ref(from),
+      target: this.ref(to),
+      when: options.when as ((message: unknown) => boolean) | undefined,
+    });
     return this;
   }
 
@@ -170,7 +190,12 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Inserts a pure transform between two executors whose message types do not fit. */
-  addAdapter<TFrom, TTo>(from: Source<TFrom>, to: Target<TTo>, transform: (message: TFrom) => NoInfer<TTo>, options: { readonly id?: string } = {}): this {
+  addAdapter<TFrom, TTo>(
+    from: Source<TFrom>,
+    to: Target<TTo>,
+    transform: (message: TFrom) => NoInfer<TTo>,
+    options: { readonly id?: string } = {},
+  ): this {
     const bridge = adapter(options.id ?? `${idOf(from)}->${idOf(to)}`, transform);
     this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(bridge), when: undefined });
     this.edges.push({ kind: 'direct', source: bridge, target: this.ref(to), when: undefined });
@@ -215,7 +240,8 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     if (defaults.retry !== undefined && !(Number.isInteger(defaults.retry.attempts) && defaults.retry.attempts >= 1)) {
       throw new TypeError(`setDefaults: retry.attempts counts every try and must be an integer ≥ 1, got ${defaults.retry.attempts}.`);
     }
-    if (defaults.timeoutMs !== undefined && !(defaults.timeoutMs > 0)) throw new TypeError(`setDefaults: timeoutMs must be a positive number of milliseconds, got ${defaults.timeoutMs}.`);
+    if (defaults.timeoutMs !== undefined && !(defaults.timeoutMs > 0))
+      throw new TypeError(`setDefaults: timeoutMs must be a positive number of milliseconds, got ${defaults.timeoutMs}.`);
     this.defaults = { ...this.defaults, ...defaults };
     return this;
   }
@@ -229,7 +255,10 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   get(id: string): AnyExecutor {
     const found = this.executors.get(id);
     if (found === undefined) {
-      throw new UnknownExecutorError(id, `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`);
+      throw new UnknownExecutorError(
+        id,
+        `Workflow "${this.name}" has no executor "${id}". Known executors: ${[...this.executors.keys()].map((k) => `"${k}"`).join(', ') || 'none'}.`,
+      );
     }
     return found;
   }
@@ -240,7 +269,11 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     checkLimit('maxSupersteps', this.options.maxSupersteps, issues);
     checkLimit('maxConcurrency', this.options.maxConcurrency, issues);
     if (this.options.validate !== undefined && this.options.validate !== 'all' && this.options.validate !== 'edges-only') {
-      issues.push({ code: 'invalid_option', message: `validate must be 'all' or 'edges-only', got ${JSON.stringify(this.options.validate)}.`, executorIds: [] });
+      issues.push({
+        code: 'invalid_option',
+        message: `validate must be 'all' or 'edges-only', got ${JSON.stringify(this.options.validate)}.`,
+        executorIds: [],
+      });
     }
 
     const known = (ref: Ref, role: string): boolean => {
@@ -298,7 +331,11 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
               executorIds: [source],
             });
           }
-          const ok = [known(spec.source, 'Switch source'), ...spec.cases.map((c) => known(c.target, 'Switch target')), spec.otherwise === undefined || known(spec.otherwise, 'Switch target')].every(Boolean);
+          const ok = [
+            known(spec.source, 'Switch source'),
+            ...spec.cases.map((c) => known(c.target, 'Switch target')),
+            spec.otherwise === undefined || known(spec.otherwise, 'Switch target'),
+          ].every(Boolean);
           if (ok && spec.otherwise !== undefined) {
             const cases = spec.cases.map((c) => ({ when: c.when, target: idOf(c.target) }));
             const otherwise = idOf(spec.otherwise);
@@ -348,4 +385,3 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     }
   }
 }
-

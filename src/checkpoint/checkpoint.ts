@@ -98,7 +98,10 @@ export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
   try {
     raw = JSON.parse(stored.data);
   } catch (error) {
-    throw new CheckpointError('corrupt', `Checkpoint "${stored.id}" is not valid JSON: ${(error as Error).message}.`, { checkpointId: stored.id, runId: stored.runId });
+    throw new CheckpointError('corrupt', `Checkpoint "${stored.id}" is not valid JSON: ${(error as Error).message}.`, {
+      checkpointId: stored.id,
+      runId: stored.runId,
+    });
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
@@ -110,10 +113,14 @@ export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
   }
   const parsed = checkpointBodySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new CheckpointError('corrupt', `Checkpoint "${stored.id}" does not match the checkpoint schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, {
-      checkpointId: stored.id,
-      runId: stored.runId,
-    });
+    throw new CheckpointError(
+      'corrupt',
+      `Checkpoint "${stored.id}" does not match the checkpoint schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+      {
+        checkpointId: stored.id,
+        runId: stored.runId,
+      },
+    );
   }
   return parsed.data;
 }
@@ -122,10 +129,17 @@ export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
 export async function loadCheckpoint(store: CheckpointStore, id: string): Promise<Checkpoint> {
   const chain: { stored: StoredCheckpoint; body: CheckpointBody }[] = [];
   let current = await store.get(id);
-  if (current === undefined) throw new CheckpointError('not_found', `No checkpoint "${id}" in the store. List a run's checkpoints with store.list(runId).`, { checkpointId: id });
+  if (current === undefined)
+    throw new CheckpointError('not_found', `No checkpoint "${id}" in the store. List a run's checkpoints with store.list(runId).`, {
+      checkpointId: id,
+    });
   const visited = new Set<string>();
   for (;;) {
-    if (visited.has(current.id)) throw new CheckpointError('corrupt', `Checkpoint "${id}" has a parent chain that loops back to "${current.id}".`, { checkpointId: current.id, runId: current.runId });
+    if (visited.has(current.id))
+      throw new CheckpointError('corrupt', `Checkpoint "${id}" has a parent chain that loops back to "${current.id}".`, {
+        checkpointId: current.id,
+        runId: current.runId,
+      });
     visited.add(current.id);
     const body = decodeBody(current);
     chain.push({ stored: current, body });
@@ -133,10 +147,14 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
     const parentId: string | null = current.parentId;
     const parent: StoredCheckpoint | undefined = parentId === null ? undefined : await store.get(parentId);
     if (parent === undefined) {
-      throw new CheckpointError('broken_chain', `Checkpoint "${current.id}" is a delta whose parent "${String(parentId)}" is missing from the store, so its state cannot be rebuilt.`, {
-        checkpointId: current.id,
-        runId: current.runId,
-      });
+      throw new CheckpointError(
+        'broken_chain',
+        `Checkpoint "${current.id}" is a delta whose parent "${String(parentId)}" is missing from the store, so its state cannot be rebuilt.`,
+        {
+          checkpointId: current.id,
+          runId: current.runId,
+        },
+      );
     }
     current = parent;
   }
@@ -160,7 +178,11 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
       try {
         state = applyStatePatches(state, link.body.patches as Patch[]);
       } catch (error) {
-        throw new CheckpointError('corrupt', `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`, { checkpointId: link.stored.id, runId: link.stored.runId, cause: error });
+        throw new CheckpointError(
+          'corrupt',
+          `Checkpoint "${link.stored.id}" holds patches that do not apply to its parent's state: ${(error as Error).message}.`,
+          { checkpointId: link.stored.id, runId: link.stored.runId, cause: error },
+        );
       }
     }
   }

@@ -48,7 +48,9 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S, 
     const type = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (type === undefined) {
       const known = Object.keys(spec).map((flag) => `--${flag}`);
-      throw new UsageError(`Unknown option --${name} for "${command}".${known.length === 0 ? ' It takes no options.' : ` Its options: ${known.join(', ')}.`} See "${command} --help".`);
+      throw new UsageError(
+        `Unknown option --${name} for "${command}".${known.length === 0 ? ' It takes no options.' : ` Its options: ${known.join(', ')}.`} See "${command} --help".`,
+      );
     }
     if (type === 'boolean') {
       if (equals >= 0) throw new UsageError(`Option --${name} of "${command}" takes no value; write just --${name}.`);
@@ -59,7 +61,8 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S, 
     if (equals >= 0) value = arg.slice(equals + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`Option --${name} of "${command}" needs a value: --${name} <value>.`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new UsageError(`Option --${name} of "${command}" needs a value: --${name} <value>.`);
       value = next;
       i++;
     }
@@ -74,7 +77,12 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S, 
 export function expectPositionals(positionals: readonly string[], names: readonly string[], command: string, optional = 0): void {
   const required = names.length - optional;
   if (positionals.length < required) {
-    throw new UsageError(`"${command}" needs ${names.slice(positionals.length, required).map((n) => `<${n}>`).join(' ')}. See "${command} --help".`);
+    throw new UsageError(
+      `"${command}" needs ${names
+        .slice(positionals.length, required)
+        .map((n) => `<${n}>`)
+        .join(' ')}. See "${command} --help".`,
+    );
   }
   if (positionals.length > names.length) {
     throw new UsageError(`"${command}" got an unexpected argument "${positionals[names.length]}". See "${command} --help".`);
@@ -82,9 +90,15 @@ export function expectPositionals(positionals: readonly string[], names: readonl
 }
 
 /** A whole number from an option, or a usage error. */
-export function integerFlag(value: string | undefined, name: string, command: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
+export function integerFlag(
+  value: string | undefined,
+  name: string,
+  command: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) throw new UsageError(`Option --${name} of "${command}" must be a whole number from ${min} to ${max}, got "${value}".`);
+  if (!/^\d+$/.test(value) || number < min || number > max)
+    throw new UsageError(`Option --${name} of "${command}" must be a whole number from ${min} to ${max}, got "${value}".`);
   return number;
 }

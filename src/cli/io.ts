@@ -50,5 +50,6 @@ export const shellQuote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(tex
 /** The command line that answers a request of a recorded run, for the hint printed when a run waits. */
 export function answerCommand(module: string, db: string | undefined): (runId: string, requestId: string) => string {
   const dbArgs = db === undefined ? [] : ['--db', db];
-  return (runId, requestId) => `${['weft', 'runs', 'resume', runId, module, ...dbArgs, '--respond'].map(shellQuote).join(' ')} ${shellQuote(`${requestId}=`)}'<json>'`;
+  return (runId, requestId) =>
+    `${['weft', 'runs', 'resume', runId, module, ...dbArgs, '--respond'].map(shellQuote).join(' ')} ${shellQuote(`${requestId}=`)}'<json>'`;
 }

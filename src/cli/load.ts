@@ -30,7 +30,9 @@ async function registerTypeScript(path: string): Promise<void> {
   try {
     api = (await import('tsx/esm/api')) as { register: () => unknown };
   } catch (error) {
-    throw new UsageError(`Loading the TypeScript module "${path}" needs tsx, which is not installed here: run "npm i -D tsx", or point weft at compiled JavaScript. (${error instanceof Error ? error.message : String(error)})`);
+    throw new UsageError(
+      `Loading the TypeScript module "${path}" needs tsx, which is not installed here: run "npm i -D tsx", or point weft at compiled JavaScript. (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   api.register();
   tsxRegistered = true;
@@ -45,7 +47,9 @@ export async function importModule(path: string, cwd: string): Promise<Record<st
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     // The module's own error: its stack points into the user's code, which is what they need to see.
-    throw new CommandError(`Loading module "${path}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { cause: error });
+    throw new CommandError(`Loading module "${path}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -85,7 +89,8 @@ function workflowsRecord(module: Record<string, unknown>): Record<string, AnyWor
 export function workflowsOf(module: Record<string, unknown>, path: string): PickedWorkflow[] {
   const found: PickedWorkflow[] = [];
   for (const [key, value] of Object.entries(module)) {
-    if (isWorkflow(value) && !found.some((f) => f.workflow === value)) found.push({ name: value.name, workflow: value, ref: key === 'default' ? path : `${path}#${key}` });
+    if (isWorkflow(value) && !found.some((f) => f.workflow === value))
+      found.push({ name: value.name, workflow: value, ref: key === 'default' ? path : `${path}#${key}` });
   }
   for (const [key, value] of Object.entries(workflowsRecord(module) ?? {})) {
     const exported = found.findIndex((f) => f.workflow === value);
@@ -109,16 +114,21 @@ export function pickWorkflow(module: Record<string, unknown>, ref: ModuleRef): P
   if (ref.exportName !== undefined) {
     const name = ref.exportName;
     const exported = Object.hasOwn(module, name) ? module[name] : undefined;
-    if (isWorkflow(exported)) return all.find((w) => w.workflow === exported) ?? { name: exported.name, workflow: exported, ref: `${ref.path}#${name}` };
+    if (isWorkflow(exported))
+      return all.find((w) => w.workflow === exported) ?? { name: exported.name, workflow: exported, ref: `${ref.path}#${name}` };
     const keyed = all.find((w) => w.ref === `${ref.path}#${name}`);
     if (keyed !== undefined) return keyed;
     const why = exported === undefined ? 'has no export' : 'exports something that is not a Workflow as';
-    throw new UsageError(`Module "${ref.path}" ${why} "${name}".${all.length === 0 ? ' It exports no Workflow.' : ` Its workflows:\n${listed(all)}`}`);
+    throw new UsageError(
+      `Module "${ref.path}" ${why} "${name}".${all.length === 0 ? ' It exports no Workflow.' : ` Its workflows:\n${listed(all)}`}`,
+    );
   }
   if (isWorkflow(module['default'])) return all.find((w) => w.workflow === module['default']) as PickedWorkflow;
   if (all.length === 1) return all[0] as PickedWorkflow;
   if (all.length === 0) {
-    throw new UsageError(`Module "${ref.path}" exports no Workflow. Export one (export const workflow = builder.build()), or a record of them as "workflows".`);
+    throw new UsageError(
+      `Module "${ref.path}" exports no Workflow. Export one (export const workflow = builder.build()), or a record of them as "workflows".`,
+    );
   }
   throw new UsageError(`Module "${ref.path}" exports ${all.length} workflows; pick one with <module>#<export>:\n${listed(all)}`);
 }
@@ -127,12 +137,16 @@ export function pickWorkflow(module: Record<string, unknown>, ref: ModuleRef): P
 export function pickWorkflows(module: Record<string, unknown>, ref: ModuleRef): Record<string, AnyWorkflow> {
   const picked = ref.exportName === undefined ? workflowsOf(module, ref.path) : [pickWorkflow(module, ref)];
   if (picked.length === 0) {
-    throw new UsageError(`Module "${ref.path}" exports no Workflow. Export workflows (export const triage = builder.build()), or a record of them as "workflows".`);
+    throw new UsageError(
+      `Module "${ref.path}" exports no Workflow. Export workflows (export const triage = builder.build()), or a record of them as "workflows".`,
+    );
   }
   const byName: Record<string, AnyWorkflow> = {};
   for (const { name, workflow, ref: where } of picked) {
     if (Object.hasOwn(byName, name)) {
-      throw new UsageError(`Module "${ref.path}" has two workflows named "${name}" (one is ${where}). Give them different names, or export a "workflows" record whose keys name them.`);
+      throw new UsageError(
+        `Module "${ref.path}" has two workflows named "${name}" (one is ${where}). Give them different names, or export a "workflows" record whose keys name them.`,
+      );
     }
     byName[name] = workflow;
   }
@@ -163,7 +177,8 @@ export function readInput(value: string | undefined, cwd: string, readStdin: () 
     } else {
       const file = resolve(cwd, path);
       if (!existsSync(file)) throw new UsageError(`--input ${value}: no file at "${path}" (looked for ${file}).`);
-      if (statSync(file).isDirectory()) throw new UsageError(`--input ${value}: "${path}" is a directory; give a file that holds JSON (--input @input.json).`);
+      if (statSync(file).isDirectory())
+        throw new UsageError(`--input ${value}: "${path}" is a directory; give a file that holds JSON (--input @input.json).`);
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
@@ -172,7 +187,11 @@ export function readInput(value: string | undefined, cwd: string, readStdin: () 
       source = `The input file "${path}"`;
     }
   }
-  return parseJson(text, source, 'pass JSON, e.g. --input \'{"text":"hi"}\' (a string needs its quotes: --input \'"hi"\'), or @file to read it from a file');
+  return parseJson(
+    text,
+    source,
+    'pass JSON, e.g. --input \'{"text":"hi"}\' (a string needs its quotes: --input \'"hi"\'), or @file to read it from a file',
+  );
 }
 
 /** JSON.parse with a usage error that says where the text came from and what to do. */

@@ -39,7 +39,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 
 /** A WeftError, from any copy of weft (the brand `isWeftError` checks), without loading the core for it. */
 const weftCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[Symbol.for('weft.error')] === true ? String((error as { code?: unknown }).code) : undefined;
+  typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[Symbol.for('weft.error')] === true
+    ? String((error as { code?: unknown }).code)
+    : undefined;
 
 function version(): string {
   // src/cli/main.ts and dist/cli.js sit at different depths below package.json.
@@ -68,7 +70,8 @@ async function main(argv: readonly string[], io: Io = processIo()): Promise<numb
       return 0;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (command === undefined) throw new UsageError(`Unknown command "${name}". The commands are run, serve, dev, graph and runs; see "weft --help".`);
+    if (command === undefined)
+      throw new UsageError(`Unknown command "${name}". The commands are run, serve, dev, graph and runs; see "weft --help".`);
     return await (await command())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -83,7 +86,9 @@ async function main(argv: readonly string[], io: Io = processIo()): Promise<numb
     // One line, no stack trace (WEFT_DEBUG=1 shows it): the message says what failed and how to go on.
     const debug = io.env['WEFT_DEBUG'] !== undefined && io.env['WEFT_DEBUG'] !== '' && io.env['WEFT_DEBUG'] !== '0';
     const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message.split('\n')[0]) : String(error);
-    io.stderr.write(`weft: ${code !== undefined ? `${text} [${code}]` : text}${debug || code !== undefined ? '' : ' (WEFT_DEBUG=1 shows the stack trace)'}\n`);
+    io.stderr.write(
+      `weft: ${code !== undefined ? `${text} [${code}]` : text}${debug || code !== undefined ? '' : ' (WEFT_DEBUG=1 shows the stack trace)'}\n`,
+    );
     return EXIT.failed;
   }
 }

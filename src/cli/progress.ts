@@ -15,8 +15,10 @@ export function preview(value: unknown, max = 120): string {
 }
 
 /** Where an event happened: the executor's path for executor events, `[nested/path] ` before run-level events of a nested run. */
-const executorLabel = (event: { readonly path: readonly string[]; readonly executorId: string }): string => (event.path.length > 0 ? event.path.join('/') : event.executorId);
-const scope = (event: SerializedEvent): string => (event.path.length > 0 && !('executorId' in event) && !('request' in event) ? `[${event.path.join('/')}] ` : '');
+const executorLabel = (event: { readonly path: readonly string[]; readonly executorId: string }): string =>
+  event.path.length > 0 ? event.path.join('/') : event.executorId;
+const scope = (event: SerializedEvent): string =>
+  event.path.length > 0 && !('executorId' in event) && !('request' in event) ? `[${event.path.join('/')}] ` : '';
 
 /** One plain line for an event (no colours, no escapes): what `weft run` writes to stderr when it is not a terminal. */
 export function formatEvent(event: SerializedEvent): string {
@@ -70,7 +72,8 @@ export function formatEvent(event: SerializedEvent): string {
 }
 
 function errorText(error: unknown): string {
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string')
+    return (error as { message: string }).message;
   return typeof error === 'string' ? error : preview(error, 80);
 }
 
@@ -136,9 +139,15 @@ export function reduceProgress(state: ProgressState, event: SerializedEvent): Pr
       return { ...base, running: adjust(state.running, executorLabel(event), 1), invocations: state.invocations + 1 };
     case 'executor.completed':
     case 'executor.failed':
-      return { ...base, running: adjust(state.running, executorLabel(event), -1), ...(event.type === 'executor.failed' ? { note: formatEvent(event) } : {}) };
+      return {
+        ...base,
+        running: adjust(state.running, executorLabel(event), -1),
+        ...(event.type === 'executor.failed' ? { note: formatEvent(event) } : {}),
+      };
     case 'output':
-      return outer || event.path.length === 1 ? { ...base, outputs: state.outputs + 1, lastOutput: { from: executorLabel(event), value: event.value } } : base;
+      return outer || event.path.length === 1
+        ? { ...base, outputs: state.outputs + 1, lastOutput: { from: executorLabel(event), value: event.value } }
+        : base;
     case 'checkpoint.saved':
       return outer ? { ...base, checkpoints: state.checkpoints + 1 } : base;
     case 'custom':
@@ -173,7 +182,9 @@ const clip = (line: string, width: number): string => ([...line].length > width 
  * Once the run stopped, one summary line.
  */
 export function renderProgress(state: ProgressState, now: number, frame = 0, width = 80): string[] {
-  const elapsed = seconds(state.startedAt === undefined ? 0 : Math.max(0, (state.status === 'running' ? now : (state.lastAt ?? now)) - state.startedAt));
+  const elapsed = seconds(
+    state.startedAt === undefined ? 0 : Math.max(0, (state.status === 'running' ? now : (state.lastAt ?? now)) - state.startedAt),
+  );
   const run = `${state.workflow} · run ${state.runId.slice(0, 8)}`;
   const outputs = `${state.outputs} output${state.outputs === 1 ? '' : 's'}`;
   if (state.status !== 'running') {

@@ -46,7 +46,12 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
 
   const opened = flags.memory === true ? memoryStore() : await openStore(flags.db ?? DEFAULT_DB, io.cwd);
   const watched = new WatchedStore(opened.store);
-  const runtime = createRuntime({ workflows: { [name]: workflow }, store: watched.store, leaseMs: leaseMsOf(io.env), onStoreError: (error, runId) => watched.storeFailed(runId, error) });
+  const runtime = createRuntime({
+    workflows: { [name]: workflow },
+    store: watched.store,
+    leaseMs: leaseMsOf(io.env),
+    onStoreError: (error, runId) => watched.storeFailed(runId, error),
+  });
   try {
     return await driveRun(
       {

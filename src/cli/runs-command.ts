@@ -99,21 +99,38 @@ const time = (ms: number): string => {
 };
 
 function table(runs: readonly RunSummary[]): string {
-  const rows = [['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'PENDING'], ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.pendingRequests)])];
+  const rows = [
+    ['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED', 'PENDING'],
+    ...runs.map((r) => [r.id, r.workflow, r.status, time(r.createdAt), time(r.updatedAt), String(r.pendingRequests)]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => pad(cell, widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 async function list(argv: readonly string[], io: Io): Promise<number> {
   const command = 'weft runs list';
-  const { flags, positionals } = parseArgs(argv, { workflow: 'string', status: 'string', limit: 'string', cursor: 'string', json: 'boolean', db: 'string' }, command);
+  const { flags, positionals } = parseArgs(
+    argv,
+    { workflow: 'string', status: 'string', limit: 'string', cursor: 'string', json: 'boolean', db: 'string' },
+    command,
+  );
   if (flags.help === true) {
     io.stdout.write(LIST_HELP);
     return 0;
   }
   expectPositionals(positionals, [], command);
   const status = flags.status;
-  if (status !== undefined && !STATUSES.includes(status as RunStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}; got "${status}".`);
+  if (status !== undefined && !STATUSES.includes(status as RunStatus))
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}; got "${status}".`);
   const limit = integerFlag(flags.limit, 'limit', command, { min: 1, max: 500 });
   const opened = await openStore(flags.db ?? DEFAULT_DB, io.cwd, { mustExist: true });
   try {
@@ -126,13 +143,23 @@ async function list(argv: readonly string[], io: Io): Promise<number> {
       })
       .catch((error: unknown) => {
         // The store refuses a cursor it did not make with a TypeError: the caller's mistake, said in their terms.
-        if (error instanceof TypeError && flags.cursor !== undefined) throw new UsageError(`--cursor "${flags.cursor}" is not a cursor "weft runs list" printed; copy it from the "More runs:" line, or leave it out for the first page.`);
+        if (error instanceof TypeError && flags.cursor !== undefined)
+          throw new UsageError(
+            `--cursor "${flags.cursor}" is not a cursor "weft runs list" printed; copy it from the "More runs:" line, or leave it out for the first page.`,
+          );
         throw error;
       });
     if (io.stdout.isTTY === true && flags.json !== true) io.stdout.write(page.runs.length === 0 ? 'No runs.\n' : table(page.runs));
     else for (const run of page.runs) io.stdout.write(`${JSON.stringify(run)}\n`);
     if (page.nextCursor !== undefined) {
-      const again = ['weft', 'runs', 'list', ...argv.filter((_, i) => argv[i] !== '--cursor' && argv[i - 1] !== '--cursor' && !argv[i]!.startsWith('--cursor=')), '--cursor', page.nextCursor];
+      const again = [
+        'weft',
+        'runs',
+        'list',
+        ...argv.filter((_, i) => argv[i] !== '--cursor' && argv[i - 1] !== '--cursor' && !argv[i]!.startsWith('--cursor=')),
+        '--cursor',
+        page.nextCursor,
+      ];
       io.stderr.write(`More runs: ${again.map(shellQuote).join(' ')}\n`);
     }
     return 0;
@@ -180,7 +207,9 @@ async function events(argv: readonly string[], io: Io): Promise<number> {
   const opened = await openStore(flags.db ?? DEFAULT_DB, io.cwd, { mustExist: true });
   const readable = io.stdout.isTTY === true && flags.json !== true;
   const print = (event: SerializedEvent): void => {
-    io.stdout.write(readable ? `${String(event.seq).padStart(5)}  ${time(event.at).slice(11)}  ${formatEvent(event)}\n` : `${JSON.stringify(event)}\n`);
+    io.stdout.write(
+      readable ? `${String(event.seq).padStart(5)}  ${time(event.at).slice(11)}  ${formatEvent(event)}\n` : `${JSON.stringify(event)}\n`,
+    );
   };
   let stop = false;
   const onSigint = (): void => {
@@ -212,7 +241,14 @@ function parseRespond(value: string): { requestId: string; value: unknown } {
   const equals = value.indexOf('=');
   if (equals <= 0) throw new UsageError(`--respond takes <requestId>=<json>, e.g. --respond abc='{"approved":true}'; got "${value}".`);
   const requestId = value.slice(0, equals);
-  return { requestId, value: parseJson(value.slice(equals + 1), `The answer to request "${requestId}"`, `write --respond ${requestId}=<json>, e.g. ${requestId}='{"approved":true}' (a string needs its quotes: ${requestId}='"yes"')`) };
+  return {
+    requestId,
+    value: parseJson(
+      value.slice(equals + 1),
+      `The answer to request "${requestId}"`,
+      `write --respond ${requestId}=<json>, e.g. ${requestId}='{"approved":true}' (a string needs its quotes: ${requestId}='"yes"')`,
+    ),
+  };
 }
 
 async function resume(argv: readonly string[], io: Io): Promise<number> {
@@ -233,7 +269,12 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
     const workflow = workflowForRun(await importModule(ref.path, io.cwd), ref, record.workflow, runId);
     const watched = new WatchedStore(opened.store);
     const leaseMs = leaseMsOf(io.env);
-    const runtime = createRuntime({ workflows: { [record.workflow]: workflow }, store: watched.store, leaseMs, onStoreError: (error, runId) => watched.storeFailed(runId, error) });
+    const runtime = createRuntime({
+      workflows: { [record.workflow]: workflow },
+      store: watched.store,
+      leaseMs,
+      onStoreError: (error, runId) => watched.storeFailed(runId, error),
+    });
     const session: Session = {
       io,
       runtime,
@@ -257,8 +298,12 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
             if ((await runtime.recover()).length > 0) return runId;
             const now = (await opened.store.getRun(runId))?.status;
             if (now !== 'running') return runId; // ended or waits meanwhile: report it as it is
-            if (Date.now() > deadline) throw new UsageError(`Run "${runId}" is still driven by another process (it keeps renewing its lease); stop that process first.`);
-            if (!told) io.stderr.write(`Run ${runId} is still leased by the process that drove it; waiting up to ${Math.ceil(leaseMs / 1000)} s for the lease to expire.\n`);
+            if (Date.now() > deadline)
+              throw new UsageError(`Run "${runId}" is still driven by another process (it keeps renewing its lease); stop that process first.`);
+            if (!told)
+              io.stderr.write(
+                `Run ${runId} is still leased by the process that drove it; waiting up to ${Math.ceil(leaseMs / 1000)} s for the lease to expire.\n`,
+              );
             told = true;
             await new Promise((resolve) => setTimeout(resolve, Math.min(250, leaseMs / 4)));
           }
@@ -268,7 +313,12 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
       let status: RunStatus = record.status;
       for (const [i, { requestId, value }] of answers.entries()) {
         if (status !== 'waiting') {
-          io.stderr.write(`Run ${runId} is ${status}: the remaining answers (${answers.slice(i).map((a) => a.requestId).join(', ')}) were not given.\n`);
+          io.stderr.write(
+            `Run ${runId} is ${status}: the remaining answers (${answers
+              .slice(i)
+              .map((a) => a.requestId)
+              .join(', ')}) were not given.\n`,
+          );
           break;
         }
         status = await answer(session, runId, requestId, value);

@@ -73,9 +73,15 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** The built console: `dist/ui` beside the CLI (`dist/cli.js`, or `src/cli` before a build), or WEFT_UI_ASSETS. */
 function consoleAssets(io: Io): string {
   const given = io.env['WEFT_UI_ASSETS']?.trim();
-  const candidates = given === undefined || given === '' ? [fileURLToPath(new URL('./ui/', import.meta.url)), fileURLToPath(new URL('../../dist/ui/', import.meta.url))] : [resolve(io.cwd, given)];
+  const candidates =
+    given === undefined || given === ''
+      ? [fileURLToPath(new URL('./ui/', import.meta.url)), fileURLToPath(new URL('../../dist/ui/', import.meta.url))]
+      : [resolve(io.cwd, given)];
   const found = candidates.find((folder) => existsSync(join(folder, 'index.html')));
-  if (found === undefined) throw new CommandError(`The web console is not built: no index.html in ${candidates.join(' or ')}. Run "npm run build" (or point WEFT_UI_ASSETS at a built console).`);
+  if (found === undefined)
+    throw new CommandError(
+      `The web console is not built: no index.html in ${candidates.join(' or ')}. Run "npm run build" (or point WEFT_UI_ASSETS at a built console).`,
+    );
   return found;
 }
 
@@ -98,7 +104,9 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
   // weft dev is private too: without WEFT_TOKEN it makes a token and puts it in the console's address only.
   const token = given === '' && dev && !open ? randomBytes(24).toString('base64url') : given;
   if (!open && token === '') {
-    throw new UsageError('weft serve needs a way to let clients in: set WEFT_TOKEN=<secret> in the environment (clients send "Authorization: Bearer <secret>"), or pass --public to serve without authentication.');
+    throw new UsageError(
+      'weft serve needs a way to let clients in: set WEFT_TOKEN=<secret> in the environment (clients send "Authorization: Bearer <secret>"), or pass --public to serve without authentication.',
+    );
   }
   const assets = ui ? consoleAssets(io) : undefined;
   // Loaded here, not on start: the other commands work without hono installed.
@@ -106,7 +114,9 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
   try {
     server = await import('../server/index.js');
   } catch (error) {
-    throw new UsageError(`weft serve needs hono and @hono/node-server, which did not load: run "npm i hono @hono/node-server". (${error instanceof Error ? error.message : String(error)})`);
+    throw new UsageError(
+      `weft serve needs hono and @hono/node-server, which did not load: run "npm i hono @hono/node-server". (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   const { allow, createApp, serve } = server;
   const ref = parseModuleRef(positionals[0] as string);
@@ -118,15 +128,26 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
   const runtime = createRuntime({ workflows, store: opened.store, leaseMs });
   const recover = async (): Promise<void> => {
     const recovered = await runtime.recover();
-    if (recovered.length > 0) io.stderr.write(`Continuing ${recovered.length} run${recovered.length === 1 ? '' : 's'} left running: ${recovered.join(', ')}\n`);
+    if (recovered.length > 0)
+      io.stderr.write(`Continuing ${recovered.length} run${recovered.length === 1 ? '' : 's'} left running: ${recovered.join(', ')}\n`);
   };
   // Runs of a process that died are taken over once their leases expire: look every half lease.
-  const recovering = setInterval(() => void recover().catch((error: unknown) => io.stderr.write(`weft: recovering runs failed: ${error instanceof Error ? error.message : String(error)}\n`)), leaseMs / 2);
+  const recovering = setInterval(
+    () =>
+      void recover().catch((error: unknown) =>
+        io.stderr.write(`weft: recovering runs failed: ${error instanceof Error ? error.message : String(error)}\n`),
+      ),
+    leaseMs / 2,
+  );
   let listening: Awaited<ReturnType<typeof serve>>;
   try {
     await recover();
     const policy = open ? allow : bearerToken(token);
-    const app = createApp({ runtime, expose: Object.fromEntries(names.map((name) => [name, { route: policy, runs: policy }])), ...(assets === undefined ? {} : { ui: { assets } }) });
+    const app = createApp({
+      runtime,
+      expose: Object.fromEntries(names.map((name) => [name, { route: policy, runs: policy }])),
+      ...(assets === undefined ? {} : { ui: { assets } }),
+    });
     listening = await serve(app, { port, hostname });
   } catch (error) {
     clearInterval(recovering);
@@ -137,9 +158,12 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
   const running = listening;
   io.stdout.write(`${running.url}\n`);
   if (ui) io.stderr.write(`Console: ${running.url}/ui/${open ? '' : given === '' ? `#token=${token}` : ' (sign in with WEFT_TOKEN)'}\n`);
-  io.stderr.write(`weft serving ${names.map((name) => `"${name}"`).join(', ')} at ${running.url} (runs in ${opened.location}; ${open ? 'public: no authentication' : given === '' ? 'bearer token made for this session' : 'bearer token from WEFT_TOKEN'})\n`);
+  io.stderr.write(
+    `weft serving ${names.map((name) => `"${name}"`).join(', ')} at ${running.url} (runs in ${opened.location}; ${open ? 'public: no authentication' : given === '' ? 'bearer token made for this session' : 'bearer token from WEFT_TOKEN'})\n`,
+  );
   if (open && token !== '') io.stderr.write('Note: WEFT_TOKEN is set, but --public serves without authentication.\n');
-  if (open && !LOOPBACK.has(hostname)) io.stderr.write(`Warning: --public on ${hostname}: anyone who reaches this port can start, read, answer and cancel runs.\n`);
+  if (open && !LOOPBACK.has(hostname))
+    io.stderr.write(`Warning: --public on ${hostname}: anyone who reaches this port can start, read, answer and cancel runs.\n`);
   io.stderr.write('Ctrl+C stops it.\n');
 
   return new Promise<number>((resolve) => {

@@ -28,7 +28,9 @@ async function watch(session: Session, runId: string, from: LogPosition): Promis
     if (cancelling) process.exit(EXIT.cancelled);
     cancelling = true;
     display.say('cancelling the run (Ctrl+C again to quit at once)…');
-    runtime.cancel(runId).catch((error: unknown) => display.say(`weft: cancelling failed: ${error instanceof Error ? error.message : String(error)}`));
+    runtime
+      .cancel(runId)
+      .catch((error: unknown) => display.say(`weft: cancelling failed: ${error instanceof Error ? error.message : String(error)}`));
   };
   process.on('SIGINT', onSigint);
   let unfollow = (): void => undefined;
@@ -110,9 +112,11 @@ export async function reportRun(session: Session, runId: string): Promise<number
   if (record.status === 'waiting') {
     const count = record.pendingRequests.length;
     io.stderr.write(`\nRun ${runId} is waiting for ${count} request${count === 1 ? '' : 's'}:\n`);
-    for (const request of record.pendingRequests) io.stderr.write(`  ${request.id}  from ${request.path.join('/') || request.executorId}: ${preview(request.payload)}\n`);
+    for (const request of record.pendingRequests)
+      io.stderr.write(`  ${request.id}  from ${request.path.join('/') || request.executorId}: ${preview(request.payload)}\n`);
     const command = session.answerCommand;
-    if (command === undefined) io.stderr.write('The run was kept in memory (--memory) and ends with this process: run it with --db <file> to answer later.\n');
+    if (command === undefined)
+      io.stderr.write('The run was kept in memory (--memory) and ends with this process: run it with --db <file> to answer later.\n');
     else {
       io.stderr.write('Answer with:\n');
       for (const request of record.pendingRequests) io.stderr.write(`  ${command(runId, request.id)}\n`);
@@ -164,4 +168,3 @@ export async function answer(session: Session, runId: string, requestId: string,
   }
   return watch(session, runId, from);
 }
-

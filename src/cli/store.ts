@@ -13,7 +13,8 @@ export function leaseMsOf(env: NodeJS.ProcessEnv): number {
   const given = env['WEFT_LEASE_MS'];
   if (given === undefined || given === '') return 30_000;
   const value = Number(given);
-  if (!(Number.isInteger(value) && value >= 100)) throw new UsageError(`WEFT_LEASE_MS must be a whole number of milliseconds, at least 100; got "${given}".`);
+  if (!(Number.isInteger(value) && value >= 100))
+    throw new UsageError(`WEFT_LEASE_MS must be a whole number of milliseconds, at least 100; got "${given}".`);
   return value;
 }
 
@@ -31,22 +32,28 @@ export interface OpenedStore {
  */
 export async function openStore(path: string, cwd: string, { mustExist = false } = {}): Promise<OpenedStore> {
   const file = resolve(cwd, path);
-  if (mustExist && !existsSync(file)) throw new UsageError(`No weft database at "${path}" (looked for ${file}). Point at one with --db <file>; "weft run" and "weft serve" create it.`);
+  if (mustExist && !existsSync(file))
+    throw new UsageError(`No weft database at "${path}" (looked for ${file}). Point at one with --db <file>; "weft run" and "weft serve" create it.`);
   // Loaded here, not on start: `weft graph` and `weft run --memory` work without better-sqlite3.
   let sqlite: typeof import('../sqlite/index.js');
   try {
     sqlite = await import('../sqlite/index.js');
   } catch (error) {
-    throw new UsageError(`Recording runs in "${path}" needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`);
+    throw new UsageError(
+      `Recording runs in "${path}" needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--db ${path} is a directory; give the path of a database file (e.g. --db ${join(path, DEFAULT_DB)}).`);
+  if (existsSync(file) && statSync(file).isDirectory())
+    throw new UsageError(`--db ${path} is a directory; give the path of a database file (e.g. --db ${join(path, DEFAULT_DB)}).`);
   let store: RunStore & { close(): void };
   try {
     mkdirSync(dirname(file), { recursive: true });
     store = sqlite.openSqliteRunStore(file);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`--db ${path} cannot be opened as a weft database (${reason}). Point --db at a database "weft run" or "weft serve" made, or at a new file.`);
+    throw new UsageError(
+      `--db ${path} cannot be opened as a weft database (${reason}). Point --db at a database "weft run" or "weft serve" made, or at a new file.`,
+    );
   }
   return { store, location: path, close: () => closeQuietly(store) };
 }
@@ -111,7 +118,9 @@ export class WatchedStore {
       listRuns: async (query?: RunQuery) => {
         const page = await inner.listRuns(query);
         const only = this.#recoverable;
-        return only === undefined || query?.status !== 'running' ? page : { runs: page.runs.filter((run) => only.has(run.id)), nextCursor: page.nextCursor };
+        return only === undefined || query?.status !== 'running'
+          ? page
+          : { runs: page.runs.filter((run) => only.has(run.id)), nextCursor: page.nextCursor };
       },
       appendEvents: async (runId, events) => {
         await inner.appendEvents(runId, events);

@@ -12,14 +12,19 @@ export type WorkflowInput<TWorkflow> = TWorkflow extends Workflow<infer TInput, 
 export type WorkflowOutput<TWorkflow> = TWorkflow extends Workflow<any, infer TOutput, any> ? TOutput : never;
 
 /** A run as the server sends it, with its input and outputs typed by its workflow (outputs travel as JSON). */
-export interface ClientRun<TName extends string = string, TInput = unknown, TOutput = unknown> extends Omit<RunRecord, 'workflow' | 'input' | 'outputs'> {
+export interface ClientRun<TName extends string = string, TInput = unknown, TOutput = unknown>
+  extends Omit<RunRecord, 'workflow' | 'input' | 'outputs'> {
   readonly workflow: TName;
   readonly input: TInput;
   readonly outputs: readonly TOutput[];
 }
 
 /** A run of workflow `TName` of the map `TWorkflows`. */
-export type RunOf<TWorkflows, TName extends keyof TWorkflows & string> = ClientRun<TName, WorkflowInput<TWorkflows[TName]>, WorkflowOutput<TWorkflows[TName]>>;
+export type RunOf<TWorkflows, TName extends keyof TWorkflows & string> = ClientRun<
+  TName,
+  WorkflowInput<TWorkflows[TName]>,
+  WorkflowOutput<TWorkflows[TName]>
+>;
 
 /** A run of any workflow of the map, discriminated on `workflow`. */
 export type AnyRunOf<TWorkflows> = { [TName in keyof TWorkflows & string]: RunOf<TWorkflows, TName> }[keyof TWorkflows & string];
@@ -85,7 +90,11 @@ export interface RunEventsOptions {
 export interface Client<TWorkflows extends Record<string, AnyWorkflow> = Record<string, AnyWorkflow>> {
   readonly workflows: {
     /** Starts a run and answers with its id at once (202). */
-    invoke<TName extends keyof TWorkflows & string>(name: TName, input: WorkflowInput<TWorkflows[TName]>, options?: { readonly wait?: undefined }): Promise<{ readonly runId: string }>;
+    invoke<TName extends keyof TWorkflows & string>(
+      name: TName,
+      input: WorkflowInput<TWorkflows[TName]>,
+      options?: { readonly wait?: undefined },
+    ): Promise<{ readonly runId: string }>;
     /** Starts a run and answers once it completes, fails, is cancelled or waits, with the run. */
     invoke<TName extends keyof TWorkflows & string>(
       name: TName,
@@ -102,7 +111,9 @@ export interface Client<TWorkflows extends Record<string, AnyWorkflow> = Record<
   };
   readonly runs: {
     get(runId: string): Promise<AnyRunOf<TWorkflows>>;
-    list<TName extends keyof TWorkflows & string>(query: ClientRunQuery<TName> & { readonly workflow: TName }): Promise<ClientRunPage<RunOf<TWorkflows, TName>>>;
+    list<TName extends keyof TWorkflows & string>(
+      query: ClientRunQuery<TName> & { readonly workflow: TName },
+    ): Promise<ClientRunPage<RunOf<TWorkflows, TName>>>;
     list(query?: ClientRunQuery<keyof TWorkflows & string>): Promise<ClientRunPage<AnyRunOf<TWorkflows>>>;
     /**
      * The run's events, stored then live, as an Observable that is also async-iterable. It completes once the
@@ -148,7 +159,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * const client = createClient<{ triage: typeof triage }>({ baseUrl: 'http://127.0.0.1:8787' });
  * const { run } = await client.workflows.invoke('triage', ticket, { wait: 'result' });
  */
-export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Record<string, AnyWorkflow>>(options: ClientOptions): Client<TWorkflows> {
+export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Record<string, AnyWorkflow>>(
+  options: ClientOptions,
+): Client<TWorkflows> {
   const base = String(options.baseUrl).replace(/\/+$/, '');
   const fetchImpl: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const reconnect = { attempts: 5, delayMs: 250, maxDelayMs: 5_000, idleTimeoutMs: 45_000, ...options.reconnect };
@@ -165,10 +178,17 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
     return result;
   };
 
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown, query?: Readonly<Record<string, string | number | undefined>>): Promise<T> => {
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    query?: Readonly<Record<string, string | number | undefined>>,
+  ): Promise<T> => {
     const response = await fetchImpl(url(path, query), {
       method,
-      headers: await headers(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }),
+      headers: await headers(
+        body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      ),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -196,7 +216,9 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
         try {
           alive();
           const response = await fetchImpl(url(`${runPath(runId)}/events`, { after: eventOptions.after }), {
-            headers: await headers(last === undefined ? { accept: 'text/event-stream' } : { accept: 'text/event-stream', 'last-event-id': String(last) }),
+            headers: await headers(
+              last === undefined ? { accept: 'text/event-stream' } : { accept: 'text/event-stream', 'last-event-id': String(last) },
+            ),
             signal: connection.signal,
           });
           if (!response.ok) {
@@ -255,7 +277,11 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
           }
           failures = received ? 1 : failures + 1;
           if (failures > reconnect.attempts) {
-            throw new WeftHttpError(0, 'stream_dropped', `The event stream of run "${runId}" dropped and ${reconnect.attempts} reconnections in a row failed; subscribe again with { after: ${last ?? -1} } to go on.`);
+            throw new WeftHttpError(
+              0,
+              'stream_dropped',
+              `The event stream of run "${runId}" dropped and ${reconnect.attempts} reconnections in a row failed; subscribe again with { after: ${last ?? -1} } to go on.`,
+            );
           }
           await sleep(Math.min(reconnect.maxDelayMs, reconnect.delayMs * 2 ** (failures - 1)), stop.signal);
           if (stop.signal.aborted) return;
@@ -270,7 +296,10 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
   return {
     workflows: {
       invoke: (name: string, input: unknown, invokeOptions: InvokeOptions = {}) =>
-        call<any>('POST', `/workflows/${encodeURIComponent(name)}`, { input, ...(invokeOptions.wait === undefined ? {} : { wait: invokeOptions.wait }) }),
+        call<any>('POST', `/workflows/${encodeURIComponent(name)}`, {
+          input,
+          ...(invokeOptions.wait === undefined ? {} : { wait: invokeOptions.wait }),
+        }),
       list: async () => (await call<{ workflows: ClientWorkflowInfo[] }>('GET', '/workflows')).workflows,
     },
     runs: {

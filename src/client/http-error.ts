@@ -32,5 +32,9 @@ export function toHttpError(status: number, statusText: string, text: string): W
     // not JSON: a proxy's page, a policy's plain-text refusal
   }
   const detail = text.trim().slice(0, 200);
-  return new WeftHttpError(status, `http_${status}`, `HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}${detail === '' ? '' : `: ${detail}`}`);
+  return new WeftHttpError(
+    status,
+    `http_${status}`,
+    `HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}${detail === '' ? '' : `: ${detail}`}`,
+  );
 }

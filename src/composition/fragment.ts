@@ -54,7 +54,12 @@ export function sinksOf(executors: readonly AnyExecutor[], edges: readonly EdgeS
 }
 
 /** Throws one GraphValidationError naming every id that both graphs use. */
-export function checkCollisions(intoName: string, existing: ReadonlyMap<string, AnyExecutor>, fragment: GraphFragment, prefix: string | undefined): void {
+export function checkCollisions(
+  intoName: string,
+  existing: ReadonlyMap<string, AnyExecutor>,
+  fragment: GraphFragment,
+  prefix: string | undefined,
+): void {
   const issues: GraphIssue[] = fragment.executors
     .filter((e) => existing.has(e.id) && existing.get(e.id) !== e)
     .map((e) => ({

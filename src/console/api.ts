@@ -43,7 +43,11 @@ async function call<T>(path: string, init: { method?: string; body?: unknown } =
   if (!response.ok) {
     const error = (body['error'] ?? {}) as { code?: string; message?: string; issues?: { message: string; path: (string | number)[] }[] };
     const issues = error.issues?.map((issue) => `${issue.path.join('.') || '(answer)'}: ${issue.message}`).join('; ');
-    throw new ApiError(response.status, error.code ?? 'http_error', `${error.message ?? `HTTP ${response.status}`}${issues === undefined || issues === '' ? '' : ` (${issues})`}`);
+    throw new ApiError(
+      response.status,
+      error.code ?? 'http_error',
+      `${error.message ?? `HTTP ${response.status}`}${issues === undefined || issues === '' ? '' : ` (${issues})`}`,
+    );
   }
   return body as T;
 }
@@ -58,7 +62,8 @@ export interface RunFilter {
 /** Every call the console makes; each is an ordinary API call under the server's policies. */
 export const api = {
   workflows: () => call<{ workflows: WorkflowInfo[] }>('workflows').then((body) => body.workflows),
-  workflow: (name: string) => call<{ workflow: GraphDetail & { access: WorkflowInfo['access'] } }>(`workflows/${encodeURIComponent(name)}`).then((body) => body.workflow),
+  workflow: (name: string) =>
+    call<{ workflow: GraphDetail & { access: WorkflowInfo['access'] } }>(`workflows/${encodeURIComponent(name)}`).then((body) => body.workflow),
   start: (name: string, input: unknown) => call<{ runId: string }>(`workflows/${encodeURIComponent(name)}`, { method: 'POST', body: { input } }),
   runs: (filter: RunFilter) => {
     const query = new URLSearchParams();
@@ -66,11 +71,17 @@ export const api = {
     return call<{ runs: RunRecord[]; nextCursor: string | null }>(`runs?${query.toString()}`);
   },
   run: (id: string) => call<{ run: RunRecord }>(`runs/${encodeURIComponent(id)}`).then((body) => body.run),
-  checkpoints: (id: string) => call<{ checkpoints: CheckpointSummary[] }>(`runs/${encodeURIComponent(id)}/checkpoints`).then((body) => body.checkpoints),
-  checkpoint: (id: string, checkpointId: string) => call<{ checkpoint: Record<string, unknown> }>(`runs/${encodeURIComponent(id)}/checkpoints/${encodeURIComponent(checkpointId)}`).then((body) => body.checkpoint),
-  respond: (id: string, requestId: string, value: unknown) => call<unknown>(`runs/${encodeURIComponent(id)}/responses`, { method: 'POST', body: { requestId, value } }),
+  checkpoints: (id: string) =>
+    call<{ checkpoints: CheckpointSummary[] }>(`runs/${encodeURIComponent(id)}/checkpoints`).then((body) => body.checkpoints),
+  checkpoint: (id: string, checkpointId: string) =>
+    call<{ checkpoint: Record<string, unknown> }>(`runs/${encodeURIComponent(id)}/checkpoints/${encodeURIComponent(checkpointId)}`).then(
+      (body) => body.checkpoint,
+    ),
+  respond: (id: string, requestId: string, value: unknown) =>
+    call<unknown>(`runs/${encodeURIComponent(id)}/responses`, { method: 'POST', body: { requestId, value } }),
   cancel: (id: string) => call<{ run: RunRecord }>(`runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
-  fork: (id: string, checkpointId: string) => call<{ runId: string }>(`runs/${encodeURIComponent(id)}/fork`, { method: 'POST', body: { checkpointId } }),
+  fork: (id: string, checkpointId: string) =>
+    call<{ runId: string }>(`runs/${encodeURIComponent(id)}/fork`, { method: 'POST', body: { checkpointId } }),
   resume: (id: string) => call<{ run: RunRecord }>(`runs/${encodeURIComponent(id)}/resume`, { method: 'POST' }),
 };
 
@@ -82,13 +93,23 @@ export interface Follow {
  * Follows a run's events over SSE (read with fetch, so that the bearer token goes along), from `afterSeq` on;
  * reconnects after a dropped connection from the last event received, and calls `onEnd` once the run has ended.
  */
-export function followEvents(runId: string, afterSeq: number, onEvents: (events: RunEvent[]) => void, onEnd: (status: string | undefined) => void, onError: (error: Error) => void): Follow {
+export function followEvents(
+  runId: string,
+  afterSeq: number,
+  onEvents: (events: RunEvent[]) => void,
+  onEnd: (status: string | undefined) => void,
+  onError: (error: Error) => void,
+): Follow {
   const controller = new AbortController();
   let last = afterSeq;
   let failures = 0;
   const connect = async (): Promise<void> => {
-    const response = await fetch(new URL(`runs/${encodeURIComponent(runId)}/events?after=${last}`, base()), { headers: headers({ accept: 'text/event-stream' }), signal: controller.signal });
-    if (!response.ok || response.body === null) throw new ApiError(response.status, 'stream_refused', `The event stream was refused (HTTP ${response.status}).`);
+    const response = await fetch(new URL(`runs/${encodeURIComponent(runId)}/events?after=${last}`, base()), {
+      headers: headers({ accept: 'text/event-stream' }),
+      signal: controller.signal,
+    });
+    if (!response.ok || response.body === null)
+      throw new ApiError(response.status, 'stream_refused', `The event stream was refused (HTTP ${response.status}).`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {

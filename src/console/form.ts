@@ -18,7 +18,13 @@ const typeOf = (schema: JsonSchema): string | undefined => {
 
 /** JSON typed by hand: for schemas the form does not draw (unions, records, arrays of objects …) or no schema at all. */
 function jsonField(name: string, schema: JsonSchema | undefined, required: boolean): Field {
-  const area = h('textarea', { class: 'json', rows: 4, spellcheck: false, name, placeholder: schema === undefined ? 'JSON' : `JSON${schema.type === undefined ? '' : ` (${String(schema.type)})`}` }) as HTMLTextAreaElement;
+  const area = h('textarea', {
+    class: 'json',
+    rows: 4,
+    spellcheck: false,
+    name,
+    placeholder: schema === undefined ? 'JSON' : `JSON${schema.type === undefined ? '' : ` (${String(schema.type)})`}`,
+  }) as HTMLTextAreaElement;
   if (schema?.default !== undefined) area.value = JSON.stringify(schema.default, null, 2);
   return {
     element: area,
@@ -55,7 +61,11 @@ export function fieldFor(name: string, schema: JsonSchema | undefined, required:
       return { key, field, row };
     });
     return {
-      element: h('div', { class: 'fields' }, fields.map((entry) => entry.row)),
+      element: h(
+        'div',
+        { class: 'fields' },
+        fields.map((entry) => entry.row),
+      ),
       read() {
         const value: Record<string, unknown> = {};
         for (const { key, field } of fields) {
@@ -67,7 +77,12 @@ export function fieldFor(name: string, schema: JsonSchema | undefined, required:
     };
   }
   if (schema.enum !== undefined && schema.enum.every((option) => typeof option === 'string' || typeof option === 'number')) {
-    const select = h('select', { name: label }, required ? null : h('option', { value: '' }, '—'), schema.enum.map((option, index) => h('option', { value: String(index) }, String(option)))) as HTMLSelectElement;
+    const select = h(
+      'select',
+      { name: label },
+      required ? null : h('option', { value: '' }, '—'),
+      schema.enum.map((option, index) => h('option', { value: String(index) }, String(option))),
+    ) as HTMLSelectElement;
     return { element: select, read: () => (select.value === '' ? undefined : schema.enum?.[Number(select.value)]) };
   }
   if (type === 'boolean') {
@@ -75,7 +90,13 @@ export function fieldFor(name: string, schema: JsonSchema | undefined, required:
     return { element: box, read: () => box.checked };
   }
   if (type === 'number' || type === 'integer') {
-    const input = h('input', { type: 'number', name: label, step: type === 'integer' ? '1' : 'any', ...(schema.minimum === undefined ? {} : { min: String(schema.minimum) }), ...(schema.maximum === undefined ? {} : { max: String(schema.maximum) }) }) as HTMLInputElement;
+    const input = h('input', {
+      type: 'number',
+      name: label,
+      step: type === 'integer' ? '1' : 'any',
+      ...(schema.minimum === undefined ? {} : { min: String(schema.minimum) }),
+      ...(schema.maximum === undefined ? {} : { max: String(schema.maximum) }),
+    }) as HTMLInputElement;
     if (typeof schema.default === 'number') input.value = String(schema.default);
     return {
       element: input,
@@ -85,7 +106,8 @@ export function fieldFor(name: string, schema: JsonSchema | undefined, required:
           return undefined;
         }
         const value = Number(input.value);
-        if (!Number.isFinite(value) || (type === 'integer' && !Number.isInteger(value))) throw new Error(`${label} must be ${type === 'integer' ? 'a whole number' : 'a number'}.`);
+        if (!Number.isFinite(value) || (type === 'integer' && !Number.isInteger(value)))
+          throw new Error(`${label} must be ${type === 'integer' ? 'a whole number' : 'a number'}.`);
         return value;
       },
     };

@@ -30,7 +30,10 @@ export function drawableEdges(edges: readonly EdgeDescription[]): LayoutEdge[] {
       case 'fan-in':
         return edge.sources.map((source) => ({ source, target: edge.target, label: 'fan-in' }));
       case 'switch':
-        return [...edge.cases.map((target, index) => ({ source: edge.source, target, label: `case ${index + 1}` })), { source: edge.source, target: edge.otherwise, label: 'otherwise', dashed: true }];
+        return [
+          ...edge.cases.map((target, index) => ({ source: edge.source, target, label: `case ${index + 1}` })),
+          { source: edge.source, target: edge.otherwise, label: 'otherwise', dashed: true },
+        ];
     }
   });
 }
@@ -88,20 +91,51 @@ function draw(graph: GraphDetail, sized: Sized, path: string, options: GraphView
     const own = `${path}${executor.id}`;
     const nested = sized.inner.get(executor.id);
     const status = options.status?.get(own);
-    const classes = ['node', `kind-${executor.kind}`, executor.id === graph.start ? 'start' : '', nested === undefined ? '' : 'expanded', options.selected === own ? 'selected' : '', status === undefined ? '' : `status-${status}`];
+    const classes = [
+      'node',
+      `kind-${executor.kind}`,
+      executor.id === graph.start ? 'start' : '',
+      nested === undefined ? '' : 'expanded',
+      options.selected === own ? 'selected' : '',
+      status === undefined ? '' : `status-${status}`,
+    ];
     const box = s(
       'g',
-      { class: classes.filter((name) => name !== '').join(' '), transform: `translate(${node.x},${node.y})`, 'data-executor': own, tabindex: 0, role: 'button', 'aria-label': `executor ${own}` },
+      {
+        class: classes.filter((name) => name !== '').join(' '),
+        transform: `translate(${node.x},${node.y})`,
+        'data-executor': own,
+        tabindex: 0,
+        role: 'button',
+        'aria-label': `executor ${own}`,
+      },
       s('rect', { width: node.width, height: node.height, rx: 8 }),
       s('text', { class: 'node-id', x: PAD, y: 19 }, executor.id),
-      nested === undefined ? s('text', { class: 'node-kind', x: PAD, y: 36 }, executor.kind + (executor.concurrency > 1 ? ` ×${executor.concurrency}` : '') + (executor.retry === undefined ? '' : ' ↻')) : null,
+      nested === undefined
+        ? s(
+            'text',
+            { class: 'node-kind', x: PAD, y: 36 },
+            executor.kind + (executor.concurrency > 1 ? ` ×${executor.concurrency}` : '') + (executor.retry === undefined ? '' : ' ↻'),
+          )
+        : null,
     );
     box.addEventListener('click', (event) => {
       event.stopPropagation();
       options.onSelect(own, executor);
     });
     if (executor.graph !== undefined) {
-      const toggle = s('g', { class: 'toggle', transform: `translate(${node.width - 24},6)`, 'data-toggle': own, role: 'button', 'aria-label': `${nested === undefined ? 'expand' : 'collapse'} ${own}` }, s('rect', { width: 18, height: 18, rx: 4 }), s('text', { x: 9, y: 13.5, 'text-anchor': 'middle' }, nested === undefined ? '+' : '−'));
+      const toggle = s(
+        'g',
+        {
+          class: 'toggle',
+          transform: `translate(${node.width - 24},6)`,
+          'data-toggle': own,
+          role: 'button',
+          'aria-label': `${nested === undefined ? 'expand' : 'collapse'} ${own}`,
+        },
+        s('rect', { width: 18, height: 18, rx: 4 }),
+        s('text', { x: 9, y: 13.5, 'text-anchor': 'middle' }, nested === undefined ? '+' : '−'),
+      );
       toggle.addEventListener('click', (event) => {
         event.stopPropagation();
         options.onToggle(own);
@@ -125,7 +159,15 @@ export function graphView(graph: GraphDetail, options: GraphViewOptions): SVGEle
   return s(
     'svg',
     { class: 'graph', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `graph of ${graph.name}` },
-    s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }))),
+    s(
+      'defs',
+      null,
+      s(
+        'marker',
+        { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+        s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }),
+      ),
+    ),
     draw(graph, sized, '', options),
   );
 }

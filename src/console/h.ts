@@ -34,7 +34,8 @@ function apply(element: HTMLElement, attributes: Attributes | null | undefined):
     if (key.startsWith('on') && typeof value === 'function') element.addEventListener(key.slice(2), value as EventListener);
     // Through the CSSOM: the console's Content-Security-Policy refuses inline style attributes.
     else if (key === 'style') element.style.cssText = String(value);
-    else if (key === 'class' || key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'for' || key === 'title') element.setAttribute(key, String(value));
+    else if (key === 'class' || key.startsWith('data-') || key.startsWith('aria-') || key === 'role' || key === 'for' || key === 'title')
+      element.setAttribute(key, String(value));
     else (element as unknown as Record<string, unknown>)[key] = value;
   }
 }

@@ -104,7 +104,9 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
   const valid = edges.filter((edge) => known.has(edge.source) && known.has(edge.target));
   const back = backEdges(ids, valid, options.start);
   // The acyclic graph the ranks come from: back edges reversed, self-loops left out.
-  const forward = valid.map((edge, index) => (back.has(index) ? { source: edge.target, target: edge.source } : edge)).filter((edge) => edge.source !== edge.target);
+  const forward = valid
+    .map((edge, index) => (back.has(index) ? { source: edge.target, target: edge.source } : edge))
+    .filter((edge) => edge.source !== edge.target);
 
   // Longest path from the sources: every edge goes at least one layer right.
   const layerOf = new Map<string, number>(ids.map((id) => [id, 0]));
@@ -116,7 +118,8 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
   }
 
   const items = new Map<string, Item>();
-  for (const node of nodes) items.set(node.id, { id: node.id, width: node.width, height: node.height, dummy: false, layer: layerOf.get(node.id) ?? 0, order: 0, y: 0 });
+  for (const node of nodes)
+    items.set(node.id, { id: node.id, width: node.width, height: node.height, dummy: false, layer: layerOf.get(node.id) ?? 0, order: 0, y: 0 });
   // Long edges pass through one dummy per layer they cross, so that they bend around nodes instead of through them.
   const chains: string[][] = [];
   const links: [string, string][] = [];
@@ -195,7 +198,10 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
     const layerWidth = Math.max(0, ...(layers[item.layer] ?? []).map((other) => other.width));
     placed.set(node.id, { ...node, x: (layerX[item.layer] ?? margin) + (layerWidth - node.width) / 2, y: item.y, layer: item.layer });
   }
-  const pointOf = (item: Item): Point => ({ x: (layerX[item.layer] ?? 0) + Math.max(0, ...(layers[item.layer] ?? []).map((other) => other.width)) / 2, y: centre(item) });
+  const pointOf = (item: Item): Point => ({
+    x: (layerX[item.layer] ?? 0) + Math.max(0, ...(layers[item.layer] ?? []).map((other) => other.width)) / 2,
+    y: centre(item),
+  });
 
   let chainIndex = 0;
   const routed: PlacedEdge[] = valid.map((edge, index) => {
@@ -203,24 +209,43 @@ export function layeredLayout(nodes: readonly LayoutNode[], edges: readonly Layo
     const target = placed.get(edge.target) as PlacedNode;
     if (edge.source === edge.target) {
       const loopTop = source.y - 14;
-      return { ...edge, back: true, points: [{ x: source.x + source.width, y: source.y + source.height / 3 }, { x: source.x + source.width + 16, y: loopTop }, { x: source.x - 16, y: loopTop }, { x: source.x, y: source.y + source.height / 3 }] };
+      return {
+        ...edge,
+        back: true,
+        points: [
+          { x: source.x + source.width, y: source.y + source.height / 3 },
+          { x: source.x + source.width + 16, y: loopTop },
+          { x: source.x - 16, y: loopTop },
+          { x: source.x, y: source.y + source.height / 3 },
+        ],
+      };
     }
     const chain = chains[chainIndex++] as string[];
     const middle = chain.slice(1, -1).map((id) => pointOf(items.get(id) as Item));
     if (!back.has(index)) {
-      return { ...edge, back: false, points: [{ x: source.x + source.width, y: source.y + source.height / 2 }, ...middle, { x: target.x, y: target.y + target.height / 2 }] };
+      return {
+        ...edge,
+        back: false,
+        points: [{ x: source.x + source.width, y: source.y + source.height / 2 }, ...middle, { x: target.x, y: target.y + target.height / 2 }],
+      };
     }
     // A back edge leaves the source's bottom and comes into the target's bottom, below everything between them.
     const bottom = Math.max(source.y + source.height, target.y + target.height, ...middle.map((point) => point.y)) + 18;
     return {
       ...edge,
       back: true,
-      points: [{ x: source.x + source.width / 2, y: source.y + source.height }, { x: source.x + source.width / 2, y: bottom }, { x: target.x + target.width / 2, y: bottom }, { x: target.x + target.width / 2, y: target.y + target.height }],
+      points: [
+        { x: source.x + source.width / 2, y: source.y + source.height },
+        { x: source.x + source.width / 2, y: bottom },
+        { x: target.x + target.width / 2, y: bottom },
+        { x: target.x + target.width / 2, y: target.y + target.height },
+      ],
     };
   });
 
   const width = x - layerGap + margin;
-  const height = Math.max(...[...items.values()].map((item) => item.y + item.height), ...routed.flatMap((edge) => edge.points.map((point) => point.y))) + margin;
+  const height =
+    Math.max(...[...items.values()].map((item) => item.y + item.height), ...routed.flatMap((edge) => edge.points.map((point) => point.y))) + margin;
   return { width: Math.max(width, 2 * margin), height: Math.max(height, 2 * margin), nodes: placed, edges: routed };
 }
 

@@ -25,7 +25,10 @@ function route(): void {
   const mine = ++generation;
   const alive = (): boolean => generation === mine;
   const [path = '', search = ''] = location.hash.replace(/^#/, '').split('?');
-  const parts = path.split('/').filter((part) => part !== '').map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((part) => part !== '')
+    .map(decodeURIComponent);
   const section = parts[0] ?? 'workflows';
   mount(
     nav,

@@ -49,7 +49,10 @@ export class Timeline {
       return;
     }
     // A superstep that failed, was cancelled or ended in waiting has no superstep.completed: the run's end closes it.
-    if (event.path.length === 0 && (event.type === 'run.failed' || event.type === 'run.cancelled' || event.type === 'run.waiting' || event.type === 'run.completed')) {
+    if (
+      event.path.length === 0 &&
+      (event.type === 'run.failed' || event.type === 'run.cancelled' || event.type === 'run.waiting' || event.type === 'run.completed')
+    ) {
       if (this.current !== undefined && this.current.endedAt === undefined) this.current.endedAt = event.at;
       return;
     }
@@ -94,7 +97,8 @@ export class Timeline {
           if (error !== undefined) invocation.error = error;
           list.splice(list.indexOf(invocation), 1);
           // The innermost failure is where it happened; the nesting executors fail after it with the same cause.
-          if (error !== undefined && (this.failure === undefined || this.failure.superstep !== step.superstep)) this.failure = { path, superstep: step.superstep, error };
+          if (error !== undefined && (this.failure === undefined || this.failure.superstep !== step.superstep))
+            this.failure = { path, superstep: step.superstep, error };
         }
         return;
       }

@@ -37,10 +37,35 @@ export type WorkflowEvent =
       /** Who sent the delivered message: an executor id, several joined by ", " for a fan-in batch, `(input)` or `(response)`. */
       readonly from?: string;
     })
-  | (EventBase & { readonly type: 'executor.completed'; readonly executorId: string; readonly attempt: number; readonly durationMs: number; readonly invocation?: number })
-  | (EventBase & { readonly type: 'executor.retried'; readonly executorId: string; readonly attempt: number; readonly delayMs: number; readonly error: unknown; readonly invocation?: number })
-  | (EventBase & { readonly type: 'executor.failed'; readonly executorId: string; readonly attempt: number; readonly error: WeftError; readonly invocation?: number })
-  | (EventBase & { readonly type: 'message.dropped'; readonly sourceId: string; readonly message: unknown; readonly reason: DropReason; readonly to?: string })
+  | (EventBase & {
+      readonly type: 'executor.completed';
+      readonly executorId: string;
+      readonly attempt: number;
+      readonly durationMs: number;
+      readonly invocation?: number;
+    })
+  | (EventBase & {
+      readonly type: 'executor.retried';
+      readonly executorId: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+      readonly invocation?: number;
+    })
+  | (EventBase & {
+      readonly type: 'executor.failed';
+      readonly executorId: string;
+      readonly attempt: number;
+      readonly error: WeftError;
+      readonly invocation?: number;
+    })
+  | (EventBase & {
+      readonly type: 'message.dropped';
+      readonly sourceId: string;
+      readonly message: unknown;
+      readonly reason: DropReason;
+      readonly to?: string;
+    })
   | (EventBase & { readonly type: 'output'; readonly executorId: string; readonly value: unknown })
   | (EventBase & {
       readonly type: 'custom';
@@ -51,7 +76,13 @@ export type WorkflowEvent =
       readonly transient?: true;
     })
   | (EventBase & { readonly type: 'phase.started'; readonly executorId: string; readonly name: string })
-  | (EventBase & { readonly type: 'phase.completed'; readonly executorId: string; readonly name: string; readonly ok: boolean; readonly durationMs: number })
+  | (EventBase & {
+      readonly type: 'phase.completed';
+      readonly executorId: string;
+      readonly name: string;
+      readonly ok: boolean;
+      readonly durationMs: number;
+    })
   | (EventBase & {
       readonly type: 'budget.exceeded';
       readonly executorId: string;

@@ -7,7 +7,12 @@ type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : 
 type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
 
 /** Options of {@link executor}. */
-export interface ExecutorOptions<TInputSchema extends Schema, TOutputSchema extends Schema | undefined, TState, TResponseSchema extends Schema = Schema> {
+export interface ExecutorOptions<
+  TInputSchema extends Schema,
+  TOutputSchema extends Schema | undefined,
+  TState,
+  TResponseSchema extends Schema = Schema,
+> {
   readonly id: string;
   /** Validates every message delivered to this executor. */
   readonly input: TInputSchema;
@@ -43,7 +48,10 @@ function checkId(id: unknown): asserts id is string {
   }
 }
 
-function checkPolicy(id: string, options: { concurrency?: number | undefined; retry?: RetryPolicy | undefined; timeoutMs?: number | undefined }): void {
+function checkPolicy(
+  id: string,
+  options: { concurrency?: number | undefined; retry?: RetryPolicy | undefined; timeoutMs?: number | undefined },
+): void {
   const { concurrency, retry, timeoutMs } = options;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new TypeError(`Executor "${id}": concurrency must be an integer ≥ 1, got ${concurrency}.`);
@@ -72,7 +80,9 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
   checkPolicy(fields.id, fields);
   const bad = findNonJson(fields.initialState, undefined, 'initialState');
   if (bad !== undefined) {
-    throw new TypeError(`Executor "${fields.id}": ${bad.path} holds ${bad.found}, which is not plain JSON, so no checkpoint could restore it. Use plain objects, arrays, strings, finite numbers, booleans or null.`);
+    throw new TypeError(
+      `Executor "${fields.id}": ${bad.path} holds ${bad.found}, which is not plain JSON, so no checkpoint could restore it. Use plain objects, arrays, strings, finite numbers, booleans or null.`,
+    );
   }
   return Object.freeze({
     id: fields.id,
@@ -96,11 +106,18 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
  * @example
  * const parse = executor({ id: 'parse', input: z.string(), output: z.number(), handle: (text, ctx) => ctx.send(Number(text)) });
  */
-export function executor<TInputSchema extends Schema, TOutputSchema extends Schema | undefined = undefined, TState = undefined, TResponseSchema extends Schema = Schema>(
+export function executor<
+  TInputSchema extends Schema,
+  TOutputSchema extends Schema | undefined = undefined,
+  TState = undefined,
+  TResponseSchema extends Schema = Schema,
+>(
   options: ExecutorOptions<TInputSchema, TOutputSchema, TState, TResponseSchema>,
 ): Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>> {
   if (options.input === undefined || !('~standard' in options.input)) {
-    throw new TypeError(`Executor "${String(options.id)}" needs an input schema (zod or any Standard Schema). Pass executor({ id, input: z.string(), … }).`);
+    throw new TypeError(
+      `Executor "${String(options.id)}" needs an input schema (zod or any Standard Schema). Pass executor({ id, input: z.string(), … }).`,
+    );
   }
   return createExecutor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>>({
     id: options.id,
@@ -108,7 +125,11 @@ export function executor<TInputSchema extends Schema, TOutputSchema extends Sche
     input: options.input,
     output: options.output,
     handle: options.handle as Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState>['handle'],
-    onResponse: options.onResponse as Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState>['onResponse'],
+    onResponse: options.onResponse as Executor<
+      Parsed<TInputSchema>,
+      TOutputSchema extends Schema ? Parsed<TOutputSchema> : never,
+      TState
+    >['onResponse'],
     response: options.response,
     initialState: options.initialState as TState,
     concurrency: options.concurrency,

@@ -8,7 +8,8 @@ import { enablePatches, freeze, Immer, type Patch } from 'immer';
  * on an update of a large state costs the state's size; with it off it costs the objects on the changed path.
  * See docs/state.md "Immutability and cost".
  */
-export const FREEZE_STATE: boolean = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['NODE_ENV'] !== 'production';
+export const FREEZE_STATE: boolean =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['NODE_ENV'] !== 'production';
 
 // weft's own immer instance, so its settings never touch (nor are touched by) the application's immer.
 const immer = new Immer({ autoFreeze: FREEZE_STATE });

@@ -76,7 +76,14 @@ function scanValue(next: unknown, previous: unknown, trail: (string | number)[],
     const key = keys[i] as string;
     const value = record[key];
     // Most values are unchanged or primitive: decide those without a call.
-    if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'bigint' && typeof value !== 'symbol' && (typeof value !== 'number' || Number.isFinite(value))) continue;
+    if (
+      typeof value !== 'object' &&
+      typeof value !== 'function' &&
+      typeof value !== 'bigint' &&
+      typeof value !== 'symbol' &&
+      (typeof value !== 'number' || Number.isFinite(value))
+    )
+      continue;
     if (prior !== undefined && value === prior[key]) continue;
     const found = scan(value, prior?.[key], trail, ancestors);
     if (found !== undefined) {

@@ -15,5 +15,8 @@ export function describeThrown(value: unknown): string {
   if (typeof value !== 'object' && typeof value !== 'function') return attempt(() => String(value), typeof value);
   const text = attempt(() => String(value), undefined);
   if (text !== undefined && text !== '[object Object]') return text;
-  return attempt(() => (Object.getPrototypeOf(value) === null ? 'an object with a null prototype' : `an object (${Object.prototype.toString.call(value)})`), 'an object that cannot be read');
+  return attempt(
+    () => (Object.getPrototypeOf(value) === null ? 'an object with a null prototype' : `an object (${Object.prototype.toString.call(value)})`),
+    'an object that cannot be read',
+  );
 }

@@ -24,7 +24,9 @@ export type EdgeDescription =
   | { readonly kind: 'switch'; readonly id: string; readonly source: string; readonly cases: readonly string[]; readonly otherwise: string };
 
 interface JsonSchemaCapable {
-  readonly '~standard': { readonly jsonSchema?: { readonly input?: (options: { target: string }) => unknown; readonly output?: (options: { target: string }) => unknown } };
+  readonly '~standard': {
+    readonly jsonSchema?: { readonly input?: (options: { target: string }) => unknown; readonly output?: (options: { target: string }) => unknown };
+  };
 }
 
 /** JSON Schema of what a schema accepts (`input`) or produces (`output`), through the Standard JSON Schema interface; undefined when unavailable. */

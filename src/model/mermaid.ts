@@ -46,10 +46,15 @@ function render(definition: WorkflowDefinition, ns: string, indent: string, line
   for (const edge of definition.edges) {
     switch (edge.kind) {
       case 'direct':
-        lines.push(edge.when === undefined ? `${indent}${ref(edge.source)} --> ${ref(edge.target)}` : `${indent}${ref(edge.source)} -.->|when| ${ref(edge.target)}`);
+        lines.push(
+          edge.when === undefined
+            ? `${indent}${ref(edge.source)} --> ${ref(edge.target)}`
+            : `${indent}${ref(edge.source)} -.->|when| ${ref(edge.target)}`,
+        );
         break;
       case 'fan-out':
-        for (const target of edge.targets) lines.push(`${indent}${ref(edge.source)} -->|${edge.select === undefined ? 'fan-out' : 'select'}| ${ref(target)}`);
+        for (const target of edge.targets)
+          lines.push(`${indent}${ref(edge.source)} -->|${edge.select === undefined ? 'fan-out' : 'select'}| ${ref(target)}`);
         break;
       case 'fan-in':
         for (const source of edge.sources) lines.push(`${indent}${ref(source)} ==>|fan-in| ${ref(edge.target)}`);

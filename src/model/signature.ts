@@ -6,7 +6,12 @@ import type { AnyExecutor, EdgeDefinition } from './types.js';
  * A stable hash of what a checkpoint depends on: the start, every executor's id and kind, and every edge's
  * kind and ends (conditional edges flagged), and the signature of every nested workflow. Handler code and schemas are not part of it.
  */
-export function computeSignature(start: string, executors: readonly AnyExecutor[], edges: readonly EdgeDefinition[], outputIfUnconnected: readonly string[] = []): string {
+export function computeSignature(
+  start: string,
+  executors: readonly AnyExecutor[],
+  edges: readonly EdgeDefinition[],
+  outputIfUnconnected: readonly string[] = [],
+): string {
   const canonical = JSON.stringify({
     start,
     outputIfUnconnected,

@@ -57,7 +57,10 @@ async function exclusive<T>(agent: object, signal: AbortSignal, work: () => Prom
   let release!: () => void;
   const mine = new Promise<void>((resolve) => (release = resolve));
   // The next caller waits for the previous call and this one, even if this one gives up early.
-  sessions.set(agent, previous.then(() => mine));
+  sessions.set(
+    agent,
+    previous.then(() => mine),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
@@ -92,9 +95,12 @@ export function agentStep<TAgentInput, TMessage = TAgentInput, TOutput = string>
     throw new TypeError(`agentStep "${String(id)}" needs an agent: an object with run(input, { signal }) → Promise<{ text, usage? }>.`);
   }
   if (estimate !== undefined && typeof estimate !== 'function' && !(Number.isFinite(estimate) && estimate >= 0)) {
-    throw new TypeError(`agentStep "${String(id)}": estimate must be a number of tokens ≥ 0 or a function of the agent's input, got ${String(estimate)}.`);
+    throw new TypeError(
+      `agentStep "${String(id)}": estimate must be a number of tokens ≥ 0 or a function of the agent's input, got ${String(estimate)}.`,
+    );
   }
-  const estimateFor = (input: TAgentInput): { tokens?: number } => (estimate === undefined ? {} : { tokens: typeof estimate === 'function' ? estimate(input) : estimate });
+  const estimateFor = (input: TAgentInput): { tokens?: number } =>
+    estimate === undefined ? {} : { tokens: typeof estimate === 'function' ? estimate(input) : estimate };
 
   const call = async (message: TMessage, ctx: ExecutorContext<TOutput, undefined>): Promise<TOutput> => {
     const input = prompt === undefined ? (message as unknown as TAgentInput) : await prompt(message);
@@ -103,7 +109,9 @@ export function agentStep<TAgentInput, TMessage = TAgentInput, TOutput = string>
       const hold = await ctx.budget.reserve(estimateFor(input), { signal: ctx.signal });
       let answer: AgentReply;
       try {
-        answer = await ctx.phase('agent', () => agent.run(input, { signal: ctx.signal, emit: (name, data, emitOptions) => ctx.emit(name, data, emitOptions) }));
+        answer = await ctx.phase('agent', () =>
+          agent.run(input, { signal: ctx.signal, emit: (name, data, emitOptions) => ctx.emit(name, data, emitOptions) }),
+        );
       } catch (error) {
         hold.release();
         throw error;

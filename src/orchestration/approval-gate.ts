@@ -59,7 +59,8 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   if (typeof options?.onRequest !== 'function') throw new TypeError('createApprovalGate needs onRequest(request), which returns a decision.');
   const { timeoutMs } = options;
-  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new TypeError(`createApprovalGate: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`);
+  if (timeoutMs !== undefined && !(timeoutMs > 0))
+    throw new TypeError(`createApprovalGate: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`);
   const decisions: ApprovalRecord[] = [];
 
   const record = (request: ApprovalRequest, runId: string | undefined, decision: ApprovalDecision, decidedBy: ApprovalDecider): void => {
@@ -79,7 +80,10 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   };
 
   /** What onRequest decides, or a rejection when it throws, gives something that is not a decision, or is too slow. */
-  const ask = (request: ApprovalRequest, cancelled: AbortSignal | undefined): Promise<{ decision: ApprovalDecision; by: ApprovalDecider } | undefined> =>
+  const ask = (
+    request: ApprovalRequest,
+    cancelled: AbortSignal | undefined,
+  ): Promise<{ decision: ApprovalDecision; by: ApprovalDecider } | undefined> =>
     new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (outcome: { decision: ApprovalDecision; by: ApprovalDecider } | undefined): void => {
@@ -90,7 +94,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       const onCancel = (): void => finish(undefined);
       if (cancelled?.aborted === true) return finish(undefined);
       cancelled?.addEventListener('abort', onCancel, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => finish({ decision: reject(`No decision within ${timeoutMs} ms.`), by: 'timeout' }), timeoutMs);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(() => finish({ decision: reject(`No decision within ${timeoutMs} ms.`), by: 'timeout' }), timeoutMs);
       Promise.resolve()
         .then(() => options.onRequest(request))
         .then(

@@ -34,19 +34,28 @@ export interface ApprovalRejection<TInput = unknown> {
 /** True when a pending request asks for an approval made by {@link withApproval}. */
 export function isApprovalRequest(request: PendingRequest): request is ApprovalRequest {
   const payload = request.payload as Partial<ApprovalPayload> | null;
-  return typeof payload === 'object' && payload !== null && payload.kind === 'approval' && typeof payload.executorId === 'string' && typeof payload.description === 'string';
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    payload.kind === 'approval' &&
+    typeof payload.executorId === 'string' &&
+    typeof payload.description === 'string'
+  );
 }
 
 type Issue = StandardSchemaV1.Issue;
 
 /** The issues of a value that is not an ApprovalDecision (the input aside); empty when it is one. */
 function shapeIssues(value: unknown): Issue[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ message: 'An approval decision is an object: { approved: boolean, input?, reason? }.' }];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [{ message: 'An approval decision is an object: { approved: boolean, input?, reason? }.' }];
   const decision = value as Record<string, unknown>;
   const issues: Issue[] = [];
   if (typeof decision['approved'] !== 'boolean') issues.push({ message: 'approved must be true or false.', path: ['approved'] });
-  if (decision['reason'] !== undefined && typeof decision['reason'] !== 'string') issues.push({ message: 'reason must be a string.', path: ['reason'] });
-  if (decision['approved'] === false && decision['input'] !== undefined) issues.push({ message: 'A rejection carries no input; approve to run with a modified input.', path: ['input'] });
+  if (decision['reason'] !== undefined && typeof decision['reason'] !== 'string')
+    issues.push({ message: 'reason must be a string.', path: ['reason'] });
+  if (decision['approved'] === false && decision['input'] !== undefined)
+    issues.push({ message: 'A rejection carries no input; approve to run with a modified input.', path: ['input'] });
   return issues;
 }
 
@@ -61,7 +70,9 @@ export function approvalDecisionSchema(input: Schema | undefined): Schema<Approv
     const modified = (value as Record<string, unknown>)['input'];
     if (input === undefined || modified === undefined) return { value: value as ApprovalDecision };
     const finish = (result: StandardSchemaV1.Result<unknown>): StandardSchemaV1.Result<ApprovalDecision> =>
-      result.issues === undefined ? { value: value as ApprovalDecision } : { issues: result.issues.map((issue) => ({ ...issue, path: ['input', ...(issue.path ?? [])] })) };
+      result.issues === undefined
+        ? { value: value as ApprovalDecision }
+        : { issues: result.issues.map((issue) => ({ ...issue, path: ['input', ...(issue.path ?? [])] })) };
     const checked = input['~standard'].validate(modified);
     return checked instanceof Promise ? checked.then(finish) : finish(checked);
   };
@@ -83,6 +94,7 @@ export function eitherSchema(first: Schema, second: Schema): Schema {
 export async function parseWith(schema: Schema | undefined, value: unknown, what: string): Promise<unknown> {
   if (schema === undefined) return value;
   const result = await schema['~standard'].validate(value);
-  if (result.issues !== undefined) throw new TypeError(`${what} does not match its schema: ${result.issues.map((issue) => issue.message.replace(/\.+$/, '')).join('; ')}.`);
+  if (result.issues !== undefined)
+    throw new TypeError(`${what} does not match its schema: ${result.issues.map((issue) => issue.message.replace(/\.+$/, '')).join('; ')}.`);
   return result.value;
 }

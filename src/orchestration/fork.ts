@@ -27,12 +27,20 @@ const isPlainJson = (value: unknown): boolean => {
  * @example
  * const edited = await forkCheckpoint(workflow, store, checkpoint.id, { shared: { budget: 10 } });
  */
-export async function forkCheckpoint(workflow: Workflow<any, any, any>, store: CheckpointStore, fromId: string, edit: CheckpointEdit): Promise<string> {
+export async function forkCheckpoint(
+  workflow: Workflow<any, any, any>,
+  store: CheckpointStore,
+  fromId: string,
+  edit: CheckpointEdit,
+): Promise<string> {
   const from = await loadCheckpoint(store, fromId);
   const fail = (message: string): never => {
     throw new CheckpointError('corrupt', `Cannot fork checkpoint "${fromId}": ${message}`, { checkpointId: fromId, runId: from.runId });
   };
-  if (from.signature !== workflow.signature) fail(`it was taken on another graph (signature ${from.signature}, this workflow has ${workflow.signature}). Fork it with the workflow it was taken on.`);
+  if (from.signature !== workflow.signature)
+    fail(
+      `it was taken on another graph (signature ${from.signature}, this workflow has ${workflow.signature}). Fork it with the workflow it was taken on.`,
+    );
   const executors = new Map(workflow.definition.executors.map((e) => [e.id, e]));
   for (const [id, value] of Object.entries(edit.state ?? {})) {
     if (!executors.has(id)) fail(`workflow "${workflow.name}" has no executor "${id}" whose state could change.`);
@@ -45,7 +53,8 @@ export async function forkCheckpoint(workflow: Workflow<any, any, any>, store: C
     if (target === undefined) fail(`workflow "${workflow.name}" has no executor "${to}" to queue a message for.`);
     if (!isPlainJson(payload)) fail(`the message for "${to}" is not plain JSON.`);
     const result = await target?.input?.['~standard'].validate(payload);
-    if (result?.issues !== undefined) fail(`the message for "${to}" does not match its input schema: ${result.issues.map((i) => i.message.replace(/\.+$/, '')).join('; ')}.`);
+    if (result?.issues !== undefined)
+      fail(`the message for "${to}" does not match its input schema: ${result.issues.map((i) => i.message.replace(/\.+$/, '')).join('; ')}.`);
     queued.push({ source: to, target: to, payload });
   }
   const id = `${from.id}~fork-${Date.now().toString(36)}-${(forks++).toString(36)}`;
@@ -60,6 +69,15 @@ export async function forkCheckpoint(workflow: Workflow<any, any, any>, store: C
     state: { executorStates: { ...from.executorStates, ...edit.state }, shared: { ...from.shared, ...edit.shared } },
     budget: from.budget,
   };
-  await store.save({ id, runId: from.runId, parentId: from.id, workflow: from.workflow, superstep: from.superstep, createdAt: Date.now(), kind: 'full', data: JSON.stringify(body) });
+  await store.save({
+    id,
+    runId: from.runId,
+    parentId: from.id,
+    workflow: from.workflow,
+    superstep: from.superstep,
+    createdAt: Date.now(),
+    kind: 'full',
+    data: JSON.stringify(body),
+  });
   return id;
 }

@@ -95,5 +95,9 @@ export function loop<TBody extends Participant>(
     .addEdge(bodyNode, check)
     .addEdge(check, bodyNode)
     .build();
-  return withWorkflow(workflow.asExecutor({ id }), workflow) as unknown as WorkflowExecutor<ParticipantInput<TBody>, LoopResult<ParticipantOutput<TBody>>, unknown>;
+  return withWorkflow(workflow.asExecutor({ id }), workflow) as unknown as WorkflowExecutor<
+    ParticipantInput<TBody>,
+    LoopResult<ParticipantOutput<TBody>>,
+    unknown
+  >;
 }

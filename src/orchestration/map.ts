@@ -57,7 +57,8 @@ export function mapItems<TItem, TResult>(
   const name = options.name ?? 'map';
   const concurrency = options.concurrency ?? 4;
   if (typeof fn !== 'function') throw new TypeError(`mapItems "${name}" needs a function to call on every item.`);
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new TypeError(`mapItems "${name}": concurrency must be an integer ≥ 1, got ${concurrency}.`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new TypeError(`mapItems "${name}": concurrency must be an integer ≥ 1, got ${concurrency}.`);
 
   const coordinator = executor({
     id: 'coordinate',
@@ -67,7 +68,10 @@ export function mapItems<TItem, TResult>(
     handle: (message, ctx) => {
       const state = ctx.state;
       if (Array.isArray(message)) {
-        if (state.items !== null) throw new TypeError(`mapItems "${name}" received a new list while ${state.items.length - state.finished} items of the last one are unfinished; send the next list after its results.`);
+        if (state.items !== null)
+          throw new TypeError(
+            `mapItems "${name}" received a new list while ${state.items.length - state.finished} items of the last one are unfinished; send the next list after its results.`,
+          );
         if (message.length === 0) return ctx.send({ kind: 'done', results: [] });
         const first = Math.min(concurrency, message.length);
         ctx.setState(() => ({ items: message, results: new Array<unknown>(message.length).fill(null), next: first, finished: 0 }));

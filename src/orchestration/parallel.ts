@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { Workflow, WorkflowBuilder, executor, type AnyExecutor, type CommonInput, type ExecutorContext, type Participant, type ParticipantOutput } from '../index.js';
+import {
+  Workflow,
+  WorkflowBuilder,
+  executor,
+  type AnyExecutor,
+  type CommonInput,
+  type ExecutorContext,
+  type Participant,
+  type ParticipantOutput,
+} from '../index.js';
 import { checkUniqueIds, oneStepWorkflow, participantId, rewrap, toStep, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
 /** How {@link parallel} treats a failed branch: fail (`'all'`) or yield `null` in its place (`'settled'`). */
@@ -60,7 +69,11 @@ export function parallel<const TBranches extends readonly Participant[], TMode e
     builder.addFanOut(dispatch, nodes).addFanIn(nodes, gather);
   }
   const workflow = builder.build();
-  return withWorkflow(workflow.asExecutor({ id }), workflow) as unknown as WorkflowExecutor<CommonInput<TBranches>, ParallelResults<TBranches, TMode>, unknown>;
+  return withWorkflow(workflow.asExecutor({ id }), workflow) as unknown as WorkflowExecutor<
+    CommonInput<TBranches>,
+    ParallelResults<TBranches, TMode>,
+    unknown
+  >;
 }
 
 /** A branch as a node of the parallel graph: a child run in a phase, whose failure is `null` when settled. */

@@ -102,7 +102,13 @@ export function pipeline<const TStages extends readonly [Stage, ...Stage[]]>(
       }
       results[index] = value;
       done++;
-      ctx.emit('pipeline.item', { index, status: stoppedAt === undefined ? 'completed' : 'stopped', ...(stoppedAt === undefined ? {} : { stage: stoppedAt }), done, total });
+      ctx.emit('pipeline.item', {
+        index,
+        status: stoppedAt === undefined ? 'completed' : 'stopped',
+        ...(stoppedAt === undefined ? {} : { stage: stoppedAt }),
+        done,
+        total,
+      });
     };
     const worker = async (): Promise<void> => {
       while (next < total && !stop.signal.aborted) {

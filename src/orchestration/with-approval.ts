@@ -1,5 +1,22 @@
-import { InternalError, OutputValidationError, isWeftError, type AnyExecutor, type Executor, type ExecutorContext, type PendingRequest } from '../index.js';
-import { approvalDecisionSchema, eitherSchema, isApprovalRequest, parseWith, type ApprovalDecision, type ApprovalPayload, type ApprovalRejection, type ApprovalRequest } from './approval.js';
+import {
+  InternalError,
+  OutputValidationError,
+  isWeftError,
+  type AnyExecutor,
+  type Executor,
+  type ExecutorContext,
+  type PendingRequest,
+} from '../index.js';
+import {
+  approvalDecisionSchema,
+  eitherSchema,
+  isApprovalRequest,
+  parseWith,
+  type ApprovalDecision,
+  type ApprovalPayload,
+  type ApprovalRejection,
+  type ApprovalRequest,
+} from './approval.js';
 import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
 /** Options of {@link withApproval}. */
@@ -30,8 +47,10 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
   wrapped: Executor<TInput, TOutput, TState, TAccepts>,
   options: WithApprovalOptions<TInput, TOutput, TState>,
 ): WorkflowExecutor<TInput, TOutput, TState, TAccepts> {
-  if (typeof wrapped !== 'object' || wrapped === null || typeof wrapped.handle !== 'function') throw new TypeError('withApproval wraps an executor: withApproval(executor, { describe }).');
-  if (typeof options?.describe !== 'function') throw new TypeError(`withApproval("${wrapped.id}") needs describe(input), the text an approver reads.`);
+  if (typeof wrapped !== 'object' || wrapped === null || typeof wrapped.handle !== 'function')
+    throw new TypeError('withApproval wraps an executor: withApproval(executor, { describe }).');
+  if (typeof options?.describe !== 'function')
+    throw new TypeError(`withApproval("${wrapped.id}") needs describe(input), the text an approver reads.`);
   if (wrappers.has(wrapped)) throw new TypeError(`Executor "${wrapped.id}" already asks for approval; wrap it once.`);
   const id = options.id ?? wrapped.id;
   const decisionSchema = approvalDecisionSchema(wrapped.input);
@@ -48,19 +67,28 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
     // Our own question has our path; a longer path is a request surfaced by a nested workflow we wrap.
     const ours = request.path.length === ctx.path.length && isApprovalRequest(request) && request.payload.executorId === id;
     if (!ours) {
-      if (own === undefined) throw new InternalError(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`, { executorId: id });
+      if (own === undefined)
+        throw new InternalError(`Executor "${id}" received an answer to request "${request.id}", which it did not ask.`, { executorId: id });
       return own(response, request, ctx);
     }
     const decision = (await parseWith(decisionSchema, response, `The answer to approval request "${request.id}"`)) as ApprovalDecision<TInput>;
     const original = (request as ApprovalRequest<TInput>).payload.input;
     if (!decision.approved) {
-      const rejection: ApprovalRejection<TInput> = { kind: 'approval.rejected', executorId: id, input: original, ...(decision.reason === undefined ? {} : { reason: decision.reason }) };
+      const rejection: ApprovalRejection<TInput> = {
+        kind: 'approval.rejected',
+        executorId: id,
+        input: original,
+        ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+      };
       if (options.onReject !== undefined) await options.onReject(rejection, ctx);
       else outputRejection(id, rejection, ctx);
       return;
     }
     // The original was parsed when it was delivered; a modified input is parsed now, once.
-    const input = decision.input === undefined ? original : ((await parseWith(wrapped.input, decision.input, `The modified input approved for "${id}"`)) as TInput);
+    const input =
+      decision.input === undefined
+        ? original
+        : ((await parseWith(wrapped.input, decision.input, `The modified input approved for "${id}"`)) as TInput);
     await wrapped.handle(input, ctx);
   };
 

@@ -35,7 +35,10 @@ export function oneStepWorkflow(step: AnyExecutor, name: string): Workflow<any, 
 }
 
 /** @internal A copy of `base` with other handlers (state, policies, kind and nested graph kept). */
-export function rewrap(base: AnyExecutor, handlers: Pick<AnyExecutor, 'handle'> & Partial<Pick<AnyExecutor, 'onResponse' | 'response' | 'id'>>): AnyExecutor {
+export function rewrap(
+  base: AnyExecutor,
+  handlers: Pick<AnyExecutor, 'handle'> & Partial<Pick<AnyExecutor, 'onResponse' | 'response' | 'id'>>,
+): AnyExecutor {
   return Object.freeze({ ...base, ...handlers });
 }
 
@@ -68,7 +71,8 @@ export function checkUniqueIds(helper: string, ids: readonly string[], reserved:
   const seen = new Set<string>();
   for (const id of ids) {
     if (reserved.includes(id)) throw new TypeError(`${helper}: a step may not be called "${id}", which the helper uses itself. Give it another id.`);
-    if (seen.has(id)) throw new TypeError(`${helper}: two steps are called "${id}". Give each a unique id (executor id, workflow name or function name).`);
+    if (seen.has(id))
+      throw new TypeError(`${helper}: two steps are called "${id}". Give each a unique id (executor id, workflow name or function name).`);
     seen.add(id);
   }
 }

@@ -43,7 +43,11 @@ export class AgentSpan {
     if (inputTokens !== undefined) attributes[ATTR.inputTokens] = inputTokens;
     if (outputTokens !== undefined) attributes[ATTR.outputTokens] = outputTokens;
     if (str(step.finishReason) !== undefined) attributes[ATTR.finishReasons] = [step.finishReason as string];
-    const chat = tracer.startSpan(model === undefined ? 'chat' : `chat ${model}`, { kind: SpanKind.CLIENT, startTime: num(step.startedAt) ?? at, attributes }, this.context);
+    const chat = tracer.startSpan(
+      model === undefined ? 'chat' : `chat ${model}`,
+      { kind: SpanKind.CLIENT, startTime: num(step.startedAt) ?? at, attributes },
+      this.context,
+    );
     if (Array.isArray(step.tools)) {
       for (const tool of step.tools as { name?: unknown; id?: unknown }[]) {
         chat.addEvent('gen_ai.tool.call', { [ATTR.toolName]: String(tool.name), [ATTR.toolCallId]: String(tool.id) }, at);
@@ -57,11 +61,20 @@ export class AgentSpan {
 
   /** An `execute_tool {name}` span for one tool run, ending at `at`. */
   tool(tracer: Tracer, data: unknown, at: number): void {
-    const run = (typeof data === 'object' && data !== null ? data : {}) as { toolName?: unknown; toolCallId?: unknown; durationMs?: unknown; ok?: unknown };
+    const run = (typeof data === 'object' && data !== null ? data : {}) as {
+      toolName?: unknown;
+      toolCallId?: unknown;
+      durationMs?: unknown;
+      ok?: unknown;
+    };
     const name = str(run.toolName) ?? 'tool';
     const attributes: Attributes = { [ATTR.operation]: 'execute_tool', [ATTR.toolName]: name };
     if (str(run.toolCallId) !== undefined) attributes[ATTR.toolCallId] = run.toolCallId as string;
-    const span = tracer.startSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL, startTime: at - (num(run.durationMs) ?? 0), attributes }, this.context);
+    const span = tracer.startSpan(
+      `execute_tool ${name}`,
+      { kind: SpanKind.INTERNAL, startTime: at - (num(run.durationMs) ?? 0), attributes },
+      this.context,
+    );
     if (run.ok === false) span.setStatus({ code: SpanStatusCode.ERROR, message: `the tool "${name}" failed` });
     span.end(at);
   }

@@ -1,4 +1,14 @@
-import { context as otelContext, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { isApprovalRequest, type WorkflowEvent, type WorkflowEventOf } from '../index.js';
 import { ATTR } from './attributes.js';
 import { AgentSpan } from './genai-spans.js';
@@ -28,9 +38,19 @@ export type EarlierTrace = (run: { readonly runId: string; readonly checkpointId
 
 const REMEMBERED = 1000;
 const keyOf = (path: readonly string[]): string => path.join('\u0000');
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error));
+const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
 const asException = (error: unknown): Error | string => (error instanceof Error ? error : errorText(error));
-const RUN_LEVEL = new Set(['run.started', 'run.waiting', 'run.completed', 'run.failed', 'run.cancelled', 'superstep.started', 'superstep.completed', 'checkpoint.saved']);
+const RUN_LEVEL = new Set([
+  'run.started',
+  'run.waiting',
+  'run.completed',
+  'run.failed',
+  'run.cancelled',
+  'superstep.started',
+  'superstep.completed',
+  'checkpoint.saved',
+]);
 
 /** Turns the events of runs into spans: a run span, a span per superstep, per invocation, per phase and per agent call. */
 export class RunTracer {
@@ -63,7 +83,11 @@ export class RunTracer {
     switch (event.type) {
       case 'superstep.started': {
         scope.superstep?.span.end(event.at);
-        const span = this.tracer.startSpan(`superstep ${event.superstep}`, { startTime: event.at, attributes: { [ATTR.superstep]: event.superstep, [ATTR.executorIds]: [...event.executorIds] } }, scope.context);
+        const span = this.tracer.startSpan(
+          `superstep ${event.superstep}`,
+          { startTime: event.at, attributes: { [ATTR.superstep]: event.superstep, [ATTR.executorIds]: [...event.executorIds] } },
+          scope.context,
+        );
         scope.superstep = { span, context: trace.setSpan(scope.context, span) };
         scope.previous = scope.current;
         scope.current = new Map();
@@ -78,7 +102,11 @@ export class RunTracer {
         return this.invoked(scope, event);
       case 'executor.retried': {
         const invocation = scope.open.get(`${event.executorId}#${event.invocation ?? 0}`);
-        invocation?.span.addEvent('executor.retried', { attempt: event.attempt, 'weft.retry.delay_ms': event.delayMs, 'exception.message': errorText(event.error) }, event.at);
+        invocation?.span.addEvent(
+          'executor.retried',
+          { attempt: event.attempt, 'weft.retry.delay_ms': event.delayMs, 'exception.message': errorText(event.error) },
+          event.at,
+        );
         return;
       }
       case 'executor.completed':
@@ -100,17 +128,29 @@ export class RunTracer {
         return;
       }
       case 'budget.exceeded':
-        (this.invocationOf(scope, event.executorId)?.span ?? scope.span).addEvent('budget.exceeded', { 'weft.budget.limit': event.limit, 'weft.budget.spent': event.spent, 'weft.budget.refused': event.refused }, event.at);
+        (this.invocationOf(scope, event.executorId)?.span ?? scope.span).addEvent(
+          'budget.exceeded',
+          { 'weft.budget.limit': event.limit, 'weft.budget.spent': event.spent, 'weft.budget.refused': event.refused },
+          event.at,
+        );
         return;
       case 'message.dropped':
-        (scope.superstep?.span ?? scope.span).addEvent('message.dropped', { [ATTR.executorId]: event.sourceId, 'weft.drop.reason': event.reason }, event.at);
+        (scope.superstep?.span ?? scope.span).addEvent(
+          'message.dropped',
+          { [ATTR.executorId]: event.sourceId, 'weft.drop.reason': event.reason },
+          event.at,
+        );
         return;
       case 'request.created':
       case 'request.answered':
         return this.request(scope, event);
       case 'checkpoint.saved':
         this.remember(event.checkpointId, scopes.get('')?.span.spanContext());
-        scope.span.addEvent('checkpoint.saved', { 'weft.checkpoint.id': event.checkpointId, 'weft.checkpoint.kind': event.kind, 'weft.checkpoint.bytes': event.bytes }, event.at);
+        scope.span.addEvent(
+          'checkpoint.saved',
+          { 'weft.checkpoint.id': event.checkpointId, 'weft.checkpoint.kind': event.kind, 'weft.checkpoint.bytes': event.bytes },
+          event.at,
+        );
         return;
       case 'run.waiting':
       case 'run.completed':
@@ -132,16 +172,31 @@ export class RunTracer {
       const node = outer === undefined ? undefined : this.invocationOf(outer, event.path.at(-1) as string);
       parent = node?.context ?? outer?.context ?? parent;
     }
-    const attributes: Attributes = { [ATTR.operation]: 'invoke_workflow', [ATTR.workflowName]: event.workflow, [ATTR.runId]: event.runId, [ATTR.signature]: event.signature };
+    const attributes: Attributes = {
+      [ATTR.operation]: 'invoke_workflow',
+      [ATTR.workflowName]: event.workflow,
+      [ATTR.runId]: event.runId,
+      [ATTR.signature]: event.signature,
+    };
     const links: Link[] = [];
     if (event.resumedFrom !== undefined) {
       attributes[ATTR.resumedFrom] = event.resumedFrom;
-      const earlier = this.earlier.get(event.resumedFrom) ?? this.earlier.get(event.runId) ?? this.earlierTrace?.({ runId: event.runId, checkpointId: event.resumedFrom });
+      const earlier =
+        this.earlier.get(event.resumedFrom) ??
+        this.earlier.get(event.runId) ??
+        this.earlierTrace?.({ runId: event.runId, checkpointId: event.resumedFrom });
       if (earlier !== undefined) links.push({ context: earlier, attributes: { [ATTR.linkKind]: 'resumed' } });
     }
     const span = this.tracer.startSpan(`invoke_workflow ${event.workflow}`, { startTime: event.at, attributes, links }, parent);
     if (scopes === undefined) this.runs.set(event.runId, (scopes = new Map()));
-    scopes.set(keyOf(event.path), { span, context: trace.setSpan(parent, span), superstep: undefined, open: new Map(), current: new Map(), previous: new Map() });
+    scopes.set(keyOf(event.path), {
+      span,
+      context: trace.setSpan(parent, span),
+      superstep: undefined,
+      open: new Map(),
+      current: new Map(),
+      previous: new Map(),
+    });
   }
 
   private invoked(scope: Scope, event: WorkflowEventOf<'executor.invoked'>): void {
@@ -156,7 +211,12 @@ export class RunTracer {
     for (const source of event.from?.split(', ') ?? []) {
       for (const sender of scope.previous.get(source) ?? []) links.push({ context: sender, attributes: { [ATTR.linkKind]: 'message' } });
     }
-    const attributes: Attributes = { [ATTR.executorId]: event.executorId, [ATTR.path]: [...event.path], [ATTR.superstep]: event.superstep, [ATTR.attempts]: event.attempt };
+    const attributes: Attributes = {
+      [ATTR.executorId]: event.executorId,
+      [ATTR.path]: [...event.path],
+      [ATTR.superstep]: event.superstep,
+      [ATTR.attempts]: event.attempt,
+    };
     if (event.invocation !== undefined) attributes[ATTR.invocation] = event.invocation;
     if (event.from !== undefined) attributes[ATTR.from] = event.from;
     const parent = scope.superstep?.context ?? scope.context;
@@ -186,7 +246,9 @@ export class RunTracer {
     if (event.type === 'phase.started') {
       const agent = event.name === 'agent';
       const name = agent ? `invoke_agent ${event.executorId}` : `phase ${event.name}`;
-      const attributes: Attributes = agent ? { [ATTR.operation]: 'invoke_agent', [ATTR.agentName]: event.executorId } : { 'weft.phase.name': event.name };
+      const attributes: Attributes = agent
+        ? { [ATTR.operation]: 'invoke_agent', [ATTR.agentName]: event.executorId }
+        : { 'weft.phase.name': event.name };
       const span = this.tracer.startSpan(name, { startTime: event.at, attributes }, invocation.context);
       invocation.phases.set(event.name, agent ? new AgentSpan(span, trace.setSpan(invocation.context, span)) : span);
       return;
@@ -203,7 +265,11 @@ export class RunTracer {
 
   private request(scope: Scope, event: WorkflowEventOf<'request.created' | 'request.answered'>): void {
     const approval = isApprovalRequest(event.request);
-    const attributes: Attributes = { 'weft.request.id': event.request.id, [ATTR.executorId]: event.request.executorId, [ATTR.path]: [...event.request.path] };
+    const attributes: Attributes = {
+      'weft.request.id': event.request.id,
+      [ATTR.executorId]: event.request.executorId,
+      [ATTR.path]: [...event.request.path],
+    };
     if (event.type === 'request.answered' && approval && typeof event.response === 'object' && event.response !== null) {
       attributes['weft.approval.approved'] = (event.response as { approved?: unknown }).approved === true;
     }
@@ -211,7 +277,12 @@ export class RunTracer {
     scope.span.addEvent(name, attributes, event.at);
   }
 
-  private runEnded(scopes: Map<string, Scope>, path: readonly string[], scope: Scope, event: WorkflowEventOf<'run.waiting' | 'run.completed' | 'run.failed' | 'run.cancelled'>): void {
+  private runEnded(
+    scopes: Map<string, Scope>,
+    path: readonly string[],
+    scope: Scope,
+    event: WorkflowEventOf<'run.waiting' | 'run.completed' | 'run.failed' | 'run.cancelled'>,
+  ): void {
     const status = event.type.slice('run.'.length);
     const root = path.length === 0;
     // The whole run ends: close what is still open in every nested scope too (a failure leaves invocations open).

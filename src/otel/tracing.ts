@@ -45,7 +45,8 @@ function withHook(own: (event: WorkflowEvent) => void, given: ((event: WorkflowE
  * await workflow.run(input, tracing.runOptions());
  */
 export function createTracing(options: TracingOptions = {}): Tracing {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`createTracing(options): options must be an object such as { tracer }, got ${String(options)}.`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`createTracing(options): options must be an object such as { tracer }, got ${String(options)}.`);
   if (options.tracer !== undefined && typeof options.tracer.startSpan !== 'function') {
     throw new TypeError('createTracing: tracer must be an OpenTelemetry Tracer (trace.getTracer(name)); got an object without startSpan.');
   }
@@ -53,7 +54,8 @@ export function createTracing(options: TracingOptions = {}): Tracing {
   return {
     onEvent: tracer.onEvent,
     runOptions: <T extends RunOptions>(given?: T): T => ({ ...given, onEvent: withHook(tracer.onEvent, given?.onEvent) }) as T,
-    runtimeOptions: <T extends RuntimeOptions>(given: T): T => ({ ...given, runOptions: { ...given.runOptions, onEvent: withHook(tracer.onEvent, given.runOptions?.onEvent) } }) as T,
+    runtimeOptions: <T extends RuntimeOptions>(given: T): T =>
+      ({ ...given, runOptions: { ...given.runOptions, onEvent: withHook(tracer.onEvent, given.runOptions?.onEvent) } }) as T,
     server: withTraceContext,
   };
 }
@@ -71,7 +73,8 @@ const headerGetter = {
  * await serve(withTraceContext(createApp({ runtime })));
  */
 export function withTraceContext<T extends FetchHandler>(app: T): T {
-  if (typeof app?.fetch !== 'function') throw new TypeError('withTraceContext(app): app must have a fetch(request) handler, such as the app createApp() returns.');
+  if (typeof app?.fetch !== 'function')
+    throw new TypeError('withTraceContext(app): app must have a fetch(request) handler, such as the app createApp() returns.');
   const fetch = (request: Request, ...rest: any[]): Response | Promise<Response> => {
     const parent = propagation.extract(otelContext.active(), request.headers, headerGetter);
     return otelContext.with(parent, () => app.fetch(request, ...rest));

@@ -67,7 +67,16 @@ export async function saveCheckpoint(query: Queryable, schema: string, checkpoin
      ON CONFLICT (id) DO UPDATE SET
        run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
        superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`,
-    [checkpoint.id, checkpoint.runId, checkpoint.parentId, checkpoint.workflow, checkpoint.superstep, checkpoint.createdAt, checkpoint.kind, checkpoint.data],
+    [
+      checkpoint.id,
+      checkpoint.runId,
+      checkpoint.parentId,
+      checkpoint.workflow,
+      checkpoint.superstep,
+      checkpoint.createdAt,
+      checkpoint.kind,
+      checkpoint.data,
+    ],
   );
 }
 
@@ -159,7 +168,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** Removes the run's invocation records up to and including this superstep. */
   async deleteInvocations(runId: string, throughSuperstep: number): Promise<void> {
     await this.#ready();
-    await this.#connection.pool.query(`DELETE FROM ${this.#connection.schema}.invocations WHERE run_id = $1 AND superstep <= $2`, [runId, throughSuperstep]);
+    await this.#connection.pool.query(`DELETE FROM ${this.#connection.schema}.invocations WHERE run_id = $1 AND superstep <= $2`, [
+      runId,
+      throughSuperstep,
+    ]);
   }
 
   /** Ends the pool if this store opened it; a pool passed in as `pool` stays open. */
@@ -171,7 +183,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async #select(where: string, values: readonly unknown[]): Promise<StoredCheckpoint[]> {
     await this.#ready();
-    const { rows } = await this.#connection.pool.query<CheckpointRow>(`SELECT ${COLUMNS} FROM ${this.#connection.schema}.checkpoints ${where}`, [...values]);
+    const { rows } = await this.#connection.pool.query<CheckpointRow>(`SELECT ${COLUMNS} FROM ${this.#connection.schema}.checkpoints ${where}`, [
+      ...values,
+    ]);
     return rows.map(toCheckpoint);
   }
 }

@@ -128,7 +128,10 @@ function toSummary(row: SummaryRow): RunSummary {
     workflow: row.workflow,
     status: row.status,
     pendingRequests: row.pending,
-    error: error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH ? error : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
+    error:
+      error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH
+        ? error
+        : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -151,13 +154,15 @@ const toRecord = (row: RunRow): RunRecord => ({
 function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
   const split = cursor.indexOf(':');
   const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt)) throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
+  if (!Number.isFinite(createdAt))
+    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
   return { createdAt, id: cursor.slice(split + 1) };
 }
 
 function checkLimit(limit: number | undefined): number {
   const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500)) throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
+    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
   return value;
 }
 
@@ -264,7 +269,8 @@ export class PostgresRunStore implements RunStore {
     };
     if (Object.hasOwn(changes, 'status')) set('status', changes.status ?? null);
     if (Object.hasOwn(changes, 'outputs')) set('outputs', changes.outputs === undefined ? null : JSON.stringify(changes.outputs));
-    if (Object.hasOwn(changes, 'pendingRequests')) set('pending_requests', changes.pendingRequests === undefined ? null : JSON.stringify(changes.pendingRequests));
+    if (Object.hasOwn(changes, 'pendingRequests'))
+      set('pending_requests', changes.pendingRequests === undefined ? null : JSON.stringify(changes.pendingRequests));
     if (Object.hasOwn(changes, 'error')) set('error', toJson(changes.error));
     if (Object.hasOwn(changes, 'checkpointId')) set('checkpoint_id', changes.checkpointId ?? null);
     values.push(CHANNEL, notification(schemaName, id));
@@ -321,7 +327,8 @@ export class PostgresRunStore implements RunStore {
     const { rows } = await client.query<{ seq: string | null }>(`SELECT max(seq)::text AS seq FROM ${schema}.run_events WHERE run_id = $1`, [runId]);
     let last = rows[0]?.seq == null ? -1 : Number(rows[0].seq);
     for (const event of events) {
-      if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
+      if (!(event.seq > last))
+        throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
       last = event.seq;
     }
     await client.query(`INSERT INTO ${schema}.run_events (run_id, seq, event) SELECT $1, * FROM unnest($2::bigint[], $3::text[])`, [
@@ -335,10 +342,10 @@ export class PostgresRunStore implements RunStore {
   /** A run's events with `seq` greater than `afterSeq` (default: all), in order. */
   async readEvents(runId: string, afterSeq = -1): Promise<readonly SerializedEvent[]> {
     await this.#ready();
-    const { rows } = await this.#connection.pool.query<{ event: string }>(`SELECT event FROM ${this.#connection.schema}.run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq`, [
-      runId,
-      afterSeq,
-    ]);
+    const { rows } = await this.#connection.pool.query<{ event: string }>(
+      `SELECT event FROM ${this.#connection.schema}.run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq`,
+      [runId, afterSeq],
+    );
     return rows.map((row) => JSON.parse(row.event) as SerializedEvent);
   }
 
@@ -363,7 +370,15 @@ export class PostgresRunStore implements RunStore {
         `UPDATE ${schema}.runs SET status = 'running', updated_at = $3, responses = $4, cancel_requested = (cancel_requested OR $5),
            lease_owner = $6, lease_token = lease_token + 1, lease_expires_at = $7
          WHERE id = $1 AND status = 'waiting' AND checkpoint_id = $2 ${CLAIMED}`,
-        [runId, answer.checkpointId, request.now, JSON.stringify(answer.responses), answer.cancel === true, request.owner, request.now + request.ttlMs],
+        [
+          runId,
+          answer.checkpointId,
+          request.now,
+          JSON.stringify(answer.responses),
+          answer.cancel === true,
+          request.owner,
+          request.now + request.ttlMs,
+        ],
       );
       if (result.rows.length > 0) await notifyChange(client, schemaName, runId);
       return result;
@@ -372,7 +387,10 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** Extends a lease whose token is still current (see `RunStore.renewLease`). */
-  async renewLease(lease: RunLease, request: Omit<LeaseRequest, 'owner'>): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
+  async renewLease(
+    lease: RunLease,
+    request: Omit<LeaseRequest, 'owner'>,
+  ): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
     await this.#ready();
     const { rows } = await this.#connection.pool.query<{ lease_expires_at: string; cancel_requested: boolean }>(
       `UPDATE ${this.#connection.schema}.runs SET lease_owner = $2, lease_expires_at = $4 WHERE id = $1 AND lease_token = $3 RETURNING lease_expires_at, cancel_requested`,
@@ -407,7 +425,8 @@ export class PostgresRunStore implements RunStore {
         await client.query(`UPDATE ${schema}.runs SET responses = '{}' WHERE id = $1`, [lease.runId]);
       }
       if (commit.changes !== undefined) await this.#applyChanges(client, lease.runId, commit.changes);
-      if (commit.release === true) await client.query(`UPDATE ${schema}.runs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = $1`, [lease.runId]);
+      if (commit.release === true)
+        await client.query(`UPDATE ${schema}.runs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = $1`, [lease.runId]);
       const flag = await client.query<{ cancel_requested: boolean }>(`SELECT cancel_requested FROM ${schema}.runs WHERE id = $1`, [lease.runId]);
       return { cancelRequested: flag.rows[0]?.cancel_requested === true };
     });

@@ -36,7 +36,10 @@ export async function migrate(connection: Connection, part: SchemaPart): Promise
     }
     for (const ddl of part.migrations.slice(current)) await client.query(ddl.replaceAll('{schema}', schema));
     if (current < version) {
-      await client.query(`INSERT INTO ${schema}.weft_meta (name, version) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET version = excluded.version`, [part.name, version]);
+      await client.query(
+        `INSERT INTO ${schema}.weft_meta (name, version) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET version = excluded.version`,
+        [part.name, version],
+      );
     }
   });
 }

@@ -4,10 +4,13 @@ import type { AnyExecutor, Executor } from '../model/types.js';
 import { toExecutor, type CommonInput, type Participant, type ParticipantOutput } from './participants.js';
 
 /** The results of every participant, in participant order. */
-export type ConcurrentResults<TParticipants extends readonly unknown[]> = { -readonly [K in keyof TParticipants]: ParticipantOutput<TParticipants[K]> };
+export type ConcurrentResults<TParticipants extends readonly unknown[]> = {
+  -readonly [K in keyof TParticipants]: ParticipantOutput<TParticipants[K]>;
+};
 
 /** Options of a {@link ConcurrentBuilder}. */
-export interface ConcurrentBuilderOptions<TParticipants extends readonly Participant[], TAggregate> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
+export interface ConcurrentBuilderOptions<TParticipants extends readonly Participant[], TAggregate>
+  extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
   /** The workflow's name (default `'concurrent'`). */
   readonly name?: string;
   /** Each receives the input at the same time. */
@@ -23,11 +26,10 @@ export interface ConcurrentBuilderOptions<TParticipants extends readonly Partici
  * its own `output` schema when the type matters):
  * `builder.addEdge(builder.aggregator, review)` (or `'analysis/aggregator'` once merged under a prefix).
  */
-export class ConcurrentBuilder<const TParticipants extends readonly [Participant, ...Participant[]], TAggregate = ConcurrentResults<TParticipants>> extends WorkflowBuilder<
-  CommonInput<TParticipants>,
-  TAggregate,
-  Executor<ConcurrentResults<TParticipants>, TAggregate, undefined>
-> {
+export class ConcurrentBuilder<
+  const TParticipants extends readonly [Participant, ...Participant[]],
+  TAggregate = ConcurrentResults<TParticipants>,
+> extends WorkflowBuilder<CommonInput<TParticipants>, TAggregate, Executor<ConcurrentResults<TParticipants>, TAggregate, undefined>> {
   /** Receives the input and sends it to every participant (id `dispatcher`). */
   readonly dispatcher: Executor<CommonInput<TParticipants>, CommonInput<TParticipants>, undefined>;
   /** The participants as executors, in order. */
@@ -37,7 +39,8 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
 
   constructor(options: ConcurrentBuilderOptions<TParticipants, TAggregate>) {
     const given = options.participants as readonly Participant[];
-    if (!Array.isArray(given) || given.length === 0) throw new TypeError(`ConcurrentBuilder "${options.name ?? 'concurrent'}" needs at least one participant.`);
+    if (!Array.isArray(given) || given.length === 0)
+      throw new TypeError(`ConcurrentBuilder "${options.name ?? 'concurrent'}" needs at least one participant.`);
     const participants = given.map(toExecutor);
     const dispatcher = fromFunction('dispatcher', (message: CommonInput<TParticipants>) => message);
     const combine = options.aggregate ?? ((results: ConcurrentResults<TParticipants>) => results as unknown as TAggregate);
@@ -53,7 +56,12 @@ export class ConcurrentBuilder<const TParticipants extends readonly [Participant
     this.aggregator = aggregator;
     if (participants.length === 1) {
       const only = participants[0] as AnyExecutor;
-      this.addEdge(dispatcher as AnyExecutor, only).addAdapter(only, aggregator, (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>, { id: 'collect' });
+      this.addEdge(dispatcher as AnyExecutor, only).addAdapter(
+        only,
+        aggregator,
+        (result: unknown) => [result] as unknown as ConcurrentResults<TParticipants>,
+        { id: 'collect' },
+      );
     } else {
       this.addFanOut(dispatcher as AnyExecutor, participants).addFanIn(participants, aggregator as AnyExecutor);
     }

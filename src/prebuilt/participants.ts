@@ -7,7 +7,13 @@ export type Participant = AnyExecutor | ((message: any, context: ExecutorContext
 
 /** What a participant accepts. */
 export type ParticipantInput<P> =
-  P extends Executor<any, any, any, infer TAccepts> ? TAccepts : P extends Workflow<infer TInput, any, any> ? TInput : P extends (message: infer TInput, ...rest: any[]) => unknown ? TInput : never;
+  P extends Executor<any, any, any, infer TAccepts>
+    ? TAccepts
+    : P extends Workflow<infer TInput, any, any>
+      ? TInput
+      : P extends (message: infer TInput, ...rest: any[]) => unknown
+        ? TInput
+        : never;
 
 /** What a participant sends on. */
 export type ParticipantOutput<P> =
@@ -27,7 +33,10 @@ export type CheckedStep<TPrevious, THead> = [TPrevious] extends [never]
   ? THead
   : [ParticipantOutput<TPrevious>] extends [ParticipantInput<THead>]
     ? THead
-    : Executor<any, any, any, ParticipantOutput<TPrevious>> | Workflow<ParticipantOutput<TPrevious>, any, any> | ((message: ParticipantOutput<TPrevious>) => unknown);
+    :
+        | Executor<any, any, any, ParticipantOutput<TPrevious>>
+        | Workflow<ParticipantOutput<TPrevious>, any, any>
+        | ((message: ParticipantOutput<TPrevious>) => unknown);
 
 /**
  * Checks a sequence pairwise: each participant must accept what the previous one sends. A homomorphic mapped
@@ -36,7 +45,9 @@ export type CheckedStep<TPrevious, THead> = [TPrevious] extends [never]
 export type CheckedSequence<T extends readonly unknown[]> = { readonly [K in keyof T]: CheckedStep<[never, ...T][K & keyof [never, ...T]], T[K]> };
 
 /** What every one of the participants accepts. */
-export type CommonInput<T extends readonly unknown[]> = T extends readonly [infer THead, ...infer TRest] ? ParticipantInput<THead> & CommonInput<TRest> : unknown;
+export type CommonInput<T extends readonly unknown[]> = T extends readonly [infer THead, ...infer TRest]
+  ? ParticipantInput<THead> & CommonInput<TRest>
+  : unknown;
 
 /** The executor for a participant; functions take their name (or `step-N`), workflows nest under their name. */
 export function toExecutor(participant: Participant, index: number): AnyExecutor {

@@ -1,11 +1,19 @@
 import { WorkflowBuilder, type WorkflowBuilderOptions } from '../builder/workflow-builder.js';
 import type { AnyExecutor, Executor } from '../model/types.js';
-import { toExecutor, type CheckedSequence, type Participant, type ParticipantExecutor, type ParticipantInput, type ParticipantOutput } from './participants.js';
+import {
+  toExecutor,
+  type CheckedSequence,
+  type Participant,
+  type ParticipantExecutor,
+  type ParticipantInput,
+  type ParticipantOutput,
+} from './participants.js';
 
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer TLast] ? TLast : never;
 
 /** Options of a {@link SequentialBuilder}. */
-export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]> extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
+export interface SequentialBuilderOptions<TParticipants extends readonly Participant[]>
+  extends Omit<WorkflowBuilderOptions<AnyExecutor, unknown>, 'start' | 'output' | 'name'> {
   /** The workflow's name (default `'sequential'`). */
   readonly name?: string;
   /** The steps, in order; each receives what the previous one sends. */

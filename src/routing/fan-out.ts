@@ -7,7 +7,9 @@ export function routeFanOut(edge: FanOutEdgeDefinition, message: unknown, known:
   const targets = typeof picked === 'string' ? [picked] : picked;
   for (const target of targets) {
     if (!known.has(target)) {
-      throw new Error(`the selector returned "${String(target)}", which is not one of the edge's targets (${edge.targets.map((t) => `"${t}"`).join(', ')})`);
+      throw new Error(
+        `the selector returned "${String(target)}", which is not one of the edge's targets (${edge.targets.map((t) => `"${t}"`).join(', ')})`,
+      );
     }
   }
   return targets;

@@ -137,7 +137,9 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
             if ((table.fanOutTargets.get(edge.id) as ReadonlySet<string>).has(to)) deliveries.push({ source, target: to, payload });
             break;
           }
-          const targets = call(context, edge, source, 'its selector', () => routeFanOut(edge, payload, table.fanOutTargets.get(edge.id) as ReadonlySet<string>));
+          const targets = call(context, edge, source, 'its selector', () =>
+            routeFanOut(edge, payload, table.fanOutTargets.get(edge.id) as ReadonlySet<string>),
+          );
           for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
           break;
         }

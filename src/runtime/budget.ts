@@ -135,7 +135,8 @@ export class RunBudget {
   }
 
   private check(executorId: string, tokens: number): void {
-    if (!(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Executor "${executorId}" charged ${tokens} tokens; charge a finite number ≥ 0.`);
+    if (!(Number.isFinite(tokens) && tokens >= 0))
+      throw new TypeError(`Executor "${executorId}" charged ${tokens} tokens; charge a finite number ≥ 0.`);
   }
 
   ledger(): BudgetLedger {

@@ -17,7 +17,6 @@ export interface CheckpointParts {
   readonly budget: BudgetLedger;
 }
 
-
 /**
  * Writes one run's checkpoints: full snapshots every `fullEvery`, immer-patch deltas between them, chained by
  * `parentId`, per the durability mode.
@@ -112,7 +111,10 @@ export class Checkpointer {
     };
     this.lastId = record.id;
     const superstep = state.superstep;
-    const saved = this.afterSave === undefined ? this.store.save(record) : this.store.save(record).then(() => (this.afterSave as (superstep: number) => Promise<void>)(superstep));
+    const saved =
+      this.afterSave === undefined
+        ? this.store.save(record)
+        : this.store.save(record).then(() => (this.afterSave as (superstep: number) => Promise<void>)(superstep));
     return saved.then(
       () => this.onSaved(record.id, record.kind, () => utf8Length(data), superstep),
       (error: unknown) => {

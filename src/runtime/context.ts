@@ -3,7 +3,17 @@ import { applyStatePatches, freezeState, produceStateWithPatches } from '../inte
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
-import type { AnyExecutor, Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
+import type {
+  AnyExecutor,
+  Budget,
+  EmitOptions,
+  ExecutorContext,
+  PendingRequest,
+  RequestOptions,
+  Schema,
+  SendOptions,
+  SharedState,
+} from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
@@ -44,9 +54,7 @@ export interface ContextHost {
 }
 
 /** How a nested run begins: from an input, or from a snapshot it stopped at, with answers. */
-export type ChildStart =
-  | { readonly input: unknown }
-  | { readonly snapshot: ChildSnapshot; readonly responses: Readonly<Record<string, unknown>> };
+export type ChildStart = { readonly input: unknown } | { readonly snapshot: ChildSnapshot; readonly responses: Readonly<Record<string, unknown>> };
 
 /** A waiting nested run, as plain JSON kept in its node's state (and so in the parent's checkpoint). */
 export interface ChildSnapshot {
@@ -100,7 +108,8 @@ export class ExecutorSlot implements SlotWrites {
   applyStatePatches(relative: readonly Patch[], recordPatches: boolean): void {
     if (recordPatches) {
       // The first write of a run: the checkpoint must first learn the initial state it applies to.
-      if (!this.hasCommittedState && !this.stateChanged) (this.patches ??= []).push({ op: 'add', path: ['executorStates', this.executor.id], value: this.committedState });
+      if (!this.hasCommittedState && !this.stateChanged)
+        (this.patches ??= []).push({ op: 'add', path: ['executorStates', this.executor.id], value: this.committedState });
       (this.patches ??= []).push(...prefixPatches(['executorStates', this.executor.id], relative));
     }
     this.stateVersion++;
@@ -125,7 +134,12 @@ export class ExecutorSlot implements SlotWrites {
     }
     if (record.shared !== undefined) {
       this.stageShared(
-        record.shared.map((write): SharedOp => ('patches' in write ? { key: write.key, set: false, patches: write.patches } : { key: write.key, set: true, value: freezeState(write.value) })),
+        record.shared.map(
+          (write): SharedOp =>
+            'patches' in write
+              ? { key: write.key, set: false, patches: write.patches }
+              : { key: write.key, set: true, value: freezeState(write.value) },
+        ),
         committedShared,
       );
     }
@@ -135,7 +149,8 @@ export class ExecutorSlot implements SlotWrites {
   }
 }
 
-const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] => patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
+const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] =>
+  patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
 
 /** The `ctx` of one attempt of one handler invocation; its writes reach the slot only if the attempt succeeds. */
 export class InvocationContext implements ExecutorContext<unknown, unknown> {
@@ -208,7 +223,13 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   /** Applies a recipe, checking the result is plain JSON and recording patches under `prefix` when asked. */
-  private apply(base: unknown, recipe: Recipe, key: string, prefix: readonly (string | number)[], into: Patch[] | undefined): { value: unknown; patches: Patch[] | undefined } {
+  private apply(
+    base: unknown,
+    recipe: Recipe,
+    key: string,
+    prefix: readonly (string | number)[],
+    into: Patch[] | undefined,
+  ): { value: unknown; patches: Patch[] | undefined } {
     // Patches name exactly what changed, so checking only their values costs what the change costs, not the state.
     const [value, patches] = produceStateWithPatches(base, recipe);
     for (const patch of patches) {
@@ -278,11 +299,15 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     this.ensureOpen('request');
     const executor = this.slot.executor;
     if (executor.onResponse === undefined) {
-      throw new RequestError('no_response_handler', `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`, {
-        runId: this.runId,
-        executorId: executor.id,
-        superstep: this.superstep,
-      });
+      throw new RequestError(
+        'no_response_handler',
+        `Executor "${executor.id}" called ctx.request but has no onResponse handler to receive the answer. Add onResponse to executor({ … }).`,
+        {
+          runId: this.runId,
+          executorId: executor.id,
+          superstep: this.superstep,
+        },
+      );
     }
     this.checkJson(payload, undefined, 'request.payload');
     const id = requestId ?? globalThis.crypto.randomUUID();

@@ -7,6 +7,9 @@ import type { Workflow } from './workflow.js';
  * @example
  * builder.addEdge(intake, fromWorkflow(review, { id: 'review' }));
  */
-export function fromWorkflow<TInput, TOutput>(workflow: Workflow<TInput, TOutput, AnyExecutor>, options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown> {
+export function fromWorkflow<TInput, TOutput>(
+  workflow: Workflow<TInput, TOutput, AnyExecutor>,
+  options: NestedWorkflowOptions,
+): Executor<TInput, TOutput, unknown> {
   return workflow.asExecutor(options);
 }

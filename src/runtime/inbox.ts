@@ -63,23 +63,31 @@ export class RequestInbox {
     }
     const bad = this.plainJson ? findNonJson(value, undefined, 'answer') : undefined;
     if (bad !== undefined) {
-      throw new RequestError('invalid_response', `The answer to request "${requestId}" holds ${bad.found} at "${bad.path}", which is not plain JSON, so no checkpoint could keep it. Answer with plain data.`, {
-        runId: this.runId,
-        executorId: request.executorId,
-        requestId,
-      });
+      throw new RequestError(
+        'invalid_response',
+        `The answer to request "${requestId}" holds ${bad.found} at "${bad.path}", which is not plain JSON, so no checkpoint could keep it. Answer with plain data.`,
+        {
+          runId: this.runId,
+          executorId: request.executorId,
+          requestId,
+        },
+      );
     }
     const schema = this.schemaFor(request);
     if (schema !== undefined) {
       const checked = validateWith(schema, value);
       const outcome = checked instanceof Promise ? await checked : checked;
       if (!outcome.ok) {
-        throw new RequestError('invalid_response', `The answer to request "${requestId}" of "${request.executorId}" does not match its response schema: ${formatIssues(outcome.issues)}.`, {
-          runId: this.runId,
-          executorId: request.executorId,
-          requestId,
-          issues: outcome.issues,
-        });
+        throw new RequestError(
+          'invalid_response',
+          `The answer to request "${requestId}" of "${request.executorId}" does not match its response schema: ${formatIssues(outcome.issues)}.`,
+          {
+            runId: this.runId,
+            executorId: request.executorId,
+            requestId,
+            issues: outcome.issues,
+          },
+        );
       }
     }
     // The queue (and so the checkpoint) keeps the answer as given, plain data; it is parsed again at delivery.

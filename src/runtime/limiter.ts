@@ -25,7 +25,8 @@ export interface Limiter {
  */
 export function createLimiter(options: LimiterOptions): Limiter {
   const { concurrency, perSecond } = options;
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new TypeError(`createLimiter: concurrency must be an integer ≥ 1, got ${concurrency}.`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new TypeError(`createLimiter: concurrency must be an integer ≥ 1, got ${concurrency}.`);
   if (perSecond !== undefined && !(perSecond > 0)) throw new TypeError(`createLimiter: perSecond must be a positive number, got ${perSecond}.`);
   const waiting: (() => void)[] = [];
   const starts: number[] = []; // start times within the last second, oldest first

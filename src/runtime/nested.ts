@@ -34,7 +34,10 @@ function asInvocation(context: unknown, id: string): InvocationContext {
  * is kept in this node's state (so it is part of the parent's checkpoint) and its requests surface as the
  * node's own, with the child's path; each answer resumes the child from that snapshot.
  */
-export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow, options: NestedWorkflowOptions): Executor<TInput, TOutput, WaitingChildren> {
+export function createNestedExecutor<TInput, TOutput>(
+  compiled: CompiledWorkflow,
+  options: NestedWorkflowOptions,
+): Executor<TInput, TOutput, WaitingChildren> {
   const definition = compiled.definition;
   const start = compiled.executors.get(definition.start);
   const mode = options.outputs ?? 'send';
@@ -85,10 +88,18 @@ export function createNestedExecutor<TInput, TOutput>(compiled: CompiledWorkflow
       const key = Object.keys(children).find((k) => (children[k] as WaitingChild).requests[request.id] !== undefined);
       const waiting = key === undefined ? undefined : (children[key] as WaitingChild);
       if (key === undefined || waiting === undefined) {
-        throw new InternalError(`Nested workflow "${options.id}" received an answer to "${request.id}", which none of its children's requests stands behind.`, { executorId: options.id });
+        throw new InternalError(
+          `Nested workflow "${options.id}" received an answer to "${request.id}", which none of its children's requests stands behind.`,
+          { executorId: options.id },
+        );
       }
       const { [request.id]: childRequest, ...rest } = waiting.requests;
-      settle(await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest as string]: response } }), invocation, key, rest);
+      settle(
+        await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest as string]: response } }),
+        invocation,
+        key,
+        rest,
+      );
     },
   });
 }

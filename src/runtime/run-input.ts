@@ -11,7 +11,9 @@ export async function checkRunInput(workflowName: string, start: AnyExecutor, in
   if (plainJson) {
     const bad = findNonJson(input, undefined, 'input');
     if (bad !== undefined) {
-      throw new WorkflowInputError(workflowName, start.id, [{ message: `${bad.found} is not plain JSON, so checkpoint 0 could not restore it; pass plain data`, path: bad.path.split('.').slice(1) }]);
+      throw new WorkflowInputError(workflowName, start.id, [
+        { message: `${bad.found} is not plain JSON, so checkpoint 0 could not restore it; pass plain data`, path: bad.path.split('.').slice(1) },
+      ]);
     }
   }
   if (start.input === undefined) return;

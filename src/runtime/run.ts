@@ -3,12 +3,31 @@ import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { Checkpointer, type CheckpointParts, type Durability } from './checkpointer.js';
 import { InvocationRecords, keepsRecords, type InvocationRecord } from './invocation-records.js';
-import { ExecutorError, isWeftError, MessageValidationError, OutputValidationError, RequestError, RoutingError, SuperstepLimitError, UnknownExecutorError } from '../errors.js';
+import {
+  ExecutorError,
+  isWeftError,
+  MessageValidationError,
+  OutputValidationError,
+  RequestError,
+  RoutingError,
+  SuperstepLimitError,
+  UnknownExecutorError,
+} from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { describeThrown } from '../internal/thrown.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type { AnyExecutor, Budget, BudgetLedger, ExecutorDefaults, LimiterLike, PendingRequest, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
+import type {
+  AnyExecutor,
+  Budget,
+  BudgetLedger,
+  ExecutorDefaults,
+  LimiterLike,
+  PendingRequest,
+  Schema,
+  ValidationMode,
+  WorkflowDefinition,
+} from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
@@ -112,7 +131,6 @@ const YIELD_EVERY_MS = 10;
 
 const now = (): number => performance.now();
 
-
 /** One execution of a workflow: the superstep loop. */
 export class RunEngine implements SchedulerHost {
   readonly runId: string;
@@ -182,12 +200,14 @@ export class RunEngine implements SchedulerHost {
     if (options.validate !== undefined && options.validate !== 'all' && options.validate !== 'edges-only') {
       throw new TypeError(`Run option validate must be 'all' or 'edges-only', got ${JSON.stringify(options.validate)}.`);
     }
-    if (!['sync', 'async', 'exit'].includes(durability)) throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
+    if (!['sync', 'async', 'exit'].includes(durability))
+      throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
     if (!(Number.isInteger(fullEvery) && fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${fullEvery}.`);
     this.parent = parent;
     this.recording = parent?.records !== undefined;
     this.invocationPrefix = parent?.invocationPrefix ?? `${this.runId}/`;
-    this.records = parent !== undefined ? parent.records : keepsRecords(store) && durability !== 'exit' ? new InvocationRecords(store, this.runId) : undefined;
+    this.records =
+      parent !== undefined ? parent.records : keepsRecords(store) && durability !== 'exit' ? new InvocationRecords(store, this.runId) : undefined;
     // A nested run of a recorded invocation records its own invocations, so its messages must be plain JSON too.
     this.checkpointing = store !== undefined || this.records !== undefined;
     this.givenRunIdStore = options.runId !== undefined && parent === undefined ? store : undefined;
@@ -211,7 +231,8 @@ export class RunEngine implements SchedulerHost {
     // Own response schemas are shared by the workflow's runs: a resumed run knows them too.
     this.requests = new RequestInbox(this.runId, definition, path, this.checkpointing, compiled.responseSchemas);
     const tokens = options.budget?.tokens;
-    if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0)) throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
+    if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0))
+      throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
     this.budgetLimit = tokens;
     this.budget = parent?.budget ?? new RunBudget(tokens ?? null, 0, this.budgetExceeded, this.runId);
     this.limiter = parent !== undefined ? parent.limiter : options.limiter;
@@ -300,7 +321,12 @@ export class RunEngine implements SchedulerHost {
     );
   }
 
-  private async resumeState(state: RunState, outputs: readonly unknown[], responses: Readonly<Record<string, unknown>>, from: string | null): Promise<RunResult> {
+  private async resumeState(
+    state: RunState,
+    outputs: readonly unknown[],
+    responses: Readonly<Record<string, unknown>>,
+    from: string | null,
+  ): Promise<RunResult> {
     this.outputs.push(...outputs);
     this.checkpointer?.savedUpTo(outputs.length);
     this.requests.add(state.pendingRequests);
@@ -413,7 +439,12 @@ export class RunEngine implements SchedulerHost {
   /** Moves answers given since the last boundary into the queue and out of the pending list. */
   private takeInbox(state: RunState): RunState {
     const answers = this.requests.take();
-    for (const delivery of answers) this.emit('request.answered', { request: delivery.request as PendingRequest, response: delivery.payload }, (delivery.request as PendingRequest).path);
+    for (const delivery of answers)
+      this.emit(
+        'request.answered',
+        { request: delivery.request as PendingRequest, response: delivery.payload },
+        (delivery.request as PendingRequest).path,
+      );
     return takeAnswers(state, answers);
   }
 
@@ -496,7 +527,8 @@ export class RunEngine implements SchedulerHost {
       slots.push(slot);
       let running: Promise<void> | undefined;
       try {
-        running = executor.concurrency === 1 ? this.scheduler.runSequential(slot, deliveries, 0, k) : this.scheduler.runConcurrent(slot, deliveries, k);
+        running =
+          executor.concurrency === 1 ? this.scheduler.runSequential(slot, deliveries, 0, k) : this.scheduler.runConcurrent(slot, deliveries, k);
       } catch (error) {
         settleQuietly(pending);
         throw error;
@@ -504,7 +536,9 @@ export class RunEngine implements SchedulerHost {
       if (running !== undefined) (pending ??= []).push(running);
     }
     if (pending === undefined) return this.saves === undefined ? this.commit(state, slots, k) : this.commitAfterSaves(state, slots, k);
-    return Promise.race([Promise.all(pending), this.scope.aborted]).then(() => (this.saves === undefined ? this.commit(state, slots, k) : this.commitAfterSaves(state, slots, k)));
+    return Promise.race([Promise.all(pending), this.scope.aborted]).then(() =>
+      this.saves === undefined ? this.commit(state, slots, k) : this.commitAfterSaves(state, slots, k),
+    );
   }
 
   /** A superstep commits only once the records of its finished invocations are saved. */
@@ -549,23 +583,33 @@ export class RunEngine implements SchedulerHost {
     const delivery = deliveries[index] as Delivery;
     const request = delivery.request;
     if (!outcome.ok && request !== undefined) {
-      throw new RequestError('invalid_response', `The answer to request "${request.id}" of "${request.executorId}" no longer matches its response schema: ${formatIssues(outcome.issues)}.`, {
-        runId: this.runId,
-        executorId: request.executorId,
-        requestId: request.id,
-        issues: outcome.issues,
-      });
+      throw new RequestError(
+        'invalid_response',
+        `The answer to request "${request.id}" of "${request.executorId}" no longer matches its response schema: ${formatIssues(outcome.issues)}.`,
+        {
+          runId: this.runId,
+          executorId: request.executorId,
+          requestId: request.id,
+          issues: outcome.issues,
+        },
+      );
     }
-    if (!outcome.ok) throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
+    if (!outcome.ok)
+      throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
     if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
   }
 
   /** Commits the superstep (the pure core), then reports what it produced. */
   private commit(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState {
     const result = commitSuperstep(this.compiled, state, slots, k, this.recordPatches, { runId: this.runId });
-    if (this.sink !== undefined) for (const drop of result.dropped) {
-      this.emit('message.dropped', { sourceId: drop.source, message: drop.payload, reason: drop.reason, ...(drop.to === undefined ? {} : { to: drop.to }) }, this.executorPath(drop.source));
-    }
+    if (this.sink !== undefined)
+      for (const drop of result.dropped) {
+        this.emit(
+          'message.dropped',
+          { sourceId: drop.source, message: drop.payload, reason: drop.reason, ...(drop.to === undefined ? {} : { to: drop.to }) },
+          this.executorPath(drop.source),
+        );
+      }
     for (const { executorId, value } of result.outputs) {
       this.outputs.push(value);
       if (this.sink !== undefined) this.emit('output', { executorId, value }, this.executorPath(executorId));
@@ -584,18 +628,26 @@ export class RunEngine implements SchedulerHost {
   checkSend(sourceId: string, to: string): void {
     const { definition, executors, routing } = this.compiled;
     if (!executors.has(to)) {
-      throw new UnknownExecutorError(to, `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`, {
-        runId: this.runId,
-        executorId: sourceId,
-        superstep: this.superstep,
-      });
+      throw new UnknownExecutorError(
+        to,
+        `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`,
+        {
+          runId: this.runId,
+          executorId: sourceId,
+          superstep: this.superstep,
+        },
+      );
     }
     if (routing.reachable.get(sourceId)?.has(to) !== true) {
-      throw new RoutingError(`${sourceId}->${to}`, `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`, {
-        runId: this.runId,
-        executorId: sourceId,
-        superstep: this.superstep,
-      });
+      throw new RoutingError(
+        `${sourceId}->${to}`,
+        `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`,
+        {
+          runId: this.runId,
+          executorId: sourceId,
+          superstep: this.superstep,
+        },
+      );
     }
   }
 
@@ -604,7 +656,11 @@ export class RunEngine implements SchedulerHost {
     if (schema === undefined) return;
     const outcome = validateWith(schema, value);
     if (outcome instanceof Promise) {
-      throw new OutputValidationError(`Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`, [], { executorId });
+      throw new OutputValidationError(
+        `Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`,
+        [],
+        { executorId },
+      );
     }
     if (!outcome.ok) {
       throw new OutputValidationError(
@@ -616,7 +672,12 @@ export class RunEngine implements SchedulerHost {
   }
 
   emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
-    this.emit('custom', transient === true ? { executorId, name, data, transient } : { executorId, name, data }, this.executorPath(executorId), superstep);
+    this.emit(
+      'custom',
+      transient === true ? { executorId, name, data, transient } : { executorId, name, data },
+      this.executorPath(executorId),
+      superstep,
+    );
   }
 
   emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {
@@ -655,7 +716,8 @@ export class RunEngine implements SchedulerHost {
       sink === undefined
         ? undefined
         : (event: WorkflowEvent): void => {
-            if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting') sink({ ...event, runId: this.runId, seq: this.seq++ });
+            if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting')
+              sink({ ...event, runId: this.runId, seq: this.seq++ });
           };
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
     const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, {
@@ -667,7 +729,14 @@ export class RunEngine implements SchedulerHost {
       onTokens: (tokens) => parent.countTokens(tokens),
     });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
-    const result = 'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
-    return { status: result.status, outputs: result.outputs, pendingRequests: result.pendingRequests, snapshot: engine.snapshot(), responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.requests.responseSchemas.get(r.id)])) };
+    const result =
+      'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
+    return {
+      status: result.status,
+      outputs: result.outputs,
+      pendingRequests: result.pendingRequests,
+      snapshot: engine.snapshot(),
+      responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.requests.responseSchemas.get(r.id)])),
+    };
   }
 }

@@ -110,13 +110,20 @@ export class Scheduler {
     const context = new InvocationContext(this.host, slot, k, index, child?.signal);
     let startedAt = 0;
     if (this.host.observed) {
-      this.host.emit('executor.invoked', { executorId: executor.id, attempt, invocation: index, from: delivery.source }, this.host.executorPath(executor.id));
+      this.host.emit(
+        'executor.invoked',
+        { executorId: executor.id, attempt, invocation: index, from: delivery.source },
+        this.host.executorPath(executor.id),
+      );
       startedAt = now();
     }
     let result: void | Promise<void>;
     try {
       const request = delivery.request;
-      result = request === undefined ? executor.handle(delivery.payload, context) : (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
+      result =
+        request === undefined
+          ? executor.handle(delivery.payload, context)
+          : (executor.onResponse as NonNullable<AnyExecutor['onResponse']>)(delivery.payload, request, context);
     } catch (error) {
       return this.attemptFailed(slot, delivery, index, k, attempt, child, context, error);
     }
@@ -140,7 +147,14 @@ export class Scheduler {
     if (child !== undefined) this.host.scope.release(child);
   }
 
-  attemptSucceeded(slot: ExecutorSlot, index: number, attempt: number, child: AbortController | undefined, context: InvocationContext, startedAt: number): void {
+  attemptSucceeded(
+    slot: ExecutorSlot,
+    index: number,
+    attempt: number,
+    child: AbortController | undefined,
+    context: InvocationContext,
+    startedAt: number,
+  ): void {
     const executor = slot.executor;
     this.releaseAttempt(executor, child);
     if (this.host.scope.isAborted) {
@@ -149,7 +163,12 @@ export class Scheduler {
     }
     const record = context.commitTo(index);
     if (record !== undefined) this.host.recorded(context.invocationId, record);
-    if (this.host.observed) this.host.emit('executor.completed', { executorId: executor.id, attempt, durationMs: now() - startedAt, invocation: index }, this.host.executorPath(executor.id));
+    if (this.host.observed)
+      this.host.emit(
+        'executor.completed',
+        { executorId: executor.id, attempt, durationMs: now() - startedAt, invocation: index },
+        this.host.executorPath(executor.id),
+      );
   }
 
   attemptFailed(
@@ -171,7 +190,11 @@ export class Scheduler {
     const attempts = isWeftError(error) && error.code !== 'executor_failed' && error.code !== 'timeout' ? attempt : (retry?.attempts ?? 1);
     if (attempt < attempts) {
       const delayMs = backoffDelay(retry?.backoff, attempt);
-      this.host.emit('executor.retried', { executorId: executor.id, attempt, delayMs, error, invocation: index }, this.host.executorPath(executor.id));
+      this.host.emit(
+        'executor.retried',
+        { executorId: executor.id, attempt, delayMs, error, invocation: index },
+        this.host.executorPath(executor.id),
+      );
       // The wait listens on a child of the scope, never on the run's signal: thousands of retries add no listener there.
       const waiter = this.host.scope.child();
       return sleep(delayMs, waiter.signal).then(
@@ -190,13 +213,20 @@ export class Scheduler {
 
   executorFailed(executorId: string, cause: unknown, attempts: number, k: number, path: readonly string[], invocation?: number): WeftError {
     const reason = trimPeriod(describeThrown(cause));
-    const hint = isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout' ? '' : ' Fix the handler, or give it retry: { attempts, backoff }.';
-    const error = new ExecutorError(`Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`, attempts, {
-      runId: this.host.runId,
-      executorId,
-      superstep: k,
-      cause,
-    });
+    const hint =
+      isWeftError(cause) && cause.code !== 'executor_failed' && cause.code !== 'timeout'
+        ? ''
+        : ' Fix the handler, or give it retry: { attempts, backoff }.';
+    const error = new ExecutorError(
+      `Executor "${executorId}" failed in superstep ${k}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${reason}.${hint}`,
+      attempts,
+      {
+        runId: this.host.runId,
+        executorId,
+        superstep: k,
+        cause,
+      },
+    );
     this.host.emit('executor.failed', { executorId, attempt: attempts, error, ...(invocation === undefined ? {} : { invocation }) }, path);
     return error;
   }

@@ -119,7 +119,10 @@ export function commitSuperstep(
       applySharedOps(shared as Record<string, unknown>, slot.sharedOps, recordPatches ? patches : undefined);
     }
   }
-  const routed = sent.length === 0 ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : routeMessages(graph.routing, sent, state.fanIn, { ...context, superstep });
+  const routed =
+    sent.length === 0
+      ? { deliveries: [], fanIn: state.fanIn, dropped: [] }
+      : routeMessages(graph.routing, sent, state.fanIn, { ...context, superstep });
   return {
     state: {
       superstep,
@@ -149,7 +152,10 @@ function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[
       target[op.key] = applyStatePatches(target[op.key], op.patches as Patch[]);
       if (into !== undefined) for (const patch of op.patches) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
     } else {
-      const [value, made] = op.made !== undefined && op.made.base === target[op.key] ? [op.made.value, op.made.patches] : produceStateWithPatches(target[op.key], op.recipe);
+      const [value, made] =
+        op.made !== undefined && op.made.base === target[op.key]
+          ? [op.made.value, op.made.patches]
+          : produceStateWithPatches(target[op.key], op.recipe);
       target[op.key] = value;
       if (into !== undefined) for (const patch of made) into.push({ ...patch, path: ['shared', op.key, ...patch.path] });
     }
@@ -171,7 +177,10 @@ export function takeAnswers(state: RunState, answers: readonly Delivery[]): RunS
 }
 
 /** Messages left in fan-in buffers when a run completes: each is reported as dropped (`fan-in-incomplete`). */
-export function unfinishedFanIns(definition: WorkflowDefinition, fanIn: RunState['fanIn']): { readonly source: string; readonly target: string; readonly message: unknown }[] {
+export function unfinishedFanIns(
+  definition: WorkflowDefinition,
+  fanIn: RunState['fanIn'],
+): { readonly source: string; readonly target: string; readonly message: unknown }[] {
   const left: { source: string; target: string; message: unknown }[] = [];
   for (const edge of definition.edges) {
     if (edge.kind !== 'fan-in') continue;

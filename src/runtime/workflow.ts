@@ -97,11 +97,14 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     return new EventStream<WorkflowEvent>((subscriber) => {
       let engine: RunEngine | undefined;
       let cancelled = false;
-      this.#prepareResume(from, options).then(({ checkpoint, runId }) => {
-        if (cancelled) return;
-        engine = this.#streamEngine(subscriber, { ...options, runId });
-        if (engine !== undefined) this.#settle(subscriber, engine.resume(checkpoint, options.responses ?? {}));
-      }, (error: unknown) => subscriber.error(error));
+      this.#prepareResume(from, options).then(
+        ({ checkpoint, runId }) => {
+          if (cancelled) return;
+          engine = this.#streamEngine(subscriber, { ...options, runId });
+          if (engine !== undefined) this.#settle(subscriber, engine.resume(checkpoint, options.responses ?? {}));
+        },
+        (error: unknown) => subscriber.error(error),
+      );
       return () => {
         cancelled = true;
         engine?.cancel();
@@ -169,14 +172,23 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     const store = options.checkpoints;
     let checkpoint: Checkpoint;
     if (typeof from === 'string') {
-      if (store === undefined) throw new CheckpointError('no_store', `Resuming checkpoint "${from}" by id needs the store it is in: workflow.resume(id, { checkpoints: store }).`, { checkpointId: from });
+      if (store === undefined)
+        throw new CheckpointError(
+          'no_store',
+          `Resuming checkpoint "${from}" by id needs the store it is in: workflow.resume(id, { checkpoints: store }).`,
+          { checkpointId: from },
+        );
       checkpoint = await loadCheckpoint(store, from);
     } else checkpoint = from;
     if (checkpoint.version > CHECKPOINT_VERSION) {
-      throw new CheckpointError('future_version', `Checkpoint "${checkpoint.id}" was written by a newer weft (checkpoint version ${checkpoint.version}; this one reads up to ${CHECKPOINT_VERSION}). Upgrade weft to resume it.`, {
-        checkpointId: checkpoint.id,
-        runId: checkpoint.runId,
-      });
+      throw new CheckpointError(
+        'future_version',
+        `Checkpoint "${checkpoint.id}" was written by a newer weft (checkpoint version ${checkpoint.version}; this one reads up to ${CHECKPOINT_VERSION}). Upgrade weft to resume it.`,
+        {
+          checkpointId: checkpoint.id,
+          runId: checkpoint.runId,
+        },
+      );
     }
     if (checkpoint.signature !== this.signature) {
       throw new CheckpointError(
@@ -201,7 +213,10 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */
   asConnection(options?: { readonly prefix?: string }): WorkflowConnection<TInput, TExit>;
-  asConnection<TX extends AnyExecutor>(options: { readonly prefix?: string; readonly exits: readonly (TX | string)[] }): WorkflowConnection<TInput, TX>;
+  asConnection<TX extends AnyExecutor>(options: {
+    readonly prefix?: string;
+    readonly exits: readonly (TX | string)[];
+  }): WorkflowConnection<TInput, TX>;
   asConnection(options: { readonly prefix?: string; readonly exits?: readonly (AnyExecutor | string)[] } = {}): WorkflowConnection<any, any> {
     return new WorkflowConnection(prefixFragment(withExitIds(this.toFragment(), options.exits), options.prefix));
   }
@@ -209,7 +224,14 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
   /** @internal This graph as data, for merge and connections. */
   toFragment(): GraphFragment {
     const d = this.definition;
-    return { name: d.name, start: d.start, executors: d.executors, edges: d.edges.map(specOfEdge), exits: d.exits, outputIfUnconnected: d.outputIfUnconnected };
+    return {
+      name: d.name,
+      start: d.start,
+      executors: d.executors,
+      edges: d.edges.map(specOfEdge),
+      exits: d.exits,
+      outputIfUnconnected: d.outputIfUnconnected,
+    };
   }
 
   /** The topology as plain JSON: executors with their JSON Schemas, and edges. */

@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { checkJsonDepth } from './json-depth.js';
 import { HttpProblem } from './problem.js';
 
-const tooLarge = (limit: number): HttpProblem => new HttpProblem(413, 'body_too_large', `The request body is larger than ${limit} bytes; send less, or raise createApp({ maxBodyBytes }).`);
+const tooLarge = (limit: number): HttpProblem =>
+  new HttpProblem(413, 'body_too_large', `The request body is larger than ${limit} bytes; send less, or raise createApp({ maxBodyBytes }).`);
 
 /** What a request body may be: at most `bytes` long, nested at most `depth` levels deep. */
 export interface BodyLimits {
@@ -19,7 +20,11 @@ export async function readJson(c: Context, limits: BodyLimits): Promise<unknown>
   const tooDeep = checkJsonDepth(value, limits.depth);
   if (tooDeep !== undefined) {
     const at = tooDeep.path.length > 80 ? `${tooDeep.path.slice(0, 80)}…` : tooDeep.path;
-    throw new HttpProblem(400, 'body_too_deep', `The request body nests deeper than ${limits.depth} levels (at "${at}"); send flatter data, or raise createApp({ maxDepth }).`);
+    throw new HttpProblem(
+      400,
+      'body_too_deep',
+      `The request body nests deeper than ${limits.depth} levels (at "${at}"); send flatter data, or raise createApp({ maxDepth }).`,
+    );
   }
   return value;
 }

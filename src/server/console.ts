@@ -43,7 +43,9 @@ function defaultAssets(): string {
   try {
     return fileURLToPath(new URL('./ui/', import.meta.url));
   } catch {
-    throw new TypeError('createApp: the console assets could not be located from this build; pass createApp({ ui: { assets: "<folder with index.html>" } }).');
+    throw new TypeError(
+      'createApp: the console assets could not be located from this build; pass createApp({ ui: { assets: "<folder with index.html>" } }).',
+    );
   }
 }
 
@@ -53,9 +55,14 @@ function loadAssets(folder: string): ReadonlyMap<string, Asset> {
   try {
     names = readdirSync(folder).filter((name) => statSync(join(folder, name)).isFile() && Object.hasOwn(TYPES, extname(name)));
   } catch (error) {
-    throw new TypeError(`createApp: no console assets in "${folder}" (${error instanceof Error ? error.message : String(error)}). Build them with "npm run build", or pass createApp({ ui: { assets } }).`);
+    throw new TypeError(
+      `createApp: no console assets in "${folder}" (${error instanceof Error ? error.message : String(error)}). Build them with "npm run build", or pass createApp({ ui: { assets } }).`,
+    );
   }
-  if (!names.includes('index.html')) throw new TypeError(`createApp: the console folder "${folder}" has no index.html. Build it with "npm run build", or pass createApp({ ui: { assets } }).`);
+  if (!names.includes('index.html'))
+    throw new TypeError(
+      `createApp: the console folder "${folder}" has no index.html. Build it with "npm run build", or pass createApp({ ui: { assets } }).`,
+    );
   return new Map(names.map((name) => [name, { body: new Uint8Array(readFileSync(join(folder, name))), type: TYPES[extname(name)] as string }]));
 }
 
@@ -65,7 +72,8 @@ const assetResponse = (asset: Asset): Response =>
       'content-type': asset.type,
       'cache-control': 'no-cache',
       // The console talks to this server only, and runs no inline script.
-      'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
       'x-content-type-options': 'nosniff',
     },
   });
@@ -119,9 +127,19 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
     const { run, policy } = await host.readableRun(c);
     return host.guarded(c, host.writablePolicies(run, policy), async () => {
       const body = await readJson(c, host.bodyLimits);
-      if (!isObject(body) || typeof body['checkpointId'] !== 'string') throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "checkpointId": "<id of one of the run\'s checkpoints>" }.');
+      if (!isObject(body) || typeof body['checkpointId'] !== 'string')
+        throw new HttpProblem(
+          400,
+          'invalid_body',
+          'The request body must be a JSON object: { "checkpointId": "<id of one of the run\'s checkpoints>" }.',
+        );
       const stored = await runtime.checkpoints.get(body['checkpointId']);
-      if (stored === undefined || stored.runId !== run.id) throw new HttpProblem(404, 'not_found', `Run "${run.id}" has no checkpoint "${body['checkpointId']}"; GET /runs/${run.id}/checkpoints lists them.`);
+      if (stored === undefined || stored.runId !== run.id)
+        throw new HttpProblem(
+          404,
+          'not_found',
+          `Run "${run.id}" has no checkpoint "${body['checkpointId']}"; GET /runs/${run.id}/checkpoints lists them.`,
+        );
       const { runId } = await runtime.fork(run.id, stored.id);
       c.header('Location', new URL(`../../runs/${encodeURIComponent(runId)}`, c.req.url).pathname);
       return c.json({ runId, forkedFrom: { runId: run.id, checkpointId: stored.id } }, 202);
@@ -132,7 +150,11 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
     const { run, policy } = await host.readableRun(c);
     return host.guarded(c, host.writablePolicies(run, policy), async () => {
       if (run.status !== 'failed' && run.status !== 'cancelled') {
-        throw new HttpProblem(409, 'run_not_resumable', `Run "${run.id}" is ${run.status}; only a failed or cancelled run can be resumed (fork it from a checkpoint to run a step again).`);
+        throw new HttpProblem(
+          409,
+          'run_not_resumable',
+          `Run "${run.id}" is ${run.status}; only a failed or cancelled run can be resumed (fork it from a checkpoint to run a step again).`,
+        );
       }
       return c.json({ run: await runtime.resume(run.id) });
     });

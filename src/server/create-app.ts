@@ -58,7 +58,8 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
   if (!positiveInteger(maxBodyBytes)) throw new TypeError(`createApp: maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}.`);
   const maxDepth = options.maxDepth ?? 64;
   // A run refuses values nested deeper than 256 levels; a body it would refuse is refused at the door.
-  if (!(positiveInteger(maxDepth) && maxDepth <= 256)) throw new TypeError(`createApp: maxDepth must be an integer from 1 to 256, got ${String(maxDepth)}.`);
+  if (!(positiveInteger(maxDepth) && maxDepth <= 256))
+    throw new TypeError(`createApp: maxDepth must be an integer from 1 to 256, got ${String(maxDepth)}.`);
   const bodyLimits = { bytes: maxBodyBytes, depth: maxDepth };
   if (!positiveInteger(heartbeatMs)) throw new TypeError(`createApp: heartbeatMs must be a positive integer, got ${String(heartbeatMs)}.`);
 
@@ -67,10 +68,19 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
   for (const [name, policies] of Object.entries(expose)) {
     const workflow = Object.hasOwn(runtime.workflows, name) ? runtime.workflows[name] : undefined;
     if (workflow === undefined) {
-      throw new TypeError(`createApp: expose names workflow "${name}", which the runtime does not serve (it serves ${Object.keys(runtime.workflows).map((known) => `"${known}"`).join(', ') || 'none'}). Add it to createRuntime({ workflows }) or remove it from expose.`);
+      throw new TypeError(
+        `createApp: expose names workflow "${name}", which the runtime does not serve (it serves ${
+          Object.keys(runtime.workflows)
+            .map((known) => `"${known}"`)
+            .join(', ') || 'none'
+        }). Add it to createRuntime({ workflows }) or remove it from expose.`,
+      );
     }
     for (const key of ['route', 'runs'] as const) {
-      if (policies[key] !== undefined && typeof policies[key] !== 'function') throw new TypeError(`createApp: expose.${name}.${key} must be a Hono middleware (pass allow for public access), got ${typeof policies[key]}.`);
+      if (policies[key] !== undefined && typeof policies[key] !== 'function')
+        throw new TypeError(
+          `createApp: expose.${name}.${key} must be a Hono middleware (pass allow for public access), got ${typeof policies[key]}.`,
+        );
     }
     exposed.set(name, Object.freeze({ route: policies.route, runs: policies.runs }));
     const description = workflow.describe();
@@ -101,7 +111,14 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
       if (firstRunsPolicy !== undefined && !(await admittedByAny(c))) {
         c.set('workflow', firstRunsPolicy[0]);
         c.set('run', undefined);
-        throw new Refused(await through(c, [firstRunsPolicy[1].runs as Policy], () => Promise.reject(notFound('run', id)), (error) => problemResponse(c, error, report)));
+        throw new Refused(
+          await through(
+            c,
+            [firstRunsPolicy[1].runs as Policy],
+            () => Promise.reject(notFound('run', id)),
+            (error) => problemResponse(c, error, report),
+          ),
+        );
       }
       throw notFound('run', id);
     }
@@ -128,7 +145,13 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return [
       read,
       async (c) =>
-        c.json(errorBody('forbidden', `Runs of workflow "${run.workflow}" cannot be answered or cancelled over HTTP: its entry in createApp({ expose }) has no route policy.`), 403),
+        c.json(
+          errorBody(
+            'forbidden',
+            `Runs of workflow "${run.workflow}" cannot be answered or cancelled over HTTP: its entry in createApp({ expose }) has no route policy.`,
+          ),
+          403,
+        ),
     ];
   };
 
@@ -137,7 +160,8 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     try {
       return await runtime.listRuns(query);
     } catch (error) {
-      if (error instanceof TypeError && error.message.startsWith('listRuns:')) throw new HttpProblem(400, 'invalid_query', error.message.slice('listRuns:'.length).trim());
+      if (error instanceof TypeError && error.message.startsWith('listRuns:'))
+        throw new HttpProblem(400, 'invalid_query', error.message.slice('listRuns:'.length).trim());
       throw error;
     }
   };
@@ -171,7 +195,12 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
       const body = await readJson(c, bodyLimits);
       if (!isObject(body)) throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "input": …, "wait"?: "result" }.');
       const wait = body['wait'];
-      if (wait !== undefined && wait !== 'result') throw new HttpProblem(400, 'invalid_body', `"wait" must be "result" (answer once the run completes, fails, is cancelled or waits) or absent, got ${JSON.stringify(wait)}.`);
+      if (wait !== undefined && wait !== 'result')
+        throw new HttpProblem(
+          400,
+          'invalid_body',
+          `"wait" must be "result" (answer once the run completes, fails, is cancelled or waits) or absent, got ${JSON.stringify(wait)}.`,
+        );
       const { runId, result } = await runtime.invoke(name, body['input'], { wait: wait === 'result' });
       c.header('Location', new URL(`../runs/${encodeURIComponent(runId)}`, c.req.url).pathname);
       return result === undefined ? c.json({ runId }, 202) : c.json({ runId, run: result }, 200);
@@ -183,11 +212,19 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
    * policy of its workflow, as `GET /runs/:id` would show it, and left out when the policy refuses. Pages of exactly
    * the missing count keep the store's cursor exact; at most MAX_SCANNED_RUNS are looked at per request.
    */
-  const visibleRuns = async (c: Context<ServerEnv>, query: RunQuery & { readonly limit: number }, readable: ReadonlyMap<string, Policy>): Promise<RunPage> => {
+  const visibleRuns = async (
+    c: Context<ServerEnv>,
+    query: RunQuery & { readonly limit: number },
+    readable: ReadonlyMap<string, Policy>,
+  ): Promise<RunPage> => {
     const runs: RunSummary[] = [];
     let next = query.cursor;
     for (let scanned = 0; scanned < MAX_SCANNED_RUNS && runs.length < query.limit; ) {
-      const page = await listRuns({ ...query, ...(next === undefined ? {} : { cursor: next }), limit: Math.min(query.limit - runs.length, MAX_SCANNED_RUNS - scanned) });
+      const page = await listRuns({
+        ...query,
+        ...(next === undefined ? {} : { cursor: next }),
+        limit: Math.min(query.limit - runs.length, MAX_SCANNED_RUNS - scanned),
+      });
       scanned += page.runs.length;
       for (const summary of page.runs) {
         const policy = readable.get(summary.workflow);
@@ -209,10 +246,16 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     const workflow = query['workflow'];
     const status = query['status'];
     const cursor = query['cursor'];
-    if (status !== undefined && !STATUSES.has(status)) throw new HttpProblem(400, 'invalid_query', `"status" must be one of ${[...STATUSES].join(', ')}, got "${status}".`);
+    if (status !== undefined && !STATUSES.has(status))
+      throw new HttpProblem(400, 'invalid_query', `"status" must be one of ${[...STATUSES].join(', ')}, got "${status}".`);
     const limit = query['limit'] === undefined ? 50 : Number(query['limit']);
-    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 500)) throw new HttpProblem(400, 'invalid_query', `"limit" must be an integer from 1 to 500, got "${query['limit']}".`);
-    const filter = { ...(status === undefined ? {} : { status: status as RunStatus }), ...(cursor === undefined || cursor === '' ? {} : { cursor }), limit };
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 500))
+      throw new HttpProblem(400, 'invalid_query', `"limit" must be an integer from 1 to 500, got "${query['limit']}".`);
+    const filter = {
+      ...(status === undefined ? {} : { status: status as RunStatus }),
+      ...(cursor === undefined || cursor === '' ? {} : { cursor }),
+      limit,
+    };
     c.set('run', undefined);
     if (workflow !== undefined) {
       const policy = policyOf(workflow, 'runs');
@@ -249,7 +292,11 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
       const given = lastEventId ?? c.req.query('after');
       const afterSeq = given === undefined || given === '' ? -1 : Number(given);
       if (!(Number.isInteger(afterSeq) && afterSeq >= -1)) {
-        throw new HttpProblem(400, 'invalid_query', `${lastEventId === undefined ? '"after"' : 'Last-Event-ID'} must be the seq of the last event received (an integer ≥ -1), got "${given}".`);
+        throw new HttpProblem(
+          400,
+          'invalid_query',
+          `${lastEventId === undefined ? '"after"' : 'Last-Event-ID'} must be the seq of the last event received (an integer ≥ -1), got "${given}".`,
+        );
       }
       // Hono answers HEAD with the GET handler and drops the body: open no stream that nobody would close.
       if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers: sseHeaders });
@@ -266,7 +313,11 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return guarded(c, writablePolicies(run, policy), async () => {
       const body = await readJson(c, bodyLimits);
       if (!isObject(body) || typeof body['requestId'] !== 'string') {
-        throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "requestId": "<id of a pending request>", "value": … }.');
+        throw new HttpProblem(
+          400,
+          'invalid_body',
+          'The request body must be a JSON object: { "requestId": "<id of a pending request>", "value": … }.',
+        );
       }
       const requestId = body['requestId'];
       await runtime.respond(run.id, requestId, body['value']);
@@ -279,7 +330,11 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     return guarded(c, writablePolicies(run, policy), async () => c.json({ run: await runtime.cancel(run.id) }));
   });
 
-  mountConsole(app, { runtime, policies: exposed, bodyLimits, readableRun, writablePolicies, guarded }, options.ui === true ? {} : options.ui === false ? undefined : options.ui);
+  mountConsole(
+    app,
+    { runtime, policies: exposed, bodyLimits, readableRun, writablePolicies, guarded },
+    options.ui === true ? {} : options.ui === false ? undefined : options.ui,
+  );
   return app;
 }
 
@@ -291,4 +346,7 @@ class Refused extends Error {
 }
 
 /** A page as JSON: `nextCursor` is null on the last page rather than missing. */
-const page = (result: RunPage): { readonly runs: readonly RunSummary[]; readonly nextCursor: string | null } => ({ runs: result.runs, nextCursor: result.nextCursor ?? null });
+const page = (result: RunPage): { readonly runs: readonly RunSummary[]; readonly nextCursor: string | null } => ({
+  runs: result.runs,
+  nextCursor: result.nextCursor ?? null,
+});

@@ -12,7 +12,8 @@ export function checkJsonDepth(value: unknown, maxDepth: number): { readonly pat
     const keys = Array.isArray(current) ? current.keys() : Object.keys(current);
     for (const key of keys) {
       const child = (current as Record<string | number, unknown>)[key];
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth, path: item.path === '' ? String(key) : `${item.path}.${key}` });
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth, path: item.path === '' ? String(key) : `${item.path}.${key}` });
     }
   }
   return undefined;

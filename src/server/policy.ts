@@ -38,7 +38,12 @@ export const allow: MiddlewareHandler = async (_c, next) => {
  * returns, so a policy that works on `c.res` after `next()` sees it. A policy that returns without calling
  * `next()` and without a response refuses with 403.
  */
-export async function through(c: Context<ServerEnv>, policies: readonly Policy[], handler: () => Promise<Response>, fail: (error: unknown) => Response): Promise<Response> {
+export async function through(
+  c: Context<ServerEnv>,
+  policies: readonly Policy[],
+  handler: () => Promise<Response>,
+  fail: (error: unknown) => Response,
+): Promise<Response> {
   const step = async (index: number): Promise<void> => {
     const policy = policies[index];
     if (policy === undefined) {

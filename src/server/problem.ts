@@ -32,7 +32,15 @@ export function errorBody(code: string, message: string, issues?: readonly Schem
   return { error: { code, message, ...(issues === undefined ? {} : { issues: servedIssues(issues) }) } };
 }
 
-const statusCodes: Readonly<Record<number, string>> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'body_too_large', 429: 'too_many_requests' };
+const statusCodes: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  429: 'too_many_requests',
+};
 
 /** Maps anything thrown in a handler to a response; what is not a known refusal is a 500 that shows nothing of the error. */
 export function problemResponse(c: Context, error: unknown, report: (error: unknown) => void): Response {
@@ -46,7 +54,10 @@ export function problemResponse(c: Context, error: unknown, report: (error: unkn
     // A policy's own refusal (hono/bearer-auth, hono/basic-auth …) keeps its headers, such as WWW-Authenticate.
     if (error.res !== undefined) return error.getResponse();
     const status = error.status;
-    return new Response(JSON.stringify(errorBody(statusCodes[status] ?? 'http_error', error.message || `HTTP ${status}`)), { status, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(errorBody(statusCodes[status] ?? 'http_error', error.message || `HTTP ${status}`)), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
   }
   if (isWeftError(error)) {
     switch (error.code) {

@@ -8,7 +8,15 @@ function toJson(value: unknown): string {
     return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
   } catch {
     const event = value as SerializedEvent;
-    return JSON.stringify({ type: event.type, runId: event.runId, seq: event.seq, superstep: event.superstep, path: event.path, at: event.at, unserializable: true });
+    return JSON.stringify({
+      type: event.type,
+      runId: event.runId,
+      seq: event.seq,
+      superstep: event.superstep,
+      path: event.path,
+      at: event.at,
+      unserializable: true,
+    });
   }
 }
 
@@ -73,7 +81,10 @@ export function eventStreamResponse(events: Observable<SerializedEvent>, options
         next: (event) => send(frame(event)),
         error: (error: unknown) => {
           options.report(error);
-          const body = errorBody('stream_failed', "Reading the run's events failed; the server's log has the details. Reconnect with Last-Event-ID to go on.");
+          const body = errorBody(
+            'stream_failed',
+            "Reading the run's events failed; the server's log has the details. Reconnect with Last-Event-ID to go on.",
+          );
           end(`event: stream.failed\ndata: ${JSON.stringify(body)}\n\n`);
         },
         complete: () => {

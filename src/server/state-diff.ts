@@ -76,7 +76,11 @@ export async function checkpointHistory(store: CheckpointStore, runId: string): 
   return summaries;
 }
 
-async function summarize(checkpoint: StoredCheckpoint, stateOf: (id: string | null) => Promise<Json>, outputCount: Map<string, number>): Promise<CheckpointSummary> {
+async function summarize(
+  checkpoint: StoredCheckpoint,
+  stateOf: (id: string | null) => Promise<Json>,
+  outputCount: Map<string, number>,
+): Promise<CheckpointSummary> {
   const body = checkpointBodySchema.parse(JSON.parse(checkpoint.data));
   // A delta's patches rebuild its state (loadCheckpoint); the diff against the parent then reads the same for both kinds.
   const changes = diffState(await stateOf(checkpoint.parentId), await stateOf(checkpoint.id));

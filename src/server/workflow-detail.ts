@@ -82,7 +82,7 @@ export function describeGraph(definition: WorkflowDefinition, depth = 0): GraphD
     start: definition.start,
     maxSupersteps: definition.maxSupersteps,
     executors: definition.executors.map(describe),
-    edges: (describeEdges(definition)),
+    edges: describeEdges(definition),
   };
 }
 

@@ -90,13 +90,19 @@ export function activate(context: ActivationContext, options: ActivationOptions)
   };
 
   /** Commits the buffered events with `extra`, after the commits before it; rejects (and halts) when the store refuses. */
-  const commit = (extra: { readonly checkpoint?: StoredCheckpoint; readonly changes?: RunChanges; readonly release?: boolean } = {}): Promise<void> => {
+  const commit = (
+    extra: { readonly checkpoint?: StoredCheckpoint; readonly changes?: RunChanges; readonly release?: boolean } = {},
+  ): Promise<void> => {
     const events = buffer;
     buffer = [];
     const next = commits.then(async () => {
       if (halted) throw new LeaseLostError(runId, lease.token, `Run "${runId}" stopped here before this write; it was not made.`);
       const now = Date.now();
-      const changes = { ...changesOf(events, now), ...(extra.checkpoint === undefined ? {} : { checkpointId: extra.checkpoint.id, updatedAt: now }), ...extra.changes };
+      const changes = {
+        ...changesOf(events, now),
+        ...(extra.checkpoint === undefined ? {} : { checkpointId: extra.checkpoint.id, updatedAt: now }),
+        ...extra.changes,
+      };
       try {
         const result = await store.commitRun(lease, {
           events,
@@ -134,26 +140,34 @@ export function activate(context: ActivationContext, options: ActivationOptions)
   };
   // Invocation records (finished invocations of a superstep not yet committed) go straight to the store's checkpoints.
   const inner = store.checkpoints;
-  if (inner.saveInvocation !== undefined) checkpoints.saveInvocation = (record) => (inner.saveInvocation as NonNullable<CheckpointStore['saveInvocation']>).call(inner, record);
-  if (inner.listInvocations !== undefined) checkpoints.listInvocations = (id, superstep) => (inner.listInvocations as NonNullable<CheckpointStore['listInvocations']>).call(inner, id, superstep);
-  if (inner.deleteInvocations !== undefined) checkpoints.deleteInvocations = (id, through) => (inner.deleteInvocations as NonNullable<CheckpointStore['deleteInvocations']>).call(inner, id, through);
+  if (inner.saveInvocation !== undefined)
+    checkpoints.saveInvocation = (record) => (inner.saveInvocation as NonNullable<CheckpointStore['saveInvocation']>).call(inner, record);
+  if (inner.listInvocations !== undefined)
+    checkpoints.listInvocations = (id, superstep) =>
+      (inner.listInvocations as NonNullable<CheckpointStore['listInvocations']>).call(inner, id, superstep);
+  if (inner.deleteInvocations !== undefined)
+    checkpoints.deleteInvocations = (id, through) =>
+      (inner.deleteInvocations as NonNullable<CheckpointStore['deleteInvocations']>).call(inner, id, through);
 
   let renewing = false;
-  const renewal = setInterval(() => {
-    if (renewing || halted) return;
-    renewing = true;
-    store
-      .renewLease(lease, { now: clock(), ttlMs })
-      .then(
-        (renewed) => {
-          if (renewed === undefined) return halt(); // taken over: stop without writing
-          lease = renewed.lease;
-          if (renewed.cancelRequested && !abort.signal.aborted) abort.abort('cancelled');
-        },
-        () => undefined, // a store that fails shows in the next commit
-      )
-      .finally(() => (renewing = false));
-  }, Math.max(1, Math.floor(ttlMs / 3)));
+  const renewal = setInterval(
+    () => {
+      if (renewing || halted) return;
+      renewing = true;
+      store
+        .renewLease(lease, { now: clock(), ttlMs })
+        .then(
+          (renewed) => {
+            if (renewed === undefined) return halt(); // taken over: stop without writing
+            lease = renewed.lease;
+            if (renewed.cancelRequested && !abort.signal.aborted) abort.abort('cancelled');
+          },
+          () => undefined, // a store that fails shows in the next commit
+        )
+        .finally(() => (renewing = false));
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
   (renewal as { unref?: () => void }).unref?.();
 
   let ended = false;
@@ -233,7 +247,15 @@ export function activate(context: ActivationContext, options: ActivationOptions)
       if (!terminal) {
         // A stream that ends in error without a terminal event (options refused before the run started, say) still gets one.
         terminal = true;
-        buffer.push({ type: 'run.failed', runId, seq: seq++, superstep: buffer.at(-1)?.superstep ?? 0, path: [], at: Date.now(), error: serializeError(error) } as SerializedEvent);
+        buffer.push({
+          type: 'run.failed',
+          runId,
+          seq: seq++,
+          superstep: buffer.at(-1)?.superstep ?? 0,
+          path: [],
+          at: Date.now(),
+          error: serializeError(error),
+        } as SerializedEvent);
       }
       end(() => commit({ release: true }));
     },

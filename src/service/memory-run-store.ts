@@ -54,7 +54,13 @@ export class MemoryRunStore implements RunStore {
     return this.#exclusive(() => {
       if (this.#runs.has(record.id)) throw new Error(`Run "${record.id}" already exists.`);
       this.#runs.set(record.id, Object.freeze({ ...record }));
-      this.#control.set(record.id, { owner: lease?.owner, token: lease === undefined ? 0 : 1, expiresAt: lease === undefined ? 0 : lease.now + lease.ttlMs, responses: {}, cancelRequested: false });
+      this.#control.set(record.id, {
+        owner: lease?.owner,
+        token: lease === undefined ? 0 : 1,
+        expiresAt: lease === undefined ? 0 : lease.now + lease.ttlMs,
+        responses: {},
+        cancelRequested: false,
+      });
     });
   }
 
@@ -76,7 +82,9 @@ export class MemoryRunStore implements RunStore {
     const limit = checkLimit(query.limit);
     const position = query.cursor === undefined ? undefined : parseCursor(query.cursor);
     const matching = [...this.#runs.values()]
-      .filter((run) => (query.workflow === undefined || run.workflow === query.workflow) && (query.status === undefined || run.status === query.status))
+      .filter(
+        (run) => (query.workflow === undefined || run.workflow === query.workflow) && (query.status === undefined || run.status === query.status),
+      )
       .sort(newestFirst)
       .filter((run) => afterCursor(run, position));
     const runs = matching.slice(0, limit);
@@ -91,7 +99,8 @@ export class MemoryRunStore implements RunStore {
     const list = this.#events.get(runId) ?? [];
     let last = list.length === 0 ? -1 : (list[list.length - 1] as SerializedEvent).seq;
     for (const event of events) {
-      if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
+      if (!(event.seq > last))
+        throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
       last = event.seq;
     }
   }
@@ -111,7 +120,11 @@ export class MemoryRunStore implements RunStore {
     control.owner = request.owner;
     control.token += 1;
     control.expiresAt = request.now + request.ttlMs;
-    return { lease: { runId, owner: request.owner, token: control.token, expiresAt: control.expiresAt }, responses: control.responses, cancelRequested: control.cancelRequested };
+    return {
+      lease: { runId, owner: request.owner, token: control.token, expiresAt: control.expiresAt },
+      responses: control.responses,
+      cancelRequested: control.cancelRequested,
+    };
   }
 
   claimRun(runId: string, request: LeaseRequest): Promise<RunClaim | undefined> {
@@ -136,7 +149,10 @@ export class MemoryRunStore implements RunStore {
     });
   }
 
-  renewLease(lease: RunLease, request: Omit<LeaseRequest, 'owner'>): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
+  renewLease(
+    lease: RunLease,
+    request: Omit<LeaseRequest, 'owner'>,
+  ): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
     return this.#exclusive(() => {
       const control = this.#control.get(lease.runId);
       if (control === undefined || control.token !== lease.token) return undefined;

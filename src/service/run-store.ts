@@ -13,7 +13,11 @@ export interface SerializedError {
 }
 
 /** A workflow event as stored and served: errors become {@link SerializedError}. */
-export type SerializedEvent = WorkflowEvent extends infer E ? (E extends { readonly error: unknown } ? Omit<E, 'error'> & { readonly error: SerializedError } : E) : never;
+export type SerializedEvent = WorkflowEvent extends infer E
+  ? E extends { readonly error: unknown }
+    ? Omit<E, 'error'> & { readonly error: SerializedError }
+    : E
+  : never;
 
 /** One run as the run store keeps it. */
 export interface RunRecord {
@@ -32,7 +36,9 @@ export interface RunRecord {
 }
 
 /** What `updateRun` may change. */
-export type RunChanges = Partial<Pick<RunRecord, 'status' | 'outputs' | 'pendingRequests' | 'error' | 'checkpointId'>> & { readonly updatedAt: number };
+export type RunChanges = Partial<Pick<RunRecord, 'status' | 'outputs' | 'pendingRequests' | 'error' | 'checkpointId'>> & {
+  readonly updatedAt: number;
+};
 
 /** A filter and page of `listRuns`, newest first. */
 export interface RunQuery {
@@ -175,7 +181,10 @@ export interface RunStore {
    * the cancel flag. Otherwise (taken over, or the run is gone) returns undefined: the caller lost the run and
    * must stop without writing.
    */
-  renewLease(lease: RunLease, request: Omit<LeaseRequest, 'owner'>): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined>;
+  renewLease(
+    lease: RunLease,
+    request: Omit<LeaseRequest, 'owner'>,
+  ): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined>;
   /**
    * Asks the owner of a `running` run to cancel it: sets the cancel flag and returns true. Returns false,
    * changing nothing, for an unknown run or any other status (cancel a waiting run with `answerRun`).
@@ -208,24 +217,40 @@ export const runCursor = (run: Pick<RunRecord, 'createdAt' | 'id'>): string => `
 export function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
   const split = cursor.indexOf(':');
   const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt)) throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
+  if (!Number.isFinite(createdAt))
+    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
   return { createdAt, id: cursor.slice(split + 1) };
 }
 
 /** True when `run` comes after the position in newest-first order. */
-export function afterCursor(run: Pick<RunRecord, 'createdAt' | 'id'>, position: { readonly createdAt: number; readonly id: string } | undefined): boolean {
+export function afterCursor(
+  run: Pick<RunRecord, 'createdAt' | 'id'>,
+  position: { readonly createdAt: number; readonly id: string } | undefined,
+): boolean {
   if (position === undefined) return true;
   return run.createdAt < position.createdAt || (run.createdAt === position.createdAt && run.id < position.id);
 }
 
 export function checkLimit(limit: number | undefined): number {
   const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500)) throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
+    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
   return value;
 }
 
 /** The summary of a record, as `listRuns` returns it. */
 export function summarize(run: RunRecord): RunSummary {
-  const error = run.error === undefined || run.error.message.length <= SUMMARY_MESSAGE_LENGTH ? run.error : { ...run.error, message: `${run.error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` };
-  return { id: run.id, workflow: run.workflow, status: run.status, pendingRequests: run.pendingRequests.length, error, createdAt: run.createdAt, updatedAt: run.updatedAt };
+  const error =
+    run.error === undefined || run.error.message.length <= SUMMARY_MESSAGE_LENGTH
+      ? run.error
+      : { ...run.error, message: `${run.error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` };
+  return {
+    id: run.id,
+    workflow: run.workflow,
+    status: run.status,
+    pendingRequests: run.pendingRequests.length,
+    error,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
 }

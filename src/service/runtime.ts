@@ -98,11 +98,18 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { workflows, store } = options;
-  const onStoreError = options.onStoreError ?? ((error: unknown, runId: string) => console.error(`weft: a write to the run store failed for run "${runId}"; the run stops until recover():`, error));
+  const onStoreError =
+    options.onStoreError ??
+    ((error: unknown, runId: string) =>
+      console.error(`weft: a write to the run store failed for run "${runId}"; the run stops until recover():`, error));
   const ttlMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 500;
-  for (const [key, value] of [['leaseMs', ttlMs], ['pollMs', pollMs]] as const) {
-    if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`createRuntime: ${key} must be a positive integer (milliseconds), got ${String(value)}.`);
+  for (const [key, value] of [
+    ['leaseMs', ttlMs],
+    ['pollMs', pollMs],
+  ] as const) {
+    if (!(Number.isInteger(value) && value > 0))
+      throw new TypeError(`createRuntime: ${key} must be a positive integer (milliseconds), got ${String(value)}.`);
   }
   /** This process, as lease owner. */
   const owner = globalThis.crypto.randomUUID();
@@ -133,7 +140,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   /** Drives a run this process holds the lease of. */
-  const drive = (claim: RunClaim, firstSeq: number, source: Parameters<typeof activate>[1]['source'], onStarted?: (error?: unknown) => void, restore?: RunChanges): Activation => {
+  const drive = (
+    claim: RunClaim,
+    firstSeq: number,
+    source: Parameters<typeof activate>[1]['source'],
+    onStarted?: (error?: unknown) => void,
+    restore?: RunChanges,
+  ): Activation => {
     const runId = claim.lease.runId;
     const activation: Activation = activate(
       { store, ttlMs, clock, onStoreError, storeTransientEvents: options.storeTransientEvents === true },
@@ -157,8 +170,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const cancelHeld = async (claim: RunClaim, status: string): Promise<void> => {
     const events = await storedEvents(claim.lease.runId);
     const at = Date.now();
-    const event = { type: 'run.cancelled', runId: claim.lease.runId, seq: nextSeqOf(events), superstep: events.at(-1)?.superstep ?? 0, path: [], at, reason: `cancelled while ${status}` } as SerializedEvent;
-    await store.commitRun(claim.lease, { events: [event], changes: changesFor(event, at) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+    const event = {
+      type: 'run.cancelled',
+      runId: claim.lease.runId,
+      seq: nextSeqOf(events),
+      superstep: events.at(-1)?.superstep ?? 0,
+      path: [],
+      at,
+      reason: `cancelled while ${status}`,
+    } as SerializedEvent;
+    await store.commitRun(claim.lease, {
+      events: [event],
+      changes: changesFor(event, at) as NonNullable<ReturnType<typeof changesFor>>,
+      release: true,
+    });
     notify();
   };
 
@@ -170,14 +195,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Stopped between storing its terminal event and its status (a store of weft 0.1): only the status is missing.
     const last = events.at(-1);
     if (last !== undefined && isTerminalEvent(last)) {
-      await store.commitRun(claim.lease, { events: [], changes: changesFor(last, Date.now()) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+      await store.commitRun(claim.lease, {
+        events: [],
+        changes: changesFor(last, Date.now()) as NonNullable<ReturnType<typeof changesFor>>,
+        release: true,
+      });
       return;
     }
     // Every earlier attempt took its process down at the same superstep: fail the run rather than loop.
     const looping = crashLoop(record.id, events);
     if (looping !== undefined) {
-      const failed = { type: 'run.failed', runId: record.id, seq: nextSeqOf(events), superstep: last?.superstep ?? 0, path: [], at: Date.now(), error: looping } as SerializedEvent;
-      await store.commitRun(claim.lease, { events: [failed], changes: changesFor(failed, failed.at) as NonNullable<ReturnType<typeof changesFor>>, release: true });
+      const failed = {
+        type: 'run.failed',
+        runId: record.id,
+        seq: nextSeqOf(events),
+        superstep: last?.superstep ?? 0,
+        path: [],
+        at: Date.now(),
+        error: looping,
+      } as SerializedEvent;
+      await store.commitRun(claim.lease, {
+        events: [failed],
+        changes: changesFor(failed, failed.at) as NonNullable<ReturnType<typeof changesFor>>,
+        release: true,
+      });
       return;
     }
     const latest = await store.checkpoints.latest(record.id);
@@ -195,7 +236,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     checkRunInput(name, workflow.definition.executors.find((e: AnyExecutor) => e.id === workflow.definition.start) as AnyExecutor, input, true);
 
   const notWaiting = (runId: string, requestId: string, status: string): RequestError =>
-    new RequestError('run_not_waiting', `Run "${runId}" is ${status}, not waiting (or another answer was taken first); answer its requests once it waits (its status says so).`, { runId, requestId });
+    new RequestError(
+      'run_not_waiting',
+      `Run "${runId}" is ${status}, not waiting (or another answer was taken first); answer its requests once it waits (its status says so).`,
+      { runId, requestId },
+    );
 
   const runtime: Runtime = {
     workflows,
@@ -208,7 +253,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const runId = globalThis.crypto.randomUUID();
       const now = Date.now();
       const request = leaseRequest();
-      await store.createRun({ id: runId, workflow: name, status: 'running', input, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now }, request);
+      await store.createRun(
+        {
+          id: runId,
+          workflow: name,
+          status: 'running',
+          input,
+          outputs: [],
+          pendingRequests: [],
+          error: undefined,
+          checkpointId: undefined,
+          createdAt: now,
+          updatedAt: now,
+        },
+        request,
+      );
       const claim: RunClaim = { lease: { runId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
       if (closed) {
         // Closed meanwhile: give the run up, and the next recover() anywhere starts it.
@@ -355,15 +414,35 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const record = await store.getRun(runId);
       if (record === undefined) throw new NotFoundError('run', runId);
       const checkpoint = await store.checkpoints.get(checkpointId);
-      if (checkpoint === undefined || checkpoint.runId !== runId) throw new CheckpointError('not_found', `Run "${runId}" has no checkpoint "${checkpointId}"; list its checkpoints with runtime.checkpoints.list(runId).`, { runId, checkpointId });
+      if (checkpoint === undefined || checkpoint.runId !== runId)
+        throw new CheckpointError(
+          'not_found',
+          `Run "${runId}" has no checkpoint "${checkpointId}"; list its checkpoints with runtime.checkpoints.list(runId).`,
+          { runId, checkpointId },
+        );
       const workflow = workflowOf(record.workflow);
       const forkId = globalThis.crypto.randomUUID();
       const now = Date.now();
       const request = leaseRequest();
-      await store.createRun({ ...record, id: forkId, status: 'running', outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: now, updatedAt: now }, request);
+      await store.createRun(
+        {
+          ...record,
+          id: forkId,
+          status: 'running',
+          outputs: [],
+          pendingRequests: [],
+          error: undefined,
+          checkpointId: undefined,
+          createdAt: now,
+          updatedAt: now,
+        },
+        request,
+      );
       const claim: RunClaim = { lease: { runId: forkId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
-      if (closed) await store.commitRun(claim.lease, { events: [], release: true }); // the next recover() anywhere starts it
-      else drive(claim, 0, (signal, checkpoints) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId: forkId, signal, checkpoints }));
+      if (closed)
+        await store.commitRun(claim.lease, { events: [], release: true }); // the next recover() anywhere starts it
+      else
+        drive(claim, 0, (signal, checkpoints) => workflow.resumeStream(checkpointId, { ...options.runOptions, runId: forkId, signal, checkpoints }));
       return { runId: forkId };
     },
 
@@ -372,7 +451,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const record = await store.getRun(runId);
       if (record === undefined) throw new NotFoundError('run', runId);
       if (record.status !== 'failed' && record.status !== 'cancelled') {
-        throw new RequestError('run_not_waiting', `Run "${runId}" is ${record.status}; only a failed or cancelled run can be resumed (answer a waiting run's requests instead).`, { runId });
+        throw new RequestError(
+          'run_not_waiting',
+          `Run "${runId}" is ${record.status}; only a failed or cancelled run can be resumed (answer a waiting run's requests instead).`,
+          { runId },
+        );
       }
       const workflow = workflowOf(record.workflow);
       // Reopened, then claimed: of concurrent resumes (in any processes) exactly one claim succeeds and drives it.
@@ -382,7 +465,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const latest = await store.checkpoints.latest(runId);
         const runOptions = { ...options.runOptions, runId };
         drive(claim, nextSeqOf(await storedEvents(runId)), (signal, checkpoints) =>
-          latest === undefined ? workflow.stream(record.input, { ...runOptions, signal, checkpoints }) : workflow.resumeStream(latest.id, { ...runOptions, signal, checkpoints }),
+          latest === undefined
+            ? workflow.stream(record.input, { ...runOptions, signal, checkpoints })
+            : workflow.resumeStream(latest.id, { ...runOptions, signal, checkpoints }),
         );
       }
       notify();

@@ -14,7 +14,8 @@ export function serializeError(error: unknown): SerializedError {
   return { name, code: isWeftError(error) ? error.code : undefined, message: describeThrown(error) };
 }
 
-const plain = (_key: string, value: unknown): unknown => (value instanceof Error ? serializeError(value) : typeof value === 'bigint' ? value.toString() : value);
+const plain = (_key: string, value: unknown): unknown =>
+  value instanceof Error ? serializeError(value) : typeof value === 'bigint' ? value.toString() : value;
 
 /** Repeated objects become '[Circular]': only used when plain JSON failed, so shared (acyclic) values are rare here. */
 function withoutCycles(): (key: string, value: unknown) => unknown {
@@ -48,7 +49,15 @@ export function serializeEvent(event: WorkflowEvent, seq: number): SerializedEve
     return JSON.parse(text) as SerializedEvent;
   } catch (problem) {
     const message = `The run's "${String(event.type)}" event (seq ${seq}) could not be stored as JSON: ${describeThrown(problem)}. Emit, send and output plain data (objects, arrays, strings, finite numbers, booleans, null), nested less deeply.`;
-    return { type: 'run.failed', runId: event.runId, seq, superstep: event.superstep, path: [], at: Date.now(), error: { name: 'WeftError', code: UNSTORABLE_EVENT, message } } as SerializedEvent;
+    return {
+      type: 'run.failed',
+      runId: event.runId,
+      seq,
+      superstep: event.superstep,
+      path: [],
+      at: Date.now(),
+      error: { name: 'WeftError', code: UNSTORABLE_EVENT, message },
+    } as SerializedEvent;
   }
 }
 
@@ -72,7 +81,12 @@ export function changesFor(event: SerializedEvent, updatedAt: number): RunChange
       return { status: 'cancelled', pendingRequests: [], updatedAt };
     case 'run.failed':
       // JSON dropped an undefined `code`; the record keeps the key.
-      return { status: 'failed', error: { name: event.error.name, code: event.error.code ?? undefined, message: event.error.message }, pendingRequests: [], updatedAt };
+      return {
+        status: 'failed',
+        error: { name: event.error.name, code: event.error.code ?? undefined, message: event.error.message },
+        pendingRequests: [],
+        updatedAt,
+      };
     default:
       return undefined;
   }

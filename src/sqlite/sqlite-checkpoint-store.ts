@@ -34,7 +34,12 @@ interface InvocationRow {
   readonly data: string;
 }
 
-const toInvocation = (row: InvocationRow): StoredInvocation => ({ runId: row.run_id, superstep: row.superstep, invocationId: row.invocation_id, data: row.data });
+const toInvocation = (row: InvocationRow): StoredInvocation => ({
+  runId: row.run_id,
+  superstep: row.superstep,
+  invocationId: row.invocation_id,
+  data: row.data,
+});
 
 const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
   id: row.id,

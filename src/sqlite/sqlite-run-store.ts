@@ -100,7 +100,10 @@ function toSummary(row: SummaryRow): RunSummary {
     workflow: row.workflow,
     status: row.status,
     pendingRequests: row.pending,
-    error: error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH ? error : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
+    error:
+      error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH
+        ? error
+        : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -129,13 +132,15 @@ const toRecord = (row: RunRow): RunRecord => ({
 function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
   const split = cursor.indexOf(':');
   const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt)) throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
+  if (!Number.isFinite(createdAt))
+    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
   return { createdAt, id: cursor.slice(split + 1) };
 }
 
 function checkLimit(limit: number | undefined): number {
   const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500)) throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
+    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
   return value;
 }
 
@@ -281,7 +286,8 @@ export class SqliteRunStore implements RunStore {
       const append = (runId: string, events: readonly SerializedEvent[]): void => {
         let last = this.#lastSeq.get(runId)?.seq ?? -1;
         for (const event of events) {
-          if (!(event.seq > last)) throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
+          if (!(event.seq > last))
+            throw new Error(`Event seq ${event.seq} of run "${runId}" does not follow seq ${last}; events are appended in order, each once.`);
           this.#insertEvent.run(runId, event.seq, JSON.stringify(event));
           last = event.seq;
         }
@@ -327,7 +333,8 @@ export class SqliteRunStore implements RunStore {
         lease_expires_at: lease === undefined ? 0 : lease.now + lease.ttlMs,
       });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`Run "${record.id}" already exists.`, { cause: error });
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+        throw new Error(`Run "${record.id}" already exists.`, { cause: error });
       throw error;
     }
   }
@@ -384,8 +391,14 @@ export class SqliteRunStore implements RunStore {
     const key = `${+byWorkflow}${+byStatus}${+byCursor}`;
     let statement = this.#lists.get(key);
     if (statement === undefined) {
-      const where = [byWorkflow ? 'workflow = @workflow' : '', byStatus ? 'status = @status' : '', byCursor ? '(created_at, id) < (@created_at, @id)' : ''].filter((term) => term !== '');
-      statement = this.database.prepare(`SELECT id, workflow, status, json_array_length(pending_requests) AS pending, error, created_at, updated_at FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC LIMIT @limit`);
+      const where = [
+        byWorkflow ? 'workflow = @workflow' : '',
+        byStatus ? 'status = @status' : '',
+        byCursor ? '(created_at, id) < (@created_at, @id)' : '',
+      ].filter((term) => term !== '');
+      statement = this.database.prepare(
+        `SELECT id, workflow, status, json_array_length(pending_requests) AS pending, error, created_at, updated_at FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      );
       this.#lists.set(key, statement);
     }
     return statement;
@@ -422,7 +435,10 @@ export class SqliteRunStore implements RunStore {
   }
 
   /** Extends a lease whose token is still current (see `RunStore.renewLease`). */
-  async renewLease(lease: RunLease, request: Omit<LeaseRequest, 'owner'>): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
+  async renewLease(
+    lease: RunLease,
+    request: Omit<LeaseRequest, 'owner'>,
+  ): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
     const row = this.#renew.get({ id: lease.runId, owner: lease.owner, token: lease.token, expires_at: request.now + request.ttlMs });
     return row === undefined ? undefined : { lease: { ...lease, expiresAt: row.lease_expires_at }, cancelRequested: row.cancel_requested === 1 };
   }

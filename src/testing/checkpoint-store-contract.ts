@@ -51,10 +51,15 @@ function records(store: CheckpointStore): Required<Pick<CheckpointStore, 'saveIn
   if (saveInvocation === undefined || listInvocations === undefined || deleteInvocations === undefined) {
     throw new Error('The store has no saveInvocation / listInvocations / deleteInvocations. Implement them as documented on CheckpointStore.');
   }
-  return { saveInvocation: saveInvocation.bind(store), listInvocations: listInvocations.bind(store), deleteInvocations: deleteInvocations.bind(store) };
+  return {
+    saveInvocation: saveInvocation.bind(store),
+    listInvocations: listInvocations.bind(store),
+    deleteInvocations: deleteInvocations.bind(store),
+  };
 }
 
-const byId = (list: readonly StoredInvocation[]): StoredInvocation[] => [...list].sort((a, b) => (a.invocationId < b.invocationId ? -1 : a.invocationId > b.invocationId ? 1 : 0));
+const byId = (list: readonly StoredInvocation[]): StoredInvocation[] =>
+  [...list].sort((a, b) => (a.invocationId < b.invocationId ? -1 : a.invocationId > b.invocationId ? 1 : 0));
 
 const ids = (checkpoints: readonly StoredCheckpoint[]): string[] => checkpoints.map((stored) => stored.id);
 
@@ -125,7 +130,14 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
       it('replaces a checkpoint saved again under the same id, without duplicating it', async () => {
         const original = checkpoint({ superstep: 1, data: '"original"' });
         const other = checkpoint({ superstep: 2 });
-        const replacement = { ...original, superstep: 3, createdAt: original.createdAt + 1000, kind: 'delta', parentId: other.id, data: '"replacement"' } satisfies StoredCheckpoint;
+        const replacement = {
+          ...original,
+          superstep: 3,
+          createdAt: original.createdAt + 1000,
+          kind: 'delta',
+          parentId: other.id,
+          data: '"replacement"',
+        } satisfies StoredCheckpoint;
         await store.save(original);
         await store.save(other);
         await store.save(replacement);
@@ -271,7 +283,12 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
 
       it('deletes the records of a run up to and including a superstep, and nothing else', async () => {
         const { saveInvocation, listInvocations, deleteInvocations } = records(store);
-        const saved = [invocation({ superstep: 1 }), invocation({ superstep: 2 }), invocation({ superstep: 3 }), invocation({ runId: 'run-b', superstep: 1 })];
+        const saved = [
+          invocation({ superstep: 1 }),
+          invocation({ superstep: 2 }),
+          invocation({ superstep: 3 }),
+          invocation({ runId: 'run-b', superstep: 1 }),
+        ];
         for (const record of saved) await saveInvocation(record);
 
         await deleteInvocations('run-a', 2);
@@ -283,7 +300,7 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
         await expect(deleteInvocations('no-such-run', 9)).resolves.toBeUndefined();
       });
 
-      it('removes a run\'s records with deleteRun', async () => {
+      it("removes a run's records with deleteRun", async () => {
         const { saveInvocation, listInvocations } = records(store);
         await saveInvocation(invocation());
         const other = invocation({ runId: 'run-b' });
@@ -317,54 +334,55 @@ export function describeCheckpointStore<TStore extends CheckpointStore>(name: st
       });
     });
 
-    if (factory.reopen !== undefined) describe('durability', () => {
-      const reopen = async (): Promise<void> => {
-        store = await (factory.reopen as NonNullable<typeof factory.reopen>)(store);
-      };
+    if (factory.reopen !== undefined)
+      describe('durability', () => {
+        const reopen = async (): Promise<void> => {
+          store = await (factory.reopen as NonNullable<typeof factory.reopen>)(store);
+        };
 
-      it('keeps every checkpoint across close and reopen', async () => {
-        const a0 = checkpoint({ runId: 'run-a', superstep: 0 });
-        const a1 = checkpoint({ runId: 'run-a', superstep: 1, parentId: a0.id, kind: 'delta', data: largeData() });
-        const b0 = checkpoint({ runId: 'run-b', superstep: 0, workflow: 'wörkflow-🧵' });
-        for (const stored of [a1, b0, a0]) await store.save(stored);
+        it('keeps every checkpoint across close and reopen', async () => {
+          const a0 = checkpoint({ runId: 'run-a', superstep: 0 });
+          const a1 = checkpoint({ runId: 'run-a', superstep: 1, parentId: a0.id, kind: 'delta', data: largeData() });
+          const b0 = checkpoint({ runId: 'run-b', superstep: 0, workflow: 'wörkflow-🧵' });
+          for (const stored of [a1, b0, a0]) await store.save(stored);
 
-        await reopen();
+          await reopen();
 
-        expect(await store.get(a1.id)).toStrictEqual(a1);
-        expect(await store.list('run-a')).toStrictEqual([a0, a1]);
-        expect(await store.latest('run-a')).toStrictEqual(a1);
-        expect(await store.list('run-b')).toStrictEqual([b0]);
+          expect(await store.get(a1.id)).toStrictEqual(a1);
+          expect(await store.list('run-a')).toStrictEqual([a0, a1]);
+          expect(await store.latest('run-a')).toStrictEqual(a1);
+          expect(await store.list('run-b')).toStrictEqual([b0]);
+        });
+
+        it('keeps replacements and deletions across close and reopen', async () => {
+          const a0 = checkpoint({ runId: 'run-a', data: '"before"' });
+          const b0 = checkpoint({ runId: 'run-b' });
+          await store.save(a0);
+          await store.save(b0);
+          await reopen();
+
+          const replaced = { ...a0, data: '"after"' };
+          await store.save(replaced);
+          await store.deleteRun('run-b');
+          await reopen();
+
+          expect(await store.list('run-a')).toStrictEqual([replaced]);
+          expect(await store.get(b0.id)).toBeUndefined();
+          expect(await store.list('run-b')).toStrictEqual([]);
+        });
+
+        it('keeps invocation records and their deletion across close and reopen', async () => {
+          const kept = invocation({ superstep: 4 });
+          const dropped = invocation({ superstep: 3 });
+          await records(store).saveInvocation(kept);
+          await records(store).saveInvocation(dropped);
+          await reopen();
+          expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
+          await records(store).deleteInvocations('run-a', 3);
+          await reopen();
+          expect(await records(store).listInvocations('run-a', 3)).toStrictEqual([]);
+          expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
+        });
       });
-
-      it('keeps replacements and deletions across close and reopen', async () => {
-        const a0 = checkpoint({ runId: 'run-a', data: '"before"' });
-        const b0 = checkpoint({ runId: 'run-b' });
-        await store.save(a0);
-        await store.save(b0);
-        await reopen();
-
-        const replaced = { ...a0, data: '"after"' };
-        await store.save(replaced);
-        await store.deleteRun('run-b');
-        await reopen();
-
-        expect(await store.list('run-a')).toStrictEqual([replaced]);
-        expect(await store.get(b0.id)).toBeUndefined();
-        expect(await store.list('run-b')).toStrictEqual([]);
-      });
-
-      it('keeps invocation records and their deletion across close and reopen', async () => {
-        const kept = invocation({ superstep: 4 });
-        const dropped = invocation({ superstep: 3 });
-        await records(store).saveInvocation(kept);
-        await records(store).saveInvocation(dropped);
-        await reopen();
-        expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
-        await records(store).deleteInvocations('run-a', 3);
-        await reopen();
-        expect(await records(store).listInvocations('run-a', 3)).toStrictEqual([]);
-        expect(await records(store).listInvocations('run-a', 4)).toStrictEqual([kept]);
-      });
-    });
   });
 }

@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isWeftError, type LeaseRequest, type RunRecord, type RunStatus, type RunStore, type RunSummary, type SerializedEvent, type StoredCheckpoint } from '../index.js';
+import {
+  isWeftError,
+  type LeaseRequest,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type RunSummary,
+  type SerializedEvent,
+  type StoredCheckpoint,
+} from '../index.js';
 
 /** How the contract suite makes, reopens and cleans up the run store under test. */
 export interface RunStoreFactory<TStore extends RunStore = RunStore> {
@@ -37,7 +46,18 @@ function run(fields: Partial<RunRecord> = {}): RunRecord {
 
 /** A plain-JSON event of `runId` with this `seq`. */
 function event(runId: string, seq: number, fields: Record<string, unknown> = {}): SerializedEvent {
-  return { type: 'custom', runId, seq, superstep: seq, path: [], at: BASE + seq, executorId: 'step', name: 'tick', data: { seq, text: 'é 🧵' }, ...fields } as SerializedEvent;
+  return {
+    type: 'custom',
+    runId,
+    seq,
+    superstep: seq,
+    path: [],
+    at: BASE + seq,
+    executorId: 'step',
+    name: 'tick',
+    data: { seq, text: 'é 🧵' },
+    ...fields,
+  } as SerializedEvent;
 }
 
 const ids = (runs: readonly { readonly id: string }[]): string[] => runs.map((record) => record.id);
@@ -55,7 +75,8 @@ const summary = (record: RunRecord): RunSummary => ({
 });
 
 /** Newest first: by creation time, then by id, both descending; as `listRuns` summarizes them. */
-const newestFirst = (runs: readonly RunRecord[]): RunSummary[] => [...runs].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map(summary);
+const newestFirst = (runs: readonly RunRecord[]): RunSummary[] =>
+  [...runs].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map(summary);
 
 /** A checkpoint of `runId` at `superstep`. */
 const checkpointOf = (runId: string, superstep: number, id = `${runId}-checkpoint-${superstep}`): StoredCheckpoint => ({
@@ -174,14 +195,37 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         await store.createRun(record);
         const requests = [{ id: 'request-1', executorId: 'approve', path: ['approve'], payload: 'ok?', superstep: 2 }];
 
-        await store.updateRun(record.id, { status: 'waiting', pendingRequests: requests, checkpointId: 'checkpoint-2', updatedAt: record.updatedAt + 10 });
-        expect(await store.getRun(record.id)).toStrictEqual({ ...record, status: 'waiting', pendingRequests: requests, checkpointId: 'checkpoint-2', updatedAt: record.updatedAt + 10 });
+        await store.updateRun(record.id, {
+          status: 'waiting',
+          pendingRequests: requests,
+          checkpointId: 'checkpoint-2',
+          updatedAt: record.updatedAt + 10,
+        });
+        expect(await store.getRun(record.id)).toStrictEqual({
+          ...record,
+          status: 'waiting',
+          pendingRequests: requests,
+          checkpointId: 'checkpoint-2',
+          updatedAt: record.updatedAt + 10,
+        });
 
         await store.updateRun(record.id, { updatedAt: record.updatedAt + 20 });
-        expect(await store.getRun(record.id)).toStrictEqual({ ...record, status: 'waiting', pendingRequests: requests, checkpointId: 'checkpoint-2', updatedAt: record.updatedAt + 20 });
+        expect(await store.getRun(record.id)).toStrictEqual({
+          ...record,
+          status: 'waiting',
+          pendingRequests: requests,
+          checkpointId: 'checkpoint-2',
+          updatedAt: record.updatedAt + 20,
+        });
 
         await store.updateRun(record.id, { status: 'completed', outputs: ['done', { n: 1 }], pendingRequests: [], updatedAt: record.updatedAt + 30 });
-        expect(await store.getRun(record.id)).toStrictEqual({ ...record, status: 'completed', outputs: ['done', { n: 1 }], checkpointId: 'checkpoint-2', updatedAt: record.updatedAt + 30 });
+        expect(await store.getRun(record.id)).toStrictEqual({
+          ...record,
+          status: 'completed',
+          outputs: ['done', { n: 1 }],
+          checkpointId: 'checkpoint-2',
+          updatedAt: record.updatedAt + 30,
+        });
       });
 
       it('clears a field given as undefined', async () => {
@@ -190,7 +234,12 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
         await store.updateRun(record.id, { error: undefined, checkpointId: undefined, updatedAt: record.updatedAt + 1 });
 
-        expect(await store.getRun(record.id)).toStrictEqual({ ...record, error: undefined, checkpointId: undefined, updatedAt: record.updatedAt + 1 });
+        expect(await store.getRun(record.id)).toStrictEqual({
+          ...record,
+          error: undefined,
+          checkpointId: undefined,
+          updatedAt: record.updatedAt + 1,
+        });
       });
 
       it('refuses an unknown run and creates none', async () => {
@@ -213,7 +262,13 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
     describe('listRuns', () => {
       it('lists newest first, by creation time then id, whatever the order of creation', async () => {
-        const records = [run({ createdAt: BASE + 5 }), run({ createdAt: BASE + 1 }), run({ createdAt: BASE + 9 }), run({ id: 'run-b', createdAt: BASE + 5 }), run({ id: 'run-a', createdAt: BASE + 5 })];
+        const records = [
+          run({ createdAt: BASE + 5 }),
+          run({ createdAt: BASE + 1 }),
+          run({ createdAt: BASE + 9 }),
+          run({ id: 'run-b', createdAt: BASE + 5 }),
+          run({ id: 'run-a', createdAt: BASE + 5 }),
+        ];
         for (const record of records) await store.createRun(record);
 
         const page = await store.listRuns();
@@ -239,7 +294,9 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
         expect((await store.listRuns({ workflow: 'triage' })).runs).toStrictEqual(where((r) => r.workflow === 'triage'));
         expect((await store.listRuns({ status: 'completed' })).runs).toStrictEqual(where((r) => r.status === 'completed'));
-        expect((await store.listRuns({ workflow: 'triage', status: 'completed' })).runs).toStrictEqual(where((r) => r.workflow === 'triage' && r.status === 'completed'));
+        expect((await store.listRuns({ workflow: 'triage', status: 'completed' })).runs).toStrictEqual(
+          where((r) => r.workflow === 'triage' && r.status === 'completed'),
+        );
         expect((await store.listRuns({ workflow: 'review', status: 'running' })).runs).toStrictEqual([]);
         expect((await store.listRuns({ workflow: 'no-such-workflow' })).runs).toStrictEqual([]);
       });
@@ -255,18 +312,24 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
       it('pages with limit and cursor, without duplicates or gaps, through ties on the creation time', async () => {
         // 23 runs on 5 distinct creation times, created in a scrambled order.
-        const records = Array.from({ length: 23 }, (_, index) => run({ id: `run-${String((index * 7) % 23).padStart(2, '0')}`, createdAt: BASE + (index % 5) }));
+        const records = Array.from({ length: 23 }, (_, index) =>
+          run({ id: `run-${String((index * 7) % 23).padStart(2, '0')}`, createdAt: BASE + (index % 5) }),
+        );
         for (const record of records) await store.createRun(record);
 
         for (const limit of [1, 2, 4, 5, 22, 23, 24]) {
           const pages = await allPages({ limit });
-          expect(pages.map((page) => page.length)).toEqual(Array.from({ length: Math.max(1, Math.ceil(23 / limit)) }, (_, index) => Math.min(limit, 23 - index * limit)));
+          expect(pages.map((page) => page.length)).toEqual(
+            Array.from({ length: Math.max(1, Math.ceil(23 / limit)) }, (_, index) => Math.min(limit, 23 - index * limit)),
+          );
           expect(pages.flat()).toStrictEqual(newestFirst(records));
         }
       });
 
       it('pages through a filter', async () => {
-        const records = Array.from({ length: 30 }, (_, index) => run({ workflow: index % 2 === 0 ? 'even' : 'odd', status: index % 3 === 0 ? 'completed' : 'running', createdAt: BASE + (index % 4) }));
+        const records = Array.from({ length: 30 }, (_, index) =>
+          run({ workflow: index % 2 === 0 ? 'even' : 'odd', status: index % 3 === 0 ? 'completed' : 'running', createdAt: BASE + (index % 4) }),
+        );
         for (const record of records) await store.createRun(record);
 
         const pages = await allPages({ workflow: 'even', status: 'completed', limit: 2 });
@@ -321,7 +384,10 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
     describe('appendEvents and readEvents', () => {
       it('reads back what was appended, in order, across appends', async () => {
         const first = [event('run-a', 0), event('run-a', 1, { type: 'run.started', workflow: 'w', signature: 's', input: { x: [1, 'é'] } })];
-        const second = [event('run-a', 2), event('run-a', 3, { type: 'run.failed', error: { name: 'ExecutorError', code: 'executor_failed', message: 'boom' } })];
+        const second = [
+          event('run-a', 2),
+          event('run-a', 3, { type: 'run.failed', error: { name: 'ExecutorError', code: 'executor_failed', message: 'boom' } }),
+        ];
         await store.appendEvents('run-a', first);
         await store.appendEvents('run-a', []);
         await store.appendEvents('run-a', second);
@@ -370,7 +436,9 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
       });
 
       it('lands all of 20 concurrent appends to different runs', async () => {
-        await Promise.all(Array.from({ length: 20 }, (_, index) => store.appendEvents(`run-${index}`, [event(`run-${index}`, 0), event(`run-${index}`, 1)])));
+        await Promise.all(
+          Array.from({ length: 20 }, (_, index) => store.appendEvents(`run-${index}`, [event(`run-${index}`, 0), event(`run-${index}`, 1)])),
+        );
 
         for (let index = 0; index < 20; index++) expect(seqs(await store.readEvents(`run-${index}`))).toEqual([0, 1]);
       });
@@ -389,7 +457,10 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         await store.createRun(failed);
 
         const [first, second] = (await store.listRuns()).runs;
-        expect(first).toStrictEqual({ ...summary(failed), error: { name: 'ExecutorError', code: 'executor_failed', message: `${'m'.repeat(999)}…` } });
+        expect(first).toStrictEqual({
+          ...summary(failed),
+          error: { name: 'ExecutorError', code: 'executor_failed', message: `${'m'.repeat(999)}…` },
+        });
         expect(second).toStrictEqual(summary(big));
         expect(JSON.stringify(second).length).toBeLessThan(500);
       });
@@ -407,7 +478,13 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
         const checkpoint = checkpointOf('run-a', 1);
 
-        expect(await store.commitRun(lease, { events: [event('run-a', 0), event('run-a', 1)], checkpoint, changes: { checkpointId: checkpoint.id, updatedAt: BASE + 5 } })).toStrictEqual({ cancelRequested: false });
+        expect(
+          await store.commitRun(lease, {
+            events: [event('run-a', 0), event('run-a', 1)],
+            checkpoint,
+            changes: { checkpointId: checkpoint.id, updatedAt: BASE + 5 },
+          }),
+        ).toStrictEqual({ cancelRequested: false });
 
         expect(seqs(await store.readEvents('run-a'))).toEqual([0, 1]);
         expect(await store.checkpoints.get(checkpoint.id)).toStrictEqual(checkpoint);
@@ -420,7 +497,13 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
         await store.commitRun(lease, { events: [event('run-a', 0)] });
 
-        await expect(store.commitRun(lease, { events: [event('run-a', 1), event('run-a', 0)], checkpoint: checkpointOf('run-a', 1), changes: { status: 'completed', updatedAt: BASE + 9 } })).rejects.toThrow();
+        await expect(
+          store.commitRun(lease, {
+            events: [event('run-a', 1), event('run-a', 0)],
+            checkpoint: checkpointOf('run-a', 1),
+            changes: { status: 'completed', updatedAt: BASE + 9 },
+          }),
+        ).rejects.toThrow();
 
         expect(seqs(await store.readEvents('run-a'))).toEqual([0]);
         expect(await store.checkpoints.latest('run-a')).toBeUndefined();
@@ -434,9 +517,19 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         expect(await store.claimRun('run-a', by('two', BASE + TTL - 1))).toBeUndefined();
         expect(await store.claimRun('run-a', by('one', BASE + 1))).toBeUndefined(); // not even its owner: claims are takeovers
         const claim = await store.claimRun('run-a', by('two', BASE + TTL));
-        expect(claim).toStrictEqual({ lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL }, responses: {}, cancelRequested: false });
+        expect(claim).toStrictEqual({
+          lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL },
+          responses: {},
+          cancelRequested: false,
+        });
 
-        await lost(store.commitRun(old, { events: [event('run-a', 0)], checkpoint: checkpointOf('run-a', 1), changes: { status: 'completed', updatedAt: BASE + 9 } }));
+        await lost(
+          store.commitRun(old, {
+            events: [event('run-a', 0)],
+            checkpoint: checkpointOf('run-a', 1),
+            changes: { status: 'completed', updatedAt: BASE + 9 },
+          }),
+        );
         expect(await store.renewLease(old, { now: BASE + TTL, ttlMs: TTL })).toBeUndefined();
         expect(await store.readEvents('run-a')).toStrictEqual([]);
         expect(await store.checkpoints.latest('run-a')).toBeUndefined();
@@ -460,8 +553,14 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         await store.createRun(run({ id: 'run-free' }));
         for (const status of ['waiting', 'completed', 'failed', 'cancelled'] as const) await store.createRun(run({ id: `run-${status}`, status }));
 
-        expect((await store.claimRun('run-free', by('two')))?.lease).toStrictEqual({ runId: 'run-free', owner: 'two', token: 1, expiresAt: BASE + TTL });
-        for (const status of ['waiting', 'completed', 'failed', 'cancelled']) expect(await store.claimRun(`run-${status}`, by('two', BASE + 10 * TTL))).toBeUndefined();
+        expect((await store.claimRun('run-free', by('two')))?.lease).toStrictEqual({
+          runId: 'run-free',
+          owner: 'two',
+          token: 1,
+          expiresAt: BASE + TTL,
+        });
+        for (const status of ['waiting', 'completed', 'failed', 'cancelled'])
+          expect(await store.claimRun(`run-${status}`, by('two', BASE + 10 * TTL))).toBeUndefined();
         expect(await store.claimRun('no-such-run', by('two'))).toBeUndefined();
       });
 
@@ -501,7 +600,12 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
     describe('answerRun', () => {
       const waiting = async (id = 'run-w'): Promise<RunRecord> => {
-        const record = run({ id, status: 'waiting', checkpointId: `${id}-checkpoint-2`, pendingRequests: [{ id: 'request-1', executorId: 'approve', path: ['approve'], payload: 'ok?', superstep: 2 }] });
+        const record = run({
+          id,
+          status: 'waiting',
+          checkpointId: `${id}-checkpoint-2`,
+          pendingRequests: [{ id: 'request-1', executorId: 'approve', path: ['approve'], payload: 'ok?', superstep: 2 }],
+        });
         await store.createRun(record);
         await store.checkpoints.save(checkpointOf(id, 2));
         return record;
@@ -510,11 +614,21 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
       it('takes one answer for a waiting checkpoint: the run is running, owned by the answerer, with the answer stored', async () => {
         const record = await waiting();
 
-        const claim = await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: true } } }, by('one', BASE + 50));
+        const claim = await store.answerRun(
+          'run-w',
+          { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: true } } },
+          by('one', BASE + 50),
+        );
 
-        expect(claim).toStrictEqual({ lease: { runId: 'run-w', owner: 'one', token: 1, expiresAt: BASE + 50 + TTL }, responses: { 'request-1': { approved: true } }, cancelRequested: false });
+        expect(claim).toStrictEqual({
+          lease: { runId: 'run-w', owner: 'one', token: 1, expiresAt: BASE + 50 + TTL },
+          responses: { 'request-1': { approved: true } },
+          cancelRequested: false,
+        });
         expect(await store.getRun('run-w')).toStrictEqual({ ...record, status: 'running', updatedAt: BASE + 50 });
-        expect(await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: false } } }, by('two'))).toBeUndefined();
+        expect(
+          await store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': { approved: false } } }, by('two')),
+        ).toBeUndefined();
         // The answerer died: whoever takes the run over gets the stored answer, until a checkpoint holds it.
         const next = await store.claimRun('run-w', by('two', BASE + 50 + TTL));
         expect(next?.responses).toStrictEqual({ 'request-1': { approved: true } });
@@ -535,7 +649,11 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
       it('takes exactly one of 20 concurrent answers', async () => {
         await waiting();
 
-        const claims = await Promise.all(Array.from({ length: 20 }, (_, index) => store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': index } }, by(`owner-${index}`))));
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            store.answerRun('run-w', { checkpointId: 'run-w-checkpoint-2', responses: { 'request-1': index } }, by(`owner-${index}`)),
+          ),
+        );
 
         const won = claims.filter((claim) => claim !== undefined);
         expect(won).toHaveLength(1);
@@ -554,7 +672,16 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
 
     describe('checkpoints', () => {
       it('has a usable checkpoint store beside the runs', async () => {
-        const checkpoint: StoredCheckpoint = { id: 'checkpoint-1', runId: 'run-a', parentId: null, workflow: 'contract', superstep: 0, createdAt: BASE, kind: 'full', data: '{"ok":true}' };
+        const checkpoint: StoredCheckpoint = {
+          id: 'checkpoint-1',
+          runId: 'run-a',
+          parentId: null,
+          workflow: 'contract',
+          superstep: 0,
+          createdAt: BASE,
+          kind: 'full',
+          data: '{"ok":true}',
+        };
         await store.createRun(run({ id: 'run-a' }));
         await store.checkpoints.save(checkpoint);
         await store.updateRun('run-a', { checkpointId: checkpoint.id, updatedAt: BASE + 1 });
@@ -565,60 +692,74 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
       });
     });
 
-    if (factory.reopen !== undefined) describe('durability', () => {
-      const reopen = async (): Promise<void> => {
-        store = await (factory.reopen as NonNullable<typeof factory.reopen>)(store);
-      };
+    if (factory.reopen !== undefined)
+      describe('durability', () => {
+        const reopen = async (): Promise<void> => {
+          store = await (factory.reopen as NonNullable<typeof factory.reopen>)(store);
+        };
 
-      it('keeps runs, their updates, their events and their checkpoints across close and reopen', async () => {
-        const a = run({ id: 'run-a', input: { text: 'Grüße 🧵' } });
-        const b = run({ id: 'run-b', workflow: 'other' });
-        const checkpoint: StoredCheckpoint = { id: 'checkpoint-1', runId: 'run-a', parentId: null, workflow: 'contract', superstep: 1, createdAt: BASE, kind: 'full', data: '{}' };
-        await store.createRun(a);
-        await store.createRun(b);
-        await store.appendEvents('run-a', [event('run-a', 0), event('run-a', 1)]);
-        await store.checkpoints.save(checkpoint);
-        await store.updateRun('run-a', { status: 'waiting', checkpointId: checkpoint.id, updatedAt: a.updatedAt + 1 });
+        it('keeps runs, their updates, their events and their checkpoints across close and reopen', async () => {
+          const a = run({ id: 'run-a', input: { text: 'Grüße 🧵' } });
+          const b = run({ id: 'run-b', workflow: 'other' });
+          const checkpoint: StoredCheckpoint = {
+            id: 'checkpoint-1',
+            runId: 'run-a',
+            parentId: null,
+            workflow: 'contract',
+            superstep: 1,
+            createdAt: BASE,
+            kind: 'full',
+            data: '{}',
+          };
+          await store.createRun(a);
+          await store.createRun(b);
+          await store.appendEvents('run-a', [event('run-a', 0), event('run-a', 1)]);
+          await store.checkpoints.save(checkpoint);
+          await store.updateRun('run-a', { status: 'waiting', checkpointId: checkpoint.id, updatedAt: a.updatedAt + 1 });
 
-        await reopen();
+          await reopen();
 
-        const updated = { ...a, status: 'waiting', checkpointId: checkpoint.id, updatedAt: a.updatedAt + 1 } satisfies RunRecord;
-        expect(await store.getRun('run-a')).toStrictEqual(updated);
-        expect((await store.listRuns()).runs).toStrictEqual(newestFirst([updated, b]));
-        expect(await store.readEvents('run-a')).toStrictEqual([event('run-a', 0), event('run-a', 1)]);
-        expect(await store.checkpoints.latest('run-a')).toStrictEqual(checkpoint);
+          const updated = { ...a, status: 'waiting', checkpointId: checkpoint.id, updatedAt: a.updatedAt + 1 } satisfies RunRecord;
+          expect(await store.getRun('run-a')).toStrictEqual(updated);
+          expect((await store.listRuns()).runs).toStrictEqual(newestFirst([updated, b]));
+          expect(await store.readEvents('run-a')).toStrictEqual([event('run-a', 0), event('run-a', 1)]);
+          expect(await store.checkpoints.latest('run-a')).toStrictEqual(checkpoint);
 
-        // The event log continues where it stopped, and a run's id stays taken.
-        await store.appendEvents('run-a', [event('run-a', 2)]);
-        await expect(store.appendEvents('run-a', [event('run-a', 1)])).rejects.toThrow();
-        await expect(store.createRun(b)).rejects.toThrow();
-        await reopen();
-        expect(seqs(await store.readEvents('run-a'))).toEqual([0, 1, 2]);
+          // The event log continues where it stopped, and a run's id stays taken.
+          await store.appendEvents('run-a', [event('run-a', 2)]);
+          await expect(store.appendEvents('run-a', [event('run-a', 1)])).rejects.toThrow();
+          await expect(store.createRun(b)).rejects.toThrow();
+          await reopen();
+          expect(seqs(await store.readEvents('run-a'))).toEqual([0, 1, 2]);
+        });
+
+        it('keeps leases, tokens, stored answers and cancel requests across close and reopen', async () => {
+          await store.createRun(run({ id: 'run-a' }), by('one'));
+          await store.createRun(run({ id: 'run-w', status: 'waiting', checkpointId: 'c' }));
+          await store.answerRun('run-w', { checkpointId: 'c', responses: { r: 'yes' } }, by('one'));
+          await store.requestCancel('run-a');
+
+          await reopen();
+
+          expect(await store.claimRun('run-a', by('two', BASE + TTL - 1))).toBeUndefined();
+          expect(await store.claimRun('run-a', by('two', BASE + TTL))).toStrictEqual({
+            lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL },
+            responses: {},
+            cancelRequested: true,
+          });
+          expect((await store.claimRun('run-w', by('two', BASE + TTL)))?.responses).toStrictEqual({ r: 'yes' });
+        });
+
+        it('pages with a cursor taken before the reopen', async () => {
+          const records = Array.from({ length: 5 }, () => run({ createdAt: BASE }));
+          for (const record of records) await store.createRun(record);
+          const first = await store.listRuns({ limit: 2 });
+
+          await reopen();
+
+          const rest = await store.listRuns({ limit: 10, cursor: first.nextCursor as string });
+          expect([...first.runs, ...rest.runs]).toStrictEqual(newestFirst(records));
+        });
       });
-
-      it('keeps leases, tokens, stored answers and cancel requests across close and reopen', async () => {
-        await store.createRun(run({ id: 'run-a' }), by('one'));
-        await store.createRun(run({ id: 'run-w', status: 'waiting', checkpointId: 'c' }));
-        await store.answerRun('run-w', { checkpointId: 'c', responses: { r: 'yes' } }, by('one'));
-        await store.requestCancel('run-a');
-
-        await reopen();
-
-        expect(await store.claimRun('run-a', by('two', BASE + TTL - 1))).toBeUndefined();
-        expect(await store.claimRun('run-a', by('two', BASE + TTL))).toStrictEqual({ lease: { runId: 'run-a', owner: 'two', token: 2, expiresAt: BASE + 2 * TTL }, responses: {}, cancelRequested: true });
-        expect((await store.claimRun('run-w', by('two', BASE + TTL)))?.responses).toStrictEqual({ r: 'yes' });
-      });
-
-      it('pages with a cursor taken before the reopen', async () => {
-        const records = Array.from({ length: 5 }, () => run({ createdAt: BASE }));
-        for (const record of records) await store.createRun(record);
-        const first = await store.listRuns({ limit: 2 });
-
-        await reopen();
-
-        const rest = await store.listRuns({ limit: 10, cursor: first.nextCursor as string });
-        expect([...first.runs, ...rest.runs]).toStrictEqual(newestFirst(records));
-      });
-    });
   });
 }

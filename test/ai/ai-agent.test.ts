@@ -9,7 +9,10 @@ import { caught, ofType, record, until } from '../support/async.js';
 import { streamingModel, textParts, textResult, toolCallResult } from './helpers.js';
 
 const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
-const steps = (events: readonly WorkflowEvent[]): StepCompleted[] => ofType(events, 'custom').filter((e) => e.name === 'ai.step.completed').map((e) => e.data as StepCompleted);
+const steps = (events: readonly WorkflowEvent[]): StepCompleted[] =>
+  ofType(events, 'custom')
+    .filter((e) => e.name === 'ai.step.completed')
+    .map((e) => e.data as StepCompleted);
 
 describe('aiAgent', () => {
   it('streams the text into the run as live-only ai.text.delta events, then stores the final text', async () => {
@@ -23,7 +26,18 @@ describe('aiAgent', () => {
     expect(completed[0]?.transient).toBeUndefined();
     expect(new Set([...deltas, ...completed].map((e) => e.data.callId)).size).toBe(1);
     expect(ofType(events, 'run.completed')[0]?.outputs).toEqual(['Hello, world']);
-    expect(steps(events)).toMatchObject([{ step: 0, provider: 'mock-provider', model: 'mock-stream', responseModel: 'mock-stream-1', inputTokens: 10, outputTokens: 5, finishReason: 'stop', tools: [] }]);
+    expect(steps(events)).toMatchObject([
+      {
+        step: 0,
+        provider: 'mock-provider',
+        model: 'mock-stream',
+        responseModel: 'mock-stream-1',
+        inputTokens: 10,
+        outputTokens: 5,
+        finishReason: 'stop',
+        tools: [],
+      },
+    ]);
     // agentStep's usage event: 15 tokens charged to the run's budget.
     expect(ofType(events, 'custom').find((e) => e.name === 'agent.usage')?.data).toEqual({ tokens: 15, spent: 15, limit: 100 });
     // Deltas come between the agent phase's start and end, in the order written.
@@ -52,7 +66,12 @@ describe('aiAgent', () => {
     const streamed = aiAgent({ id: 'classify', model: streamingModel(['{"category":', '"bug","urgent":false}']), output: ticket });
     expect((await streamed.toWorkflow().run('crash')).outputs).toEqual([{ category: 'bug', urgent: false }]);
     // A model that answers off-schema fails the call; a retry may do better, so it is not an AgentError.
-    const wrong = aiAgent({ id: 'classify', model: new MockLanguageModelV4({ doGenerate: textResult('{"category":"other"}') }), stream: false, output: ticket });
+    const wrong = aiAgent({
+      id: 'classify',
+      model: new MockLanguageModelV4({ doGenerate: textResult('{"category":"other"}') }),
+      stream: false,
+      output: ticket,
+    });
     const error = (await caught(() => wrong.toWorkflow().run('x'))) as { code: string; cause: unknown };
     expect(error.code).toBe('executor_failed');
     expect(isWeftError(error.cause)).toBe(false);
@@ -69,7 +88,9 @@ describe('aiAgent', () => {
       },
     });
     const orders = new WorkflowBuilder({ name: 'orders', start: findOrder }).build();
-    const model = new MockLanguageModelV4({ doGenerate: [toolCallResult('lookupOrder', { orderId: 'A-7' }), textResult('Your order A-7 has shipped.')] });
+    const model = new MockLanguageModelV4({
+      doGenerate: [toolCallResult('lookupOrder', { orderId: 'A-7' }), textResult('Your order A-7 has shipped.')],
+    });
     const support = aiAgent({ id: 'support', model, stream: false, tools: { lookupOrder: toTool(orders, { description: 'Finds an order by id' }) } });
     const { events } = await record(new WorkflowBuilder({ name: 'support', start: support }).addEdge(support, sink).build().stream('Where is A-7?'));
     expect(lookups).toEqual(['A-7']);
@@ -78,7 +99,11 @@ describe('aiAgent', () => {
       [0, 'tool-calls', [{ name: 'lookupOrder', id: 'call-1' }]],
       [1, 'stop', []],
     ]);
-    expect(ofType(events, 'custom').filter((e) => e.name === 'ai.tool.completed').map((e) => e.data)).toMatchObject([{ toolName: 'lookupOrder', toolCallId: 'call-1', ok: true }]);
+    expect(
+      ofType(events, 'custom')
+        .filter((e) => e.name === 'ai.tool.completed')
+        .map((e) => e.data),
+    ).toMatchObject([{ toolName: 'lookupOrder', toolCallId: 'call-1', ok: true }]);
     // The tool's result went back to the model in the second call.
     const second = model.doGenerateCalls[1]?.prompt.find((message) => message.role === 'tool');
     expect(JSON.stringify(second)).toContain('shipped');
@@ -118,7 +143,13 @@ describe('aiAgent', () => {
   });
 
   it('lets weft retry a transient failure, and fails at once, with AgentError, on one a retry cannot fix', async () => {
-    const rateLimited = new APICallError({ message: 'Too many requests', url: 'https://api.example/v1', requestBodyValues: {}, statusCode: 429, isRetryable: true });
+    const rateLimited = new APICallError({
+      message: 'Too many requests',
+      url: 'https://api.example/v1',
+      requestBodyValues: {},
+      statusCode: 429,
+      isRetryable: true,
+    });
     let calls = 0;
     const flaky = new MockLanguageModelV4({
       doGenerate: async () => {
@@ -136,18 +167,34 @@ describe('aiAgent', () => {
     const unauthorized = new MockLanguageModelV4({
       doGenerate: async () => {
         badCalls += 1;
-        throw new APICallError({ message: 'Invalid API key.', url: 'https://api.example/v1', requestBodyValues: {}, statusCode: 401, isRetryable: false });
+        throw new APICallError({
+          message: 'Invalid API key.',
+          url: 'https://api.example/v1',
+          requestBodyValues: {},
+          statusCode: 401,
+          isRetryable: false,
+        });
       },
     });
     const broken = aiAgent({ id: 'broken', model: unauthorized, stream: false, retry: { attempts: 3, backoff: { initialMs: 0 } } });
-    const error = (await caught(() => broken.toWorkflow().run('hi'))) as { code: string; cause: { code: string; statusCode: number; message: string } };
+    const error = (await caught(() => broken.toWorkflow().run('hi'))) as {
+      code: string;
+      cause: { code: string; statusCode: number; message: string };
+    };
     expect(badCalls).toBe(1);
     expect(error.code).toBe('executor_failed');
     expect(error.cause).toMatchObject({ code: 'agent_failed', statusCode: 401 });
     expect(error.cause.message).toMatch(/agent "broken".*Invalid API key.*Check the provider's API key/);
     // A stream that fails mid-way is classified the same way.
     const midway = new MockLanguageModelV4({
-      doStream: async () => ({ stream: simulateReadableStream({ chunks: [...textParts(['par']).slice(0, 4), { type: 'error', error: new APICallError({ message: 'Bad request', url: 'u', requestBodyValues: {}, statusCode: 400 }) }] }) }),
+      doStream: async () => ({
+        stream: simulateReadableStream({
+          chunks: [
+            ...textParts(['par']).slice(0, 4),
+            { type: 'error', error: new APICallError({ message: 'Bad request', url: 'u', requestBodyValues: {}, statusCode: 400 }) },
+          ],
+        }),
+      }),
     });
     const streamed = (await caught(() => aiAgent({ id: 'midway', model: midway }).toWorkflow().run('hi'))) as { cause: { code: string } };
     expect(streamed.cause.code).toBe('agent_failed');

@@ -40,4 +40,7 @@ export function textParts(pieces: readonly string[], tokens: [number, number] = 
 
 /** A mock model that streams these pieces. */
 export const streamingModel = (pieces: readonly string[], tokens?: [number, number]): MockLanguageModelV4 =>
-  new MockLanguageModelV4({ modelId: 'mock-stream', doStream: async () => ({ stream: simulateReadableStream({ chunks: textParts(pieces, tokens) }) }) });
+  new MockLanguageModelV4({
+    modelId: 'mock-stream',
+    doStream: async () => ({ stream: simulateReadableStream({ chunks: textParts(pieces, tokens) }) }),
+  });

@@ -28,7 +28,11 @@ async function runOnce(storeTransientEvents: boolean | undefined): Promise<{ liv
   const release = deferred();
   const store = new MemoryRunStore();
   const writer = aiAgent({ id: 'writer', model: gatedModel(release.promise) });
-  const runtime = createRuntime({ workflows: { writer: writer.toWorkflow() }, store, ...(storeTransientEvents === undefined ? {} : { storeTransientEvents }) });
+  const runtime = createRuntime({
+    workflows: { writer: writer.toWorkflow() },
+    store,
+    ...(storeTransientEvents === undefined ? {} : { storeTransientEvents }),
+  });
   const { runId } = await runtime.invoke('writer', 'go');
   const following = firstValueFrom(runtime.events(runId).pipe(toArray()));
   release.resolve();

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConcurrentBuilder, executor, fromFunction, isWeftError, SequentialBuilder, WeftError, Workflow, WorkflowBuilder, type AnyExecutor } from 'weft';
+import {
+  ConcurrentBuilder,
+  executor,
+  fromFunction,
+  isWeftError,
+  SequentialBuilder,
+  WeftError,
+  Workflow,
+  WorkflowBuilder,
+  type AnyExecutor,
+} from 'weft';
 import { node } from './helpers.js';
 
 function calc() {
@@ -75,7 +85,14 @@ describe('WorkflowBuilder.build()', () => {
 
 describe('Workflow immutability', () => {
   function everyKind(): Workflow {
-    const start = executor({ id: 'start', input: z.unknown(), output: z.unknown(), initialState: { nested: { count: 0 }, list: [1, 2] }, retry: { attempts: 2, backoff: { initialMs: 1 } }, handle: () => undefined });
+    const start = executor({
+      id: 'start',
+      input: z.unknown(),
+      output: z.unknown(),
+      initialState: { nested: { count: 0 }, list: [1, 2] },
+      retry: { attempts: 2, backoff: { initialMs: 1 } },
+      handle: () => undefined,
+    });
     const [a, b, c, d] = [node('a'), node('b'), node('c'), node('d')];
     const joined = node('joined', z.array(z.unknown()));
     return new WorkflowBuilder({ name: 'frozen', start })
@@ -159,7 +176,12 @@ describe('WorkflowBuilder.get()', () => {
 describe('string ids as an escape hatch', () => {
   it('runs a graph built entirely from configuration', async () => {
     const registry: readonly AnyExecutor[] = [
-      executor({ id: 'split', input: z.string(), output: z.number(), handle: (text, ctx) => text.split(',').forEach((part) => ctx.send(Number(part))) }),
+      executor({
+        id: 'split',
+        input: z.string(),
+        output: z.number(),
+        handle: (text, ctx) => text.split(',').forEach((part) => ctx.send(Number(part))),
+      }),
       fromFunction('inc', (n: number) => n + 1),
       fromFunction('tenfold', (n: number) => n * 10),
       fromFunction('sum', (pair: [number, number]) => pair[0] + pair[1]),
@@ -186,14 +208,21 @@ describe('string ids as an escape hatch', () => {
   });
 
   it('validates the run input against a start given by id', async () => {
-    const workflow = new WorkflowBuilder({ name: 'by-id', start: 'echo' }).addExecutor(executor({ id: 'echo', input: z.string(), handle: (s, ctx) => ctx.output(s) })).build();
+    const workflow = new WorkflowBuilder({ name: 'by-id', start: 'echo' })
+      .addExecutor(executor({ id: 'echo', input: z.string(), handle: (s, ctx) => ctx.output(s) }))
+      .build();
     await expect(workflow.run('hi')).resolves.toMatchObject({ outputs: ['hi'] });
     await expect(workflow.run(42)).rejects.toMatchObject({ code: 'workflow_input_invalid' });
   });
 
   it('mixes objects and ids referring to the same executor', async () => {
     const { parse, double, sink } = calc();
-    const workflow = new WorkflowBuilder({ name: 'mixed', start: 'parse' }).addExecutor(parse).addEdge('parse', double).addEdge(double, 'sink').addExecutor(sink).build();
+    const workflow = new WorkflowBuilder({ name: 'mixed', start: 'parse' })
+      .addExecutor(parse)
+      .addEdge('parse', double)
+      .addEdge(double, 'sink')
+      .addExecutor(sink)
+      .build();
     expect((await workflow.run('4')).outputs).toEqual([8]);
   });
 });

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { executor, fromFunction, WorkflowBuilder, type WorkflowDescription } from 'weft';
 
 function describeEveryKind(): { description: WorkflowDescription; signature: string } {
-  const start = executor({ id: 'start', input: z.object({ text: z.string() }), output: z.string(), concurrency: 3, handle: (m, ctx) => ctx.send(m.text) });
+  const start = executor({
+    id: 'start',
+    input: z.object({ text: z.string() }),
+    output: z.string(),
+    concurrency: 3,
+    handle: (m, ctx) => ctx.send(m.text),
+  });
   const upper = fromFunction('upper', (s: string) => s.toUpperCase(), { input: z.string(), output: z.string() });
   const length = fromFunction('length', (s: string) => s.length);
   const joined = executor({ id: 'joined', input: z.tuple([z.string(), z.number()]), output: z.number(), handle: (pair, ctx) => ctx.send(pair[1]) });

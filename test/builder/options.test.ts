@@ -48,7 +48,9 @@ describe('WorkflowBuilder options', () => {
 
   it('throws a TypeError at once for a missing or empty name', () => {
     expect(() => new WorkflowBuilder({ name: '', start: node('a') })).toThrow(TypeError);
-    expect(() => new WorkflowBuilder({ name: '', start: node('a') })).toThrow(/non-empty name: new WorkflowBuilder\(\{ name: "my-workflow", start \}\)/);
+    expect(() => new WorkflowBuilder({ name: '', start: node('a') })).toThrow(
+      /non-empty name: new WorkflowBuilder\(\{ name: "my-workflow", start \}\)/,
+    );
     expect(() => new WorkflowBuilder({ name: undefined as unknown as string, start: node('a') })).toThrow(TypeError);
   });
 });

@@ -5,7 +5,9 @@ import { issuesOf, node, summary } from './helpers.js';
 
 /** The issues of a graph src → dst, connected by id so that TypeScript lets mismatched schemas through. */
 function directIssues(output: Schema | undefined, input: Schema): readonly GraphIssue[] {
-  return issuesOf(new WorkflowBuilder({ name: 'compat', start: node('src', z.unknown(), output) }).addExecutor(node('dst', input)).addEdge('src', 'dst'));
+  return issuesOf(
+    new WorkflowBuilder({ name: 'compat', start: node('src', z.unknown(), output) }).addExecutor(node('dst', input)).addEdge('src', 'dst'),
+  );
 }
 
 /** The issues of a graph start → [s1, s2] → fan-in → dst. */
@@ -24,9 +26,19 @@ function fanInIssues(outputs: readonly [Schema | undefined, Schema | undefined],
 describe('build() schema compatibility: schemas that can never match', () => {
   it.each<[string, Schema, Schema, RegExp]>([
     ['string → number', z.string(), z.number(), /sends string but the target accepts number/],
-    ['a required object key the source never has', z.object({ a: z.string() }), z.object({ a: z.string(), b: z.string() }), /never sends the key "b", which the target requires/],
+    [
+      'a required object key the source never has',
+      z.object({ a: z.string() }),
+      z.object({ a: z.string(), b: z.string() }),
+      /never sends the key "b", which the target requires/,
+    ],
     ["literal 'a' → literal 'b'", z.literal('a'), z.literal('b'), /sends only "a" but the target accepts only "b"/],
-    ['a nested object key of another type', z.object({ a: z.object({ b: z.string() }) }), z.object({ a: z.object({ b: z.number() }) }), /sends string at "a\.b" but the target accepts number/],
+    [
+      'a nested object key of another type',
+      z.object({ a: z.object({ b: z.string() }) }),
+      z.object({ a: z.object({ b: z.number() }) }),
+      /sends string at "a\.b" but the target accepts number/,
+    ],
     ['array elements of another type', z.array(z.string()), z.array(z.number()), /sends string at "\[\]" but the target accepts number/],
     ['an object → a string', z.object({ a: z.string() }), z.string(), /sends object but the target accepts string/],
     ['an optional number → a string', z.number().optional(), z.string(), /sends number \| undefined but the target accepts string/],

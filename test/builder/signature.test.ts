@@ -19,8 +19,16 @@ interface Variant {
 function signature(variant: Variant = {}): string {
   const [ida, idb, idc] = variant.ids ?? ['a', 'b', 'c'];
   const result = variant.handlerResult ?? 1;
-  const a = executor({ id: ida, input: variant.schemas === true ? z.string() : z.unknown(), output: z.number(), handle: (_, ctx) => ctx.send(result) });
-  const b = variant.functionKind === true ? fromFunction(idb, () => result) : executor({ id: idb, input: z.unknown(), handle: (_, ctx) => ctx.output(result) });
+  const a = executor({
+    id: ida,
+    input: variant.schemas === true ? z.string() : z.unknown(),
+    output: z.number(),
+    handle: (_, ctx) => ctx.send(result),
+  });
+  const b =
+    variant.functionKind === true
+      ? fromFunction(idb, () => result)
+      : executor({ id: idb, input: z.unknown(), handle: (_, ctx) => ctx.output(result) });
   const c = node(idc);
   const start = variant.start === 'b' ? b : a;
   const builder = new WorkflowBuilder({ name: 'sig', start });
@@ -52,7 +60,9 @@ describe('Workflow.signature', () => {
     expect(signature({ handlerResult: 2 })).toBe(signature());
     expect(signature({ schemas: true })).toBe(signature());
     const a = node('a');
-    expect(new WorkflowBuilder({ name: 'x', start: a }).build().signature).toBe(new WorkflowBuilder({ name: 'y', start: node('a') }).build().signature);
+    expect(new WorkflowBuilder({ name: 'x', start: a }).build().signature).toBe(
+      new WorkflowBuilder({ name: 'y', start: node('a') }).build().signature,
+    );
   });
 
   it.each<[string, Variant]>([

@@ -116,9 +116,16 @@ describe('build() graph validation', () => {
     const a = node('a');
     const b = node('b');
     const c = node('c');
-    const issues = issuesOf(new WorkflowBuilder({ name: 'switch', start: a }).addEdge(a, b).addEdge(a, c).addSwitch(a, [{ when: yes, to: b }]));
+    const issues = issuesOf(
+      new WorkflowBuilder({ name: 'switch', start: a })
+        .addEdge(a, b)
+        .addEdge(a, c)
+        .addSwitch(a, [{ when: yes, to: b }]),
+    );
     expect(summary(issues.filter((i) => i.code === 'switch_without_otherwise'))).toEqual([['switch_without_otherwise', ['a']]]);
-    expect(issues.find((i) => i.code === 'switch_without_otherwise')?.message).toMatch(/Switch from "a" needs exactly one \{ otherwise: target \}, as its last case/);
+    expect(issues.find((i) => i.code === 'switch_without_otherwise')?.message).toMatch(
+      /Switch from "a" needs exactly one \{ otherwise: target \}, as its last case/,
+    );
   });
 
   it('reports a switch whose otherwise is not last, or given twice', () => {
@@ -156,9 +163,11 @@ describe('build() graph validation', () => {
     const a = node('a');
     const b = node('b');
     const b2 = node('c');
-    expect(summary(issuesOf(new WorkflowBuilder({ name: 'same', start: a }).addEdge(a, b2).addFanOut(b2, [b, b])).filter((i) => i.code === 'too_few_ends'))).toEqual([
-      ['too_few_ends', ['b', 'b']],
-    ]);
+    expect(
+      summary(
+        issuesOf(new WorkflowBuilder({ name: 'same', start: a }).addEdge(a, b2).addFanOut(b2, [b, b])).filter((i) => i.code === 'too_few_ends'),
+      ),
+    ).toEqual([['too_few_ends', ['b', 'b']]]);
   });
 
   it('reports a fan-out with no targets', () => {
@@ -185,7 +194,16 @@ describe('build() graph validation', () => {
       .addExecutor(numbers);
     const error = buildError(builder);
     expect(error.issues.map((i) => i.code).sort()).toEqual(
-      ['duplicate_edge', 'duplicate_executor', 'incompatible_schemas', 'invalid_option', 'switch_without_otherwise', 'too_few_ends', 'unknown_executor', 'unreachable_executor'].sort(),
+      [
+        'duplicate_edge',
+        'duplicate_executor',
+        'incompatible_schemas',
+        'invalid_option',
+        'switch_without_otherwise',
+        'too_few_ends',
+        'unknown_executor',
+        'unreachable_executor',
+      ].sort(),
     );
     expect(error.message).toContain(`(${error.issues.length} issues)`);
     error.issues.forEach((issue, index) => expect(error.message).toContain(`  ${index + 1}. ${issue.message}`));
@@ -200,7 +218,11 @@ describe('build() graph validation', () => {
       .addEdge(a, c)
       .addEdge(a, c) // duplicate edge
       .addFanOut(a, [c]); // one end
-    expect(issuesOf(builder).map((i) => i.code).sort()).toEqual(['duplicate_edge', 'incompatible_schemas', 'missing_start', 'too_few_ends']);
+    expect(
+      issuesOf(builder)
+        .map((i) => i.code)
+        .sort(),
+    ).toEqual(['duplicate_edge', 'incompatible_schemas', 'missing_start', 'too_few_ends']);
   });
 
   it('says in every issue which executors it is about and how to fix it', () => {

@@ -31,7 +31,10 @@ describe('weft errors', { timeout: 180_000 }, () => {
     expectOneLine(folder.stderr, /--db .*folder is a directory; give the path of a database file/);
 
     writeFileSync(dir.file('notes.txt'), 'these are notes, not a database '.repeat(200));
-    for (const args of [['run', single, '--input', '"x"'], ['runs', 'list']]) {
+    for (const args of [
+      ['run', single, '--input', '"x"'],
+      ['runs', 'list'],
+    ]) {
       const garbage = await weft([...args, '--db', dir.file('notes.txt')]);
       expect(garbage.code).toBe(2);
       expectOneLine(garbage.stderr, /cannot be opened as a weft database \(file is not a database\)/);

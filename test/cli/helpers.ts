@@ -72,7 +72,8 @@ export function start(args: readonly string[], options: { readonly env?: Record<
 }
 
 /** Runs `weft …` to the end. */
-export const weft = (args: readonly string[], options?: { readonly env?: Record<string, string>; readonly stdin?: string }): Promise<Finished> => start(args, options).done;
+export const weft = (args: readonly string[], options?: { readonly env?: Record<string, string>; readonly stdin?: string }): Promise<Finished> =>
+  start(args, options).done;
 
 /** A fresh folder for databases and input files; removed by the returned cleanup. */
 export function tempDir(): { readonly path: string; readonly file: (name: string) => string; readonly remove: () => void } {
@@ -81,7 +82,9 @@ export function tempDir(): { readonly path: string; readonly file: (name: string
 }
 
 /** The JSON `weft run` / `weft runs show` prints on stdout. */
-export const record = (finished: Finished): { id: string; status: string; outputs: unknown[]; pendingRequests: { id: string }[]; error?: { message: string } } =>
+export const record = (
+  finished: Finished,
+): { id: string; status: string; outputs: unknown[]; pendingRequests: { id: string }[]; error?: { message: string } } =>
   JSON.parse(finished.stdout) as never;
 
 /** JSON lines to values. */

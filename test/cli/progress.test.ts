@@ -7,26 +7,46 @@ import { ANSI } from './helpers.js';
 
 let seq = 0;
 const at = 1_000_000;
-const event = (fields: Record<string, unknown>): SerializedEvent => ({ runId: 'run-1234567890', seq: seq++, superstep: 1, path: [], at, ...fields }) as unknown as SerializedEvent;
-const fold = (events: readonly SerializedEvent[], state: ProgressState = initialProgress('calc', 'run-1234567890')): ProgressState => events.reduce(reduceProgress, state);
+const event = (fields: Record<string, unknown>): SerializedEvent =>
+  ({ runId: 'run-1234567890', seq: seq++, superstep: 1, path: [], at, ...fields }) as unknown as SerializedEvent;
+const fold = (events: readonly SerializedEvent[], state: ProgressState = initialProgress('calc', 'run-1234567890')): ProgressState =>
+  events.reduce(reduceProgress, state);
 
 describe('formatEvent', () => {
   it('writes one plain line per event', () => {
     const request = { id: 'req-1', executorId: 'ask', path: ['ask'], payload: { question: 'ok?' }, superstep: 1 };
     const cases: [Record<string, unknown>, string][] = [
       [{ type: 'run.started', workflow: 'calc', signature: 'x', input: 1 }, 'run run-1234567890 started (workflow calc)'],
-      [{ type: 'run.started', workflow: 'calc', signature: 'x', input: 1, resumedFrom: 'cp-1' }, 'run run-1234567890 started (workflow calc, resumed from checkpoint cp-1)'],
+      [
+        { type: 'run.started', workflow: 'calc', signature: 'x', input: 1, resumedFrom: 'cp-1' },
+        'run run-1234567890 started (workflow calc, resumed from checkpoint cp-1)',
+      ],
       [{ type: 'superstep.started', superstep: 3, executorIds: ['a', 'b'] }, 'superstep 3 started: a, b'],
       [{ type: 'executor.invoked', executorId: 'triage', path: ['triage'], attempt: 1 }, 'executor triage invoked'],
       [{ type: 'executor.invoked', executorId: 'triage', path: ['triage'], attempt: 2 }, 'executor triage invoked (attempt 2)'],
       [{ type: 'executor.completed', executorId: 'triage', path: ['triage'], attempt: 1, durationMs: 2.4 }, 'executor triage completed (2 ms)'],
-      [{ type: 'executor.retried', executorId: 'a', path: ['a'], attempt: 1, delayMs: 100, error: { message: 'flaky' } }, 'executor a attempt 1 failed, retrying in 100 ms: flaky'],
-      [{ type: 'executor.failed', executorId: 'a', path: ['a'], attempt: 1, error: { name: 'ExecutorError', code: 'executor_failed', message: 'boom' } }, 'executor a failed: boom'],
+      [
+        { type: 'executor.retried', executorId: 'a', path: ['a'], attempt: 1, delayMs: 100, error: { message: 'flaky' } },
+        'executor a attempt 1 failed, retrying in 100 ms: flaky',
+      ],
+      [
+        {
+          type: 'executor.failed',
+          executorId: 'a',
+          path: ['a'],
+          attempt: 1,
+          error: { name: 'ExecutorError', code: 'executor_failed', message: 'boom' },
+        },
+        'executor a failed: boom',
+      ],
       [{ type: 'message.dropped', sourceId: 'a', message: 1, reason: 'no-edge' }, 'message from a dropped (no-edge): 1'],
       [{ type: 'output', executorId: 'sink', path: ['sink'], value: { n: 1 } }, 'output from sink: {"n":1}'],
       [{ type: 'custom', executorId: 'a', path: ['a'], name: 'progress', data: { done: 3 } }, 'a progress {"done":3}'],
       [{ type: 'phase.completed', executorId: 'a', path: ['a'], name: 'fetch', ok: true, durationMs: 5 }, 'executor a phase fetch completed (5 ms)'],
-      [{ type: 'budget.exceeded', executorId: 'a', path: ['a'], limit: 100, spent: 120, refused: true }, 'budget exceeded by a: 120 of 100 tokens spent, charge refused'],
+      [
+        { type: 'budget.exceeded', executorId: 'a', path: ['a'], limit: 100, spent: 120, refused: true },
+        'budget exceeded by a: 120 of 100 tokens spent, charge refused',
+      ],
       [{ type: 'request.created', path: ['ask'], request }, 'request req-1 from ask: {"question":"ok?"}'],
       [{ type: 'request.answered', path: ['ask'], request, response: true }, 'request req-1 answered: true'],
       [{ type: 'checkpoint.saved', checkpointId: 'cp-2', kind: 'delta', bytes: 171 }, 'checkpoint cp-2 saved (delta, 171 bytes)'],
@@ -78,7 +98,11 @@ describe('the live block', () => {
 
   it('shows the superstep, the executors running with spinners, the outputs and the elapsed time', () => {
     const state = fold(started);
-    expect(renderProgress(state, at + 1500, 0)).toEqual([`${SPINNER[0]} calc · run run-1234 · superstep 2 · 1.5 s`, `  running  ${SPINNER[1]} a ×2  ${SPINNER[2]} b`, '  outputs  0']);
+    expect(renderProgress(state, at + 1500, 0)).toEqual([
+      `${SPINNER[0]} calc · run run-1234 · superstep 2 · 1.5 s`,
+      `  running  ${SPINNER[1]} a ×2  ${SPINNER[2]} b`,
+      '  outputs  0',
+    ]);
     // The spinners turn with the frame.
     expect(renderProgress(state, at + 1500, 1)[1]).toBe(`  running  ${SPINNER[2]} a ×2  ${SPINNER[3]} b`);
   });
@@ -91,7 +115,11 @@ describe('the live block', () => {
       event({ type: 'executor.completed', executorId: 'b', path: ['b'], attempt: 1, durationMs: 3 }),
       event({ type: 'custom', executorId: 'b', path: ['b'], name: 'ticket.classified', data: { id: 'T-1' } }),
     ]);
-    expect(renderProgress(state, at + 100, 0).slice(1)).toEqual([`  running  ${SPINNER[1]} a`, '  outputs  1 · last from a: {"total":42}', '  latest   b ticket.classified {"id":"T-1"}']);
+    expect(renderProgress(state, at + 100, 0).slice(1)).toEqual([
+      `  running  ${SPINNER[1]} a`,
+      '  outputs  1 · last from a: {"total":42}',
+      '  latest   b ticket.classified {"id":"T-1"}',
+    ]);
   });
 
   it('clips every line to the width', () => {
@@ -100,10 +128,17 @@ describe('the live block', () => {
   });
 
   it('ends in one summary line: completed, failed, waiting or cancelled', () => {
-    const end = (fields: Record<string, unknown>): string[] => renderProgress(fold([...started, event({ ...fields, at: at + 2000 })]), at + 9999, 3, 120);
-    expect(end({ type: 'run.completed', superstep: 2, outputs: [1, 2, 3] })).toEqual(['✔ calc · run run-1234 · completed in 2 supersteps · 3 outputs · 2.0 s']);
-    expect(end({ type: 'run.failed', error: { name: 'Error', code: undefined, message: 'boom' } })).toEqual(['✖ calc · run run-1234 · failed in superstep 2: boom · 0 outputs · 2.0 s']);
-    expect(end({ type: 'run.waiting', requests: [{ id: 'r' }, { id: 's' }] })).toEqual(['? calc · run run-1234 · waiting for 2 requests after superstep 2 · 0 outputs · 2.0 s']);
+    const end = (fields: Record<string, unknown>): string[] =>
+      renderProgress(fold([...started, event({ ...fields, at: at + 2000 })]), at + 9999, 3, 120);
+    expect(end({ type: 'run.completed', superstep: 2, outputs: [1, 2, 3] })).toEqual([
+      '✔ calc · run run-1234 · completed in 2 supersteps · 3 outputs · 2.0 s',
+    ]);
+    expect(end({ type: 'run.failed', error: { name: 'Error', code: undefined, message: 'boom' } })).toEqual([
+      '✖ calc · run run-1234 · failed in superstep 2: boom · 0 outputs · 2.0 s',
+    ]);
+    expect(end({ type: 'run.waiting', requests: [{ id: 'r' }, { id: 's' }] })).toEqual([
+      '? calc · run run-1234 · waiting for 2 requests after superstep 2 · 0 outputs · 2.0 s',
+    ]);
     expect(end({ type: 'run.cancelled', reason: 'SIGINT' })).toEqual(['■ calc · run run-1234 · cancelled in superstep 2 · 0 outputs · 2.0 s']);
   });
 

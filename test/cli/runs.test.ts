@@ -51,7 +51,13 @@ describe('weft runs', () => {
   it('shows one run as JSON, and exits 1 for an unknown one', async () => {
     const shown = await weft(['runs', 'show', ids['doubler-{"n":1}']!, '--db', db]);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ id: ids['doubler-{"n":1}'], workflow: 'doubler', status: 'completed', input: { n: 1 }, outputs: [2] });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      id: ids['doubler-{"n":1}'],
+      workflow: 'doubler',
+      status: 'completed',
+      input: { n: 1 },
+      outputs: [2],
+    });
     const unknown = await weft(['runs', 'show', 'no-such-run', '--db', db]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`no run "no-such-run" in ${db}`);

@@ -30,7 +30,11 @@ describe('weft serve', () => {
       const listed = (await (await fetch(`${url}/workflows`)).json()) as { workflows: { name: string; access: unknown }[] };
       expect(listed.workflows.map((w) => w.name)).toEqual(['double', 'approve']);
       expect(listed.workflows[0]!.access).toEqual({ invoke: true, read: true });
-      const invoked = await fetch(`${url}/workflows/double`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { n: 8 }, wait: 'result' }) });
+      const invoked = await fetch(`${url}/workflows/double`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: { n: 8 }, wait: 'result' }),
+      });
       expect(invoked.status).toBe(200);
       const { runId, run } = (await invoked.json()) as { runId: string; run: { status: string; outputs: unknown[] } };
       expect(run).toMatchObject({ status: 'completed', outputs: [16] });
@@ -59,7 +63,11 @@ describe('weft serve', () => {
     try {
       const body = JSON.stringify({ input: { n: 1 }, wait: 'result' });
       const post = (authorization?: string): Promise<Response> =>
-        fetch(`${url}/workflows/doubler`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) }, body });
+        fetch(`${url}/workflows/doubler`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+          body,
+        });
       expect((await post()).status).toBe(401);
       const wrong = await post('Bearer not-the-token');
       expect(wrong.status).toBe(401);
@@ -69,7 +77,9 @@ describe('weft serve', () => {
       expect(((await right.json()) as { run: { outputs: unknown[] } }).run.outputs).toEqual([2]);
       const anonymous = (await (await fetch(`${url}/workflows`)).json()) as { workflows: unknown[] };
       expect(anonymous.workflows).toEqual([]);
-      const listed = (await (await fetch(`${url}/workflows`, { headers: { authorization: `Bearer ${token}` } })).json()) as { workflows: { name: string }[] };
+      const listed = (await (await fetch(`${url}/workflows`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        workflows: { name: string }[];
+      };
       expect(listed.workflows.map((w) => w.name)).toEqual(['doubler']);
       await stop(server);
     } finally {

@@ -43,7 +43,10 @@ describe('adapter()', () => {
 
   it('an async transform sends the resolved value', async () => {
     const later = adapter('later', async (label: { label: string }) => ({ title: `${label.label}…` }));
-    const workflow = new WorkflowBuilder({ name: 'w', start: classify }).addEdge(classify, later).addEdge(later as never, report).build();
+    const workflow = new WorkflowBuilder({ name: 'w', start: classify })
+      .addEdge(classify, later)
+      .addEdge(later as never, report)
+      .build();
     expect((await workflow.run('calm')).outputs).toEqual(['normal…']);
   });
 });

@@ -156,13 +156,18 @@ describe('addWorkflow handles', () => {
     const builder = new WorkflowBuilder({ name: 'parent', start: fromFunction('go', (n: number) => n) });
     const handle = builder.addWorkflow(loop(), { prefix: 'loop', exits: ['b'] });
     const out = sink('out', z.number());
-    const workflow = builder.addEdge('go', handle.entry).addEdge(handle.exit, out, { when: (n) => n >= 3 }).build();
+    const workflow = builder
+      .addEdge('go', handle.entry)
+      .addEdge(handle.exit, out, { when: (n) => n >= 3 })
+      .build();
     expect((await workflow.run(0)).outputs).toEqual([3]);
   });
 
   it('rejects exits that are not executors of that graph, before inlining anything', () => {
     const builder = new WorkflowBuilder({ name: 'parent', start: tag('go') });
-    expect(() => builder.addWorkflow(forked(), { prefix: 'f', exits: ['f/left', 'nope'] })).toThrow(/Exits "f\/left", "nope" are not executors of "forked"/);
+    expect(() => builder.addWorkflow(forked(), { prefix: 'f', exits: ['f/left', 'nope'] })).toThrow(
+      /Exits "f\/left", "nope" are not executors of "forked"/,
+    );
     expect(() => builder.get('f/left')).toThrow();
     expect(() => forked().asConnection({ exits: ['nope'] })).toThrow(/"nope"/);
   });

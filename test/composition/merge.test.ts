@@ -8,7 +8,10 @@ import { caught, sink, tag } from './helpers.js';
 const analysis = () =>
   new ConcurrentBuilder({
     name: 'analysis',
-    participants: [fromFunction('sentiment', (text: string) => (text.includes('good') ? 'positive' : 'negative')), fromFunction('length', (text: string) => text.length)],
+    participants: [
+      fromFunction('sentiment', (text: string) => (text.includes('good') ? 'positive' : 'negative')),
+      fromFunction('length', (text: string) => text.length),
+    ],
   });
 
 /** a → b, outputting what b sends. */
@@ -69,7 +72,11 @@ describe('merge without a prefix', () => {
 describe('merge with a prefix', () => {
   it('puts every id under prefix/ and keeps the edges between the copies', async () => {
     const intake = tag('intake');
-    const workflow = new WorkflowBuilder({ name: 'parent', start: intake }).merge(pair('pair'), { prefix: 'left' }).merge(pair('pair'), { prefix: 'right' }).addFanOut(intake, ['left/a', 'right/a']).build();
+    const workflow = new WorkflowBuilder({ name: 'parent', start: intake })
+      .merge(pair('pair'), { prefix: 'left' })
+      .merge(pair('pair'), { prefix: 'right' })
+      .addFanOut(intake, ['left/a', 'right/a'])
+      .build();
     expect(ids(workflow)).toEqual(['intake', 'left/a', 'left/b', 'right/a', 'right/b']);
     expect(edges(workflow)).toEqual([
       ['direct', ['left/a'], ['left/b']],
@@ -78,7 +85,11 @@ describe('merge with a prefix', () => {
     ]);
     // the copies share the handlers: ids change, behaviour does not
     const out = sink('out', z.string());
-    const runnable = new WorkflowBuilder({ name: 'runnable', start: intake }).merge(workflow, { prefix: 'w' }).addEdge(intake, 'w/intake').addEdge('w/left/b', out).build();
+    const runnable = new WorkflowBuilder({ name: 'runnable', start: intake })
+      .merge(workflow, { prefix: 'w' })
+      .addEdge(intake, 'w/intake')
+      .addEdge('w/left/b', out)
+      .build();
     expect((await runnable.run('x')).outputs).toEqual(['x>intake>intake>a>b']);
   });
 
@@ -101,7 +112,10 @@ describe('merge with a prefix', () => {
 
   it('without anything after it, a merged aggregator still yields its results as outputs', async () => {
     const intake = fromFunction('intake', (text: string) => text);
-    const workflow = new WorkflowBuilder({ name: 'review', start: intake }).merge(analysis(), { prefix: 'analysis' }).addEdge(intake, 'analysis/dispatcher').build();
+    const workflow = new WorkflowBuilder({ name: 'review', start: intake })
+      .merge(analysis(), { prefix: 'analysis' })
+      .addEdge(intake, 'analysis/dispatcher')
+      .build();
     expect((await workflow.run('good')).outputs).toEqual([['positive', 4]]);
   });
 
@@ -193,8 +207,14 @@ describe('merge sources', () => {
   it('keeps conditional edges conditional', async () => {
     const start = fromFunction('start', (n: number) => n);
     const [even, odd] = [sink('even', z.number()), sink('odd', z.number())];
-    const original = new WorkflowBuilder({ name: 'parity', start }).addEdge(start, even, { when: (n) => n % 2 === 0 }).addEdge(start, odd, { when: (n) => n % 2 === 1 }).build();
-    const merged = new WorkflowBuilder({ name: 'outer', start: fromFunction('go', (n: number) => n) }).merge(original, { prefix: 'p' }).addEdge('go', 'p/start').build();
+    const original = new WorkflowBuilder({ name: 'parity', start })
+      .addEdge(start, even, { when: (n) => n % 2 === 0 })
+      .addEdge(start, odd, { when: (n) => n % 2 === 1 })
+      .build();
+    const merged = new WorkflowBuilder({ name: 'outer', start: fromFunction('go', (n: number) => n) })
+      .merge(original, { prefix: 'p' })
+      .addEdge('go', 'p/start')
+      .build();
     expect((await merged.run(3)).outputs).toEqual([3]);
     expect(merged.describe().edges.filter((e) => e.kind === 'direct' && e.conditional).length).toBe(2);
   });

@@ -38,7 +38,10 @@ function composed() {
   const builder = new WorkflowBuilder({ name: 'report', start: intake })
     .merge(new ConcurrentBuilder({ name: 'analysis', participants: [text('tone'), text('facts')] }), { prefix: 'analysis' })
     .addEdge(intake, 'analysis/dispatcher')
-    .addEdge('analysis/aggregator', fromFunction('join', (parts: string[]) => parts.join(' ')))
+    .addEdge(
+      'analysis/aggregator',
+      fromFunction('join', (parts: string[]) => parts.join(' ')),
+    )
     .addEdge('join', review);
   return builder.build();
 }

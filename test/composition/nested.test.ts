@@ -2,7 +2,17 @@
 // failures and cancellation crossing the boundary, one concurrency cap for the whole tree.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ExecutorError, RunCancelledError, WorkflowBuilder, executor, fromFunction, fromWorkflow, isWeftError, MessageValidationError, type Executor } from 'weft';
+import {
+  ExecutorError,
+  RunCancelledError,
+  WorkflowBuilder,
+  executor,
+  fromFunction,
+  fromWorkflow,
+  isWeftError,
+  MessageValidationError,
+  type Executor,
+} from 'weft';
 import { aborted, caught, deferred, InFlight, ofType, record, sink, tag, tick, trace } from './helpers.js';
 
 /** review: summarize → polish, outputting the polished text. */
@@ -31,7 +41,11 @@ describe('nested workflows: results', () => {
     const node = child.asExecutor({ id: 'review' });
     expect(node.kind).toBe('workflow');
     expect(node.workflow).toBe(child.definition);
-    expect(parentWorkflow(node).describe().executors.map((e) => [e.id, e.kind])).toEqual([
+    expect(
+      parentWorkflow(node)
+        .describe()
+        .executors.map((e) => [e.id, e.kind]),
+    ).toEqual([
       ['intake', 'function'],
       ['review', 'workflow'],
       ['report', 'executor'],
@@ -74,7 +88,12 @@ describe('nested workflows: results', () => {
       },
     });
     const child = new WorkflowBuilder({ name: 'count', start: counter, output: z.string() }).build();
-    const split = executor({ id: 'split', input: z.array(z.string()), output: z.string(), handle: (items, ctx) => items.forEach((item) => ctx.send(item)) });
+    const split = executor({
+      id: 'split',
+      input: z.array(z.string()),
+      output: z.string(),
+      handle: (items, ctx) => items.forEach((item) => ctx.send(item)),
+    });
     const node = child.asExecutor({ id: 'count' });
     const parent = new WorkflowBuilder({ name: 'parent', start: split }).addEdge(split, node).addEdge(node, sink('out', z.string())).build();
     expect((await parent.run(['a', 'b', 'c'])).outputs).toEqual(['a#1', 'b#1', 'c#1']);
@@ -103,7 +122,9 @@ describe('nested workflows: results', () => {
     const inner = new WorkflowBuilder({ name: 'inner', start: leaf }).build();
     // without a node after it, the inner workflow's results must become middle's outputs to go anywhere
     const middle = new WorkflowBuilder({ name: 'middle', start: inner.asExecutor({ id: 'inner', outputs: 'output' }) }).build();
-    const outer = new WorkflowBuilder({ name: 'outer', start: middle.asExecutor({ id: 'middle' }) }).addEdge('middle', sink('out', z.string())).build();
+    const outer = new WorkflowBuilder({ name: 'outer', start: middle.asExecutor({ id: 'middle' }) })
+      .addEdge('middle', sink('out', z.string()))
+      .build();
 
     const { events, error } = await record(outer.stream('x'));
     expect(error).toBeUndefined();
@@ -315,7 +336,10 @@ describe('nested workflows: concurrency', () => {
     const split = fromFunction('split', (text: string) => text);
     const [a, b, c] = [step('a'), step('b'), step('c')];
     const join = executor({ id: 'join', input: z.array(z.string()), handle: (items, ctx) => ctx.output(items.join('+')) });
-    return new WorkflowBuilder({ name: 'busy', start: split, output: z.string(), ...options }).addFanOut(split, [a, b, c]).addFanIn([a, b, c], join).build();
+    return new WorkflowBuilder({ name: 'busy', start: split, output: z.string(), ...options })
+      .addFanOut(split, [a, b, c])
+      .addFanIn([a, b, c], join)
+      .build();
   }
 
   it('with maxConcurrency: 1 a nested workflow completes and no two handlers are ever in flight at once', async () => {
@@ -342,11 +366,15 @@ describe('nested workflows: concurrency', () => {
 
   it('the same cap holds when it is given per run', async () => {
     const flight = new InFlight();
-    const parent = new WorkflowBuilder({ name: 'parent', start: busyChild(flight).asExecutor({ id: 'busy' }) }).addEdge('busy', sink('out', z.string())).build();
+    const parent = new WorkflowBuilder({ name: 'parent', start: busyChild(flight).asExecutor({ id: 'busy' }) })
+      .addEdge('busy', sink('out', z.string()))
+      .build();
     expect((await parent.run('x', { maxConcurrency: 1 })).outputs).toEqual(['x>a+x>b+x>c']);
     expect(flight.max).toBe(1);
     const unbounded = new InFlight();
-    const free = new WorkflowBuilder({ name: 'parent', start: busyChild(unbounded).asExecutor({ id: 'busy' }) }).addEdge('busy', sink('out', z.string())).build();
+    const free = new WorkflowBuilder({ name: 'parent', start: busyChild(unbounded).asExecutor({ id: 'busy' }) })
+      .addEdge('busy', sink('out', z.string()))
+      .build();
     await free.run('x');
     expect(unbounded.max).toBe(3);
   });

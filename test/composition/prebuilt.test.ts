@@ -12,7 +12,10 @@ const length = fromFunction('length', (text: string) => text.length);
 
 describe('ConcurrentBuilder', () => {
   it('standalone, outputs the results as one array in participant order', async () => {
-    const workflow = new ConcurrentBuilder({ name: 'analysis', participants: [upper, length, (text: string) => text.split('').reverse().join('')] }).build();
+    const workflow = new ConcurrentBuilder({
+      name: 'analysis',
+      participants: [upper, length, (text: string) => text.split('').reverse().join('')],
+    }).build();
     expect(ids(workflow)).toEqual(['dispatcher', 'upper', 'length', 'step-3', 'aggregator']);
     const result = await workflow.run('abc');
     expect(result.outputs).toEqual([['ABC', 3, 'cba']]);
@@ -48,7 +51,11 @@ describe('ConcurrentBuilder', () => {
   it('combines the results with a custom aggregate, sync or async', async () => {
     const sync = new ConcurrentBuilder({ name: 'sync', participants: [upper, length], aggregate: ([text, n]) => `${text}:${n}` }).build();
     expect((await sync.run('abc')).outputs).toEqual(['ABC:3']);
-    const async = new ConcurrentBuilder({ name: 'async', participants: [length, fromFunction('twice', (t: string) => t.length * 2)], aggregate: async ([a, b]) => a + b }).build();
+    const async = new ConcurrentBuilder({
+      name: 'async',
+      participants: [length, fromFunction('twice', (t: string) => t.length * 2)],
+      aggregate: async ([a, b]) => a + b,
+    }).build();
     expect((await async.run('abc')).outputs).toEqual([9]);
   });
 
@@ -71,7 +78,10 @@ describe('ConcurrentBuilder', () => {
   });
 
   it('accepts whole workflows as participants, nested under their names', async () => {
-    const words = new SequentialBuilder({ name: 'words', participants: [(text: string) => text.split(' '), (list: string[]) => list.length] }).build();
+    const words = new SequentialBuilder({
+      name: 'words',
+      participants: [(text: string) => text.split(' '), (list: string[]) => list.length],
+    }).build();
     const workflow = new ConcurrentBuilder({ name: 'mixed', participants: [words, length] }).build();
     expect(kinds(workflow)).toContainEqual(['words', 'workflow']);
     expect((await workflow.run('a b c')).outputs).toEqual([[3, 5]]);
@@ -126,7 +136,10 @@ describe('ConcurrentBuilder', () => {
       const start = fromFunction('start', (text: string) => text);
       const out = sink('out', z.tuple([z.string(), z.number()]));
       // a built prebuilt graph outputs `unknown` to the type system (see test/types/composition.test-d.ts), hence the cast
-      const workflow = new WorkflowBuilder({ name: 'parent', start }).addEdge(start, analysis).addEdge(analysis as never, out).build();
+      const workflow = new WorkflowBuilder({ name: 'parent', start })
+        .addEdge(start, analysis)
+        .addEdge(analysis as never, out)
+        .build();
       expect((await workflow.run('abc')).outputs).toEqual([['ABC', 3]]);
     });
   });
@@ -179,7 +192,11 @@ describe('SequentialBuilder', () => {
     const handle = builder.addWorkflow(write(), { prefix: 'w' });
     const nested = write().build().asExecutor({ id: 'nested' });
     const out = sink('out', z.string());
-    const workflow = builder.addEdge(start, handle.entry).addEdge(handle.exit, nested).addEdge(nested as never, out).build();
+    const workflow = builder
+      .addEdge(start, handle.entry)
+      .addEdge(handle.exit, nested)
+      .addEdge(nested as never, out)
+      .build();
     expect(ids(workflow)).toEqual(['start', 'w/draft', 'w/edit', 'nested', 'out']);
     expect((await workflow.run('x')).outputs).toEqual(['x>start>draft>edit>draft>edit']);
   });

@@ -19,7 +19,9 @@ async function stop(server: Running): Promise<void> {
 
 describe('weft dev', { timeout: 90_000 }, () => {
   it('serves the console with a token of its own, given only in the printed address', async () => {
-    const server = start(['dev', fixture('record.ts'), '--port', '0', '--db', dir.file('dev.db')], { env: { WEFT_UI_ASSETS: assets, WEFT_TOKEN: '' } });
+    const server = start(['dev', fixture('record.ts'), '--port', '0', '--db', dir.file('dev.db')], {
+      env: { WEFT_UI_ASSETS: assets, WEFT_TOKEN: '' },
+    });
     try {
       await server.waitFor('Ctrl+C stops it.');
       const url = server.stdout().split('\n')[0] as string;
@@ -40,7 +42,9 @@ describe('weft dev', { timeout: 90_000 }, () => {
   });
 
   it('uses WEFT_TOKEN when set, and never prints it', async () => {
-    const server = start(['dev', fixture('record.ts'), '--port', '0', '--db', dir.file('dev2.db')], { env: { WEFT_UI_ASSETS: assets, WEFT_TOKEN: 'the-secret-token' } });
+    const server = start(['dev', fixture('record.ts'), '--port', '0', '--db', dir.file('dev2.db')], {
+      env: { WEFT_UI_ASSETS: assets, WEFT_TOKEN: 'the-secret-token' },
+    });
     try {
       await server.waitFor('Ctrl+C stops it.');
       expect(server.stderr()).toContain('/ui/ (sign in with WEFT_TOKEN)');
@@ -51,7 +55,9 @@ describe('weft dev', { timeout: 90_000 }, () => {
   });
 
   it('weft serve --ui adds the console; without --ui there is none', async () => {
-    const withUi = start(['serve', fixture('record.ts'), '--port', '0', '--public', '--ui', '--db', dir.file('serve.db')], { env: { WEFT_UI_ASSETS: assets } });
+    const withUi = start(['serve', fixture('record.ts'), '--port', '0', '--public', '--ui', '--db', dir.file('serve.db')], {
+      env: { WEFT_UI_ASSETS: assets },
+    });
     try {
       await withUi.waitFor('Ctrl+C stops it.');
       const url = withUi.stdout().split('\n')[0] as string;

@@ -51,7 +51,17 @@ async function start(policy = allow, ui: boolean = true) {
   writeFileSync(join(assets, 'index.html'), '<!doctype html><title>weft</title>');
   writeFileSync(join(assets, 'console.js'), 'console.log(1)');
   const runtime = createRuntime({ workflows: { outer, inner, flaky, double, approval }, store: new MemoryRunStore() });
-  const app = createApp({ runtime, expose: { outer: { route: policy, runs: policy }, inner: { route: policy, runs: policy }, flaky: { route: policy, runs: policy }, double: { runs: policy }, approval: { route: policy, runs: policy } }, ...(ui ? { ui: { assets } } : {}) });
+  const app = createApp({
+    runtime,
+    expose: {
+      outer: { route: policy, runs: policy },
+      inner: { route: policy, runs: policy },
+      flaky: { route: policy, runs: policy },
+      double: { runs: policy },
+      approval: { route: policy, runs: policy },
+    },
+    ...(ui ? { ui: { assets } } : {}),
+  });
   const server = await serve(app);
   closers.push(async () => {
     await server.close();
@@ -66,10 +76,17 @@ describe('console routes', () => {
     const { status, body } = await http(`${url}/workflows/outer`);
     expect(status).toBe(200);
     const count = body.workflow.executors[0];
-    expect(count).toMatchObject({ id: 'count', kind: 'workflow', graph: { name: 'inner', start: 'add', edges: [{ kind: 'direct', source: 'add', target: 'add' }] } });
+    expect(count).toMatchObject({
+      id: 'count',
+      kind: 'workflow',
+      graph: { name: 'inner', start: 'add', edges: [{ kind: 'direct', source: 'add', target: 'add' }] },
+    });
     expect(count.graph.executors[0]).toMatchObject({ id: 'add', retry: { attempts: 2 }, input: { type: 'number' } });
     expect(body.workflow.access).toEqual({ invoke: true, read: true });
-    expect((await http(`${url}/workflows/approval`)).body.workflow.executors[0].response).toMatchObject({ type: 'object', properties: { approved: { type: 'boolean' } } });
+    expect((await http(`${url}/workflows/approval`)).body.workflow.executors[0].response).toMatchObject({
+      type: 'object',
+      properties: { approved: { type: 'boolean' } },
+    });
     // Read-only: described, but not startable.
     expect((await http(`${url}/workflows/double`)).body.workflow.access).toEqual({ invoke: false, read: true });
     expect((await http(`${url}/workflows/nope`)).status).toBe(404);
@@ -160,7 +177,9 @@ describe('console routes', () => {
 
   it('refuses a ui folder without index.html, saying how to build it', async () => {
     const runtime = createRuntime({ workflows: { double }, store: new MemoryRunStore() });
-    expect(() => createApp({ runtime, expose: { double: { runs: allow } }, ui: { assets: directory + '/nowhere' } })).toThrow(/no console assets in ".*nowhere".*npm run build/);
+    expect(() => createApp({ runtime, expose: { double: { runs: allow } }, ui: { assets: directory + '/nowhere' } })).toThrow(
+      /no console assets in ".*nowhere".*npm run build/,
+    );
     await runtime.close();
   });
 });

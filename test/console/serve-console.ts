@@ -32,7 +32,11 @@ export async function serveConsole(workflows: Readonly<Record<string, Workflow<a
   await buildConsole(assets);
   const store = openSqliteRunStore(join(directory, 'runs.db'));
   const runtime = createRuntime({ workflows, store });
-  const app = createApp({ runtime, expose: Object.fromEntries(Object.keys(workflows).map((name) => [name, { route: tokenPolicy, runs: tokenPolicy }])), ui: { assets } });
+  const app = createApp({
+    runtime,
+    expose: Object.fromEntries(Object.keys(workflows).map((name) => [name, { route: tokenPolicy, runs: tokenPolicy }])),
+    ui: { assets },
+  });
   const server: RunningServer = await serve(app);
   return {
     url: server.url,

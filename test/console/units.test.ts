@@ -6,7 +6,8 @@ import type { RunEvent } from '../../src/console/types.js';
 import { diffState } from '../../src/server/state-diff.js';
 
 const box = (id: string) => ({ id, width: 100, height: 40 });
-const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 describe('layeredLayout', () => {
   it('ranks by longest path, left to right, without overlaps', () => {
@@ -28,12 +29,16 @@ describe('layeredLayout', () => {
   });
 
   it('draws a cycle with one back edge and ranks the rest as if it were absent', () => {
-    const layout = layeredLayout(['start', 'work', 'check'].map(box), [
-      { source: 'start', target: 'work' },
-      { source: 'work', target: 'check' },
-      { source: 'check', target: 'work' },
-      { source: 'check', target: 'check' },
-    ], { start: 'start' });
+    const layout = layeredLayout(
+      ['start', 'work', 'check'].map(box),
+      [
+        { source: 'start', target: 'work' },
+        { source: 'work', target: 'check' },
+        { source: 'check', target: 'work' },
+        { source: 'check', target: 'check' },
+      ],
+      { start: 'start' },
+    );
     expect(layout.edges.filter((edge) => edge.back).map((edge) => `${edge.source}>${edge.target}`)).toEqual(['check>work', 'check>check']);
     expect(layout.nodes.get('check')?.layer).toBe(2);
   });
@@ -47,13 +52,24 @@ describe('layeredLayout', () => {
 
   it('lays out a long chain without recursion trouble', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `n${i}`);
-    const layout = layeredLayout(ids.map(box), ids.slice(1).map((id, i) => ({ source: ids[i] as string, target: id })));
+    const layout = layeredLayout(
+      ids.map(box),
+      ids.slice(1).map((id, i) => ({ source: ids[i] as string, target: id })),
+    );
     expect(layout.nodes.get('n999')?.layer).toBe(999);
   });
 });
 
 let seq = 0;
-const event = (type: string, at: number, path: string[] = [], fields: Record<string, unknown> = {}): RunEvent => ({ type, runId: 'r', seq: seq++, superstep: 1, path, at, ...fields });
+const event = (type: string, at: number, path: string[] = [], fields: Record<string, unknown> = {}): RunEvent => ({
+  type,
+  runId: 'r',
+  seq: seq++,
+  superstep: 1,
+  path,
+  at,
+  ...fields,
+});
 
 describe('Timeline', () => {
   it('folds invocations, retries, nested paths and the failure into supersteps', () => {
@@ -67,7 +83,8 @@ describe('Timeline', () => {
       event('executor.failed', 190, ['outer', 'inner'], { executorId: 'inner', attempt: 2, error: { name: 'Error', message: 'broken' } }),
       event('executor.failed', 195, ['outer'], { executorId: 'outer', attempt: 1, error: { name: 'ExecutorError', message: 'child failed' } }),
       event('superstep.completed', 200),
-    ]) timeline.add(e);
+    ])
+      timeline.add(e);
     const [step] = timeline.steps;
     expect(step).toMatchObject({ superstep: 1, startedAt: 100, endedAt: 200 });
     const inner = step?.invocations.find((invocation) => invocation.path === 'outer/inner');

@@ -117,7 +117,9 @@ async function crashAndResume(crash: CrashCase): Promise<{ from: CheckpointRow; 
   expect(result.shared).toEqual(reference.shared);
 
   // The outputs the killed child committed up to that checkpoint are the start of the resumed result.
-  const committedBeforeKill = killed.reports.flatMap((report) => (report.type === 'output' && report.superstep <= from.superstep ? [report.value] : []));
+  const committedBeforeKill = killed.reports.flatMap((report) =>
+    report.type === 'output' && report.superstep <= from.superstep ? [report.value] : [],
+  );
   expect(result.outputs.slice(0, committedBeforeKill.length)).toEqual(committedBeforeKill);
 
   // The same run continues: same id, and its new checkpoints hang off the one it resumed from, in one line.

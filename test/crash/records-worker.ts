@@ -30,7 +30,8 @@ const report = (line: RecordsReport): void => {
 };
 
 const [mode, name, file, runId, effects] = process.argv.slice(2);
-if (file === undefined || runId === undefined || effects === undefined) throw new Error('usage: records-worker.ts run|resume <case> <db file> <run id> <effects file>');
+if (file === undefined || runId === undefined || effects === undefined)
+  throw new Error('usage: records-worker.ts run|resume <case> <db file> <run id> <effects file>');
 const chosen = recordsCases[name as RecordsCase];
 if (chosen === undefined) throw new Error(`unknown case ${String(name)}`);
 const sqlite = new SqliteCheckpointStore({ path: file });

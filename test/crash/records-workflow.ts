@@ -37,19 +37,34 @@ const finish = executor({ id: 'finish', input: z.unknown(), handle: (value, ctx)
 /** begin → four workers at once (broadcast) → a fan-in → finish. */
 function fanOut(): Workflow<number, unknown> {
   const workers = [1, 2, 3, 4].map((k) => effectful(`worker-${k}`, (n) => n * 10 + k));
-  return new WorkflowBuilder({ name: 'records-fanout', start: begin }).addFanOut(begin, workers).addFanIn(workers, finish).build() as Workflow<number, unknown>;
+  return new WorkflowBuilder({ name: 'records-fanout', start: begin }).addFanOut(begin, workers).addFanIn(workers, finish).build() as Workflow<
+    number,
+    unknown
+  >;
 }
 
 /** begin → parallel(four branches) → finish. */
 function parallelBranches(): Workflow<number, unknown> {
-  const node = parallel([1, 2, 3, 4].map((k) => effectful(`branch-${k}`, (n) => n * 10 + k)) as [ReturnType<typeof effectful>, ...ReturnType<typeof effectful>[]], { id: 'branches' });
-  return new WorkflowBuilder({ name: 'records-parallel', start: begin }).addEdge(begin, node).addEdge(node, finish).build() as unknown as Workflow<number, unknown>;
+  const node = parallel(
+    [1, 2, 3, 4].map((k) => effectful(`branch-${k}`, (n) => n * 10 + k)) as [ReturnType<typeof effectful>, ...ReturnType<typeof effectful>[]],
+    { id: 'branches' },
+  );
+  return new WorkflowBuilder({ name: 'records-parallel', start: begin }).addEdge(begin, node).addEdge(node, finish).build() as unknown as Workflow<
+    number,
+    unknown
+  >;
 }
 
 /** begin → loop(body, 10 iterations) → finish; the body adds one and writes a side effect. */
 function tenIterations(): Workflow<number, unknown> {
-  const node = loop(effectful('body', (n) => n + 1), { id: 'ten', until: () => false, maxIterations: 10 });
-  return new WorkflowBuilder({ name: 'records-loop', start: begin }).addEdge(begin, node).addEdge(node, finish).build() as unknown as Workflow<number, unknown>;
+  const node = loop(
+    effectful('body', (n) => n + 1),
+    { id: 'ten', until: () => false, maxIterations: 10 },
+  );
+  return new WorkflowBuilder({ name: 'records-loop', start: begin }).addEdge(begin, node).addEdge(node, finish).build() as unknown as Workflow<
+    number,
+    unknown
+  >;
 }
 
 export type RecordsCase = 'fanout' | 'parallel' | 'loop';

@@ -57,7 +57,12 @@ const recordedEffects = (reports: readonly RecordsReport[]): string[] => {
   return reports.flatMap((r) => (r.type === 'effect' && recorded.has(r.line.split(' ')[2] as string) ? [r.line] : []));
 };
 
-const effectsIn = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '') : []);
+const effectsIn = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+    : [];
 
 /** Kills the case's run once `finished` side effects are recorded, resumes it, and returns both children and the effects. */
 async function killAndRecover(name: RecordsCase, finished: number) {

@@ -36,7 +36,13 @@ export type Report =
   | { readonly type: 'parked'; readonly superstep: number }
   | { readonly type: 'tearing'; readonly superstep: number; readonly checkpointId: string; readonly walGrowth: number }
   | { readonly type: 'completed'; readonly result: RunResult }
-  | { readonly type: 'resumed'; readonly from: CheckpointRow; readonly before: readonly string[]; readonly result: RunResult; readonly after: readonly CheckpointRow[] };
+  | {
+      readonly type: 'resumed';
+      readonly from: CheckpointRow;
+      readonly before: readonly string[];
+      readonly result: RunResult;
+      readonly after: readonly CheckpointRow[];
+    };
 
 /** A stored checkpoint without its body. */
 export type CheckpointRow = Omit<StoredCheckpoint, 'data'>;
@@ -91,7 +97,8 @@ if (mode === 'run') {
   run.events$.subscribe((event) => {
     if (event.type === 'output') report({ type: 'output', superstep: event.superstep, value: event.value });
     else if (event.type === 'superstep.completed') report({ type: 'committed', superstep: event.superstep });
-    else if (event.type === 'checkpoint.saved') report({ type: 'checkpoint', superstep: event.superstep, checkpointId: event.checkpointId, kind: event.kind });
+    else if (event.type === 'checkpoint.saved')
+      report({ type: 'checkpoint', superstep: event.superstep, checkpointId: event.checkpointId, kind: event.kind });
     else if (event.type === 'superstep.started' && event.superstep >= config.parkAt) {
       report({ type: 'parked', superstep: event.superstep });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // blocks this thread until the parent kills the process

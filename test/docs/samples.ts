@@ -30,7 +30,8 @@ export function samplesOf(root: string): Sample[] {
       let end = start;
       while (end < lines.length && lines[end] !== '```') end++;
       const module = flags.find((flag) => flag.startsWith('file='))?.slice('file='.length);
-      if (!flags.includes('no-check')) samples.push({ file: relative(root, path), line: start, code: lines.slice(start, end).join('\n'), run: flags.includes('run'), module });
+      if (!flags.includes('no-check'))
+        samples.push({ file: relative(root, path), line: start, code: lines.slice(start, end).join('\n'), run: flags.includes('run'), module });
       i = end;
     }
   }

@@ -1,10 +1,4 @@
-import {
-  loadCheckpoint,
-  StateValidationError,
-  type Checkpoint,
-  type CheckpointStore,
-  type StoredCheckpoint,
-} from 'weft';
+import { loadCheckpoint, StateValidationError, type Checkpoint, type CheckpointStore, type StoredCheckpoint } from 'weft';
 
 /** Makes a fresh, empty store; the durability cases run on any store through it. */
 export type StoreFactory = () => CheckpointStore;

@@ -75,7 +75,12 @@ describe('invocation records', () => {
     expect(result.outputs).toEqual([['w1', 'w2', 'w3', 'w4']]);
     expect(store.saved.map((r) => [r.superstep, r.invocationId])).toEqual(['w1', 'w2', 'w3', 'w4'].map((id) => [2, `run/2:${id}:0`]));
     const record = JSON.parse(store.saved[0]?.data as string) as Record<string, unknown>;
-    expect(record).toMatchObject({ executorId: 'w1', index: 0, sends: [{ source: 'w1', payload: 'w1' }], state: [{ op: 'replace', path: ['runs'], value: 1 }] });
+    expect(record).toMatchObject({
+      executorId: 'w1',
+      index: 0,
+      sends: [{ source: 'w1', payload: 'w1' }],
+      state: [{ op: 'replace', path: ['runs'], value: 1 }],
+    });
     for (const superstep of [1, 2, 3]) expect(await store.listInvocations(result.runId, superstep)).toEqual([]);
   });
 
@@ -84,7 +89,13 @@ describe('invocation records', () => {
     await fourWorkers(() => undefined).run(0, { checkpoints: store, durability: 'exit' });
     expect(store.saved).toEqual([]);
     const memory = new MemoryCheckpointStore();
-    const bare: CheckpointStore = { save: (c) => memory.save(c), get: (id) => memory.get(id), list: (id) => memory.list(id), latest: (id) => memory.latest(id), deleteRun: (id) => memory.deleteRun(id) };
+    const bare: CheckpointStore = {
+      save: (c) => memory.save(c),
+      get: (id) => memory.get(id),
+      list: (id) => memory.list(id),
+      latest: (id) => memory.latest(id),
+      deleteRun: (id) => memory.deleteRun(id),
+    };
     const result = await fourWorkers(() => undefined).run(0, { checkpoints: bare });
     expect(result.outputs).toEqual([['w1', 'w2', 'w3', 'w4']]);
   });

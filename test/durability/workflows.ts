@@ -38,7 +38,9 @@ export function countingWorkflow(options: { readonly probe?: Probe; readonly fai
  * shared.update, outputs; the last one sends) → 5 summary (output).
  * `failOnce(executorId, superstep)` throws in that invocation the first time it is reached.
  */
-export function ledgerWorkflow(options: { readonly failOnce?: { readonly executorId: string; readonly superstep: number; readonly fired?: { value: boolean } } } = {}) {
+export function ledgerWorkflow(
+  options: { readonly failOnce?: { readonly executorId: string; readonly superstep: number; readonly fired?: { value: boolean } } } = {},
+) {
   const maybeFail = (ctx: { readonly executorId: string; readonly superstep: number }): void => {
     const fail = options.failOnce;
     if (fail !== undefined && fail.executorId === ctx.executorId && fail.superstep === ctx.superstep && fail.fired?.value !== true) {

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const examples = readdirSync(new URL('../../examples', import.meta.url)).filter((file) => file.endsWith('.ts')).sort();
+const examples = readdirSync(new URL('../../examples', import.meta.url))
+  .filter((file) => file.endsWith('.ts'))
+  .sort();
 
 function run(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

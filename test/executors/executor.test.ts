@@ -11,7 +11,16 @@ describe('executor()', () => {
     const input = z.string();
     const output = z.number();
     const e = executor({ id: 'parse', input, output, handle: (text, ctx) => ctx.send(Number(text)) });
-    expect(e).toMatchObject({ id: 'parse', kind: 'executor', input, output, concurrency: 1, retry: undefined, timeoutMs: undefined, initialState: undefined });
+    expect(e).toMatchObject({
+      id: 'parse',
+      kind: 'executor',
+      input,
+      output,
+      concurrency: 1,
+      retry: undefined,
+      timeoutMs: undefined,
+      initialState: undefined,
+    });
     expect(Object.isFrozen(e)).toBe(true);
   });
 
@@ -50,7 +59,9 @@ describe('executor()', () => {
   it('throws a TypeError without an input schema', () => {
     const missing = () => executor({ id: 'bare', handle } as unknown as Options);
     expect(missing).toThrow(TypeError);
-    expect(missing).toThrow(/Executor "bare" needs an input schema \(zod or any Standard Schema\)\. Pass executor\(\{ id, input: z\.string\(\), … \}\)\./);
+    expect(missing).toThrow(
+      /Executor "bare" needs an input schema \(zod or any Standard Schema\)\. Pass executor\(\{ id, input: z\.string\(\), … \}\)\./,
+    );
   });
 
   it('throws a TypeError when the input is not a Standard Schema', () => {

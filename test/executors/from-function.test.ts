@@ -1,11 +1,25 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { executor, ExecutorError, fromFunction, isEventType, MessageValidationError, WorkflowBuilder, type AnyExecutor, type WorkflowEvent } from 'weft';
+import {
+  executor,
+  ExecutorError,
+  fromFunction,
+  isEventType,
+  MessageValidationError,
+  WorkflowBuilder,
+  type AnyExecutor,
+  type WorkflowEvent,
+} from 'weft';
 
 /** start sends every element of its input array to `fn`, whose messages a sink turns into outputs. */
 function around(fn: AnyExecutor) {
-  const start = executor({ id: 'start', input: z.array(z.unknown()), output: z.unknown(), handle: (items, ctx) => items.forEach((item) => ctx.send(item)) });
+  const start = executor({
+    id: 'start',
+    input: z.array(z.unknown()),
+    output: z.unknown(),
+    handle: (items, ctx) => items.forEach((item) => ctx.send(item)),
+  });
   const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
   return new WorkflowBuilder({ name: 'around', start }).addEdge(start, fn).addEdge(fn, sink).build();
 }
@@ -64,12 +78,16 @@ describe('fromFunction()', () => {
         }),
       ).run([1]),
     ).rejects.toSatisfy((error) => error instanceof ExecutorError && error.executorId === 'boom' && /kaput/.test(error.message));
-    await expect(around(fromFunction('later', async (): Promise<number> => Promise.reject(new Error('async kaput')))).run([1])).rejects.toBeInstanceOf(ExecutorError);
+    await expect(
+      around(fromFunction('later', async (): Promise<number> => Promise.reject(new Error('async kaput')))).run([1]),
+    ).rejects.toBeInstanceOf(ExecutorError);
   });
 
   it('validates delivered messages against its input schema when given one', async () => {
     const strict = fromFunction('strict', (n: number) => n, { input: z.number() });
-    await expect(around(strict).run(['not a number'])).rejects.toSatisfy((error) => error instanceof MessageValidationError && error.sourceId === 'start' && error.targetId === 'strict');
+    await expect(around(strict).run(['not a number'])).rejects.toSatisfy(
+      (error) => error instanceof MessageValidationError && error.sourceId === 'start' && error.targetId === 'strict',
+    );
     await expect(around(strict).run([5])).resolves.toMatchObject({ outputs: [5] });
   });
 });

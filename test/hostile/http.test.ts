@@ -73,17 +73,23 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
       });
 
     // Refused by its Content-Length alone, before a byte of the body is read (the client waits for the answer).
-    const sized = await exchange(`POST /workflows/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`, () => undefined);
+    const sized = await exchange(
+      `POST /workflows/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`,
+      () => undefined,
+    );
     expect(sized).toMatch(/^HTTP\/1\.1 413/);
     expect(sized).toContain('body_too_large');
     expect(sized.toLowerCase()).toContain('connection: close');
 
     // A chunked body has no Content-Length: it is refused as it streams in, and the server says it closes.
-    const head = await exchange('POST /workflows/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', (socket) => {
-      const chunk = 'x'.repeat(64 * 1024);
-      for (let i = 0; i < 20; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-      socket.write('0\r\n\r\n');
-    });
+    const head = await exchange(
+      'POST /workflows/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      (socket) => {
+        const chunk = 'x'.repeat(64 * 1024);
+        for (let i = 0; i < 20; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        socket.write('0\r\n\r\n');
+      },
+    );
     expect(head).toMatch(/^HTTP\/1\.1 413/);
     expect(head.toLowerCase()).toContain('connection: close');
     expect(head.toLowerCase()).not.toContain('keep-alive');
@@ -110,7 +116,9 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
   });
 
   it('keeps "__proto__" keys as data: they pollute nothing and come back as they were sent', async () => {
-    const { status, body } = await request(`${url}/workflows/echo`, { body: '{"input":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}},"wait":"result"}' });
+    const { status, body } = await request(`${url}/workflows/echo`, {
+      body: '{"input":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}},"wait":"result"}',
+    });
     expect(status).toBe(200);
     expect(body.run.status).toBe('completed');
     expect(JSON.stringify(body.run.outputs[0])).toBe('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}');
@@ -149,7 +157,9 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
       expect([refused.status, refused.body.error.code]).toEqual([422, 'invalid_response']);
       expect((await settledRun(url, runId)).status).toBe('waiting');
     }
-    const deep = await request(`${url}/runs/${runId}/responses`, { body: `{"requestId":"${requestId}","value":{"approved":true,"extra":${nestedText(3000)}}}` });
+    const deep = await request(`${url}/runs/${runId}/responses`, {
+      body: `{"requestId":"${requestId}","value":{"approved":true,"extra":${nestedText(3000)}}}`,
+    });
     expect([deep.status, deep.body.error.code]).toEqual([400, 'body_too_deep']);
     expect((await settledRun(url, runId)).status).toBe('waiting');
 
@@ -162,7 +172,9 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
   it('a run started without an input can be answered (its checkpoint keeps the missing input as missing)', async () => {
     const started = await request(`${url}/workflows/ask`, { json: { wait: 'result' } });
     expect(started.body.run.status).toBe('waiting');
-    const accepted = await request(`${url}/runs/${started.body.runId}/responses`, { json: { requestId: started.body.run.pendingRequests[0].id, value: { approved: false } } });
+    const accepted = await request(`${url}/runs/${started.body.runId}/responses`, {
+      json: { requestId: started.body.run.pendingRequests[0].id, value: { approved: false } },
+    });
     expect(accepted.status).toBe(202);
     expect(await settledRun(url, started.body.runId, ['completed', 'failed'])).toMatchObject({ status: 'completed', outputs: ['declined'] });
     await expectAlive();

@@ -49,7 +49,10 @@ export function startServer(file: string, env: Record<string, string> = {}): Ser
 }
 
 /** A request with a raw body; answers the status, the parsed JSON body (if any) and the headers. */
-export async function request(url: string, init: { method?: string; body?: string; json?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function request(
+  url: string,
+  init: { method?: string; body?: string; json?: unknown } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const body = init.json === undefined ? init.body : JSON.stringify(init.json);
   const response = await fetch(url, {
     method: init.method ?? (body === undefined ? 'GET' : 'POST'),
@@ -67,7 +70,11 @@ export async function request(url: string, init: { method?: string; body?: strin
 }
 
 /** Polls a run until its status is one of `statuses` (bounded in count, never a fixed sleep for state). */
-export async function settledRun(url: string, runId: string, statuses: readonly string[] = ['completed', 'failed', 'waiting', 'cancelled']): Promise<any> {
+export async function settledRun(
+  url: string,
+  runId: string,
+  statuses: readonly string[] = ['completed', 'failed', 'waiting', 'cancelled'],
+): Promise<any> {
   for (let attempt = 0; attempt < 2000; attempt++) {
     const { status, body } = await request(`${url}/runs/${runId}`);
     if (status === 200 && statuses.includes(body.run.status)) return body.run;

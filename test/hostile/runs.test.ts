@@ -3,7 +3,17 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createRuntime, executor, isWeftError, MemoryCheckpointStore, MemoryRunStore, RunExistsError, withApproval, WorkflowBuilder, type WorkflowEvent } from 'weft';
+import {
+  createRuntime,
+  executor,
+  isWeftError,
+  MemoryCheckpointStore,
+  MemoryRunStore,
+  RunExistsError,
+  withApproval,
+  WorkflowBuilder,
+  type WorkflowEvent,
+} from 'weft';
 import { serializeEvent } from '../../src/service/serialize.js';
 import { caught } from '../support/async.js';
 
@@ -44,7 +54,10 @@ describe('runs without an input', () => {
     const store = new MemoryCheckpointStore();
     const waiting = await workflow.run(undefined, { checkpoints: store });
     expect(waiting.status).toBe('waiting');
-    const done = await workflow.resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { ok: true } } });
+    const done = await workflow.resume(waiting.checkpointId as string, {
+      checkpoints: store,
+      responses: { [waiting.pendingRequests[0]?.id as string]: { ok: true } },
+    });
     expect(done).toMatchObject({ status: 'completed', outputs: [{ ok: true }] });
   });
 
@@ -64,7 +77,9 @@ describe('answers given to resume()', () => {
     const store = new MemoryCheckpointStore();
     const waiting = await workflow.run(1, { checkpoints: store });
     const requestId = waiting.pendingRequests[0]?.id as string;
-    const refused = await caught(() => workflow.resume(waiting.checkpointId as string, { checkpoints: store, responses: { [requestId]: 'not an object' } }));
+    const refused = await caught(() =>
+      workflow.resume(waiting.checkpointId as string, { checkpoints: store, responses: { [requestId]: 'not an object' } }),
+    );
     expect(isWeftError(refused) && refused.code).toBe('request_invalid');
     expect((refused as Error).message).toMatch(/does not match its response schema/);
     // And a fitting answer goes through.
@@ -75,7 +90,13 @@ describe('answers given to resume()', () => {
 
 describe('approvals answered through a runtime', () => {
   it('refuse a non-decision (the request asked for one) even when the wrapped executor takes other answers; the run still waits', async () => {
-    const pay = executor({ id: 'pay', input: z.object({ amount: z.number() }), response: z.string(), handle: (m, ctx) => ctx.output(`paid ${m.amount}`), onResponse: () => undefined });
+    const pay = executor({
+      id: 'pay',
+      input: z.object({ amount: z.number() }),
+      response: z.string(),
+      handle: (m, ctx) => ctx.output(`paid ${m.amount}`),
+      onResponse: () => undefined,
+    });
     const workflow = new WorkflowBuilder({ name: 'refund', start: withApproval(pay, { describe: (m) => `Pay ${m.amount}?` }) }).build();
     const runtime = createRuntime({ workflows: { refund: workflow }, store: new MemoryRunStore() });
     const { runId, result } = await runtime.invoke('refund', { amount: 5 }, { wait: true });
@@ -97,17 +118,39 @@ describe('events that JSON cannot hold', () => {
     for (let i = 0; i < 200_000; i++) deep = { next: deep };
     const hostile: unknown[] = [
       deep,
-      { toJSON: () => { throw new Error('toJSON exploded'); } },
-      new Proxy({}, { get: () => { throw new Error('trap exploded'); }, ownKeys: () => { throw new Error('trap exploded'); } }),
+      {
+        toJSON: () => {
+          throw new Error('toJSON exploded');
+        },
+      },
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap exploded');
+          },
+          ownKeys: () => {
+            throw new Error('trap exploded');
+          },
+        },
+      ),
     ];
     for (const data of hostile) {
       const stored = serializeEvent({ ...base, type: 'custom', executorId: 'x', name: 'bad', data } as WorkflowEvent, 7);
-      expect(stored).toMatchObject({ type: 'run.failed', seq: 7, path: [], error: { code: 'event_unstorable', message: expect.stringContaining('"custom" event (seq 7) could not be stored as JSON') } });
+      expect(stored).toMatchObject({
+        type: 'run.failed',
+        seq: 7,
+        path: [],
+        error: { code: 'event_unstorable', message: expect.stringContaining('"custom" event (seq 7) could not be stored as JSON') },
+      });
     }
   });
 
   it('keeps errors readable whatever was thrown', () => {
-    const stored = serializeEvent({ ...base, type: 'executor.retried', executorId: 'x', attempt: 1, delayMs: 0, error: Object.create(null) } as WorkflowEvent, 3);
+    const stored = serializeEvent(
+      { ...base, type: 'executor.retried', executorId: 'x', attempt: 1, delayMs: 0, error: Object.create(null) } as WorkflowEvent,
+      3,
+    );
     expect(stored).toMatchObject({ type: 'executor.retried', error: { name: 'Error', message: 'an object with a null prototype' } });
   });
 });

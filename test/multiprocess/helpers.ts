@@ -59,7 +59,9 @@ export function worker(mode: 'serve' | 'drive' | 'recover' | 'crash', config: Wo
           resolve(found);
         } else if (ended) {
           watchers.delete(check);
-          reject(new Error(`worker ${mode} ended before reporting what the test waits for.\nreports: ${JSON.stringify(reports)}\nstderr:\n${stderr}`));
+          reject(
+            new Error(`worker ${mode} ended before reporting what the test waits for.\nreports: ${JSON.stringify(reports)}\nstderr:\n${stderr}`),
+          );
         }
       };
       watchers.add(check);
@@ -76,7 +78,11 @@ export function killWorkers(): void {
 /** A fresh folder with a database and an effects file. */
 export function workspace(): { readonly db: string; readonly effects: string; readonly remove: () => void } {
   const directory = mkdtempSync(join(tmpdir(), 'weft-multi-'));
-  return { db: join(directory, 'weft.db'), effects: join(directory, 'effects.jsonl'), remove: () => rmSync(directory, { recursive: true, force: true }) };
+  return {
+    db: join(directory, 'weft.db'),
+    effects: join(directory, 'effects.jsonl'),
+    remove: () => rmSync(directory, { recursive: true, force: true }),
+  };
 }
 
 /** The side effects recorded so far, by every process. */

@@ -48,7 +48,9 @@ describe('many processes on one SQLite file', () => {
   it('takes exactly one of two answers to the same approval sent at once to two servers, over 30 rounds', async () => {
     const { db, effects } = fresh();
     const servers = [worker('serve', { db, effects, leaseMs: 2000 }), worker('serve', { db, effects, leaseMs: 2000 })];
-    const [a, b] = await Promise.all(servers.map(async (server) => ((await server.waitFor((report) => report.type === 'listening')) as { url: string }).url));
+    const [a, b] = await Promise.all(
+      servers.map(async (server) => ((await server.waitFor((report) => report.type === 'listening')) as { url: string }).url),
+    );
     const post = (url: string, path: string, body: unknown): Promise<Response> =>
       fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -56,15 +58,20 @@ describe('many processes on one SQLite file', () => {
     const runIds: string[] = [];
     for (let round = 0; round < 30; round++) {
       const invokedOn = round % 2 === 0 ? a : b;
-      const created = (await (await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: 'result' })).json()) as {
+      const created = (await (
+        await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: 'result' })
+      ).json()) as {
         runId: string;
         run: { status: string; pendingRequests: { id: string }[] };
       };
       expect(created.run.status).toBe('waiting');
       const requestId = created.run.pendingRequests[0]?.id as string;
-      const answers = await Promise.all([a, b].map((url) => post(url as string, `/runs/${created.runId}/responses`, { requestId, value: { approved: true } })));
+      const answers = await Promise.all(
+        [a, b].map((url) => post(url as string, `/runs/${created.runId}/responses`, { requestId, value: { approved: true } })),
+      );
       statuses.push(answers.map((answer) => answer.status).sort());
-      for (const answer of answers) if (answer.status === 409) expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('run_not_waiting');
+      for (const answer of answers)
+        if (answer.status === 409) expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('run_not_waiting');
       runIds.push(created.runId);
     }
 
@@ -94,7 +101,9 @@ describe('many processes on one SQLite file', () => {
     expect(ends.map((end) => end.status)).toEqual(Array.from({ length: 20 }, () => 'completed'));
     expect(second.reports.filter(recovered).flatMap((report) => report.runIds)).toEqual([]);
     const done = effectsIn(effects);
-    expect(done.map((effect) => `${effect.runId} ${effect.superstep}`).sort()).toEqual(runIds.flatMap((runId) => [1, 2, 3, 4].map((superstep) => `${runId} ${superstep}`)).sort());
+    expect(done.map((effect) => `${effect.runId} ${effect.superstep}`).sort()).toEqual(
+      runIds.flatMap((runId) => [1, 2, 3, 4].map((superstep) => `${runId} ${superstep}`)).sort(),
+    );
     expect(new Set(done.map((effect) => effect.pid))).toEqual(new Set([first.child.pid]));
     const store = openStore(db);
     for (const runId of runIds) await expectCleanLog(store, runId);
@@ -112,7 +121,12 @@ describe('many processes on one SQLite file', () => {
     await second.waitFor(() => second.reports.filter(ended).length >= 20);
 
     expect(second.reports.filter(ended).map((end) => end.status)).toEqual(Array.from({ length: 20 }, () => 'completed'));
-    expect(second.reports.filter(recovered).flatMap((report) => report.runIds).sort()).toEqual([...runIds].sort());
+    expect(
+      second.reports
+        .filter(recovered)
+        .flatMap((report) => report.runIds)
+        .sort(),
+    ).toEqual([...runIds].sort());
     // Supersteps 1 and 2 ran in the first process (2 held before its side effect); 2 to 4 in the second; none twice.
     const done = effectsIn(effects).map((effect) => `${effect.runId} ${effect.superstep}`);
     expect(done.sort()).toEqual(runIds.flatMap((runId) => [1, 2, 3, 4].map((superstep) => `${runId} ${superstep}`)).sort());

@@ -108,7 +108,9 @@ if (mode === 'serve') {
     process.kill(process.pid, 'SIGKILL');
     return 0;
   });
-  store.database.exec(`CREATE TEMP TRIGGER weft_die_on_commit AFTER INSERT ON main.checkpoints WHEN NEW.superstep = ${Number(config.dieAt)} BEGIN SELECT weft_die(); END;`);
+  store.database.exec(
+    `CREATE TEMP TRIGGER weft_die_on_commit AFTER INSERT ON main.checkpoints WHEN NEW.superstep = ${Number(config.dieAt)} BEGIN SELECT weft_die(); END;`,
+  );
   const runtime = createRuntime({ workflows: { steps: steps(config.effects) }, store, leaseMs: config.leaseMs, runOptions: { durability: 'sync' } });
   const { runId } = await runtime.invoke('steps', { at: 1, to: 8 });
   report({ type: 'invoked', runId });

@@ -25,7 +25,10 @@ export function refund(effects: string) {
       ctx.output(`paid ${amount} for order ${order}`);
     },
   });
-  return new WorkflowBuilder({ name: 'refund', start: withApproval(pay, { describe: ({ order, amount }) => `Refund ${amount} for order ${order}?` }) }).build();
+  return new WorkflowBuilder({
+    name: 'refund',
+    start: withApproval(pay, { describe: ({ order, amount }) => `Refund ${amount} for order ${order}?` }),
+  }).build();
 }
 
 /**

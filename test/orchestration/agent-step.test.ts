@@ -55,7 +55,9 @@ describe('agentStep', () => {
   it('runs different agents at once', async () => {
     const one = new FakeAgent();
     const two = new FakeAgent();
-    const run = parallel([agentStep({ id: 'one', agent: one }), agentStep({ id: 'two', agent: two })]).toWorkflow().start('go');
+    const run = parallel([agentStep({ id: 'one', agent: one }), agentStep({ id: 'two', agent: two })])
+      .toWorkflow()
+      .start('go');
     await until(() => one.calls.length === 1 && two.calls.length === 1);
     two.calls[0]?.reply.resolve({ text: '2' });
     one.calls[0]?.reply.resolve({ text: '1' });
@@ -64,7 +66,9 @@ describe('agentStep', () => {
 
   it('passes cancellation to the call in flight, and a queued call never starts', async () => {
     const agent = new FakeAgent();
-    const run = parallel([agentStep({ id: 'a', agent }), agentStep({ id: 'b', agent })]).toWorkflow().start('go');
+    const run = parallel([agentStep({ id: 'a', agent }), agentStep({ id: 'b', agent })])
+      .toWorkflow()
+      .start('go');
     await until(() => agent.calls.length === 1);
     run.cancel();
     expect(await caught(() => run.result)).toBeInstanceOf(RunCancelledError);
@@ -99,7 +103,13 @@ describe('agentStep', () => {
     };
     expect(await caught(() => agentStep({ id: 'once', agent: flaky }).toWorkflow().run('a'))).toBeInstanceOf(ExecutorError);
     calls = 0;
-    expect((await agentStep({ id: 'twice', agent: flaky, retry: { attempts: 2 } }).toWorkflow().run('a')).outputs).toEqual(['A']);
+    expect(
+      (
+        await agentStep({ id: 'twice', agent: flaky, retry: { attempts: 2 } })
+          .toWorkflow()
+          .run('a')
+      ).outputs,
+    ).toEqual(['A']);
   });
 
   it('says what is wrong with a reply that is not { text }', async () => {
@@ -125,7 +135,9 @@ describe('agentStep', () => {
       },
     }));
     const [x, y, z2] = counted.map((agent, i) => agentStep({ id: `s${i}`, agent, limiter }));
-    const runA = parallel([x as NonNullable<typeof x>, y as NonNullable<typeof y>]).toWorkflow().start('a');
+    const runA = parallel([x as NonNullable<typeof x>, y as NonNullable<typeof y>])
+      .toWorkflow()
+      .start('a');
     const runB = (z2 as NonNullable<typeof z2>).toWorkflow().start('b');
     const calls = () => agents.reduce((n, agent) => n + agent.calls.length, 0);
     for (let n = 1; n <= 3; n++) {

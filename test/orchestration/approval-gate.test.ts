@@ -1,7 +1,16 @@
 // createApprovalGate(): answers approval requests from code, rejects on timeout, and keeps an audit trail.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { MemoryCheckpointStore, WorkflowBuilder, createApprovalGate, executor, withApproval, type ApprovalDecision, type ApprovalRecord, type ApprovalRequest } from 'weft';
+import {
+  MemoryCheckpointStore,
+  WorkflowBuilder,
+  createApprovalGate,
+  executor,
+  withApproval,
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalRequest,
+} from 'weft';
 import { deferred, tick, until } from '../support/async.js';
 
 /** Lets the event loop turn a few times, so that anything already due can happen. */
@@ -24,12 +33,18 @@ function setup() {
     },
   });
   const approved = withApproval(issue, { describe: (r) => `Refund $${r.amount} on ${r.order}?` });
-  const intake = executor({ id: 'intake', input: z.array(refundSchema), output: refundSchema, handle: (refunds, ctx) => refunds.forEach((r) => ctx.send(r)) });
+  const intake = executor({
+    id: 'intake',
+    input: z.array(refundSchema),
+    output: refundSchema,
+    handle: (refunds, ctx) => refunds.forEach((r) => ctx.send(r)),
+  });
   const workflow = new WorkflowBuilder({ name: 'refunds', start: intake }).addEdge(intake, approved).build();
   return { workflow, done };
 }
 
-const small = (request: ApprovalRequest): ApprovalDecision => ((request.payload.input as Refund).amount <= 50 ? { approved: true } : { approved: false, reason: 'over $50' });
+const small = (request: ApprovalRequest): ApprovalDecision =>
+  (request.payload.input as Refund).amount <= 50 ? { approved: true } : { approved: false, reason: 'over $50' };
 
 afterEach(() => {
   vi.useRealTimers();
@@ -46,7 +61,10 @@ describe('createApprovalGate', () => {
     ]);
     gate.attach(run);
     const result = await run.result;
-    expect(result.outputs).toEqual(['refunded 20 on A-1', { kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-2', amount: 80 }, reason: 'over $50' }]);
+    expect(result.outputs).toEqual([
+      'refunded 20 on A-1',
+      { kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-2', amount: 80 }, reason: 'over $50' },
+    ]);
     expect(done).toEqual([{ order: 'A-1', amount: 20 }]);
     expect(gate.decisions.map((d) => [d.description, d.decision.approved, d.decidedBy, d.runId === run.runId, d.path.join('/')])).toEqual([
       ['Refund $20 on A-1?', true, 'policy', true, 'refund'],
@@ -82,7 +100,9 @@ describe('createApprovalGate', () => {
     expect(run.pendingRequests).toHaveLength(1);
     vi.advanceTimersByTime(1);
     const result = await run.result;
-    expect(result.outputs).toEqual([{ kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-1', amount: 20 }, reason: 'No decision within 60000 ms.' }]);
+    expect(result.outputs).toEqual([
+      { kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-1', amount: 20 }, reason: 'No decision within 60000 ms.' },
+    ]);
     late.resolve({ approved: true });
     await settle();
     expect(done).toEqual([]);
@@ -185,7 +205,13 @@ describe('createApprovalGate', () => {
   it('decides requests of a waiting run for a resume in another process', async () => {
     const store = new MemoryCheckpointStore();
     const { workflow } = setup();
-    const waiting = await workflow.run([{ order: 'A-1', amount: 20 }, { order: 'A-2', amount: 90 }], { checkpoints: store });
+    const waiting = await workflow.run(
+      [
+        { order: 'A-1', amount: 20 },
+        { order: 'A-2', amount: 90 },
+      ],
+      { checkpoints: store },
+    );
     const gate = createApprovalGate({ onRequest: small });
     const responses: Record<string, ApprovalDecision> = {};
     for (const request of waiting.pendingRequests) responses[request.id] = await gate.decide(request as ApprovalRequest);

@@ -20,7 +20,11 @@ function costly(tokens: number, inFlight: InFlight, calls: { count: number }): A
 }
 
 /** 100 agent steps side by side; the run's one output is their replies, `null` for a refused one. */
-const hundred = (make: (i: number) => ReturnType<typeof agentStep<string>>) => parallel(Array.from({ length: 100 }, (_, i) => make(i)), { id: 'all', mode: 'settled' }).toWorkflow();
+const hundred = (make: (i: number) => ReturnType<typeof agentStep<string>>) =>
+  parallel(
+    Array.from({ length: 100 }, (_, i) => make(i)),
+    { id: 'all', mode: 'settled' },
+  ).toWorkflow();
 
 describe('budget reservations', () => {
   it('100 parallel agent steps on a budget of 1,000 spend at most twice it (each call uses 700 tokens, none says so)', async () => {
@@ -49,7 +53,9 @@ describe('budget reservations', () => {
   it('an estimate below the real usage is raised to the largest usage seen, so only the first wave overspends', async () => {
     const inFlight = new InFlight();
     const calls = { count: 0 };
-    const workflow = hundred((i) => agentStep({ id: `a${i}`, agent: costly(300, inFlight, calls), estimate: (prompt: string) => prompt.length * 25 }));
+    const workflow = hundred((i) =>
+      agentStep({ id: `a${i}`, agent: costly(300, inFlight, calls), estimate: (prompt: string) => prompt.length * 25 }),
+    );
     const result = await workflow.run('go', { budget: { tokens: 1000 } }); // 'go' → 50 tokens estimated, 300 used
     expect(result.budget.spent).toBeLessThanOrEqual(2 * 1000 * 3); // the first wave: 20 calls of 300
     expect(calls.count).toBeLessThan(100);
@@ -72,7 +78,12 @@ describe('budget reservations', () => {
         } else hold.release();
       },
     });
-    const fan = executor({ id: 'fan', input: z.string(), output: z.string(), handle: (_m, ctx) => ['a', 'b', 'c'].forEach((name) => ctx.send(name)) });
+    const fan = executor({
+      id: 'fan',
+      input: z.string(),
+      output: z.string(),
+      handle: (_m, ctx) => ['a', 'b', 'c'].forEach((name) => ctx.send(name)),
+    });
     const workflow = new WorkflowBuilder({ name: 'holds', start: fan }).addEdge(fan, step).build();
     const run = workflow.start('go', { budget: { tokens: 100 }, checkpoints: store });
     await until(() => seen.length === 1);

@@ -2,7 +2,17 @@
 // in RunResult and in checkpoints.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BudgetExceededError, MemoryCheckpointStore, WorkflowBuilder, agentStep, executor, parallel, pipeline, withApproval, type StageContext } from 'weft';
+import {
+  BudgetExceededError,
+  MemoryCheckpointStore,
+  WorkflowBuilder,
+  agentStep,
+  executor,
+  parallel,
+  pipeline,
+  withApproval,
+  type StageContext,
+} from 'weft';
 import { ofType, record, until } from '../support/async.js';
 import { FakeAgent } from './helpers.js';
 
@@ -98,7 +108,9 @@ describe('budget', () => {
     const store = new MemoryCheckpointStore();
     const make = () => {
       const draft = agentStep({ id: 'draft', agent: new FakeAgent((text) => ({ text: `draft of ${text}`, usage: { tokens: 40 } })) });
-      const send = withApproval(agentStep({ id: 'send', agent: new FakeAgent((text) => ({ text: `sent ${text}`, usage: { tokens: 40 } })) }), { describe: (text) => `Send "${text}"?` });
+      const send = withApproval(agentStep({ id: 'send', agent: new FakeAgent((text) => ({ text: `sent ${text}`, usage: { tokens: 40 } })) }), {
+        describe: (text) => `Send "${text}"?`,
+      });
       return new WorkflowBuilder({ name: 'mail', start: draft }).addEdge(draft, send).addEdge(send, sink).build();
     };
     const waiting = await make().run('hello', { checkpoints: store, budget: { tokens: 100 } });
@@ -107,7 +119,10 @@ describe('budget', () => {
     const stored = await store.latest(waiting.runId);
     expect(JSON.parse(stored?.data ?? '{}').budget).toEqual({ limit: 100, spent: 40 });
     const request = waiting.pendingRequests[0];
-    const done = await make().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [request?.id as string]: { approved: true } } });
+    const done = await make().resume(waiting.checkpointId as string, {
+      checkpoints: store,
+      responses: { [request?.id as string]: { approved: true } },
+    });
     expect(done.outputs).toEqual(['sent draft of hello']);
     expect(done.budget).toEqual({ limit: 100, spent: 80 });
   });

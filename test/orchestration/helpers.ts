@@ -34,4 +34,5 @@ export class FakeAgent<TInput = string> implements Agent<TInput> {
 }
 
 /** The path and type of every event, for compact assertions. */
-export const trail = (events: readonly WorkflowEvent[], type: WorkflowEvent['type']): string[] => events.filter((e) => e.type === type).map((e) => e.path.join('/'));
+export const trail = (events: readonly WorkflowEvent[], type: WorkflowEvent['type']): string[] =>
+  events.filter((e) => e.type === type).map((e) => e.path.join('/'));

@@ -19,7 +19,9 @@ const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => 
 
 describe('loop', () => {
   it('runs the body once when until holds at once', async () => {
-    const result = await loop((n: number) => n + 1, { until: () => true, maxIterations: 3 }).toWorkflow().run(0);
+    const result = await loop((n: number) => n + 1, { until: () => true, maxIterations: 3 })
+      .toWorkflow()
+      .run(0);
     expect(result.outputs).toEqual([{ value: 1, iterations: 1, reason: 'until' } satisfies LoopResult<number>]);
   });
 
@@ -34,11 +36,20 @@ describe('loop', () => {
     });
     const result = await counter.toWorkflow().run(3);
     expect(result.outputs).toEqual([{ value: 192, iterations: 6, reason: 'until' }]);
-    expect(seen).toEqual([[6, 1], [12, 2], [24, 3], [48, 4], [96, 5], [192, 6]]);
+    expect(seen).toEqual([
+      [6, 1],
+      [12, 2],
+      [24, 3],
+      [48, 4],
+      [96, 5],
+      [192, 6],
+    ]);
   });
 
   it('ends with reason maxIterations, and the last value, when until never holds', async () => {
-    const result = await loop((n: number) => n + 1, { until: () => false, maxIterations: 4 }).toWorkflow().run(0);
+    const result = await loop((n: number) => n + 1, { until: () => false, maxIterations: 4 })
+      .toWorkflow()
+      .run(0);
     expect(result.outputs).toEqual([{ value: 4, iterations: 4, reason: 'maxIterations' }]);
   });
 
@@ -61,7 +72,11 @@ describe('loop', () => {
       },
       { retry: { attempts: 2 } },
     );
-    const error = await caught(() => loop(body, { until: () => false, maxIterations: 5 }).toWorkflow().run(0));
+    const error = await caught(() =>
+      loop(body, { until: () => false, maxIterations: 5 })
+        .toWorkflow()
+        .run(0),
+    );
     expect(error).toBeInstanceOf(ExecutorError);
     expect((error as Error).message).toContain('cannot go past two');
     expect(calls).toBe(4); // 0 → 1, 1 → 2, then two failed attempts on 2
@@ -69,7 +84,11 @@ describe('loop', () => {
 
   it('fails, rather than forks, when the body sends two messages for one input', async () => {
     const body = executor({ id: 'twice', input: z.number(), output: z.number(), handle: (n, ctx) => (ctx.send(n), ctx.send(n)) });
-    const error = await caught(() => loop(body, { until: () => false, maxIterations: 5 }).toWorkflow().run(0));
+    const error = await caught(() =>
+      loop(body, { until: () => false, maxIterations: 5 })
+        .toWorkflow()
+        .run(0),
+    );
     expect((error as Error).message).toMatch(/sent more than one message/);
   });
 
@@ -79,7 +98,9 @@ describe('loop', () => {
       signals.push(ctx.signal);
       return n < 2 ? n + 1 : new Promise<number>(() => undefined);
     });
-    const run = loop(body, { until: () => false, maxIterations: 10 }).toWorkflow().start(0);
+    const run = loop(body, { until: () => false, maxIterations: 10 })
+      .toWorkflow()
+      .start(0);
     await until(() => signals.length === 3);
     run.cancel();
     expect(await caught(() => run.result)).toBeInstanceOf(RunCancelledError);
@@ -90,8 +111,14 @@ describe('loop', () => {
   it('marks each iteration as a phase and reports every check', async () => {
     const counter = loop((n: number) => n + 1, { id: 'count', until: (n) => n === 3, maxIterations: 5 });
     const { events } = await record(new WorkflowBuilder({ name: 'host', start: counter }).addEdge(counter, sink).build().stream(0));
-    expect(ofType(events, 'phase.started').map((e) => `${e.path.join('/')} ${e.name}`)).toEqual(['count/body iteration 1', 'count/body iteration 2', 'count/body iteration 3']);
-    const checks = ofType(events, 'custom').filter((e) => e.name === 'loop.iteration').map((e) => e.data);
+    expect(ofType(events, 'phase.started').map((e) => `${e.path.join('/')} ${e.name}`)).toEqual([
+      'count/body iteration 1',
+      'count/body iteration 2',
+      'count/body iteration 3',
+    ]);
+    const checks = ofType(events, 'custom')
+      .filter((e) => e.name === 'loop.iteration')
+      .map((e) => e.data);
     expect(checks).toEqual([
       { iteration: 1, maxIterations: 5, done: false },
       { iteration: 2, maxIterations: 5, done: false },
@@ -102,8 +129,12 @@ describe('loop', () => {
 
   it('takes a workflow as its body', async () => {
     const inc = fromFunction('inc', (n: number) => n + 1);
-    const body = new WorkflowBuilder({ name: 'body', start: inc, output: z.number() }).addEdge(inc, executor({ id: 'emit', input: z.number(), handle: (n, ctx) => ctx.output(n * 10) })).build();
-    const result = await loop(body, { until: (n) => n > 100, maxIterations: 5 }).toWorkflow().run(1);
+    const body = new WorkflowBuilder({ name: 'body', start: inc, output: z.number() })
+      .addEdge(inc, executor({ id: 'emit', input: z.number(), handle: (n, ctx) => ctx.output(n * 10) }))
+      .build();
+    const result = await loop(body, { until: (n) => n > 100, maxIterations: 5 })
+      .toWorkflow()
+      .run(1);
     expect(result.outputs).toEqual([{ value: 210, iterations: 2, reason: 'until' }]); // 1 → 20 → 210
   });
 
@@ -135,17 +166,29 @@ describe('loop', () => {
   });
 
   it('fails, rather than send a rejection as its result, when an approval in its body is refused without onReject', async () => {
-    const step = withApproval(fromFunction('step', (n: number) => n + 1), { describe: (n) => `${n}?` });
-    const run = loop(step, { until: () => false, maxIterations: 3 }).toWorkflow().start(1);
+    const step = withApproval(
+      fromFunction('step', (n: number) => n + 1),
+      { describe: (n) => `${n}?` },
+    );
+    const run = loop(step, { until: () => false, maxIterations: 3 })
+      .toWorkflow()
+      .start(1);
     await until(() => run.pendingRequests.length === 1);
     await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'no' });
     const error = await caught(() => run.result);
-    expect((error as Error).message).toMatch(/The approval of "step" was rejected \("no"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./);
+    expect((error as Error).message).toMatch(
+      /The approval of "step" was rejected \("no"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./,
+    );
   });
 
   it('goes on when onReject sends the unchanged value for the next iteration', async () => {
-    const step = withApproval(fromFunction('step', (n: number) => n + 1), { describe: (n) => `${n}?`, onReject: (rejection, ctx) => ctx.send(rejection.input) });
-    const run = loop(step, { until: () => false, maxIterations: 2 }).toWorkflow().start(1);
+    const step = withApproval(
+      fromFunction('step', (n: number) => n + 1),
+      { describe: (n) => `${n}?`, onReject: (rejection, ctx) => ctx.send(rejection.input) },
+    );
+    const run = loop(step, { until: () => false, maxIterations: 2 })
+      .toWorkflow()
+      .start(1);
     await until(() => run.pendingRequests.length === 1);
     const first = run.pendingRequests[0] as ApprovalRequest;
     await run.respond(first.id, { approved: false });

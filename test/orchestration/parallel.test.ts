@@ -97,7 +97,15 @@ describe('parallel', () => {
   });
 
   it("in 'all' mode fails when a branch fails, naming it", async () => {
-    const fan = parallel([(n: number) => n + 1, fromFunction('broken', (_n: number): number => { throw new Error('boom'); })], { id: 'fan' });
+    const fan = parallel(
+      [
+        (n: number) => n + 1,
+        fromFunction('broken', (_n: number): number => {
+          throw new Error('boom');
+        }),
+      ],
+      { id: 'fan' },
+    );
     const error = await caught(() => fan.toWorkflow().run(1));
     expect(error).toBeInstanceOf(ExecutorError);
     expect(String((error as Error).message)).toContain('boom');
@@ -105,7 +113,13 @@ describe('parallel', () => {
 
   it("in 'settled' mode gives null for a failed branch, with its executor.failed event, and keeps the others", async () => {
     const fan = parallel(
-      [(n: number) => n + 1, fromFunction('broken', (_n: number): number => { throw new Error('boom'); }), (n: number) => n * 10],
+      [
+        (n: number) => n + 1,
+        fromFunction('broken', (_n: number): number => {
+          throw new Error('boom');
+        }),
+        (n: number) => n * 10,
+      ],
       { id: 'fan', mode: 'settled' },
     );
     const workflow = new WorkflowBuilder({ name: 'host', start: fan }).addEdge(fan, sink).build();
@@ -116,7 +130,12 @@ describe('parallel', () => {
     expect(failed.map((e) => e.path.join('/'))).toEqual(['fan/broken/broken']);
     expect(failed[0]?.error.message).toContain('boom');
     const phases = ofType(events, 'phase.completed').map((e) => [e.name, e.ok]);
-    expect(phases).toEqual(expect.arrayContaining([['broken', false], ['branch-1', true]]));
+    expect(phases).toEqual(
+      expect.arrayContaining([
+        ['broken', false],
+        ['branch-1', true],
+      ]),
+    );
   });
 
   it("in 'settled' mode still retries a branch before giving up on it", async () => {
@@ -143,7 +162,9 @@ describe('parallel', () => {
           signals.push(ctx.signal);
           return new Promise<string>(() => undefined); // never settles on its own
         });
-      const run = parallel([waiting('a'), waiting('b')], { mode }).toWorkflow().start('go');
+      const run = parallel([waiting('a'), waiting('b')], { mode })
+        .toWorkflow()
+        .start('go');
       await until(() => signals.length === 2);
       run.cancel();
       expect(await caught(() => run.result)).toBeInstanceOf(RunCancelledError);
@@ -153,7 +174,9 @@ describe('parallel', () => {
 
   it('takes workflows as branches, and runs its branches as child runs whose events carry their path', async () => {
     const double = fromFunction('double', (n: number) => n * 2);
-    const sub = new WorkflowBuilder({ name: 'sub', start: double }).addEdge(double, executor({ id: 'out', input: z.number(), handle: (n, ctx) => ctx.output(n + 1) })).build();
+    const sub = new WorkflowBuilder({ name: 'sub', start: double })
+      .addEdge(double, executor({ id: 'out', input: z.number(), handle: (n, ctx) => ctx.output(n + 1) }))
+      .build();
     const fan = parallel([sub, (n: number) => -n], { id: 'fan' });
     const { events } = await record(fan.toWorkflow().stream(5));
     expect(ofType(events, 'run.completed').at(-1)?.outputs).toEqual([[11, -5]]);
@@ -190,7 +213,10 @@ describe('parallel', () => {
     expect(request?.payload).toMatchObject({ kind: 'approval', executorId: 'refund', description: 'Refund 30?', input: 30 });
 
     // A new process: a freshly built, identical workflow, and the checkpoint from the store.
-    const resumed = await make().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [request?.id as string]: { approved: true } } });
+    const resumed = await make().resume(waiting.checkpointId as string, {
+      checkpoints: store,
+      responses: { [request?.id as string]: { approved: true } },
+    });
     expect(resumed.status).toBe('completed');
     expect(resumed.outputs).toEqual([['refunded 30', 'noted 30']]);
     expect(refunds).toBe(1);
@@ -200,14 +226,27 @@ describe('parallel', () => {
     const refund = (onReject?: 'null') =>
       withApproval(
         fromFunction('refund', (amount: number) => `refunded ${amount}`),
-        { describe: (amount) => `Refund ${amount}?`, ...(onReject === undefined ? {} : { onReject: () => { throw new Error('declined'); } }) },
+        {
+          describe: (amount) => `Refund ${amount}?`,
+          ...(onReject === undefined
+            ? {}
+            : {
+                onReject: () => {
+                  throw new Error('declined');
+                },
+              }),
+        },
       );
     for (const variant of [undefined, 'null'] as const) {
-      const run = parallel([refund(variant), (amount: number) => `noted ${amount}`], { mode: 'settled' }).toWorkflow().start(30);
+      const run = parallel([refund(variant), (amount: number) => `noted ${amount}`], { mode: 'settled' })
+        .toWorkflow()
+        .start(30);
       await until(() => run.pendingRequests.length === 1);
       await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'no' });
       const [results] = (await run.result).outputs;
-      expect(results).toEqual(variant === undefined ? [{ kind: 'approval.rejected', executorId: 'refund', input: 30, reason: 'no' }, 'noted 30'] : [null, 'noted 30']);
+      expect(results).toEqual(
+        variant === undefined ? [{ kind: 'approval.rejected', executorId: 'refund', input: 30, reason: 'no' }, 'noted 30'] : [null, 'noted 30'],
+      );
     }
   });
 

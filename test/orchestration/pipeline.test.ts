@@ -1,7 +1,18 @@
 // pipeline(): every item through the stages on its own, no barrier between items, results in input order.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BudgetExceededError, ExecutorError, MemoryCheckpointStore, RunCancelledError, WorkflowBuilder, WorkflowInputError, executor, isWeftError, pipeline, type StageContext } from 'weft';
+import {
+  BudgetExceededError,
+  ExecutorError,
+  MemoryCheckpointStore,
+  RunCancelledError,
+  WorkflowBuilder,
+  WorkflowInputError,
+  executor,
+  isWeftError,
+  pipeline,
+  type StageContext,
+} from 'weft';
 import { Gates, InFlight, caught, ofType, record, until } from '../support/async.js';
 
 const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
@@ -9,13 +20,17 @@ const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => 
 describe('pipeline', () => {
   it('sends an empty array for no items, calling no stage', async () => {
     let calls = 0;
-    const result = await pipeline([(n: number) => (calls++, n)]).toWorkflow().run([]);
+    const result = await pipeline([(n: number) => (calls++, n)])
+      .toWorkflow()
+      .run([]);
     expect(result.outputs).toEqual([[]]);
     expect(calls).toBe(0);
   });
 
   it('takes one item through every stage', async () => {
-    const result = await pipeline([(text: string) => text.trim(), (text: string) => text.length, (n: number) => n * 2]).toWorkflow().run(['  four ']);
+    const result = await pipeline([(text: string) => text.trim(), (text: string) => text.length, (n: number) => n * 2])
+      .toWorkflow()
+      .run(['  four ']);
     expect(result.outputs).toEqual([[8]]);
   });
 
@@ -105,7 +120,9 @@ describe('pipeline', () => {
     const { events } = await record(node.toWorkflow().stream([1, 2, 3, 4]));
     expect(ofType(events, 'run.completed').at(-1)?.outputs).toEqual([[20, 40]]);
     expect(seen).toEqual([2, 4]);
-    const items = ofType(events, 'custom').filter((e) => e.name === 'pipeline.item').map((e) => e.data as { index: number; status: string; stage?: string });
+    const items = ofType(events, 'custom')
+      .filter((e) => e.name === 'pipeline.item')
+      .map((e) => e.data as { index: number; status: string; stage?: string });
     expect(items.find((i) => i.index === 0)).toMatchObject({ status: 'stopped', stage: 'stage-1' });
     expect(items.find((i) => i.index === 1)).toMatchObject({ status: 'completed' });
   });
@@ -160,12 +177,15 @@ describe('pipeline', () => {
   });
 
   it('fails when a stage charges a spent budget', async () => {
-    const node = pipeline([
-      (n: number, ctx: StageContext) => {
-        ctx.budget.charge({ tokens: 10 });
-        return n;
-      },
-    ], { concurrency: 1 });
+    const node = pipeline(
+      [
+        (n: number, ctx: StageContext) => {
+          ctx.budget.charge({ tokens: 10 });
+          return n;
+        },
+      ],
+      { concurrency: 1 },
+    );
     const error = await caught(() => node.toWorkflow().run([1, 2, 3], { budget: { tokens: 15 } }));
     expect(isWeftError(error) && error.code).toBe('executor_failed');
     expect((error as Error).cause).toBeInstanceOf(BudgetExceededError);
@@ -191,9 +211,26 @@ describe('pipeline', () => {
   });
 
   it('marks each stage of each item as a phase and counts finished items', async () => {
-    const { events } = await record(pipeline([function parse(text: string) { return Number(text); }, function double(n: number) { return n * 2; }]).toWorkflow().stream(['1', '2']));
-    expect(ofType(events, 'phase.started').map((e) => e.name).sort()).toEqual(['double[0]', 'double[1]', 'parse[0]', 'parse[1]']);
-    const items = ofType(events, 'custom').filter((e) => e.name === 'pipeline.item').map((e) => e.data as { done: number; total: number });
+    const { events } = await record(
+      pipeline([
+        function parse(text: string) {
+          return Number(text);
+        },
+        function double(n: number) {
+          return n * 2;
+        },
+      ])
+        .toWorkflow()
+        .stream(['1', '2']),
+    );
+    expect(
+      ofType(events, 'phase.started')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['double[0]', 'double[1]', 'parse[0]', 'parse[1]']);
+    const items = ofType(events, 'custom')
+      .filter((e) => e.name === 'pipeline.item')
+      .map((e) => e.data as { done: number; total: number });
     expect(items.map((i) => `${i.done}/${i.total}`)).toEqual(['1/2', '2/2']);
   });
 });

@@ -43,7 +43,12 @@ const describeRefund = (refund: Refund): string => `Refund $${refund.amount} on 
 const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
 
 function graph(approved: ReturnType<typeof withApproval<Refund, string, any, any>>) {
-  const intake = executor({ id: 'intake', input: z.array(refundSchema), output: refundSchema, handle: (refunds, ctx) => refunds.forEach((r) => ctx.send(r)) });
+  const intake = executor({
+    id: 'intake',
+    input: z.array(refundSchema),
+    output: refundSchema,
+    handle: (refunds, ctx) => refunds.forEach((r) => ctx.send(r)),
+  });
   return new WorkflowBuilder({ name: 'refunds', start: intake }).addEdge(intake, approved).addEdge(approved, sink).build();
 }
 
@@ -55,7 +60,12 @@ describe('withApproval', () => {
     expect(done).toEqual([]);
     const [request] = result.pendingRequests;
     expect(request !== undefined && isApprovalRequest(request)).toBe(true);
-    expect(request?.payload).toEqual({ kind: 'approval', executorId: 'refund', description: 'Refund $20 on A-1?', input: { order: 'A-1', amount: 20 } });
+    expect(request?.payload).toEqual({
+      kind: 'approval',
+      executorId: 'refund',
+      description: 'Refund $20 on A-1?',
+      input: { order: 'A-1', amount: 20 },
+    });
     expect(request?.path).toEqual(['refund']);
   });
 
@@ -73,7 +83,12 @@ describe('withApproval', () => {
     const run = graph(withApproval(issue, { describe: describeRefund })).start([{ order: 'A-1', amount: 20 }]);
     await until(() => run.pendingRequests.length === 1);
     await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'over the limit' });
-    const rejection: ApprovalRejection<Refund> = { kind: 'approval.rejected', executorId: 'refund', input: { order: 'A-1', amount: 20 }, reason: 'over the limit' };
+    const rejection: ApprovalRejection<Refund> = {
+      kind: 'approval.rejected',
+      executorId: 'refund',
+      input: { order: 'A-1', amount: 20 },
+      reason: 'over the limit',
+    };
     expect((await run.result).outputs).toEqual([rejection]);
     expect(done).toEqual([]);
   });
@@ -82,7 +97,10 @@ describe('withApproval', () => {
     const { issue } = refunder();
     const approved = withApproval(issue, { describe: describeRefund });
     const intake = executor({ id: 'intake', input: refundSchema, output: refundSchema, handle: (r, ctx) => ctx.send(r) });
-    const workflow = new WorkflowBuilder({ name: 'refunds', start: intake, output: z.string() }).addEdge(intake, approved).addEdge(approved, sink).build();
+    const workflow = new WorkflowBuilder({ name: 'refunds', start: intake, output: z.string() })
+      .addEdge(intake, approved)
+      .addEdge(approved, sink)
+      .build();
     const run = workflow.start({ order: 'A-1', amount: 20 });
     await until(() => run.pendingRequests.length === 1);
     await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'over the limit' });
@@ -90,12 +108,17 @@ describe('withApproval', () => {
     expect(error).toBeInstanceOf(ExecutorError);
     const cause = (error as ExecutorError).cause;
     expect(cause).toBeInstanceOf(OutputValidationError);
-    expect((cause as Error).message).toMatch(/^The approval of "refund" was rejected \("over the limit"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./);
+    expect((cause as Error).message).toMatch(
+      /^The approval of "refund" was rejected \("over the limit"\)\. Without onReject a rejection becomes a run output, which the workflow's output schema refuses\./,
+    );
   });
 
   it('routes a rejection with onReject, as a message of the executor’s output type', async () => {
     const { issue, done } = refunder();
-    const approved = withApproval(issue, { describe: describeRefund, onReject: (rejection, ctx) => ctx.send(`declined ${rejection.input.order}: ${rejection.reason ?? 'no reason'}`) });
+    const approved = withApproval(issue, {
+      describe: describeRefund,
+      onReject: (rejection, ctx) => ctx.send(`declined ${rejection.input.order}: ${rejection.reason ?? 'no reason'}`),
+    });
     const run = graph(approved).start([{ order: 'A-1', amount: 20 }]);
     await until(() => run.pendingRequests.length === 1);
     await run.respond(run.pendingRequests[0]?.id as string, { approved: false, reason: 'fraud' });
@@ -125,7 +148,11 @@ describe('withApproval', () => {
       { order: 'A-2', amount: 2 },
       { order: 'A-3', amount: 3 },
     ]);
-    expect(result.pendingRequests.map((r) => (r as ApprovalRequest).payload.description)).toEqual(['Refund $1 on A-1?', 'Refund $2 on A-2?', 'Refund $3 on A-3?']);
+    expect(result.pendingRequests.map((r) => (r as ApprovalRequest).payload.description)).toEqual([
+      'Refund $1 on A-1?',
+      'Refund $2 on A-2?',
+      'Refund $3 on A-3?',
+    ]);
   });
 
   it('fails the run when the approved work fails, without asking again', async () => {
@@ -177,7 +204,11 @@ describe('withApproval', () => {
       await until(() => run.pendingRequests.length === 1);
       await run.respond(run.pendingRequests[0]?.id as string, { approved: true, input: { order: 'A-1', amount: 15 } });
       expect((await run.result).outputs).toEqual(['refunded 15 on A-1']);
-      expect(done).toEqual([{ order: 'A-1', amount: 15 }, { order: 'A-1', amount: 15 }, { order: 'A-1', amount: 15 }]);
+      expect(done).toEqual([
+        { order: 'A-1', amount: 15 },
+        { order: 'A-1', amount: 15 },
+        { order: 'A-1', amount: 15 },
+      ]);
       expect(ofType(events, 'request.created')).toHaveLength(1);
       expect(ofType(events, 'executor.retried')).toHaveLength(2);
     });
@@ -201,7 +232,11 @@ describe('withApproval', () => {
       const { issue, done } = refunder({ failTimes: 1 });
       const approved = withApproval(issue, { describe: describeRefund });
       const intake = executor({ id: 'intake', input: refundSchema, output: refundSchema, handle: (r, ctx) => ctx.send(r) });
-      const workflow = new WorkflowBuilder({ name: 'refunds', start: intake }).addEdge(intake, approved).addEdge(approved, sink).setDefaults({ retry: { attempts: 2 } }).build();
+      const workflow = new WorkflowBuilder({ name: 'refunds', start: intake })
+        .addEdge(intake, approved)
+        .addEdge(approved, sink)
+        .setDefaults({ retry: { attempts: 2 } })
+        .build();
       const run = workflow.start({ order: 'A-1', amount: 20 });
       const { events } = await (async () => {
         const recorded = record(run.events$);
@@ -237,20 +272,28 @@ describe('withApproval', () => {
     it('after a crash: the pending approval is in the checkpoint; resuming without an answer runs nothing, with one runs it exactly once', async () => {
       const store = new MemoryCheckpointStore();
       const first = refunder();
-      const waiting = await graph(withApproval(first.issue, { describe: describeRefund })).run([{ order: 'A-1', amount: 20 }], { checkpoints: store, runId: 'r1' });
+      const waiting = await graph(withApproval(first.issue, { describe: describeRefund })).run([{ order: 'A-1', amount: 20 }], {
+        checkpoints: store,
+        runId: 'r1',
+      });
       expect(waiting.status).toBe('waiting');
       const stored = await store.latest('r1');
       expect(JSON.parse(stored?.data ?? '{}').pendingRequests).toHaveLength(1);
 
       // The process dies; a new one builds the same graph (with new executor objects) and resumes.
       const second = refunder();
-      const again = await graph(withApproval(second.issue, { describe: describeRefund })).resume(waiting.checkpointId as string, { checkpoints: store });
+      const again = await graph(withApproval(second.issue, { describe: describeRefund })).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+      });
       expect(again.status).toBe('waiting');
       expect(second.done).toEqual([]);
 
       const third = refunder();
       const requestId = waiting.pendingRequests[0]?.id as string;
-      const resumed = await graph(withApproval(third.issue, { describe: describeRefund })).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [requestId]: { approved: true } } });
+      const resumed = await graph(withApproval(third.issue, { describe: describeRefund })).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [requestId]: { approved: true } },
+      });
       expect(resumed.status).toBe('completed');
       expect(resumed.outputs).toEqual(['refunded 20 on A-1']);
       expect(third.done).toHaveLength(1);
@@ -269,7 +312,10 @@ describe('withApproval', () => {
           ctx.send(`refunded ${refund.amount}`);
         },
       });
-      const run = graph(withApproval(hanging, { describe: describeRefund })).start([{ order: 'A-1', amount: 20 }], { checkpoints: store, runId: 'r2' });
+      const run = graph(withApproval(hanging, { describe: describeRefund })).start([{ order: 'A-1', amount: 20 }], {
+        checkpoints: store,
+        runId: 'r2',
+      });
       await until(() => run.pendingRequests.length === 1);
       const invoked: string[] = [];
       run.events$.subscribe((event) => {

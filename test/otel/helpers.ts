@@ -2,7 +2,11 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { createTracing, type Tracing, type TracingOptions } from 'weft/otel';
 
 /** A tracing that records its spans in memory. */
-export function recordingTracing(options: Omit<TracingOptions, 'tracer'> = {}): { readonly tracing: Tracing; readonly exporter: InMemorySpanExporter; spans(): readonly ReadableSpan[] } {
+export function recordingTracing(options: Omit<TracingOptions, 'tracer'> = {}): {
+  readonly tracing: Tracing;
+  readonly exporter: InMemorySpanExporter;
+  spans(): readonly ReadableSpan[];
+} {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracing = createTracing({ ...options, tracer: provider.getTracer('weft-test') });

@@ -20,14 +20,25 @@ describe('createTracing', () => {
 
     const all = spans();
     const run = only(all, 'invoke_workflow calc');
-    expect(run.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.workflow.name': 'calc', 'weft.run.id': result.runId, 'weft.run.status': 'completed' });
+    expect(run.attributes).toMatchObject({
+      'gen_ai.operation.name': 'invoke_workflow',
+      'gen_ai.workflow.name': 'calc',
+      'weft.run.id': result.runId,
+      'weft.run.status': 'completed',
+    });
     expect(parentOf(run)).toBeUndefined();
     const supersteps = [1, 2, 3].map((n) => only(all, `superstep ${n}`));
     for (const step of supersteps) expect(parentOf(step)).toBe(idOf(run));
     expect(supersteps.map((step) => step.attributes['weft.superstep.executor_ids'])).toEqual([['parse'], ['double'], ['sink']]);
     const [parseSpan, doubleSpan, sinkSpan] = ['parse', 'double', 'sink'].map((id) => only(all, `executor.process ${id}`)) as [any, any, any];
     expect([parentOf(parseSpan), parentOf(doubleSpan), parentOf(sinkSpan)]).toEqual(supersteps.map(idOf));
-    expect(doubleSpan.attributes).toMatchObject({ 'weft.executor.id': 'double', 'weft.superstep': 2, 'weft.invocation': 0, 'weft.message.from': 'parse', 'weft.invocation.attempts': 1 });
+    expect(doubleSpan.attributes).toMatchObject({
+      'weft.executor.id': 'double',
+      'weft.superstep': 2,
+      'weft.invocation': 0,
+      'weft.message.from': 'parse',
+      'weft.invocation.attempts': 1,
+    });
     // Each delivered message links its invocation to the invocation that sent it.
     expect(linkedTo(parseSpan)).toEqual([]);
     expect(linkedTo(doubleSpan)).toEqual([idOf(parseSpan)]);
@@ -42,7 +53,11 @@ describe('createTracing', () => {
     const split = executor({ id: 'split', input: z.array(z.number()), output: z.number(), handle: (list, ctx) => list.forEach((n) => ctx.send(n)) });
     const square = fromFunction('square', async (n: number) => n * n, { concurrency: 3 });
     const label = fromFunction('label', (n: number) => `#${n}`);
-    const workflow = new WorkflowBuilder({ name: 'fan', start: split }).addEdge(split, square).addEdge(split, label).addFanIn([square, label], sink).build();
+    const workflow = new WorkflowBuilder({ name: 'fan', start: split })
+      .addEdge(split, square)
+      .addEdge(split, label)
+      .addFanIn([square, label], sink)
+      .build();
     await workflow.run([1, 2], tracing.runOptions());
     const all = spans();
     const splitSpan = only(all, 'executor.process split');
@@ -72,7 +87,9 @@ describe('createTracing', () => {
     );
     await new WorkflowBuilder({ name: 'flaky', start: flaky }).build().run(1, tracing.runOptions());
     const span = only(spans(), 'executor.process flaky');
-    expect(span.events.filter((e) => e.name === 'executor.retried').map((e) => [e.attributes?.['attempt'], e.attributes?.['exception.message']])).toEqual([
+    expect(
+      span.events.filter((e) => e.name === 'executor.retried').map((e) => [e.attributes?.['attempt'], e.attributes?.['exception.message']]),
+    ).toEqual([
       [1, 'provider down (1)'],
       [2, 'provider down (2)'],
     ]);
@@ -83,7 +100,9 @@ describe('createTracing', () => {
       throw new Error('no such customer');
     });
     const failing = recordingTracing();
-    expect(await caught(() => new WorkflowBuilder({ name: 'broken', start: broken }).build().run(1, failing.tracing.runOptions()))).toMatchObject({ code: 'executor_failed' });
+    expect(await caught(() => new WorkflowBuilder({ name: 'broken', start: broken }).build().run(1, failing.tracing.runOptions()))).toMatchObject({
+      code: 'executor_failed',
+    });
     const failed = only(failing.spans(), 'executor.process broken');
     expect(failed.status).toMatchObject({ code: SpanStatusCode.ERROR });
     expect(failed.events.find((e) => e.name === 'exception')?.attributes?.['exception.message']).toMatch(/no such customer/);
@@ -124,7 +143,15 @@ describe('createTracing', () => {
       input: z.string(),
       handle: async (text, ctx) => {
         await ctx.phase('agent', async () => {
-          ctx.emit('ai.step.completed', { provider: 'mock', model: 'mock-1', inputTokens: 10, outputTokens: 5, finishReason: 'tool-calls', startedAt: Date.now(), tools: [{ name: 'lookup', id: 'c1' }] });
+          ctx.emit('ai.step.completed', {
+            provider: 'mock',
+            model: 'mock-1',
+            inputTokens: 10,
+            outputTokens: 5,
+            finishReason: 'tool-calls',
+            startedAt: Date.now(),
+            tools: [{ name: 'lookup', id: 'c1' }],
+          });
           ctx.emit('ai.tool.completed', { toolName: 'lookup', toolCallId: 'c1', durationMs: 5, ok: false });
           ctx.emit('ai.step.completed', { provider: 'mock', model: 'mock-1', inputTokens: 12, outputTokens: 3, finishReason: 'stop' });
         });
@@ -138,7 +165,12 @@ describe('createTracing', () => {
     expect(parentOf(writer)).toBe(idOf(only(all, 'executor.process writer')));
     expect(writer.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'writer' });
     const agentSpan = only(all, 'invoke_agent reporting');
-    expect(agentSpan.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 22, 'gen_ai.usage.output_tokens': 8, 'gen_ai.provider.name': 'mock', 'gen_ai.request.model': 'mock-1' });
+    expect(agentSpan.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 22,
+      'gen_ai.usage.output_tokens': 8,
+      'gen_ai.provider.name': 'mock',
+      'gen_ai.request.model': 'mock-1',
+    });
     const chats = all.filter((span) => span.name === 'chat mock-1');
     expect(chats).toHaveLength(2);
     for (const chat of chats) expect(parentOf(chat)).toBe(idOf(agentSpan));
@@ -155,7 +187,10 @@ describe('createTracing', () => {
 
   it('records requests and approvals as events, and links a resumed run to its earlier trace', async () => {
     const { tracing, spans } = recordingTracing();
-    const refund = withApproval(fromFunction('refund', (amount: number) => `refunded ${amount}`), { describe: (amount) => `Refund $${amount}?` });
+    const refund = withApproval(
+      fromFunction('refund', (amount: number) => `refunded ${amount}`),
+      { describe: (amount) => `Refund $${amount}?` },
+    );
     const workflow = new WorkflowBuilder({ name: 'refunds', start: refund }).addEdge(refund, sink).build();
     const checkpoints = new MemoryCheckpointStore();
     const first = await workflow.run(25, tracing.runOptions({ checkpoints }));
@@ -163,10 +198,16 @@ describe('createTracing', () => {
     const [request] = first.pendingRequests;
     const waiting = only(spans(), 'invoke_workflow refunds');
     expect(waiting.attributes['weft.run.status']).toBe('waiting');
-    expect(waiting.events.find((e) => e.name === 'approval.requested')?.attributes).toMatchObject({ 'weft.request.id': request?.id, 'weft.executor.id': 'refund' });
+    expect(waiting.events.find((e) => e.name === 'approval.requested')?.attributes).toMatchObject({
+      'weft.request.id': request?.id,
+      'weft.executor.id': 'refund',
+    });
     expect(waiting.events.some((e) => e.name === 'checkpoint.saved')).toBe(true);
 
-    const resumed = await workflow.resume(first.checkpointId as string, tracing.runOptions({ checkpoints, responses: { [request?.id as string]: { approved: true } } }));
+    const resumed = await workflow.resume(
+      first.checkpointId as string,
+      tracing.runOptions({ checkpoints, responses: { [request?.id as string]: { approved: true } } }),
+    );
     expect(resumed.outputs).toEqual(['refunded 25']);
     const runs = spans().filter((span) => span.name === 'invoke_workflow refunds');
     expect(runs).toHaveLength(2);
@@ -179,7 +220,12 @@ describe('createTracing', () => {
   it('links a resumed run to a trace from another process through earlierTrace', async () => {
     const earlier = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
     const asked: unknown[] = [];
-    const ask = executor({ id: 'ask', input: z.number(), handle: (n, ctx) => void ctx.request({ n }), onResponse: (answer, _request, ctx) => ctx.output(answer) });
+    const ask = executor({
+      id: 'ask',
+      input: z.number(),
+      handle: (n, ctx) => void ctx.request({ n }),
+      onResponse: (answer, _request, ctx) => ctx.output(answer),
+    });
     const workflow = new WorkflowBuilder({ name: 'asks', start: ask }).build();
     const checkpoints = new MemoryCheckpointStore();
     const first = await workflow.run(1, { checkpoints }); // untraced: "another process"
@@ -203,7 +249,19 @@ describe('createTracing', () => {
     expect(runOptions?.maxSupersteps).toBe(5);
     expect(typeof runOptions?.onEvent).toBe('function');
     // Events of a run it never saw start, or out of order, are skipped.
-    expect(() => tracing.onEvent({ type: 'executor.completed', runId: 'unknown', seq: 3, superstep: 1, path: ['x'], at: Date.now(), executorId: 'x', attempt: 1, durationMs: 1 })).not.toThrow();
+    expect(() =>
+      tracing.onEvent({
+        type: 'executor.completed',
+        runId: 'unknown',
+        seq: 3,
+        superstep: 1,
+        path: ['x'],
+        at: Date.now(),
+        executorId: 'x',
+        attempt: 1,
+        durationMs: 1,
+      }),
+    ).not.toThrow();
     expect(spans().filter((span) => span.name.startsWith('invoke_workflow'))).toHaveLength(1);
   });
 

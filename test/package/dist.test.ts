@@ -73,7 +73,11 @@ describe('dist', () => {
 
   it('.: the core entry loads neither @opentelemetry/api nor the AI SDK; weft/otel and weft/ai load theirs', () => {
     for (const file of ['dist/index.js', 'dist/index.cjs']) {
-      expect(imports(resolve(root, file)).filter((specifier) => specifier.startsWith('@opentelemetry/') || specifier === 'ai' || specifier.startsWith('ai/'))).toEqual([]);
+      expect(
+        imports(resolve(root, file)).filter(
+          (specifier) => specifier.startsWith('@opentelemetry/') || specifier === 'ai' || specifier.startsWith('ai/'),
+        ),
+      ).toEqual([]);
     }
     expect(imports(resolve(root, 'dist/otel.js'))).toContain('@opentelemetry/api');
     expect(imports(resolve(root, 'dist/ai.js'))).toContain('ai');
@@ -116,7 +120,9 @@ describe('dist', () => {
       for (const [index, load] of loaders.entries()) {
         const path = join(directory, `weft-${index}.db`);
         const core = (await load('index')) as { WeftError: abstract new (...args: never[]) => Error };
-        const sqlite = (await load('sqlite')) as { SqliteCheckpointStore: new (options: { path: string }) => { close(): void; database: { exec(sql: string): void } } };
+        const sqlite = (await load('sqlite')) as {
+          SqliteCheckpointStore: new (options: { path: string }) => { close(): void; database: { exec(sql: string): void } };
+        };
         const store = new sqlite.SqliteCheckpointStore({ path });
         store.database.exec("UPDATE weft_meta SET version = 99 WHERE name = 'checkpoints'");
         store.close();

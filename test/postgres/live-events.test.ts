@@ -78,8 +78,29 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     closers.push(() => a.close());
     const b = node({ ...options, pollInterval: 50 });
     const at = Date.now();
-    await a.createRun({ id: 'run-1', workflow: 'counter', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
-    const started = { type: 'run.started', runId: 'run-1', seq: 0, superstep: 0, path: [], at, workflow: 'counter', signature: 's', input: 1 } as unknown as SerializedEvent;
+    await a.createRun({
+      id: 'run-1',
+      workflow: 'counter',
+      status: 'running',
+      input: 1,
+      outputs: [],
+      pendingRequests: [],
+      error: undefined,
+      checkpointId: undefined,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const started = {
+      type: 'run.started',
+      runId: 'run-1',
+      seq: 0,
+      superstep: 0,
+      path: [],
+      at,
+      workflow: 'counter',
+      signature: 's',
+      input: 1,
+    } as unknown as SerializedEvent;
     await a.appendEvents('run-1', [started]);
 
     const following = b.runtime.events('run-1');
@@ -101,9 +122,23 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     const options = freshOptions();
     const a = new PostgresRunStore(options);
     const b = new PostgresRunStore({ ...options, pollInterval: 60_000 });
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const at = Date.now();
-    await a.createRun({ id: 'run-1', workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
+    await a.createRun({
+      id: 'run-1',
+      workflow: 'w',
+      status: 'running',
+      input: 1,
+      outputs: [],
+      pendingRequests: [],
+      error: undefined,
+      checkpointId: undefined,
+      createdAt: at,
+      updatedAt: at,
+    });
 
     let told = deferred();
     let count = 0;
@@ -135,7 +170,10 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     const options = freshOptions();
     const a = new PostgresRunStore(options);
     const b = new PostgresRunStore({ ...options, pollInterval: 60_000 });
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const id = 'r'.repeat(9000);
     let told = deferred();
     const stop = b.watch(id, () => told.resolve());
@@ -143,7 +181,18 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     await told.promise; // told once when its LISTEN is set up
     told = deferred();
     const at = Date.now();
-    await a.createRun({ id, workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
+    await a.createRun({
+      id,
+      workflow: 'w',
+      status: 'running',
+      input: 1,
+      outputs: [],
+      pendingRequests: [],
+      error: undefined,
+      checkpointId: undefined,
+      createdAt: at,
+      updatedAt: at,
+    });
     await told.promise;
     expect((await b.getRun(id))?.id).toBe(id);
   });
@@ -152,9 +201,23 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     const options = freshOptions();
     const a = new PostgresRunStore(options);
     const b = new PostgresRunStore({ ...options, pollInterval: 50 });
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const at = Date.now();
-    await a.createRun({ id: 'run-1', workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: at, updatedAt: at });
+    await a.createRun({
+      id: 'run-1',
+      workflow: 'w',
+      status: 'running',
+      input: 1,
+      outputs: [],
+      pendingRequests: [],
+      error: undefined,
+      checkpointId: undefined,
+      createdAt: at,
+      updatedAt: at,
+    });
     let told = deferred();
     const stop = b.watch('run-1', () => told.resolve());
     closers.push(async () => stop());
@@ -164,7 +227,9 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     await admin.connect();
     closers.push(() => admin.end());
     const listeners = async (): Promise<number[]> =>
-      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN weft_runs' AND pid <> pg_backend_pid()")).rows.map((row) => row.pid);
+      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN weft_runs' AND pid <> pg_backend_pid()")).rows.map(
+        (row) => row.pid,
+      );
     const before = await listeners();
     expect(before.length).toBeGreaterThan(0);
     await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);

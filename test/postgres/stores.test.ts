@@ -73,7 +73,18 @@ describePostgres('weft/postgres', () => {
     const pool = sharedPool();
     const { schema } = freshOptions();
     const store = new PostgresRunStore({ pool, schema });
-    await store.createRun({ id: 'r1', workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 });
+    await store.createRun({
+      id: 'r1',
+      workflow: 'w',
+      status: 'running',
+      input: 1,
+      outputs: [],
+      pendingRequests: [],
+      error: undefined,
+      checkpointId: undefined,
+      createdAt: 1,
+      updatedAt: 1,
+    });
     await store.close();
     await store.close();
 
@@ -103,13 +114,20 @@ describePostgres('weft/postgres', () => {
     expect(() => new PostgresRunStore({ connectionString: url, pool: sharedPool() } as never)).toThrow(/either connectionString or pool/);
     expect(() => new PostgresRunStore({ pool: {} as pg.Pool })).toThrow(/pool must be a pg.Pool/);
     expect(() => new PostgresCheckpointStore({ connectionString: url, schema: '' })).toThrow(/schema must be a non-empty string/);
-    expect(() => new PostgresRunStore({ connectionString: url, pollInterval: 0 })).toThrow(/pollInterval must be a number of milliseconds, at least 10/);
+    expect(() => new PostgresRunStore({ connectionString: url, pollInterval: 0 })).toThrow(
+      /pollInterval must be a number of milliseconds, at least 10/,
+    );
   });
 
   it('keeps invocation records: replaced by id, listed by superstep, deleted through a superstep and with the run', async () => {
     const store = new PostgresCheckpointStore(freshOptions());
     try {
-      const record = (invocationId: string, superstep: number, runId = 'run-a') => ({ runId, superstep, invocationId, data: JSON.stringify({ invocationId, superstep }) });
+      const record = (invocationId: string, superstep: number, runId = 'run-a') => ({
+        runId,
+        superstep,
+        invocationId,
+        data: JSON.stringify({ invocationId, superstep }),
+      });
       await Promise.all([record('i1', 1), record('i2', 1), record('i3', 2), record('i1', 1, 'run-b')].map((r) => store.saveInvocation(r)));
       await store.saveInvocation({ ...record('i2', 1), data: '"again"' });
       expect(await store.listInvocations('run-a', 1)).toStrictEqual([record('i1', 1), { ...record('i2', 1), data: '"again"' }]);
@@ -138,7 +156,9 @@ describePostgres('weft/postgres', () => {
     await raw.query(`INSERT INTO "${options.schema}".weft_meta VALUES ('checkpoints', 1)`);
     await raw.query(`CREATE TABLE "${options.schema}".checkpoints (id TEXT PRIMARY KEY NOT NULL, run_id TEXT NOT NULL, parent_id TEXT, workflow TEXT NOT NULL, superstep INTEGER NOT NULL,
       created_at BIGINT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL, position BIGSERIAL NOT NULL)`);
-    await raw.query(`INSERT INTO "${options.schema}".checkpoints (id, run_id, workflow, superstep, created_at, kind, data) VALUES ('c1', 'r1', 'w', 0, 1, 'full', '{}')`);
+    await raw.query(
+      `INSERT INTO "${options.schema}".checkpoints (id, run_id, workflow, superstep, created_at, kind, data) VALUES ('c1', 'r1', 'w', 0, 1, 'full', '{}')`,
+    );
 
     const store = new PostgresCheckpointStore(options);
     try {
@@ -158,7 +178,10 @@ describePostgres('weft/postgres', () => {
     const store = new PostgresRunStore({ ...options, connectionString: `${options.connectionString}?application_name=${name}` });
     try {
       expect(await store.getRun('nope')).toBeUndefined();
-      const { rows } = await sharedPool().query<{ ended: boolean }>('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [name]);
+      const { rows } = await sharedPool().query<{ ended: boolean }>(
+        'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1',
+        [name],
+      );
       expect(rows.length).toBeGreaterThan(0);
       // The pool hears of it, drops the broken connections (its 'error' events heard), and opens new ones when asked.
       const started = Date.now();

@@ -23,7 +23,11 @@ function pingPong(options: { maxSupersteps?: number; until?: number } = {}) {
       },
     });
   const [ping, pong] = [make('ping'), make('pong')];
-  return new WorkflowBuilder({ name: 'ping-pong', start: ping, ...(options.maxSupersteps === undefined ? {} : { maxSupersteps: options.maxSupersteps }) })
+  return new WorkflowBuilder({
+    name: 'ping-pong',
+    start: ping,
+    ...(options.maxSupersteps === undefined ? {} : { maxSupersteps: options.maxSupersteps }),
+  })
     .addEdge(ping, pong)
     .addEdge(pong, ping)
     .build();
@@ -348,7 +352,10 @@ describe('abort listeners', () => {
     expect(listeners(unused.signal)).toBe(0);
 
     const shared = new AbortController();
-    const twice = Promise.all([cancellable().workflow.run('go', { signal: shared.signal }), cancellable().workflow.run('go', { signal: shared.signal })]);
+    const twice = Promise.all([
+      cancellable().workflow.run('go', { signal: shared.signal }),
+      cancellable().workflow.run('go', { signal: shared.signal }),
+    ]);
     shared.abort();
     await expect(twice).rejects.toBeInstanceOf(RunCancelledError);
     expect(listeners(shared.signal)).toBe(0);

@@ -8,7 +8,15 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await tick();
 };
 
-const EXECUTOR_EVENTS = new Set(['executor.invoked', 'executor.completed', 'executor.failed', 'executor.retried', 'output', 'custom', 'message.dropped']);
+const EXECUTOR_EVENTS = new Set([
+  'executor.invoked',
+  'executor.completed',
+  'executor.failed',
+  'executor.retried',
+  'output',
+  'custom',
+  'message.dropped',
+]);
 const RUN_EVENTS = new Set(['run.started', 'superstep.started', 'superstep.completed', 'run.completed', 'run.failed', 'run.cancelled']);
 
 /** start → (fan-out) left, right → join; left emits a custom event, right sends a message nobody takes. */
@@ -72,7 +80,8 @@ describe('event envelope', () => {
       } else expect(event.superstep).toBe(current);
     }
     const superstepOf = (type: string, id: string): number | undefined =>
-      events.find((e) => e.type === type && (('executorId' in e && e.executorId === id) || (e.type === 'message.dropped' && e.sourceId === id)))?.superstep;
+      events.find((e) => e.type === type && (('executorId' in e && e.executorId === id) || (e.type === 'message.dropped' && e.sourceId === id)))
+        ?.superstep;
     expect(superstepOf('executor.invoked', 'start')).toBe(1);
     expect(superstepOf('executor.invoked', 'left')).toBe(2);
     expect(superstepOf('custom', 'left')).toBe(2);

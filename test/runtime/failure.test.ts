@@ -1,7 +1,16 @@
 // See docs/concepts/errors.md — failure: executor.failed then run.failed, nothing of the failed superstep committed (nor checkpointed), retry and timeoutMs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ExecutorError, MemoryCheckpointStore, RunCancelledError, WorkflowBuilder, executor, isWeftError, loadCheckpoint, type WorkflowEvent } from 'weft';
+import {
+  ExecutorError,
+  MemoryCheckpointStore,
+  RunCancelledError,
+  WorkflowBuilder,
+  executor,
+  isWeftError,
+  loadCheckpoint,
+  type WorkflowEvent,
+} from 'weft';
 import { Gates, aborted, caught, ofType, record, settled, tick, types, until } from './helpers.js';
 
 const settle = async (): Promise<void> => {
@@ -47,7 +56,14 @@ describe('a throwing handler', () => {
 
     expect(types(events).slice(-2)).toEqual(['executor.failed', 'run.failed']);
     const [executorFailed, runFailed] = events.slice(-2);
-    expect(executorFailed).toMatchObject({ type: 'executor.failed', executorId: 'broken', attempt: 1, error: failure, superstep: 2, path: ['broken'] });
+    expect(executorFailed).toMatchObject({
+      type: 'executor.failed',
+      executorId: 'broken',
+      attempt: 1,
+      error: failure,
+      superstep: 2,
+      path: ['broken'],
+    });
     expect(runFailed).toMatchObject({ type: 'run.failed', error: failure, superstep: 2, path: [] });
     expect(ofType(events, 'executor.completed').map((e) => e.executorId)).toEqual(['start']);
   });

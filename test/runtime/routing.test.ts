@@ -95,7 +95,9 @@ describe('fan-out', () => {
   it('broadcasts every message to every target', async () => {
     const log: string[] = [];
     const start = numbers();
-    const workflow = new WorkflowBuilder({ name: 'broadcast', start }).addFanOut(start, [recorder('a', log), recorder('b', log), recorder('c', log)]).build();
+    const workflow = new WorkflowBuilder({ name: 'broadcast', start })
+      .addFanOut(start, [recorder('a', log), recorder('b', log), recorder('c', log)])
+      .build();
 
     await workflow.run([1, 2]);
 
@@ -257,7 +259,9 @@ describe('ctx.send(message, { to })', () => {
     const { events } = await record(workflow.stream('go'));
 
     expect(log).toEqual([]);
-    expect(ofType(events, 'message.dropped')).toEqual([expect.objectContaining({ sourceId: 'start', message: 'nope', reason: 'not-accepted', to: 'picky' })]);
+    expect(ofType(events, 'message.dropped')).toEqual([
+      expect.objectContaining({ sourceId: 'start', message: 'nope', reason: 'not-accepted', to: 'picky' }),
+    ]);
   });
 
   it('fails the handler with a clear error when `to` is not an executor of the workflow', async () => {

@@ -68,7 +68,11 @@ async function observe(weft: Weft): Promise<{ seen: Seen; shared: unknown; recip
   });
   const workflow = new WorkflowBuilder({ name: 'freeze', start: seed }).addEdge(seed, start).addEdge(start, reader).build();
   const result = await workflow.run(7);
-  seen.frozen = { state: Object.isFrozen(seen.after?.values), shared: Object.isFrozen(seen.shared?.values), initial: Object.isFrozen(start.initialState) };
+  seen.frozen = {
+    state: Object.isFrozen(seen.after?.values),
+    shared: Object.isFrozen(seen.shared?.values),
+    initial: Object.isFrozen(start.initialState),
+  };
   return { seen: seen as Seen, shared: result.shared, recipeCalls };
 }
 

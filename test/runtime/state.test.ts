@@ -147,7 +147,11 @@ describe('executor state', () => {
         ctx.shared.update<number>('n', (n) => (n ?? 0) + 1);
       },
     });
-    const workflow = new WorkflowBuilder({ name: 'no-lost-updates', start }).addEdge(start, worker).addEdge(start, relay).addEdge(relay, worker).build();
+    const workflow = new WorkflowBuilder({ name: 'no-lost-updates', start })
+      .addEdge(start, worker)
+      .addEdge(start, relay)
+      .addEdge(relay, worker)
+      .build();
 
     const run = workflow.run(3);
     await settle();

@@ -14,7 +14,13 @@ const node = (id: string) => executor({ id, input: z.unknown(), output: z.unknow
 
 /** start → (a | b) by a `when`, a and b → join (fan-in), join → end. */
 function graph(): { core: CoreGraph; definition: ReturnType<WorkflowBuilder['build']>['definition'] } {
-  const [start, a, b, join, end] = ['start', 'a', 'b', 'join', 'end'].map(node) as [ReturnType<typeof node>, ReturnType<typeof node>, ReturnType<typeof node>, ReturnType<typeof node>, ReturnType<typeof node>];
+  const [start, a, b, join, end] = ['start', 'a', 'b', 'join', 'end'].map(node) as [
+    ReturnType<typeof node>,
+    ReturnType<typeof node>,
+    ReturnType<typeof node>,
+    ReturnType<typeof node>,
+    ReturnType<typeof node>,
+  ];
   const workflow = new WorkflowBuilder({ name: 'core', start })
     .addEdge(start, a, { when: (n: unknown) => (n as number) > 0 })
     .addEdge(start, b)
@@ -36,7 +42,11 @@ const slot = (executorId: string, fields: Partial<SlotWrites> = {}): SlotWrites 
   sharedOps: undefined,
   ...fields,
 });
-const sends = (source: string, ...payloads: unknown[]) => ({ sends: payloads.map((payload) => ({ source, payload, to: undefined })), outputs: undefined, requests: undefined });
+const sends = (source: string, ...payloads: unknown[]) => ({
+  sends: payloads.map((payload) => ({ source, payload, to: undefined })),
+  outputs: undefined,
+  requests: undefined,
+});
 
 describe('commitSuperstep', () => {
   it('routes sends along every edge, evaluating `when` at commit', () => {
@@ -53,8 +63,18 @@ describe('commitSuperstep', () => {
 
   it('collects effects by delivery index and slots in the order given, whatever order they finished in', () => {
     const { core } = graph();
-    const effects = [{ sends: undefined, outputs: ['first'], requests: undefined }, undefined, { sends: undefined, outputs: ['third'], requests: undefined }];
-    const result = commitSuperstep(core, { ...empty, outputCount: 4 }, [slot('a', { effects }), slot('b', { effects: [{ sends: undefined, outputs: ['b'], requests: undefined }] })], 3, false);
+    const effects = [
+      { sends: undefined, outputs: ['first'], requests: undefined },
+      undefined,
+      { sends: undefined, outputs: ['third'], requests: undefined },
+    ];
+    const result = commitSuperstep(
+      core,
+      { ...empty, outputCount: 4 },
+      [slot('a', { effects }), slot('b', { effects: [{ sends: undefined, outputs: ['b'], requests: undefined }] })],
+      3,
+      false,
+    );
     expect(result.outputs).toEqual([
       { executorId: 'a', value: 'first' },
       { executorId: 'a', value: 'third' },
@@ -84,7 +104,12 @@ describe('commitSuperstep', () => {
   it('applies shared writes in slot order: a later set wins, updates replay on the current value, patches too', () => {
     const { core } = graph();
     const slots = [
-      slot('a', { sharedOps: [{ key: 'n', set: true, value: 1 }, { key: 'list', set: false, recipe: (d) => void (d as number[]).push(1) }] }),
+      slot('a', {
+        sharedOps: [
+          { key: 'n', set: true, value: 1 },
+          { key: 'list', set: false, recipe: (d) => void (d as number[]).push(1) },
+        ],
+      }),
       slot('b', {
         sharedOps: [
           { key: 'n', set: true, value: 2 },
@@ -109,7 +134,13 @@ describe('commitSuperstep', () => {
     const { core } = graph();
     const before: RunState = { ...empty, executorStates: { b: { kept: true } } };
     const patch = { op: 'replace' as const, path: ['executorStates', 'a', 'n'], value: 1 };
-    const result = commitSuperstep(core, before, [slot('a', { stateChanged: true, state: { n: 1 }, patches: [patch] }), slot('b', { state: 'ignored' })], 1, true);
+    const result = commitSuperstep(
+      core,
+      before,
+      [slot('a', { stateChanged: true, state: { n: 1 }, patches: [patch] }), slot('b', { state: 'ignored' })],
+      1,
+      true,
+    );
     expect(result.state.executorStates).toEqual({ a: { n: 1 }, b: { kept: true } });
     expect(result.patches).toEqual([patch]);
     const untouched = commitSuperstep(core, before, [slot('b')], 1, true);
@@ -121,7 +152,13 @@ describe('commitSuperstep', () => {
     const { core } = graph();
     const old = { id: 'r1', executorId: 'a', path: ['a'], payload: 1, superstep: 1 } satisfies PendingRequest;
     const fresh = { id: 'r2', executorId: 'b', path: ['b'], payload: 2, superstep: 2 } satisfies PendingRequest;
-    const result = commitSuperstep(core, { ...empty, pendingRequests: [old] }, [slot('b', { effects: [{ sends: undefined, outputs: undefined, requests: [fresh] }] })], 2, false);
+    const result = commitSuperstep(
+      core,
+      { ...empty, pendingRequests: [old] },
+      [slot('b', { effects: [{ sends: undefined, outputs: undefined, requests: [fresh] }] })],
+      2,
+      false,
+    );
     expect(result.requests).toEqual([fresh]);
     expect(result.state.pendingRequests).toEqual([old, fresh]);
   });
@@ -135,7 +172,13 @@ describe('commitSuperstep', () => {
         },
       })
       .build().definition;
-    const core = { routing: createRoutingTable(bad), order: new Map([['s', 0], ['t', 1]]) };
+    const core = {
+      routing: createRoutingTable(bad),
+      order: new Map([
+        ['s', 0],
+        ['t', 1],
+      ]),
+    };
     expect(() => commitSuperstep(core, empty, [slot('s', { effects: [sends('s', 1)] })], 4, false, { runId: 'r' })).toThrow(
       expect.objectContaining({ code: 'routing_failed', superstep: 4, runId: 'r' }),
     );
@@ -144,7 +187,11 @@ describe('commitSuperstep', () => {
 
 describe('groupDeliveries', () => {
   it('groups by target in graph order, keeping queue order within a group', () => {
-    const order = new Map([['a', 0], ['b', 1], ['c', 2]]);
+    const order = new Map([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ]);
     const queue: Delivery[] = [
       { source: 'x', target: 'c', payload: 1 },
       { source: 'x', target: 'a', payload: 2 },

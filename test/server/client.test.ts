@@ -95,7 +95,9 @@ describe('createClient', () => {
     });
     const { runId } = await client.workflows.invoke('counter', { n: 1, to: 3 });
     const received: SerializedEvent[] = [];
-    const done = new Promise<void>((resolve, reject) => client.runs.events(runId).subscribe({ next: (event) => received.push(event), error: reject, complete: resolve }));
+    const done = new Promise<void>((resolve, reject) =>
+      client.runs.events(runId).subscribe({ next: (event) => received.push(event), error: reject, complete: resolve }),
+    );
     gates.open('step 1');
     await eventually(() => received.some((event) => event.type === 'output'));
     await served.restart(); // every open connection is dropped; the same port listens again
@@ -169,20 +171,30 @@ describe('createClient', () => {
     expect(invalid).toBeInstanceOf(WeftHttpError);
     expect(invalid).toMatchObject({ status: 422, code: 'workflow_input_invalid', issues: [{ path: ['n'] }] });
 
-    expect(await client.runs.get('nope').catch((error: unknown) => error)).toMatchObject({ status: 404, code: 'not_found', message: 'No run "nope".' });
+    expect(await client.runs.get('nope').catch((error: unknown) => error)).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: 'No run "nope".',
+    });
     const events = await lastValueFrom(client.runs.events('nope')).catch((error: unknown) => error);
     expect(events).toMatchObject({ status: 404, code: 'not_found' });
 
     const { run } = await client.workflows.invoke('approval', { amount: 1 }, { wait: 'result' });
     const refused = await client.runs.respond(run.id, run.pendingRequests[0]?.id ?? '', { approved: 'yes' }).catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 422, code: 'invalid_response', issues: [{ path: ['approved'] }] });
-    expect(await client.runs.respond(run.id, 'nope', { approved: true }).catch((error: unknown) => error)).toMatchObject({ status: 409, code: 'unknown_request' });
+    expect(await client.runs.respond(run.id, 'nope', { approved: true }).catch((error: unknown) => error)).toMatchObject({
+      status: 409,
+      code: 'unknown_request',
+    });
   });
 
   it('sends headers with every request, from a value or a function, so policies let it in', async () => {
     const { url } = await serve({ expose: { double: { route: requireToken, runs: requireToken } } });
     const anonymous = createClient<Workflows>({ baseUrl: url });
-    expect(await anonymous.workflows.invoke('double', { n: 1 }).catch((error: unknown) => error)).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await anonymous.workflows.invoke('double', { n: 1 }).catch((error: unknown) => error)).toMatchObject({
+      status: 401,
+      code: 'unauthorized',
+    });
     const fixed = createClient<Workflows>({ baseUrl: url, headers: { authorization: 'Bearer good' } });
     const { runId } = await fixed.workflows.invoke('double', { n: 1 }, { wait: 'result' });
     let calls = 0;
@@ -201,7 +213,14 @@ describe('createClient', () => {
   });
 
   it('reads a non-JSON refusal (a proxy, a plain-text policy) as WeftHttpError too', async () => {
-    const client = createClient({ baseUrl: 'http://example.invalid', fetch: async () => new Response('Bad Gateway from the proxy', { status: 502, statusText: 'Bad Gateway' }) });
-    expect(await client.runs.get('x').catch((error: unknown) => error)).toMatchObject({ status: 502, code: 'http_502', message: 'HTTP 502 Bad Gateway: Bad Gateway from the proxy' });
+    const client = createClient({
+      baseUrl: 'http://example.invalid',
+      fetch: async () => new Response('Bad Gateway from the proxy', { status: 502, statusText: 'Bad Gateway' }),
+    });
+    expect(await client.runs.get('x').catch((error: unknown) => error)).toMatchObject({
+      status: 502,
+      code: 'http_502',
+      message: 'HTTP 502 Bad Gateway: Bad Gateway from the proxy',
+    });
   });
 });

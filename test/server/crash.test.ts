@@ -39,7 +39,9 @@ function startServer(file: string): Promise<Started> {
     const recovered = new Set<string>();
     const waiting = new Map<string, () => void>();
     const recovers = (runId: string): Promise<void> => (recovered.has(runId) ? Promise.resolve() : new Promise((done) => waiting.set(runId, done)));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => child.on('close', (code, signal) => done({ code, signal, stderr })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
+      child.on('close', (code, signal) => done({ code, signal, stderr })),
+    );
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;

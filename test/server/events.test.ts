@@ -29,7 +29,9 @@ describe('GET /runs/:id/events', () => {
     expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
     const frames = await readFrames(response); // ends by itself: the server closes the stream
     const stored = await store.readEvents(body.runId);
-    expect(eventFrames(frames)).toEqual(stored.map((event) => ({ id: String(event.seq), event: event.type, data: JSON.parse(JSON.stringify(event)) })));
+    expect(eventFrames(frames)).toEqual(
+      stored.map((event) => ({ id: String(event.seq), event: event.type, data: JSON.parse(JSON.stringify(event)) })),
+    );
     expect(frames.at(-1)).toEqual({ event: 'stream.ended', data: { status: 'completed' } });
     expect(frames[0]).toEqual({ comment: 'weft events' });
   });
@@ -60,7 +62,9 @@ describe('GET /runs/:id/events', () => {
     const { url } = await serve();
     const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
     const seqs = async (init: { query?: string; lastEventId?: string }): Promise<number[]> => {
-      const response = await fetch(`${url}/runs/${body.runId}/events${init.query ?? ''}`, { headers: init.lastEventId === undefined ? {} : { 'last-event-id': init.lastEventId } });
+      const response = await fetch(`${url}/runs/${body.runId}/events${init.query ?? ''}`, {
+        headers: init.lastEventId === undefined ? {} : { 'last-event-id': init.lastEventId },
+      });
       return eventFrames(await readFrames(response)).map((frame) => Number(frame.id));
     };
     const all = await seqs({});
@@ -138,7 +142,17 @@ describe('GET /runs/:id/events', () => {
     const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
     const events = runtime.events.bind(runtime);
     (runtime as { events: typeof runtime.events }).events = (runId, options) =>
-      events(runId, options).pipe((source) => new (source.constructor as typeof import('rxjs').Observable<SerializedEvent>)((subscriber) => source.subscribe({ ...subscriber, next: (event) => subscriber.next(event.type === 'output' ? ({ ...event, value: 10n } as SerializedEvent) : event), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() })));
+      events(runId, options).pipe(
+        (source) =>
+          new (source.constructor as typeof import('rxjs').Observable<SerializedEvent>)((subscriber) =>
+            source.subscribe({
+              ...subscriber,
+              next: (event) => subscriber.next(event.type === 'output' ? ({ ...event, value: 10n } as SerializedEvent) : event),
+              error: (e: unknown) => subscriber.error(e),
+              complete: () => subscriber.complete(),
+            }),
+          ),
+      );
     const frames = await readFrames(await fetch(`${url}/runs/${body.runId}/events`));
     expect(frames.find((frame) => frame.event === 'output')?.data.value).toBe('10');
     expect(frames.at(-1)?.event).toBe('stream.ended');

@@ -7,7 +7,8 @@ export { deferred, tick, until, Gates } from '../support/async.js';
 
 /** Lets in requests with `Authorization: Bearer good`; answers 401 otherwise. */
 export const requireToken: MiddlewareHandler = async (c, next) => {
-  if (c.req.header('authorization') !== 'Bearer good') return c.json({ error: { code: 'unauthorized', message: 'Send "Authorization: Bearer good".' } }, 401);
+  if (c.req.header('authorization') !== 'Bearer good')
+    return c.json({ error: { code: 'unauthorized', message: 'Send "Authorization: Bearer good".' } }, 401);
   await next();
   return undefined;
 };
@@ -62,7 +63,10 @@ export async function start(options: ServeOptions = {}): Promise<Served> {
 }
 
 /** fetch with a JSON body, answering the status and the parsed body. */
-export async function http(url: string, init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function http(
+  url: string,
+  init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined && init.raw === undefined ? 'GET' : 'POST'),
     headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },

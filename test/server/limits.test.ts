@@ -29,6 +29,9 @@ describe('maxDepth', () => {
     expect((await http(`${server.url}/workflows/double`, { body: { input: { n: 1, extra: {} } } })).status).toBe(202); // depth 3: taken
     const refused = await http(`${server.url}/workflows/double`, { body: { input: { n: 1, extra: { too: {} } } } });
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toEqual({ code: 'body_too_deep', message: 'The request body nests deeper than 3 levels (at "input.extra.too"); send flatter data, or raise createApp({ maxDepth }).' });
+    expect(refused.body.error).toEqual({
+      code: 'body_too_deep',
+      message: 'The request body nests deeper than 3 levels (at "input.extra.too"); send flatter data, or raise createApp({ maxDepth }).',
+    });
   });
 });

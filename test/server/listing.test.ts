@@ -14,25 +14,36 @@ afterEach(async () => {
 /** Echoes its input's note; the input carries its owner and a payload of any size. */
 const echo = executor({ id: 'echo', input: z.object({ userId: z.string(), note: z.string() }), handle: ({ note }, ctx) => ctx.output(note.length) });
 const notes = new WorkflowBuilder({ name: 'notes', start: echo }).build();
-const memos = new WorkflowBuilder({ name: 'memos', start: executor({ id: 'memo', input: z.object({ userId: z.string(), note: z.string() }), handle: (_input, ctx) => ctx.output('ok') }) }).build();
+const memos = new WorkflowBuilder({
+  name: 'memos',
+  start: executor({ id: 'memo', input: z.object({ userId: z.string(), note: z.string() }), handle: (_input, ctx) => ctx.output('ok') }),
+}).build();
 
 /** The serving guide's per-user policy: a run is visible only to the user in its input (the user is the x-user header). */
 const ownRunsOnly: MiddlewareHandler<ServerEnv> = async (c, next) => {
   const run = c.get('run');
-  if (run !== undefined && (run.input as { userId?: string }).userId !== c.req.header('x-user')) return c.json({ error: { code: 'not_found', message: 'No such run.' } }, 404);
+  if (run !== undefined && (run.input as { userId?: string }).userId !== c.req.header('x-user'))
+    return c.json({ error: { code: 'not_found', message: 'No such run.' } }, 404);
   await next();
   return undefined;
 };
 
 const serveNotes = async (): Promise<Served> => {
-  const served = await start({ workflows: { notes, memos }, expose: { notes: { route: ownRunsOnly, runs: ownRunsOnly }, memos: { route: ownRunsOnly, runs: ownRunsOnly } } });
+  const served = await start({
+    workflows: { notes, memos },
+    expose: { notes: { route: ownRunsOnly, runs: ownRunsOnly }, memos: { route: ownRunsOnly, runs: ownRunsOnly } },
+  });
   servers.push(served);
   return served;
 };
 
 const as = (user: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { 'content-type': 'application/json', 'x-user': user } });
 const invoke = async (url: string, workflow: string, userId: string, note: string): Promise<string> =>
-  ((await (await fetch(`${url}/workflows/${workflow}`, as(userId, { method: 'POST', body: JSON.stringify({ input: { userId, note }, wait: 'result' }) }))).json()) as { runId: string }).runId;
+  (
+    (await (
+      await fetch(`${url}/workflows/${workflow}`, as(userId, { method: 'POST', body: JSON.stringify({ input: { userId, note }, wait: 'result' }) }))
+    ).json()) as { runId: string }
+  ).runId;
 const list = async (url: string, user: string, query = ''): Promise<{ runs: Record<string, unknown>[]; nextCursor: string | null }> => {
   const response = await fetch(`${url}/runs${query}`, as(user));
   expect(response.status).toBe(200);
@@ -54,7 +65,11 @@ describe('GET /runs', () => {
     const seen: unknown[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const next: { runs: Record<string, unknown>[]; nextCursor: string | null } = await list(url, 'alice', `?limit=1${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      const next: { runs: Record<string, unknown>[]; nextCursor: string | null } = await list(
+        url,
+        'alice',
+        `?limit=1${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
       seen.push(...next.runs.map((run) => run['id']));
       cursor = next.nextCursor;
       if (cursor === null) break;

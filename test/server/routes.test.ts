@@ -116,7 +116,9 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { runs: { id: string }[]; nextCursor: string | null } } = await http(`${url}/runs?workflow=double&limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      const page: { body: { runs: { id: string }[]; nextCursor: string | null } } = await http(
+        `${url}/runs?workflow=double&limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
       expect(page.body.runs.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.runs.map((run) => run.id));
       cursor = page.body.nextCursor;
@@ -127,7 +129,10 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
     expect(await http(`${url}/runs?limit=0`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_query' } } });
     expect(await http(`${url}/runs?limit=2.5`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_query' } } });
     expect(await http(`${url}/runs?workflow=nope`)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    expect(await http(`${url}/runs?cursor=made-up`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_query', message: expect.stringContaining('nextCursor') } } });
+    expect(await http(`${url}/runs?cursor=made-up`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_query', message: expect.stringContaining('nextCursor') } },
+    });
   });
 
   it('POST /runs/:id/responses answers a pending request (202) and the run goes on; refusals are 409 or 422', async () => {
@@ -142,7 +147,10 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
     const unknown = await http(`${url}/runs/${body.runId}/responses`, { body: { requestId: 'nope', value: { approved: true } } });
     expect(unknown).toMatchObject({ status: 409, body: { error: { code: 'unknown_request' } } });
 
-    expect(await http(`${url}/runs/${body.runId}/responses`, { body: { value: true } })).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
+    expect(await http(`${url}/runs/${body.runId}/responses`, { body: { value: true } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_body' } },
+    });
 
     const answered = await http(`${url}/runs/${body.runId}/responses`, { body: { requestId, value: { approved: true } } });
     expect(answered).toMatchObject({ status: 202, body: { runId: body.runId, requestId } });
@@ -174,7 +182,9 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
       return readEvents(id, after);
     };
     const restarted = await serve({ store });
-    const answers = await Promise.all([true, false].map((approved) => http(`${restarted.url}/runs/${body.runId}/responses`, { body: { requestId, value: { approved } } })));
+    const answers = await Promise.all(
+      [true, false].map((approved) => http(`${restarted.url}/runs/${body.runId}/responses`, { body: { requestId, value: { approved } } })),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
     const run = await waitForStatus(url, body.runId, ['completed']);
     expect(run.outputs).toHaveLength(1);
@@ -207,11 +217,17 @@ describe('bad input never crashes the server nor loses a run', () => {
   it('invalid JSON, an empty body, a body that is not an object, or a bad "wait" is 400', async () => {
     const { url } = await serveDefault();
     const post = (raw: string) => http(`${url}/workflows/double`, { raw, headers: { 'content-type': 'application/json' } });
-    expect(await post('{"input": ')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json', message: expect.stringContaining('not valid JSON') } } });
+    expect(await post('{"input": ')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_json', message: expect.stringContaining('not valid JSON') } },
+    });
     expect(await post('')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
     expect(await post('[1]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
     expect(await post('"x"')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
-    expect(await post('{"input": {"n": 1}, "wait": true}')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body', message: expect.stringContaining('"wait" must be "result"') } } });
+    expect(await post('{"input": {"n": 1}, "wait": true}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_body', message: expect.stringContaining('"wait" must be "result"') } },
+    });
     expect(await http(`${url}/runs/x/responses`, { raw: '{', headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 404 });
     expect(await post(Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1'))).toMatchObject({ status: 400 });
   });
@@ -220,22 +236,33 @@ describe('bad input never crashes the server nor loses a run', () => {
     const { url, runtime } = await serveDefault();
     const { status, body } = await http(`${url}/workflows/double`, { body: { input: { n: 'two' } } });
     expect(status).toBe(422);
-    expect(body.error).toMatchObject({ code: 'workflow_input_invalid', message: expect.stringContaining('"double"'), issues: [{ path: ['n'], message: expect.any(String) }] });
+    expect(body.error).toMatchObject({
+      code: 'workflow_input_invalid',
+      message: expect.stringContaining('"double"'),
+      issues: [{ path: ['n'], message: expect.any(String) }],
+    });
     expect((await runtime.listRuns()).runs).toHaveLength(0);
   });
 
   it('a body over maxBodyBytes is 413, by its Content-Length or as it streams in without one', async () => {
     const { url, runtime } = await serveDefault({ maxBodyBytes: 1024 });
     const big = JSON.stringify({ input: { n: 1, padding: 'x'.repeat(2000) } });
-    expect(await http(`${url}/workflows/double`, { raw: big, headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } });
+    expect(await http(`${url}/workflows/double`, { raw: big, headers: { 'content-type': 'application/json' } })).toMatchObject({
+      status: 413,
+      body: { error: { code: 'body_too_large' } },
+    });
 
     // Chunked, no Content-Length: refused once 1 KiB has arrived.
     const chunked = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-      const request = httpRequest(`${url}/workflows/double`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode, body }));
-      });
+      const request = httpRequest(
+        `${url}/workflows/double`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode, body }));
+        },
+      );
       request.on('error', reject);
       for (let i = 0; i < 4; i++) request.write(big.slice(i * 600, (i + 1) * 600));
       request.end(big.slice(2400));
@@ -244,16 +271,25 @@ describe('bad input never crashes the server nor loses a run', () => {
     expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: 'body_too_large' } });
 
     // The server is fine afterwards, and a body under the limit is taken.
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 4 }, wait: 'result' } })).toMatchObject({ status: 200, body: { run: { outputs: [8] } } });
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 4 }, wait: 'result' } })).toMatchObject({
+      status: 200,
+      body: { run: { outputs: [8] } },
+    });
     expect((await runtime.listRuns()).runs).toHaveLength(1);
   });
 
   it('an unknown workflow, run or route is 404 with a JSON error', async () => {
     const { url } = await serveDefault();
-    expect(await http(`${url}/workflows/nope`, { body: { input: 1 } })).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'No workflow "nope".' } } });
+    expect(await http(`${url}/workflows/nope`, { body: { input: 1 } })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'No workflow "nope".' } },
+    });
     expect(await http(`${url}/runs/nope/events`)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     expect(await http(`${url}/runs/nope/responses`, { body: { requestId: 'r', value: 1 } })).toMatchObject({ status: 404 });
-    expect(await http(`${url}/elsewhere`)).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'No route GET /elsewhere.' } } });
+    expect(await http(`${url}/elsewhere`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'No route GET /elsewhere.' } },
+    });
     expect(await http(`${url}/workflows`, { method: 'DELETE' })).toMatchObject({ status: 404 });
   });
 
@@ -277,7 +313,9 @@ describe('bad input never crashes the server nor loses a run', () => {
 
   it('rejects a bad configuration when the app is created', () => {
     const runtime = createRuntime({ workflows: { double }, store: new MemoryRunStore() });
-    expect(() => createApp({ runtime, expose: { nope: { route: allow } } })).toThrow(/expose names workflow "nope", which the runtime does not serve \(it serves "double"\)/);
+    expect(() => createApp({ runtime, expose: { nope: { route: allow } } })).toThrow(
+      /expose names workflow "nope", which the runtime does not serve \(it serves "double"\)/,
+    );
     expect(() => createApp({ runtime, expose: { double: { route: true as never } } })).toThrow(/expose.double.route must be a Hono middleware/);
     expect(() => createApp({ runtime, expose: {}, maxBodyBytes: -1 })).toThrow(/maxBodyBytes/);
   });
@@ -288,14 +326,25 @@ describe('policies', () => {
     const store = new MemoryRunStore();
     const runtime = createRuntime({ workflows: { double, approval }, store });
     const server = await serve(createApp({ runtime, expose }));
-    servers.push({ runtime, store, server, app: undefined as never, url: server.url, close: async () => (await server.close(), await runtime.close()), restart: async () => undefined });
+    servers.push({
+      runtime,
+      store,
+      server,
+      app: undefined as never,
+      url: server.url,
+      close: async () => (await server.close(), await runtime.close()),
+      restart: async () => undefined,
+    });
     return { url: server.url, runtime };
   };
   const token = { authorization: 'Bearer good' };
 
   it('a policy that answers 401 keeps out whoever it refuses, from every route of its workflow', async () => {
     const { url, runtime } = await serveWith({ double: { route: requireToken, runs: requireToken } });
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
     const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' }, headers: token });
     expect(body.run.status).toBe('completed');
     expect((await http(`${url}/runs/${body.runId}`)).status).toBe(401);
@@ -320,7 +369,10 @@ describe('policies', () => {
 
   it('a policy that neither calls next() nor answers refuses with 403', async () => {
     const { url } = await serveWith({ double: { route: async () => undefined } });
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
   });
 
   it('runs as Hono middleware does: after next(), a policy sees the response, errors included', async () => {
@@ -358,10 +410,18 @@ describe('policies', () => {
   it('private by default: without a policy every route answers 404, even for a run that exists', async () => {
     const { url, runtime } = await serveWith({ approval: { route: allow } });
     // `double` is not exposed: invoking it is as unknown as a workflow that does not exist.
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({ status: 404, body: { error: { message: 'No workflow "double".' } } });
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 } } })).toMatchObject({
+      status: 404,
+      body: { error: { message: 'No workflow "double".' } },
+    });
     const hidden = await runtime.invoke('double', { n: 1 }, { wait: true });
     const asUnknown = await http(`${url}/runs/not-a-run`);
-    for (const path of ['', '/events']) expect(await http(`${url}/runs/${hidden.runId}${path}`)).toEqual({ ...asUnknown, body: { error: { code: 'not_found', message: `No run "${hidden.runId}".` } }, headers: expect.anything() });
+    for (const path of ['', '/events'])
+      expect(await http(`${url}/runs/${hidden.runId}${path}`)).toEqual({
+        ...asUnknown,
+        body: { error: { code: 'not_found', message: `No run "${hidden.runId}".` } },
+        headers: expect.anything(),
+      });
     expect((await fetch(`${url}/runs/${hidden.runId}`, { method: 'HEAD' })).status).toBe(404);
     expect((await http(`${url}/runs/${hidden.runId}/cancel`, { method: 'POST' })).status).toBe(404);
     expect((await runtime.getRun(hidden.runId))?.status).toBe('completed');
@@ -370,10 +430,14 @@ describe('policies', () => {
     const { status, body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 2 }, wait: 'result' } });
     expect(status).toBe(200); // the caller who started it gets the run once
     expect((await http(`${url}/runs/${body.runId}`)).status).toBe(404);
-    expect((await http(`${url}/runs/${body.runId}/responses`, { body: { requestId: body.run.pendingRequests[0].id, value: { approved: true } } })).status).toBe(404);
+    expect(
+      (await http(`${url}/runs/${body.runId}/responses`, { body: { requestId: body.run.pendingRequests[0].id, value: { approved: true } } })).status,
+    ).toBe(404);
     expect(await http(`${url}/runs`)).toMatchObject({ status: 200, body: { runs: [], nextCursor: null } });
     expect((await http(`${url}/runs?workflow=approval`)).status).toBe(404);
-    expect((await http(`${url}/workflows`)).body.workflows).toEqual([expect.objectContaining({ name: 'approval', access: { invoke: true, read: false } })]);
+    expect((await http(`${url}/workflows`)).body.workflows).toEqual([
+      expect.objectContaining({ name: 'approval', access: { invoke: true, read: false } }),
+    ]);
   });
 
   it('a workflow readable but not invocable: its runs can be read but not answered or cancelled (403)', async () => {
@@ -382,7 +446,10 @@ describe('policies', () => {
     const { runId, result } = await runtime.invoke('approval', { amount: 2 }, { wait: true });
     expect((await http(`${url}/runs/${runId}`)).body.run.status).toBe('waiting');
     const requestId = result?.pendingRequests[0]?.id;
-    expect(await http(`${url}/runs/${runId}/responses`, { body: { requestId, value: { approved: true } } })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await http(`${url}/runs/${runId}/responses`, { body: { requestId, value: { approved: true } } })).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
     expect((await http(`${url}/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(403);
     expect((await runtime.getRun(runId))?.status).toBe('waiting');
     expect((await http(`${url}/runs`)).body.runs.map((run: { id: string }) => run.id)).toEqual([runId]);
@@ -398,7 +465,10 @@ describe('policies', () => {
       const found: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { runs: { id: string }[]; nextCursor: string | null } } = await http(`${url}/runs?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, { headers });
+        const page: { body: { runs: { id: string }[]; nextCursor: string | null } } = await http(
+          `${url}/runs?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+          { headers },
+        );
         expect(page.body.runs.length).toBeLessThanOrEqual(limit);
         found.push(...page.body.runs.map((run) => run.id));
         cursor = page.body.nextCursor;

@@ -9,7 +9,9 @@ import { openSqliteRunStore } from 'weft/sqlite';
 import { counter } from './workflows.js';
 
 /** A line the child reports. */
-export type CrashReport = { readonly type: 'invoked'; readonly runId: string } | { readonly type: 'superstep'; readonly superstep: number; readonly seq: number };
+export type CrashReport =
+  | { readonly type: 'invoked'; readonly runId: string }
+  | { readonly type: 'superstep'; readonly superstep: number; readonly seq: number };
 
 const report = (line: CrashReport): void => {
   const bytes = Buffer.from(`${JSON.stringify(line)}\n`);

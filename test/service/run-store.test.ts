@@ -30,7 +30,18 @@ describeRunStore('SqliteRunStore', {
 });
 
 describe('SqliteRunStore', () => {
-  const record = { id: 'r1', workflow: 'w', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 } as const;
+  const record = {
+    id: 'r1',
+    workflow: 'w',
+    status: 'running',
+    input: 1,
+    outputs: [],
+    pendingRequests: [],
+    error: undefined,
+    checkpointId: undefined,
+    createdAt: 1,
+    updatedAt: 1,
+  } as const;
   const checkpoint = { id: 'c1', runId: 'r1', parentId: null, workflow: 'w', superstep: 0, createdAt: 1, kind: 'full', data: '{}' } as const;
 
   it('keeps runs, events and checkpoints in the one file, opened in WAL mode', async () => {
@@ -55,8 +66,15 @@ describe('SqliteRunStore', () => {
         { name: 'invocations', version: 1 },
         { name: 'runs', version: 2 },
       ]);
-      const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all();
-      expect(indexes).toEqual([{ name: 'runs_by_created' }, { name: 'runs_by_status' }, { name: 'runs_by_workflow' }, { name: 'runs_by_workflow_status' }]);
+      const indexes = raw
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name")
+        .all();
+      expect(indexes).toEqual([
+        { name: 'runs_by_created' },
+        { name: 'runs_by_status' },
+        { name: 'runs_by_workflow' },
+        { name: 'runs_by_workflow_status' },
+      ]);
     } finally {
       raw.close();
     }
@@ -159,7 +177,11 @@ describe('SqliteRunStore', () => {
     const store = openSqliteRunStore(path);
     try {
       expect(await store.getRun('r1')).toStrictEqual(record);
-      expect(await store.claimRun('r1', { owner: 'me', now: 5, ttlMs: 10 })).toStrictEqual({ lease: { runId: 'r1', owner: 'me', token: 1, expiresAt: 15 }, responses: {}, cancelRequested: false });
+      expect(await store.claimRun('r1', { owner: 'me', now: 5, ttlMs: 10 })).toStrictEqual({
+        lease: { runId: 'r1', owner: 'me', token: 1, expiresAt: 15 },
+        responses: {},
+        cancelRequested: false,
+      });
       expect(store.database.prepare("SELECT version FROM weft_meta WHERE name = 'runs'").get()).toEqual({ version: 2 });
     } finally {
       store.close();

@@ -6,7 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
-import { MemoryRunStore, NotFoundError, RequestError, WorkflowInputError, createRuntime, type RunRecord, type RunStatus, type RunStore, type RunSummary, type Runtime, type SerializedEvent, type Workflow } from 'weft';
+import {
+  MemoryRunStore,
+  NotFoundError,
+  RequestError,
+  WorkflowInputError,
+  createRuntime,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type RunSummary,
+  type Runtime,
+  type SerializedEvent,
+  type Workflow,
+} from 'weft';
 import { PostgresRunStore } from 'weft/postgres';
 import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,7 +64,11 @@ const runLevel = (events: readonly SerializedEvent[], ...types: SerializedEvent[
 const ends = (events: readonly SerializedEvent[]): SerializedEvent[] => runLevel(events, 'run.completed', 'run.failed', 'run.cancelled');
 
 /** The run ended with `status`: its record says so, and its events, numbered 0..n, end with the one terminal event matching it. */
-async function expectEnded(store: RunStore, runId: string, status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>): Promise<readonly SerializedEvent[]> {
+async function expectEnded(
+  store: RunStore,
+  runId: string,
+  status: Extract<RunStatus, 'completed' | 'failed' | 'cancelled'>,
+): Promise<readonly SerializedEvent[]> {
   const record = await store.getRun(runId);
   expect(record?.status).toBe(status);
   const events = await store.readEvents(runId);
@@ -63,7 +80,19 @@ async function expectEnded(store: RunStore, runId: string, status: Extract<RunSt
 
 /** A store that does what `store` does, except for the methods `overrides` replaces. */
 function delegate(store: RunStore, overrides: Partial<RunStore>): RunStore {
-  const methods = ['createRun', 'updateRun', 'getRun', 'listRuns', 'appendEvents', 'readEvents', 'claimRun', 'answerRun', 'renewLease', 'requestCancel', 'commitRun'] as const;
+  const methods = [
+    'createRun',
+    'updateRun',
+    'getRun',
+    'listRuns',
+    'appendEvents',
+    'readEvents',
+    'claimRun',
+    'answerRun',
+    'renewLease',
+    'requestCancel',
+    'commitRun',
+  ] as const;
   const bound = Object.fromEntries(methods.map((name) => [name, (store[name] as (...args: unknown[]) => unknown).bind(store)]));
   return { ...(bound as unknown as RunStore), checkpoints: store.checkpoints, ...overrides };
 }
@@ -109,7 +138,13 @@ const kinds: readonly StoreKind[] = [
   // Without Postgres in this run (see test/support/postgres-setup.ts), this kind is left out.
   ...(postgresUrl() === undefined
     ? []
-    : [{ name: 'PostgresRunStore', create: () => postgres(freshOptions()), reopen: (store: RunStore) => postgres({ connectionString: postgresUrl() as string, schema: (store as PostgresRunStore).schema }) }]),
+    : [
+        {
+          name: 'PostgresRunStore',
+          create: () => postgres(freshOptions()),
+          reopen: (store: RunStore) => postgres({ connectionString: postgresUrl() as string, schema: (store as PostgresRunStore).schema }),
+        },
+      ]),
 ];
 
 describe.each(kinds)('createRuntime over $name', (kind) => {
@@ -119,7 +154,10 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     store = kind.create();
   });
 
-  const start = (workflows: Record<string, Workflow<any, any, any>> = { counter: counter(), approval: approval(), echo: echo() }, over: RunStore = store): Runtime => {
+  const start = (
+    workflows: Record<string, Workflow<any, any, any>> = { counter: counter(), approval: approval(), echo: echo() },
+    over: RunStore = store,
+  ): Runtime => {
     const runtime = createRuntime({ workflows, store: over });
     closers.push(() => runtime.close());
     return runtime;
@@ -140,7 +178,15 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(Object.keys(started)).toEqual(['runId']);
       const events = await collect(runtime.events(started.runId));
       const record = await runtime.getRun(started.runId);
-      expect(record).toMatchObject({ id: started.runId, workflow: 'counter', status: 'completed', input: 3, outputs: await uninterrupted(3), pendingRequests: [], error: undefined });
+      expect(record).toMatchObject({
+        id: started.runId,
+        workflow: 'counter',
+        status: 'completed',
+        input: 3,
+        outputs: await uninterrupted(3),
+        pendingRequests: [],
+        error: undefined,
+      });
       expect(record?.updatedAt).toBeGreaterThanOrEqual(record?.createdAt as number);
       expect(record?.checkpointId).toBe((await store.checkpoints.latest(started.runId))?.id);
       expect(events).toStrictEqual(await expectEnded(store, started.runId, 'completed'));
@@ -163,7 +209,10 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(result).toMatchObject({ status: 'failed', error: { code: 'executor_failed', message: expect.stringContaining('boom') }, outputs: [] });
       expect(Object.keys(result?.error ?? {}).sort()).toEqual(['code', 'message', 'name']);
       const events = await expectEnded(store, runId, 'failed');
-      expect(events.at(-1)).toMatchObject({ type: 'run.failed', error: { name: expect.any(String), code: 'executor_failed', message: expect.stringContaining('boom') } });
+      expect(events.at(-1)).toMatchObject({
+        type: 'run.failed',
+        error: { name: expect.any(String), code: 'executor_failed', message: expect.stringContaining('boom') },
+      });
     });
 
     it('refuses input the start executor rejects, or that is not plain JSON, with a WorkflowInputError, storing nothing', async () => {
@@ -294,7 +343,12 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       const runtime = start();
       const { runId, record } = await waitingRun(runtime, 'ship it');
 
-      expect(record).toMatchObject({ status: 'waiting', outputs: [], error: undefined, pendingRequests: [{ executorId: 'ask', payload: { text: 'ship it' } }] });
+      expect(record).toMatchObject({
+        status: 'waiting',
+        outputs: [],
+        error: undefined,
+        pendingRequests: [{ executorId: 'ask', payload: { text: 'ship it' } }],
+      });
       expect(record.pendingRequests).toHaveLength(1);
       expect(record.checkpointId).toBe((await store.checkpoints.latest(runId))?.id);
       const events = await store.readEvents(runId);
@@ -372,7 +426,10 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       const runtime = start();
       const { runId, requestId } = await waitingRun(runtime, 'race');
 
-      const outcomes = await Promise.allSettled([runtime.respond(runId, requestId, { approved: true }), runtime.respond(runId, requestId, { approved: false })]);
+      const outcomes = await Promise.allSettled([
+        runtime.respond(runId, requestId, { approved: true }),
+        runtime.respond(runId, requestId, { approved: false }),
+      ]);
 
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
       expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ reason: 'run_not_waiting' });
@@ -512,11 +569,16 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     it('stops a run whose events cannot be stored, leaves it running, and a later recover() completes it', async () => {
       const broken = { on: false };
       const failing: RunStore = delegate(store, {
-        commitRun: (lease, commit) => (broken.on && commit.events.length > 0 ? Promise.reject(new Error('disk full')) : store.commitRun(lease, commit)),
+        commitRun: (lease, commit) =>
+          broken.on && commit.events.length > 0 ? Promise.reject(new Error('disk full')) : store.commitRun(lease, commit),
       });
       const held = holdAt(3);
       const reported = deferred<{ error: unknown; runId: string }>();
-      const first = createRuntime({ workflows: { counter: counter(held.hold) }, store: failing, onStoreError: (error, runId) => reported.resolve({ error, runId }) });
+      const first = createRuntime({
+        workflows: { counter: counter(held.hold) },
+        store: failing,
+        onStoreError: (error, runId) => reported.resolve({ error, runId }),
+      });
       closers.push(() => first.close());
       const { runId } = await first.invoke('counter', 5);
       await held.reached;
@@ -535,7 +597,18 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     });
 
     it('restarts a run left running before its first checkpoint from its input', async () => {
-      await store.createRun({ id: 'orphan', workflow: 'counter', status: 'running', input: 3, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 });
+      await store.createRun({
+        id: 'orphan',
+        workflow: 'counter',
+        status: 'running',
+        input: 3,
+        outputs: [],
+        pendingRequests: [],
+        error: undefined,
+        checkpointId: undefined,
+        createdAt: 1,
+        updatedAt: 1,
+      });
       const runtime = start();
 
       expect(await runtime.recover()).toEqual(['orphan']);
@@ -547,7 +620,18 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     });
 
     it('only marks a run stopped after storing its terminal event but not its status', async () => {
-      await store.createRun({ id: 'ended', workflow: 'counter', status: 'running', input: 1, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 });
+      await store.createRun({
+        id: 'ended',
+        workflow: 'counter',
+        status: 'running',
+        input: 1,
+        outputs: [],
+        pendingRequests: [],
+        error: undefined,
+        checkpointId: undefined,
+        createdAt: 1,
+        updatedAt: 1,
+      });
       const stored = [
         { type: 'run.started', runId: 'ended', seq: 0, superstep: 0, path: [], at: 1, workflow: 'counter', signature: 's', input: 1 },
         { type: 'run.completed', runId: 'ended', seq: 1, superstep: 1, path: [], at: 2, outputs: ['step 1/1'] },
@@ -568,8 +652,20 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       const waiting = (await waitingRun(runtime)).runId;
       const live = (await runtime.invoke('counter', 2)).runId;
       await held.reached;
-      await store.createRun({ id: 'foreign', workflow: 'served-elsewhere', status: 'running', input: null, outputs: [], pendingRequests: [], error: undefined, checkpointId: undefined, createdAt: 1, updatedAt: 1 });
-      const snapshot = (): Promise<unknown[]> => Promise.all([ended, waiting, 'foreign'].map(async (id) => [await store.getRun(id), await store.readEvents(id)]));
+      await store.createRun({
+        id: 'foreign',
+        workflow: 'served-elsewhere',
+        status: 'running',
+        input: null,
+        outputs: [],
+        pendingRequests: [],
+        error: undefined,
+        checkpointId: undefined,
+        createdAt: 1,
+        updatedAt: 1,
+      });
+      const snapshot = (): Promise<unknown[]> =>
+        Promise.all([ended, waiting, 'foreign'].map(async (id) => [await store.getRun(id), await store.readEvents(id)]));
       const before = await snapshot();
 
       expect(await runtime.recover()).toEqual([]);
@@ -609,7 +705,9 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     const heldForCrash = holdAt(2);
     let mode: 'free' | 'cancel' | 'crash' = 'free';
     const first = start({
-      counter: counter((superstep) => (mode === 'cancel' ? heldForCancel.hold(superstep) : mode === 'crash' ? heldForCrash.hold(superstep) : undefined)),
+      counter: counter((superstep) =>
+        mode === 'cancel' ? heldForCancel.hold(superstep) : mode === 'crash' ? heldForCrash.hold(superstep) : undefined,
+      ),
       approval: approval(),
       echo: echo(),
     });
@@ -657,7 +755,12 @@ describe('createRuntime over SqliteRunStore, when its process is killed', { time
   const worker = compiled(new URL('./crash-worker.ts', import.meta.url).href);
 
   /** Runs the worker and SIGKILLs it as soon as it reports superstep `killAfter` committed. */
-  async function runAndKill(file: string, n: number, killAfter: number, parkAt: number): Promise<{ reports: CrashReport[]; signal: NodeJS.Signals | null; stderr: string }> {
+  async function runAndKill(
+    file: string,
+    n: number,
+    killAfter: number,
+    parkAt: number,
+  ): Promise<{ reports: CrashReport[]; signal: NodeJS.Signals | null; stderr: string }> {
     const script = await worker;
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [script, file, String(n), String(parkAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -692,7 +795,8 @@ describe('createRuntime over SqliteRunStore, when its process is killed', { time
     expect((await store.getRun(runId))?.status).toBe('running');
     expect(ends(stopped)).toEqual([]);
     // Every superstep the child reported was stored before it was reported.
-    for (const report of killed.reports) if (report.type === 'superstep') expect(stopped[report.seq]).toMatchObject({ type: 'superstep.completed', superstep: report.superstep });
+    for (const report of killed.reports)
+      if (report.type === 'superstep') expect(stopped[report.seq]).toMatchObject({ type: 'superstep.completed', superstep: report.superstep });
 
     // The killed process's lease has not expired yet: a process whose clock is past it takes the run over.
     expect(await createRuntime({ workflows: { counter: counter() }, store }).recover()).toEqual([]);

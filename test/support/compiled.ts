@@ -33,12 +33,24 @@ export function compiled(entry: string): Promise<string> {
   const path = entry.startsWith('file:') ? fileURLToPath(entry) : entry;
   let output = builds.get(path);
   if (output === undefined) {
-    const name = relative(root, path).replace(/[^\w.-]+/g, '_').replace(/\.ts$/, '');
+    const name = relative(root, path)
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/\.ts$/, '');
     const directory = join(root, 'node_modules/.cache/weft-tests');
     mkdirSync(directory, { recursive: true });
     // One file per test process: parallel test files never write the same bundle.
     const outfile = join(directory, `${name}-${process.pid}-${createHash('sha1').update(path).digest('hex').slice(0, 8)}.mjs`);
-    output = build({ entryPoints: [path], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'inline', logLevel: 'error', plugins: [resolveImports] }).then(() => outfile);
+    output = build({
+      entryPoints: [path],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'error',
+      plugins: [resolveImports],
+    }).then(() => outfile);
     builds.set(path, output);
   }
   return output;

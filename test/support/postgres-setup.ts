@@ -27,7 +27,21 @@ function fileFilters(): string[] {
   const at = args.findIndex((arg) => arg === 'run' || arg === 'watch' || arg === 'dev');
   const rest = at >= 0 ? args.slice(at + 1) : args;
   // Options that take the next argument as their value: that value is no filter.
-  const valued = new Set(['--project', '--reporter', '--config', '-c', '--testNamePattern', '-t', '--shard', '--maxWorkers', '--root', '-r', '--dir', '--exclude', '--outputFile']);
+  const valued = new Set([
+    '--project',
+    '--reporter',
+    '--config',
+    '-c',
+    '--testNamePattern',
+    '-t',
+    '--shard',
+    '--maxWorkers',
+    '--root',
+    '-r',
+    '--dir',
+    '--exclude',
+    '--outputFile',
+  ]);
   return rest
     .filter((arg, index) => !arg.startsWith('-') && !/vitest/.test(arg) && !(index > 0 && valued.has(rest[index - 1] as string)))
     .map((arg) => (isAbsolute(arg) ? relative(process.cwd(), arg) : arg).replace(/^\.\//, '').replace(/:\d+$/, ''));

@@ -16,7 +16,8 @@ export interface PostgresCluster {
 /** What tests receive through `inject('postgres')`: a server URL, or why there is none. */
 export type PostgresAvailability = { readonly url: string } | { readonly skip: string };
 
-const INSTALL_HINT = 'install PostgreSQL 15 so that initdb, pg_ctl and postgres are on PATH (Debian/Ubuntu: apt-get install postgresql, then add /usr/lib/postgresql/15/bin to PATH)';
+const INSTALL_HINT =
+  'install PostgreSQL 15 so that initdb, pg_ctl and postgres are on PATH (Debian/Ubuntu: apt-get install postgresql, then add /usr/lib/postgresql/15/bin to PATH)';
 
 /** Why the binaries cannot be used here, or undefined when they can. */
 export function postgresMissing(): string | undefined {

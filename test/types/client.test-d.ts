@@ -6,10 +6,18 @@ import { createClient, type ClientRun, type WorkflowInput, type WorkflowOutput }
 
 const triage = new WorkflowBuilder({
   name: 'triage',
-  start: executor({ id: 'classify', input: z.object({ title: z.string(), body: z.string() }), handle: (ticket, ctx) => ctx.output({ queue: ticket.title }) }),
+  start: executor({
+    id: 'classify',
+    input: z.object({ title: z.string(), body: z.string() }),
+    handle: (ticket, ctx) => ctx.output({ queue: ticket.title }),
+  }),
   output: z.object({ queue: z.string() }),
 }).build();
-const count = new WorkflowBuilder({ name: 'count', start: executor({ id: 'count', input: z.string(), handle: (text, ctx) => ctx.output(text.length) }), output: z.number() }).build();
+const count = new WorkflowBuilder({
+  name: 'count',
+  start: executor({ id: 'count', input: z.string(), handle: (text, ctx) => ctx.output(text.length) }),
+  output: z.number(),
+}).build();
 
 type Ticket = { title: string; body: string };
 

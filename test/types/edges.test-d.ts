@@ -159,7 +159,10 @@ describe('addFanIn', () => {
     builder.addFanIn([sendsNumber, sendsString], numberThenString);
     builder.addFanIn([sendsNumber, sendsString], mixed);
     builder.addFanIn([sendsNumber, double, sendsNumber2], numbers);
-    builder.addFanIn([sendsNumber, sendsString], fromFunction('join', ([n, s]: [number, string]) => `${n}${s}`));
+    builder.addFanIn(
+      [sendsNumber, sendsString],
+      fromFunction('join', ([n, s]: [number, string]) => `${n}${s}`),
+    );
   });
 
   it('does not compile with the wrong element type', () => {

@@ -33,7 +33,7 @@ describe('the text of an edge type error', () => {
   it('names the sent and the accepted type, in at most three lines, on the target', () => {
     const text = at('WRONG-TARGET');
     expect(text.split('\n').length).toBeLessThanOrEqual(3);
-    expect(text).toContain("EdgeMismatch<{ sends: number; accepts: string; }>");
+    expect(text).toContain('EdgeMismatch<{ sends: number; accepts: string; }>');
     expect(text).not.toContain('~accepts');
     expect(text).not.toContain('exactOptionalPropertyTypes');
   });

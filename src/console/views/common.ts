@@ -23,7 +23,14 @@ export const cell = (value: unknown): HTMLElement => h('code', { class: 'value',
 export function problem(error: unknown, retry: () => void): HTMLElement {
   if (error instanceof ApiError && error.status === 401) {
     const input = h('input', { type: 'password', placeholder: 'token', autocomplete: 'off', 'aria-label': 'token' }) as HTMLInputElement;
-    const form = h('form', { class: 'login' }, h('h2', null, 'This server needs a token'), h('p', null, 'Paste the bearer token the server was started with (WEFT_TOKEN). It is kept in this tab only.'), input, h('button', { type: 'submit', class: 'primary' }, 'Sign in'));
+    const form = h(
+      'form',
+      { class: 'login' },
+      h('h2', null, 'This server needs a token'),
+      h('p', null, 'Paste the bearer token the server was started with (WEFT_TOKEN). It is kept in this tab only.'),
+      input,
+      h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+    );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       setToken(input.value.trim());
@@ -31,7 +38,12 @@ export function problem(error: unknown, retry: () => void): HTMLElement {
     });
     return form;
   }
-  return h('div', { class: 'error-box', role: 'alert' }, h('strong', null, error instanceof ApiError ? `${error.code}: ` : 'Error: '), error instanceof Error ? error.message : String(error));
+  return h(
+    'div',
+    { class: 'error-box', role: 'alert' },
+    h('strong', null, error instanceof ApiError ? `${error.code}: ` : 'Error: '),
+    error instanceof Error ? error.message : String(error),
+  );
 }
 
 /** A short summary of a JSON Schema: `{ orderId: string, amount: number }`. */
@@ -39,7 +51,9 @@ export function schemaSummary(schema: JsonSchema | undefined): string {
   if (schema === undefined) return 'no schema';
   const type = typeof schema.type === 'string' || schema.type === undefined ? schema.type : schema.type.join(' | ');
   if (schema.properties !== undefined) {
-    const fields = Object.entries(schema.properties).map(([key, value]) => `${key}${schema.required?.includes(key) === true ? '' : '?'}: ${schemaSummary(value)}`);
+    const fields = Object.entries(schema.properties).map(
+      ([key, value]) => `${key}${schema.required?.includes(key) === true ? '' : '?'}: ${schemaSummary(value)}`,
+    );
     return `{ ${fields.join(', ')} }`;
   }
   if (schema.enum !== undefined) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');

@@ -34,7 +34,11 @@ export class EventLog {
     this.viewport.append(this.spacer, this.rows);
     this.detail = h('div', { class: 'log-detail' }, h('p', { class: 'hint' }, 'Select an event to see all of it.'));
     this.count = h('span', { class: 'muted' });
-    const input = h('input', { type: 'search', placeholder: 'filter: type or text (e.g. executor.failed)', 'aria-label': 'filter events' }) as HTMLInputElement;
+    const input = h('input', {
+      type: 'search',
+      placeholder: 'filter: type or text (e.g. executor.failed)',
+      'aria-label': 'filter events',
+    }) as HTMLInputElement;
     input.addEventListener('input', () => {
       this.filter = input.value.trim().toLowerCase();
       this.refresh();
@@ -43,14 +47,22 @@ export class EventLog {
       this.follow = this.viewport.scrollTop + this.viewport.clientHeight >= this.viewport.scrollHeight - ROW;
       this.paint();
     });
-    this.element = h('div', { class: 'event-log' }, h('div', { class: 'log-toolbar' }, input, this.count), h('div', { class: 'log-body' }, this.viewport, this.detail));
+    this.element = h(
+      'div',
+      { class: 'event-log' },
+      h('div', { class: 'log-toolbar' }, input, this.count),
+      h('div', { class: 'log-body' }, this.viewport, this.detail),
+    );
     this.refresh();
   }
 
   /** Call after events were added to the array. */
   refresh(): void {
     const filter = this.filter;
-    this.shown = filter === '' ? this.events : this.events.filter((event) => event.type.includes(filter) || JSON.stringify(event).toLowerCase().includes(filter));
+    this.shown =
+      filter === ''
+        ? this.events
+        : this.events.filter((event) => event.type.includes(filter) || JSON.stringify(event).toLowerCase().includes(filter));
     this.count.textContent = `${this.shown.length} of ${this.events.length} events`;
     this.spacer.style.height = `${this.shown.length * ROW}px`;
     if (this.follow) this.viewport.scrollTop = this.viewport.scrollHeight;
@@ -65,24 +77,35 @@ export class EventLog {
     this.rows.style.transform = `translateY(${first * ROW}px)`;
     mount(
       this.rows,
-      this.shown.slice(first, last).map((event) =>
-        h(
-          'div',
-          { class: `log-row type-${event.type.replace('.', '-')}${event.seq === this.selected ? ' selected' : ''}`, 'data-seq': event.seq, onclick: () => this.select(event) },
-          h('span', { class: 'seq' }, String(event.seq)),
-          h('span', { class: 'at', title: clock(event.at) }, `+${((event.at - start) / 1000).toFixed(3)}s`),
-          h('span', { class: 'superstep' }, `s${event.superstep}`),
-          h('span', { class: 'type' }, event.type),
-          h('span', { class: 'path' }, event.path.join('/')),
-          h('span', { class: 'summary' }, summary(event)),
+      this.shown
+        .slice(first, last)
+        .map((event) =>
+          h(
+            'div',
+            {
+              class: `log-row type-${event.type.replace('.', '-')}${event.seq === this.selected ? ' selected' : ''}`,
+              'data-seq': event.seq,
+              onclick: () => this.select(event),
+            },
+            h('span', { class: 'seq' }, String(event.seq)),
+            h('span', { class: 'at', title: clock(event.at) }, `+${((event.at - start) / 1000).toFixed(3)}s`),
+            h('span', { class: 'superstep' }, `s${event.superstep}`),
+            h('span', { class: 'type' }, event.type),
+            h('span', { class: 'path' }, event.path.join('/')),
+            h('span', { class: 'summary' }, summary(event)),
+          ),
         ),
-      ),
     );
   }
 
   private select(event: RunEvent): void {
     this.selected = event.seq;
     this.paint();
-    mount(this.detail, h('h3', null, `#${event.seq} ${event.type}`), h('p', { class: 'muted' }, `${clock(event.at)} · superstep ${event.superstep} · ${event.path.join('/') || 'run'}`), json(event));
+    mount(
+      this.detail,
+      h('h3', null, `#${event.seq} ${event.type}`),
+      h('p', { class: 'muted' }, `${clock(event.at)} · superstep ${event.superstep} · ${event.path.join('/') || 'run'}`),
+      json(event),
+    );
   }
 }

@@ -22,18 +22,39 @@ const isApproval = (request: PendingRequest): boolean => {
 
 /** Approve or reject, with a reason: the answer an approval request (withApproval) expects. */
 function approvalForm(answer: (value: unknown) => Promise<void>): HTMLElement {
-  const reason = h('input', { type: 'text', name: 'reason', placeholder: 'reason (kept with the decision)', autocomplete: 'off' }) as HTMLInputElement;
+  const reason = h('input', {
+    type: 'text',
+    name: 'reason',
+    placeholder: 'reason (kept with the decision)',
+    autocomplete: 'off',
+  }) as HTMLInputElement;
   const message = h('p', { class: 'form-error', role: 'alert' });
   const decide = (approved: boolean) => (): void => {
     message.textContent = '';
     const value = { approved, ...(reason.value.trim() === '' ? {} : { reason: reason.value.trim() }) };
     answer(value).catch((error: unknown) => (message.textContent = error instanceof Error ? error.message : String(error)));
   };
-  return h('div', { class: 'approval-form' }, reason, h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary approve', onclick: decide(true) }, 'Approve'), h('button', { type: 'button', class: 'danger reject', onclick: decide(false) }, 'Reject')), message);
+  return h(
+    'div',
+    { class: 'approval-form' },
+    reason,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'primary approve', onclick: decide(true) }, 'Approve'),
+      h('button', { type: 'button', class: 'danger reject', onclick: decide(false) }, 'Reject'),
+    ),
+    message,
+  );
 }
 
 /** A waiting run's requests, each answered from a form built from its response schema (approvals: approve / reject). */
-export function requestsView(runId: string, requests: readonly PendingRequest[], graph: GraphDetail | undefined, answered: () => void): HTMLElement | null {
+export function requestsView(
+  runId: string,
+  requests: readonly PendingRequest[],
+  graph: GraphDetail | undefined,
+  answered: () => void,
+): HTMLElement | null {
   if (requests.length === 0) return null;
   return h(
     'section',
@@ -50,7 +71,14 @@ export function requestsView(runId: string, requests: readonly PendingRequest[],
       return h(
         'article',
         { class: 'request-card', 'data-request': request.id },
-        h('header', null, h('strong', null, isApproval(request) ? 'Approval' : 'Request'), ' from ', h('code', null, request.path.join('/')), h('span', { class: 'muted' }, ` · superstep ${request.superstep}`)),
+        h(
+          'header',
+          null,
+          h('strong', null, isApproval(request) ? 'Approval' : 'Request'),
+          ' from ',
+          h('code', null, request.path.join('/')),
+          h('span', { class: 'muted' }, ` · superstep ${request.superstep}`),
+        ),
         headline === undefined ? null : h('p', { class: 'question' }, headline),
         h('details', null, h('summary', null, 'payload'), json(request.payload)),
         isApproval(request) ? approvalForm(answer) : schemaForm(executor?.response, 'Send answer', answer),

@@ -56,7 +56,11 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
   const act = (work: Promise<unknown>): void => {
     work.then(
       () => void refreshRecord(),
-      (error: unknown) => mount(failure, problem(error, () => undefined)),
+      (error: unknown) =>
+        mount(
+          failure,
+          problem(error, () => undefined),
+        ),
     );
   };
 
@@ -67,12 +71,19 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
     mount(
       header,
       h('h1', null, h('a', { href: `#/workflows/${encodeURIComponent(current.workflow)}` }, current.workflow), ' ', badge(current.status)),
-      h('span', { class: 'muted' }, h('code', null, current.id), ` · started ${clock(current.createdAt)} · ${runDuration(current)} · ${events.length} events`),
+      h(
+        'span',
+        { class: 'muted' },
+        h('code', null, current.id),
+        ` · started ${clock(current.createdAt)} · ${runDuration(current)} · ${events.length} events`,
+      ),
       h(
         'div',
         { class: 'actions' },
         ended ? null : h('button', { class: 'danger', onclick: () => act(api.cancel(current.id)) }, 'Cancel run'),
-        current.status === 'failed' || current.status === 'cancelled' ? h('button', { class: 'primary', onclick: () => act(api.resume(current.id).then(() => restartFollow())) }, 'Resume from last checkpoint') : null,
+        current.status === 'failed' || current.status === 'cancelled'
+          ? h('button', { class: 'primary', onclick: () => act(api.resume(current.id).then(() => restartFollow())) }, 'Resume from last checkpoint')
+          : null,
       ),
     );
     const where = timeline.failure;
@@ -85,7 +96,19 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
             { class: 'error-box run-error', role: 'alert', 'data-testid': 'run-error' },
             h('strong', null, `Failed${where === undefined ? '' : ` in superstep ${where.superstep} at ${where.path}`}`),
             h('p', null, `${current.error.name}${current.error.code === undefined ? '' : ` [${current.error.code}]`}: ${current.error.message}`),
-            where === undefined ? null : h('button', { class: 'link', onclick: () => showTab('timeline', () => root.querySelector(`.bar-row.status-failed[data-path="${CSS.escape(where.path)}"]`)?.scrollIntoView({ block: 'center' })) }, 'Show it in the timeline'),
+            where === undefined
+              ? null
+              : h(
+                  'button',
+                  {
+                    class: 'link',
+                    onclick: () =>
+                      showTab('timeline', () =>
+                        root.querySelector(`.bar-row.status-failed[data-path="${CSS.escape(where.path)}"]`)?.scrollIntoView({ block: 'center' }),
+                      ),
+                  },
+                  'Show it in the timeline',
+                ),
           ),
     );
     mount(requests, current.status === 'waiting' ? requestsView(current.id, current.pendingRequests, graph, () => void refreshRecord()) : null);
@@ -95,7 +118,11 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
     mount(
       tabs,
       TABS.map((name) =>
-        h('button', { role: 'tab', class: name === tab ? 'active' : '', 'aria-selected': String(name === tab), 'data-tab': name, onclick: () => showTab(name) }, name === 'events' ? `events (${events.length})` : name),
+        h(
+          'button',
+          { role: 'tab', class: name === tab ? 'active' : '', 'aria-selected': String(name === tab), 'data-tab': name, onclick: () => showTab(name) },
+          name === 'events' ? `events (${events.length})` : name,
+        ),
       ),
     );
   };
@@ -106,7 +133,10 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
     try {
       checkpoints = await api.checkpoints(runId);
     } catch (error) {
-      mount(body, problem(error, () => undefined));
+      mount(
+        body,
+        problem(error, () => undefined),
+      );
       return;
     }
     renderBody();
@@ -115,7 +145,10 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
   const renderBody = (): void => {
     switch (tab) {
       case 'timeline':
-        return mount(body, timelineView(timeline, showAll, () => ((showAll = !showAll), renderBody())));
+        return mount(
+          body,
+          timelineView(timeline, showAll, () => ((showAll = !showAll), renderBody())),
+        );
       case 'graph':
         if (graph === undefined) return mount(body, h('p', { class: 'hint' }, 'Loading the graph…'));
         graphView ??= graphPanel(graph, statuses(events));
@@ -128,14 +161,29 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
         return;
       case 'state':
         if (checkpointsStale) void loadCheckpoints();
-        return mount(body, stateView(runId, checkpoints, selectedCheckpoint, (id) => ((selectedCheckpoint = id), renderBody()), (fork) => go(`#/runs/${encodeURIComponent(fork)}`)));
+        return mount(
+          body,
+          stateView(
+            runId,
+            checkpoints,
+            selectedCheckpoint,
+            (id) => ((selectedCheckpoint = id), renderBody()),
+            (fork) => go(`#/runs/${encodeURIComponent(fork)}`),
+          ),
+        );
       case 'outputs': {
         const outputs = events.filter((event) => event.type === 'output');
         return mount(
           body,
           outputs.length === 0
             ? h('p', { class: 'hint' }, 'No output yet.')
-            : h('ol', { class: 'outputs' }, outputs.map((event) => h('li', null, h('div', { class: 'muted' }, `from ${event.path.join('/')} · superstep ${event.superstep}`), json(event['value'])))),
+            : h(
+                'ol',
+                { class: 'outputs' },
+                outputs.map((event) =>
+                  h('li', null, h('div', { class: 'muted' }, `from ${event.path.join('/')} · superstep ${event.superstep}`), json(event['value'])),
+                ),
+              ),
         );
       }
       case 'budget':
@@ -167,7 +215,10 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
     try {
       run = await api.run(runId);
     } catch (error) {
-      mount(root, problem(error, () => void refreshRecord()));
+      mount(
+        root,
+        problem(error, () => void refreshRecord()),
+      );
       return;
     }
     schedule();
@@ -188,7 +239,17 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
   const restartFollow = (): void => {
     follow?.stop();
     const last = events[events.length - 1]?.seq ?? -1;
-    follow = followEvents(runId, last, onEvents, () => void refreshRecord(), (error) => mount(failure, problem(error, () => restartFollow())));
+    follow = followEvents(
+      runId,
+      last,
+      onEvents,
+      () => void refreshRecord(),
+      (error) =>
+        mount(
+          failure,
+          problem(error, () => restartFollow()),
+        ),
+    );
   };
 
   void (async () => {

@@ -19,7 +19,10 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams, go: (h
   try {
     workflows = await api.workflows();
   } catch (error) {
-    mount(root, problem(error, () => void runsPage(root, query, go, alive)));
+    mount(
+      root,
+      problem(error, () => void runsPage(root, query, go, alive)),
+    );
     return;
   }
   const filter = (key: string, value: string): void => {
@@ -29,19 +32,47 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams, go: (h
     next.delete('cursor');
     go(`#/runs?${next.toString()}`);
   };
-  const workflowSelect = h('select', { 'aria-label': 'workflow', onchange: (event: Event) => filter('workflow', (event.target as HTMLSelectElement).value) }, h('option', { value: '' }, 'all workflows'), workflows.map((w) => h('option', { value: w.name, selected: w.name === workflow }, w.name)));
-  const statusSelect = h('select', { 'aria-label': 'status', onchange: (event: Event) => filter('status', (event.target as HTMLSelectElement).value) }, h('option', { value: '' }, 'any status'), STATUSES.map((s) => h('option', { value: s, selected: s === status }, s)));
+  const workflowSelect = h(
+    'select',
+    { 'aria-label': 'workflow', onchange: (event: Event) => filter('workflow', (event.target as HTMLSelectElement).value) },
+    h('option', { value: '' }, 'all workflows'),
+    workflows.map((w) => h('option', { value: w.name, selected: w.name === workflow }, w.name)),
+  );
+  const statusSelect = h(
+    'select',
+    { 'aria-label': 'status', onchange: (event: Event) => filter('status', (event.target as HTMLSelectElement).value) },
+    h('option', { value: '' }, 'any status'),
+    STATUSES.map((s) => h('option', { value: s, selected: s === status }, s)),
+  );
   const body = h('tbody');
   const pager = h('div', { class: 'pager' });
   const updated = h('span', { class: 'muted live' });
   mount(
     root,
     h('header', { class: 'page-header' }, h('h1', null, 'Runs'), h('div', { class: 'filters' }, workflowSelect, statusSelect), updated),
-    h('table', { class: 'runs-table' }, h('thead', null, h('tr', null, ['status', 'workflow', 'run', 'started', 'duration', 'waiting on'].map((name) => h('th', null, name)))), body),
+    h(
+      'table',
+      { class: 'runs-table' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['status', 'workflow', 'run', 'started', 'duration', 'waiting on'].map((name) => h('th', null, name)),
+        ),
+      ),
+      body,
+    ),
     pager,
   );
   const load = async (): Promise<void> => {
-    const page = await api.runs({ ...(workflow === '' ? {} : { workflow }), ...(status === '' ? {} : { status: status as RunStatus }), ...(cursor === undefined ? {} : { cursor }), limit: 50 });
+    const page = await api.runs({
+      ...(workflow === '' ? {} : { workflow }),
+      ...(status === '' ? {} : { status: status as RunStatus }),
+      ...(cursor === undefined ? {} : { cursor }),
+      limit: 50,
+    });
     mount(
       body,
       page.runs.length === 0 ? h('tr', null, h('td', { colspan: 6, class: 'hint' }, 'No runs yet. Start one from a workflow page.')) : null,
@@ -54,14 +85,20 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams, go: (h
           h('td', null, h('a', { href: `#/runs/${encodeURIComponent(run.id)}` }, h('code', null, run.id.slice(0, 8)))),
           h('td', null, clock(run.createdAt)),
           h('td', null, runDuration(run)),
-          h('td', null, run.pendingRequests.length === 0 ? '' : `${run.pendingRequests.length} request${run.pendingRequests.length === 1 ? '' : 's'}`),
+          h(
+            'td',
+            null,
+            run.pendingRequests.length === 0 ? '' : `${run.pendingRequests.length} request${run.pendingRequests.length === 1 ? '' : 's'}`,
+          ),
         ),
       ),
     );
     mount(
       pager,
       cursors.length === 0 ? null : h('button', { onclick: () => ((cursor = cursors.pop() || undefined), void load()) }, '← Newer'),
-      page.nextCursor === null ? null : h('button', { onclick: () => (cursors.push(cursor ?? ''), (cursor = page.nextCursor ?? undefined), void load()) }, 'Older →'),
+      page.nextCursor === null
+        ? null
+        : h('button', { onclick: () => (cursors.push(cursor ?? ''), (cursor = page.nextCursor ?? undefined), void load()) }, 'Older →'),
     );
     updated.textContent = `live · updated ${clock(Date.now())}`;
   };
@@ -70,7 +107,11 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams, go: (h
     try {
       await load();
     } catch (error) {
-      if (first) return mount(root, problem(error, () => void runsPage(root, query, go, alive)));
+      if (first)
+        return mount(
+          root,
+          problem(error, () => void runsPage(root, query, go, alive)),
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }

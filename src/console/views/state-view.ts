@@ -34,15 +34,59 @@ export function diffTable(changes: readonly StateChange[]): HTMLElement {
 }
 
 /** The run's checkpoints, each superstep's state diff, the full state on demand, and fork from any of them. */
-export function stateView(runId: string, checkpoints: readonly CheckpointSummary[], selected: string | undefined, select: (id: string) => void, forked: (runId: string) => void): HTMLElement {
+export function stateView(
+  runId: string,
+  checkpoints: readonly CheckpointSummary[],
+  selected: string | undefined,
+  select: (id: string) => void,
+  forked: (runId: string) => void,
+): HTMLElement {
   const chosen = checkpoints.find((checkpoint) => checkpoint.id === selected) ?? checkpoints[checkpoints.length - 1];
-  if (chosen === undefined) return h('p', { class: 'hint' }, 'No checkpoint yet: the first is saved at the end of superstep 0 (the run needs a checkpoint store).');
+  if (chosen === undefined)
+    return h('p', { class: 'hint' }, 'No checkpoint yet: the first is saved at the end of superstep 0 (the run needs a checkpoint store).');
   const full = h('div', { class: 'full-state' });
   const actions = h('div', { class: 'actions' });
   const message = h('p', { class: 'form-error', role: 'alert' });
   actions.append(
-    h('button', { type: 'button', onclick: () => api.checkpoint(runId, chosen.id).then((checkpoint) => mount(full, h('h3', null, `Full state at superstep ${chosen.superstep}`), json({ shared: checkpoint['shared'], executorStates: checkpoint['executorStates'], queue: checkpoint['queue'], outputs: checkpoint['outputs'] })), (error: unknown) => mount(full, problem(error, () => undefined))) }, 'Full state'),
-    h('button', { type: 'button', class: 'fork', onclick: () => api.fork(runId, chosen.id).then(({ runId: fork }) => forked(fork), (error: unknown) => (message.textContent = error instanceof Error ? error.message : String(error))) }, 'Fork from here'),
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: () =>
+          api.checkpoint(runId, chosen.id).then(
+            (checkpoint) =>
+              mount(
+                full,
+                h('h3', null, `Full state at superstep ${chosen.superstep}`),
+                json({
+                  shared: checkpoint['shared'],
+                  executorStates: checkpoint['executorStates'],
+                  queue: checkpoint['queue'],
+                  outputs: checkpoint['outputs'],
+                }),
+              ),
+            (error: unknown) =>
+              mount(
+                full,
+                problem(error, () => undefined),
+              ),
+          ),
+      },
+      'Full state',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'fork',
+        onclick: () =>
+          api.fork(runId, chosen.id).then(
+            ({ runId: fork }) => forked(fork),
+            (error: unknown) => (message.textContent = error instanceof Error ? error.message : String(error)),
+          ),
+      },
+      'Fork from here',
+    ),
   );
   return h(
     'div',
@@ -55,7 +99,11 @@ export function stateView(runId: string, checkpoints: readonly CheckpointSummary
           'li',
           { class: checkpoint === chosen ? 'active' : '', 'data-checkpoint': checkpoint.id, onclick: () => select(checkpoint.id) },
           h('strong', null, `superstep ${checkpoint.superstep}`),
-          h('span', { class: 'muted' }, `${checkpoint.changes.length} change${checkpoint.changes.length === 1 ? '' : 's'} · ${checkpoint.kind} · ${checkpoint.bytes} B`),
+          h(
+            'span',
+            { class: 'muted' },
+            `${checkpoint.changes.length} change${checkpoint.changes.length === 1 ? '' : 's'} · ${checkpoint.kind} · ${checkpoint.bytes} B`,
+          ),
           checkpoint.pendingRequests.length > 0 ? h('span', { class: 'badge status-waiting' }, 'waiting') : null,
         ),
       ),
@@ -63,9 +111,21 @@ export function stateView(runId: string, checkpoints: readonly CheckpointSummary
     h(
       'div',
       { class: 'checkpoint-detail' },
-      h('h3', null, `After superstep ${chosen.superstep}`, h('span', { class: 'muted' }, ` · ${clock(chosen.createdAt)} · ${chosen.kind} checkpoint ${chosen.id.slice(0, 8)}`)),
+      h(
+        'h3',
+        null,
+        `After superstep ${chosen.superstep}`,
+        h('span', { class: 'muted' }, ` · ${clock(chosen.createdAt)} · ${chosen.kind} checkpoint ${chosen.id.slice(0, 8)}`),
+      ),
       diffTable(chosen.changes),
-      chosen.outputs.length === 0 ? null : h('div', null, h('h4', null, 'Outputs added'), chosen.outputs.map((output) => json(output))),
+      chosen.outputs.length === 0
+        ? null
+        : h(
+            'div',
+            null,
+            h('h4', null, 'Outputs added'),
+            chosen.outputs.map((output) => json(output)),
+          ),
       chosen.queued.length === 0 ? null : h('p', { class: 'muted' }, `Next: messages for ${[...new Set(chosen.queued)].join(', ')}`),
       actions,
       message,
@@ -75,7 +135,10 @@ export function stateView(runId: string, checkpoints: readonly CheckpointSummary
 }
 
 /** The token ledger per superstep, from the checkpoints: spent, the superstep's share, the limit. */
-export function budgetView(checkpoints: readonly CheckpointSummary[], exceeded: readonly { executorId: string; spent: number; limit: number; refused: boolean; superstep: number }[]): HTMLElement {
+export function budgetView(
+  checkpoints: readonly CheckpointSummary[],
+  exceeded: readonly { executorId: string; spent: number; limit: number; refused: boolean; superstep: number }[],
+): HTMLElement {
   if (checkpoints.length === 0) return h('p', { class: 'hint' }, 'No checkpoint yet, so no ledger.');
   const last = checkpoints[checkpoints.length - 1] as CheckpointSummary;
   const limit = last.budget.limit;
@@ -83,22 +146,52 @@ export function budgetView(checkpoints: readonly CheckpointSummary[], exceeded: 
   return h(
     'div',
     { class: 'budget' },
-    h('p', null, h('strong', null, `${last.budget.spent} tokens spent`), limit === null ? ' · no limit' : ` of ${limit} (${Math.round((last.budget.spent / limit) * 100)}%)`),
-    limit === null ? null : h('div', { class: 'meter' }, h('div', { style: `width:${Math.min(100, (last.budget.spent / Math.max(1, limit)) * 100)}%` })),
+    h(
+      'p',
+      null,
+      h('strong', null, `${last.budget.spent} tokens spent`),
+      limit === null ? ' · no limit' : ` of ${limit} (${Math.round((last.budget.spent / limit) * 100)}%)`,
+    ),
+    limit === null
+      ? null
+      : h('div', { class: 'meter' }, h('div', { style: `width:${Math.min(100, (last.budget.spent / Math.max(1, limit)) * 100)}%` })),
     h(
       'table',
       { class: 'facts wide' },
-      h('thead', null, h('tr', null, h('th', null, 'after superstep'), h('th', null, 'spent'), h('th', null, 'this superstep'), h('th', null, 'limit'))),
+      h(
+        'thead',
+        null,
+        h('tr', null, h('th', null, 'after superstep'), h('th', null, 'spent'), h('th', null, 'this superstep'), h('th', null, 'limit')),
+      ),
       h(
         'tbody',
         null,
         checkpoints.map((checkpoint) => {
           const share = checkpoint.budget.spent - previous;
           previous = checkpoint.budget.spent;
-          return h('tr', null, h('td', null, String(checkpoint.superstep)), h('td', null, String(checkpoint.budget.spent)), h('td', null, share === 0 ? '' : `+${share}`), h('td', null, checkpoint.budget.limit === null ? '—' : String(checkpoint.budget.limit)));
+          return h(
+            'tr',
+            null,
+            h('td', null, String(checkpoint.superstep)),
+            h('td', null, String(checkpoint.budget.spent)),
+            h('td', null, share === 0 ? '' : `+${share}`),
+            h('td', null, checkpoint.budget.limit === null ? '—' : String(checkpoint.budget.limit)),
+          );
         }),
       ),
     ),
-    exceeded.length === 0 ? null : h('div', { class: 'error-box' }, exceeded.map((event) => h('p', null, `Superstep ${event.superstep}: ${event.executorId} ${event.refused ? 'was refused a charge' : 'used up the budget'} (${event.spent} of ${event.limit}).`))),
+    exceeded.length === 0
+      ? null
+      : h(
+          'div',
+          { class: 'error-box' },
+          exceeded.map((event) =>
+            h(
+              'p',
+              null,
+              `Superstep ${event.superstep}: ${event.executorId} ${event.refused ? 'was refused a charge' : 'used up the budget'} (${event.spent} of ${event.limit}).`,
+            ),
+          ),
+        ),
   );
 }

@@ -15,15 +15,33 @@ function bar(invocation: Invocation, step: Step, span: number, now: number): HTM
   return h(
     'div',
     { class: `bar-row status-${invocation.status}`, 'data-path': invocation.path, title: tip },
-    h('div', { class: 'bar-label' }, h('code', null, invocation.path), invocation.attempts.length > 1 ? h('span', { class: 'retries' }, `×${invocation.attempts.length}`) : null),
+    h(
+      'div',
+      { class: 'bar-label' },
+      h('code', null, invocation.path),
+      invocation.attempts.length > 1 ? h('span', { class: 'retries' }, `×${invocation.attempts.length}`) : null,
+    ),
     h(
       'div',
       { class: 'bar-track' },
-      first === undefined ? null : h('div', { class: 'bar queued', style: `left:${left(invocation.queuedAt)};width:${width(invocation.queuedAt, first.startedAt)}` }),
-      invocation.attempts.map((attempt) => h('div', { class: `bar attempt ${attempt.outcome}`, style: `left:${left(attempt.startedAt)};width:${width(attempt.startedAt, attempt.endedAt ?? now)}` })),
+      first === undefined
+        ? null
+        : h('div', { class: 'bar queued', style: `left:${left(invocation.queuedAt)};width:${width(invocation.queuedAt, first.startedAt)}` }),
+      invocation.attempts.map((attempt) =>
+        h('div', {
+          class: `bar attempt ${attempt.outcome}`,
+          style: `left:${left(attempt.startedAt)};width:${width(attempt.startedAt, attempt.endedAt ?? now)}`,
+        }),
+      ),
       h('span', { class: 'bar-time', style: `left:calc(${left(end)} + 6px)` }, duration(running)),
     ),
-    invocation.error === undefined ? null : h('div', { class: 'bar-error', role: 'alert' }, `${invocation.error.name}${invocation.error.code === undefined ? '' : ` [${invocation.error.code}]`}: ${invocation.error.message}`),
+    invocation.error === undefined
+      ? null
+      : h(
+          'div',
+          { class: 'bar-error', role: 'alert' },
+          `${invocation.error.name}${invocation.error.code === undefined ? '' : ` [${invocation.error.code}]`}: ${invocation.error.message}`,
+        ),
   );
 }
 
@@ -34,8 +52,27 @@ export function timelineView(timeline: Timeline, showAll: boolean, toggle: () =>
   return h(
     'div',
     { class: 'timeline', 'data-testid': 'timeline' },
-    h('div', { class: 'legend' }, h('span', { class: 'swatch queued' }), 'queued', h('span', { class: 'swatch completed' }), 'running / done', h('span', { class: 'swatch retried' }), 'attempt retried', h('span', { class: 'swatch failed' }), 'failed'),
-    timeline.steps.length > SHOWN ? h('button', { class: 'link', onclick: toggle }, showAll ? `Show the last ${SHOWN} supersteps` : `Show all ${timeline.steps.length} supersteps (the first ${timeline.steps.length - SHOWN} are hidden)`) : null,
+    h(
+      'div',
+      { class: 'legend' },
+      h('span', { class: 'swatch queued' }),
+      'queued',
+      h('span', { class: 'swatch completed' }),
+      'running / done',
+      h('span', { class: 'swatch retried' }),
+      'attempt retried',
+      h('span', { class: 'swatch failed' }),
+      'failed',
+    ),
+    timeline.steps.length > SHOWN
+      ? h(
+          'button',
+          { class: 'link', onclick: toggle },
+          showAll
+            ? `Show the last ${SHOWN} supersteps`
+            : `Show all ${timeline.steps.length} supersteps (the first ${timeline.steps.length - SHOWN} are hidden)`,
+        )
+      : null,
     timeline.steps.length === 0 ? h('p', { class: 'hint' }, 'No superstep has started yet.') : null,
     steps.map((step) => {
       const ends = step.invocations.flatMap((invocation) => invocation.attempts.map((attempt) => attempt.endedAt ?? now));
@@ -44,7 +81,16 @@ export function timelineView(timeline: Timeline, showAll: boolean, toggle: () =>
       return h(
         'section',
         { class: `step${step.invocations.some((invocation) => invocation.status === 'failed') ? ' failed' : ''}`, 'data-superstep': step.superstep },
-        h('header', null, h('strong', null, `Superstep ${step.superstep}`), h('span', { class: 'muted' }, ` · ${step.endedAt === undefined ? 'running' : duration(step.endedAt - step.startedAt)} · ${step.invocations.length} invocation${step.invocations.length === 1 ? '' : 's'}`)),
+        h(
+          'header',
+          null,
+          h('strong', null, `Superstep ${step.superstep}`),
+          h(
+            'span',
+            { class: 'muted' },
+            ` · ${step.endedAt === undefined ? 'running' : duration(step.endedAt - step.startedAt)} · ${step.invocations.length} invocation${step.invocations.length === 1 ? '' : 's'}`,
+          ),
+        ),
         step.invocations.map((invocation) => bar(invocation, step, span, now)),
       );
     }),

@@ -8,7 +8,10 @@ import { json, problem, schemaSummary } from './common.js';
 /** Executor details: kind, schemas, retry, concurrency, limiter, nested graph. */
 export function executorPanel(path: string, executor: ExecutorDetail): HTMLElement {
   const row = (name: string, value: string | HTMLElement): HTMLElement => h('tr', null, h('th', null, name), h('td', null, value));
-  const retry = executor.retry === undefined ? 'none' : `${executor.retry.attempts} attempts${executor.retry.backoff === undefined ? '' : `, backoff ${JSON.stringify(executor.retry.backoff)}`}`;
+  const retry =
+    executor.retry === undefined
+      ? 'none'
+      : `${executor.retry.attempts} attempts${executor.retry.backoff === undefined ? '' : `, backoff ${JSON.stringify(executor.retry.backoff)}`}`;
   const schema = (label: string, value: ExecutorDetail['input']): HTMLElement | null =>
     value === undefined ? null : h('details', null, h('summary', null, `${label}: `, h('code', null, schemaSummary(value))), json(value));
   return h(
@@ -32,12 +35,19 @@ export function executorPanel(path: string, executor: ExecutorDetail): HTMLEleme
 }
 
 /** The graph with its expand/collapse state and selection, redrawn in place. */
-export function graphPanel(graph: GraphDetail, status?: Parameters<typeof graphView>[1]['status']): { element: HTMLElement; canvas: HTMLElement; details: HTMLElement; update(status: Parameters<typeof graphView>[1]['status']): void } {
+export function graphPanel(
+  graph: GraphDetail,
+  status?: Parameters<typeof graphView>[1]['status'],
+): { element: HTMLElement; canvas: HTMLElement; details: HTMLElement; update(status: Parameters<typeof graphView>[1]['status']): void } {
   const expanded = new Set<string>();
   let selected: string | undefined;
   let current = status;
   const canvas = h('div', { class: 'graph-canvas' });
-  const details = h('div', { class: 'graph-details' }, h('p', { class: 'hint' }, 'Select an executor for its schemas and policies; ', h('b', null, '+'), ' expands a nested graph in place.'));
+  const details = h(
+    'div',
+    { class: 'graph-details' },
+    h('p', { class: 'hint' }, 'Select an executor for its schemas and policies; ', h('b', null, '+'), ' expands a nested graph in place.'),
+  );
   const find = (path: string): ExecutorDetail | undefined => {
     let level: GraphDetail | undefined = graph;
     let found: ExecutorDetail | undefined;
@@ -88,7 +98,10 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
   try {
     workflows = await api.workflows();
   } catch (error) {
-    mount(root, problem(error, () => void workflowsPage(root, name, go)));
+    mount(
+      root,
+      problem(error, () => void workflowsPage(root, name, go)),
+    );
     return;
   }
   const chosen = workflows.find((workflow) => workflow.name === name) ?? workflows[0];
@@ -98,7 +111,12 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
     h('h2', null, 'Workflows'),
     workflows.length === 0 ? h('p', { class: 'hint' }, 'No workflow is exposed to you on this server.') : null,
     workflows.map((workflow) =>
-      h('a', { href: `#/workflows/${encodeURIComponent(workflow.name)}`, class: workflow === chosen ? 'active' : '' }, h('span', null, workflow.name), h('small', null, workflow.signature.slice(0, 8))),
+      h(
+        'a',
+        { href: `#/workflows/${encodeURIComponent(workflow.name)}`, class: workflow === chosen ? 'active' : '' },
+        h('span', null, workflow.name),
+        h('small', null, workflow.signature.slice(0, 8)),
+      ),
     ),
   );
   const main = h('section', { class: 'workflow-main' });
@@ -108,17 +126,26 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
   try {
     graph = await api.workflow(chosen.name);
   } catch (error) {
-    mount(main, problem(error, () => void workflowsPage(root, name, go)));
+    mount(
+      main,
+      problem(error, () => void workflowsPage(root, name, go)),
+    );
     return;
   }
-  const start = chosen.access.invoke ? startForm(chosen, graph, go) : h('p', { class: 'hint' }, 'You may read the runs of this workflow, not start them.');
+  const start = chosen.access.invoke
+    ? startForm(chosen, graph, go)
+    : h('p', { class: 'hint' }, 'You may read the runs of this workflow, not start them.');
   mount(
     main,
     h(
       'header',
       { class: 'page-header' },
       h('h1', null, graph.name),
-      h('span', { class: 'muted' }, `${graph.executors.length} executors · ${graph.edges.length} edges · max ${graph.maxSupersteps} supersteps · signature ${graph.signature.slice(0, 12)}`),
+      h(
+        'span',
+        { class: 'muted' },
+        `${graph.executors.length} executors · ${graph.edges.length} edges · max ${graph.maxSupersteps} supersteps · signature ${graph.signature.slice(0, 12)}`,
+      ),
       h('a', { class: 'button', href: `#/runs?workflow=${encodeURIComponent(graph.name)}` }, 'Runs'),
     ),
     (() => {
@@ -132,7 +159,14 @@ function startForm(info: WorkflowInfo, graph: GraphDetail, go: (hash: string) =>
   const startExecutor = graph.executors.find((executor) => executor.id === graph.start);
   const field = fieldFor('', info.input ?? startExecutor?.input, true);
   const message = h('p', { class: 'form-error', role: 'alert' });
-  const form = h('form', { class: 'start-form schema-form', 'data-testid': 'start-form' }, h('h2', null, 'Start a run'), field.element, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Start run')), message) as HTMLFormElement;
+  const form = h(
+    'form',
+    { class: 'start-form schema-form', 'data-testid': 'start-form' },
+    h('h2', null, 'Start a run'),
+    field.element,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Start run')),
+    message,
+  ) as HTMLFormElement;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     message.textContent = '';

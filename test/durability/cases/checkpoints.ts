@@ -56,7 +56,9 @@ export function checkpointCases(makeStore: StoreFactory): void {
       expect(stored.some((c) => utf8Bytes(c.data) !== c.data.length)).toBe(true);
       expect(saved.map((e) => e.superstep)).toEqual([0, 1, 2, 3]);
       // sync: each is saved after its superstep completes and before the next starts
-      const order = events.filter((e) => e.type === 'superstep.started' || e.type === 'superstep.completed' || e.type === 'checkpoint.saved').map((e) => `${e.type}@${e.superstep}`);
+      const order = events
+        .filter((e) => e.type === 'superstep.started' || e.type === 'superstep.completed' || e.type === 'checkpoint.saved')
+        .map((e) => `${e.type}@${e.superstep}`);
       expect(order).toEqual([
         'checkpoint.saved@0',
         'superstep.started@1',
@@ -127,8 +129,18 @@ export function checkpointCases(makeStore: StoreFactory): void {
       expect(checkpoints.map((c) => c.outputs.length)).toEqual([0, 1, 1, 1, 4, 5]);
       expect(checkpoints[5]?.outputs).toEqual(ledgerOutputs);
       expect(checkpoints[2]?.executorStates).toEqual({ upper: { seen: ['ant', 'bee', 'cicada'] } });
-      expect(checkpoints[4]?.executorStates).toEqual({ upper: { seen: ['ant', 'bee', 'cicada'] }, join: { labels: ['ANT#1:6', 'BEE#2:6', 'CICADA#3:12'] } });
-      expect(checkpoints.map((c) => c.shared)).toEqual([{}, { total: 3 }, { total: 3 }, { total: 3 }, { total: 3, joined: { count: 3 } }, { total: 3, joined: { count: 3 } }]);
+      expect(checkpoints[4]?.executorStates).toEqual({
+        upper: { seen: ['ant', 'bee', 'cicada'] },
+        join: { labels: ['ANT#1:6', 'BEE#2:6', 'CICADA#3:12'] },
+      });
+      expect(checkpoints.map((c) => c.shared)).toEqual([
+        {},
+        { total: 3 },
+        { total: 3 },
+        { total: 3 },
+        { total: 3, joined: { count: 3 } },
+        { total: 3, joined: { count: 3 } },
+      ]);
       for (const checkpoint of checkpoints) expect(isPlainJson(JSON.parse(JSON.stringify(checkpoint)))).toBe(true);
     });
 

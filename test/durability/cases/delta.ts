@@ -64,8 +64,10 @@ export function deltaCases(makeStore: StoreFactory): void {
       expect(ofType(events, 'checkpoint.saved').map((e) => e.bytes)).toEqual(bytes);
       stored.forEach((checkpoint, index) => {
         const size = bytes[index] as number;
-        if (checkpoint.superstep === 0) expect(size).toBeLessThan(1024); // nothing written yet
-        else if (checkpoint.superstep === 1) expect(size).toBeGreaterThan(200_000); // the change is the whole state
+        if (checkpoint.superstep === 0)
+          expect(size).toBeLessThan(1024); // nothing written yet
+        else if (checkpoint.superstep === 1)
+          expect(size).toBeGreaterThan(200_000); // the change is the whole state
         else if (checkpoint.kind === 'delta') expect(size).toBeLessThan(1024);
         else expect(size).toBeGreaterThan(200_000);
       });
@@ -144,7 +146,14 @@ export function deltaCases(makeStore: StoreFactory): void {
       const bodies = stored.map((c) => JSON.parse(c.data) as CheckpointBody);
       expect(bodies.map((b) => b.outputs)).toEqual([[], ['split 3'], [], ['split 3'], ledgerOutputs.slice(1, 4), ledgerOutputs.slice(4)]);
       const loaded = await loadAll(store, result.runId);
-      expect(loaded.map((c) => c.outputs)).toEqual([[], ledgerOutputs.slice(0, 1), ledgerOutputs.slice(0, 1), ledgerOutputs.slice(0, 1), ledgerOutputs.slice(0, 4), ledgerOutputs]);
+      expect(loaded.map((c) => c.outputs)).toEqual([
+        [],
+        ledgerOutputs.slice(0, 1),
+        ledgerOutputs.slice(0, 1),
+        ledgerOutputs.slice(0, 1),
+        ledgerOutputs.slice(0, 4),
+        ledgerOutputs,
+      ]);
     });
 
     it("an executor's first write carries its initial state into the delta, so the rebuilt state starts from it", async () => {
@@ -201,7 +210,8 @@ export function deltaCases(makeStore: StoreFactory): void {
       const last = await loadCheckpoint(store, result.checkpointId as string);
       expect(last.shared).toEqual(result.shared);
       expect((last.shared['log'] as number[]).slice().sort((a, b) => a - b)).toEqual([-6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6]);
-      for (const id of ['left', 'right']) expect(((last.executorStates[id] as { items: number[] }).items ?? []).slice().sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const id of ['left', 'right'])
+        expect(((last.executorStates[id] as { items: number[] }).items ?? []).slice().sort()).toEqual([1, 2, 3, 4, 5, 6]);
       expect((await store.list(result.runId)).map((c) => c.kind)).toEqual(['full', 'delta', 'delta']);
     });
   });

@@ -150,7 +150,9 @@ export function durabilityCases(makeStore: StoreFactory): void {
       const runId = events[0]?.runId as string;
       expect(store.unsettled).toEqual([]);
       expect((await store.list(runId)).map((c) => c.superstep)).toEqual([0, 1, 2]);
-      expect(events.findIndex((e) => e.type === 'checkpoint.saved' && e.superstep === 2)).toBeLessThan(events.findIndex((e) => e.type === 'run.failed'));
+      expect(events.findIndex((e) => e.type === 'checkpoint.saved' && e.superstep === 2)).toBeLessThan(
+        events.findIndex((e) => e.type === 'run.failed'),
+      );
       const resumed = await countingWorkflow().resume((await store.latest(runId))?.id as string, { checkpoints: store });
       expect(resumed.outputs).toEqual((await countingWorkflow().run(5)).outputs);
     });
@@ -208,7 +210,10 @@ export function durabilityCases(makeStore: StoreFactory): void {
       const checkpoint = await loadCheckpoint(store, stored[0]?.id as string);
       expect(checkpoint.pendingRequests.map((r) => r.id)).toEqual(result.pendingRequests.map((r) => r.id));
 
-      const resumed = await reviewWorkflow().resume(checkpoint, { checkpoints: store, responses: { [result.pendingRequests[0]?.id as string]: { approved: true } } });
+      const resumed = await reviewWorkflow().resume(checkpoint, {
+        checkpoints: store,
+        responses: { [result.pendingRequests[0]?.id as string]: { approved: true } },
+      });
       expect(resumed).toMatchObject({ status: 'completed', outputs: ['draft about tea: alice approved'] });
     });
 
@@ -222,6 +227,8 @@ export function durabilityCases(makeStore: StoreFactory): void {
   });
 
   it('refuses an unknown durability', async () => {
-    await expect(async () => countingWorkflow().run(1, { checkpoints: makeStore(), durability: 'eventually' as Durability })).rejects.toThrow(/durability/);
+    await expect(async () => countingWorkflow().run(1, { checkpoints: makeStore(), durability: 'eventually' as Durability })).rejects.toThrow(
+      /durability/,
+    );
   });
 }

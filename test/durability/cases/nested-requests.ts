@@ -2,7 +2,16 @@
 // down, in memory and across checkpoint/resume; the waiting child is part of the parent's checkpoint.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CheckpointError, RequestError, WorkflowBuilder, executor, fromFunction, loadCheckpoint, type PendingRequest, type WorkflowEvent } from 'weft';
+import {
+  CheckpointError,
+  RequestError,
+  WorkflowBuilder,
+  executor,
+  fromFunction,
+  loadCheckpoint,
+  type PendingRequest,
+  type WorkflowEvent,
+} from 'weft';
 import { caught, ofType, record, until, type StoreFactory } from '../helpers.js';
 import { parentOfReview } from '../workflows.js';
 
@@ -20,7 +29,15 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       const result = await parentOfReview().run(' tea ', { checkpoints: store });
 
       expect(result.status).toBe('waiting');
-      expect(result.pendingRequests).toEqual([{ id: expect.any(String), executorId: 'review', path: ['review', 'approve'], payload: { text: 'draft about tea', reviewer: 'alice' }, superstep: 2 }]);
+      expect(result.pendingRequests).toEqual([
+        {
+          id: expect.any(String),
+          executorId: 'review',
+          path: ['review', 'approve'],
+          payload: { text: 'draft about tea', reviewer: 'alice' },
+          superstep: 2,
+        },
+      ]);
       expect(result.checkpointId).toBe((await store.latest(result.runId))?.id);
     });
 
@@ -54,7 +71,10 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       expect(result).toMatchObject({ status: 'completed', outputs: ['report: draft about tea: alice approved (ship it)'], pendingRequests: [] });
       // the child executor received the answer with its own request (its own id, same path and payload)
       expect(seen).toHaveLength(1);
-      expect(seen[0]).toMatchObject({ decision: { approved: true, note: 'ship it' }, request: { executorId: 'approve', path: ['review', 'approve'], payload: request.payload } });
+      expect(seen[0]).toMatchObject({
+        decision: { approved: true, note: 'ship it' },
+        request: { executorId: 'approve', path: ['review', 'approve'], payload: request.payload },
+      });
       const answered = ofType(events, 'request.answered').filter((e) => e.request.id === request.id);
       expect(answered.map((e) => [e.path, e.response])).toEqual([[['review', 'approve'], { approved: true, note: 'ship it' }]]);
     });
@@ -79,10 +99,14 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       const checkpoint = await loadCheckpoint(store, result.checkpointId as string);
 
       // one waiting child run, under a key of its own (a node may hold several)
-      const children = Object.values(checkpoint.executorStates['review'] as Record<string, { child: { pendingRequests: PendingRequest[] }; requests: Record<string, string> }>);
+      const children = Object.values(
+        checkpoint.executorStates['review'] as Record<string, { child: { pendingRequests: PendingRequest[] }; requests: Record<string, string> }>,
+      );
       expect(children).toHaveLength(1);
       const node = children[0] as { child: { pendingRequests: PendingRequest[] }; requests: Record<string, string> };
-      expect(node.child.pendingRequests).toEqual([expect.objectContaining({ executorId: 'approve', path: ['review', 'approve'], payload: { text: 'draft about tea', reviewer: 'alice' } })]);
+      expect(node.child.pendingRequests).toEqual([
+        expect.objectContaining({ executorId: 'approve', path: ['review', 'approve'], payload: { text: 'draft about tea', reviewer: 'alice' } }),
+      ]);
       expect(node.requests).toEqual({ [result.pendingRequests[0]?.id as string]: node.child.pendingRequests[0]?.id });
       expect(checkpoint.pendingRequests).toEqual(result.pendingRequests);
     });
@@ -143,7 +167,10 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       const store = makeStore();
       const waiting = await measuring([]).run('go', { checkpoints: store });
       const seen: unknown[] = [];
-      const resumed = await measuring(seen).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: 'four' } });
+      const resumed = await measuring(seen).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [waiting.pendingRequests[0]?.id as string]: 'four' },
+      });
       expect(resumed).toMatchObject({ status: 'completed', outputs: [4] });
       expect(seen).toEqual([4]);
     });
@@ -155,7 +182,10 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       const waiting = await parentOfReview().run('tea', { checkpoints: store });
       const seen: unknown[] = [];
 
-      const resumed = await parentOfReview({ seen }).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } } });
+      const resumed = await parentOfReview({ seen }).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } },
+      });
 
       expect(resumed).toMatchObject({ runId: waiting.runId, status: 'completed', outputs: ['report: draft about tea: alice approved'] });
       expect(seen).toHaveLength(1);
@@ -168,7 +198,9 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       const id = waiting.pendingRequests[0]?.id as string;
       const count = (await store.list(waiting.runId)).length;
 
-      const error = await caught(() => parentOfReview().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: 1 } } }));
+      const error = await caught(() =>
+        parentOfReview().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: 1 } } }),
+      );
       expect(error).toMatchObject({ reason: 'invalid_response', requestId: id });
       expect((await store.list(waiting.runId)).length).toBe(count);
 
@@ -186,12 +218,18 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       ]);
       const [alice, bob] = waiting.pendingRequests as [PendingRequest, PendingRequest];
 
-      const half = await parentOfReview({ reviewers }).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [bob.id]: { approved: false } } });
+      const half = await parentOfReview({ reviewers }).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [bob.id]: { approved: false } },
+      });
       expect(half.status).toBe('waiting');
       expect(half.pendingRequests).toEqual([alice]);
       expect(half.outputs).toEqual([]); // the child has not finished: its outputs wait for it
 
-      const done = await parentOfReview({ reviewers }).resume(half.checkpointId as string, { checkpoints: store, responses: { [alice.id]: { approved: true } } });
+      const done = await parentOfReview({ reviewers }).resume(half.checkpointId as string, {
+        checkpoints: store,
+        responses: { [alice.id]: { approved: true } },
+      });
       expect(done).toMatchObject({ status: 'completed', pendingRequests: [] });
       expect(done.outputs).toEqual(['report: draft about tea: bob rejected', 'report: draft about tea: alice approved']);
     });
@@ -212,11 +250,19 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
       expect(waiting.status).toBe('waiting');
       expect(waiting.pendingRequests.map((r) => [r.executorId, r.path])).toEqual([['middle', ['middle', 'inner', 'review', 'approve']]]);
 
-      const wrong = await caught(() => twoLevels().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { approved: 'no' } } }));
+      const wrong = await caught(() =>
+        twoLevels().resume(waiting.checkpointId as string, {
+          checkpoints: store,
+          responses: { [waiting.pendingRequests[0]?.id as string]: { approved: 'no' } },
+        }),
+      );
       expect(wrong).toMatchObject({ reason: 'invalid_response' });
 
       const seen: unknown[] = [];
-      const resumed = await twoLevels({ seen }).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } } });
+      const resumed = await twoLevels({ seen }).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } },
+      });
       expect(resumed).toMatchObject({ status: 'completed', outputs: ['report: draft about tea: alice approved'] });
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ request: { path: ['middle', 'inner', 'review', 'approve'] } });
@@ -225,12 +271,23 @@ export function nestedRequestCases(makeStore: StoreFactory): void {
     it('a checkpoint of the parent is refused when the nested workflow changed shape (the signature covers it)', async () => {
       const store = makeStore();
       const waiting = await parentOfReview().run('tea', { checkpoints: store });
-      const changedChild = new WorkflowBuilder({ name: 'review', start: executor({ id: 'draft', input: z.string(), handle: () => undefined }) }).build();
+      const changedChild = new WorkflowBuilder({
+        name: 'review',
+        start: executor({ id: 'draft', input: z.string(), handle: () => undefined }),
+      }).build();
       const intake = fromFunction('intake', (topic: string) => topic.trim(), { input: z.string(), output: z.string() });
       const report = executor({ id: 'report', input: z.string(), handle: (text, ctx) => ctx.output(text) });
-      const changed = new WorkflowBuilder({ name: 'parent', start: intake }).addEdge(intake, changedChild.asExecutor({ id: 'review' })).addEdge('review', report).build();
+      const changed = new WorkflowBuilder({ name: 'parent', start: intake })
+        .addEdge(intake, changedChild.asExecutor({ id: 'review' }))
+        .addEdge('review', report)
+        .build();
 
-      const error = await caught(() => changed.resume(waiting.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } } }));
+      const error = await caught(() =>
+        changed.resume(waiting.checkpointId as string, {
+          checkpoints: store,
+          responses: { [waiting.pendingRequests[0]?.id as string]: { approved: true } },
+        }),
+      );
       expect(error).toBeInstanceOf(CheckpointError);
       expect(error).toMatchObject({ reason: 'signature_mismatch' });
     });

@@ -2,12 +2,24 @@
 // and reaches onResponse in the next superstep; a refused answer changes nothing; requests survive checkpoints.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ExecutorError, RequestError, WorkflowBuilder, executor, fromFunction, isWeftError, loadCheckpoint, type PendingRequest, type WorkflowEvent } from 'weft';
+import {
+  ExecutorError,
+  RequestError,
+  WorkflowBuilder,
+  executor,
+  fromFunction,
+  isWeftError,
+  loadCheckpoint,
+  type PendingRequest,
+  type WorkflowEvent,
+} from 'weft';
 import { caught, deferred, ofType, record, settled, turns, until, type StoreFactory } from '../helpers.js';
 import { reviewWorkflow } from '../workflows.js';
 
 /** Starts a review run and waits until it reports `run.waiting`. */
-async function startWaiting(options: { readonly reviewers?: readonly string[]; readonly seen?: unknown[]; readonly checkpoints?: ReturnType<StoreFactory> } = {}) {
+async function startWaiting(
+  options: { readonly reviewers?: readonly string[]; readonly seen?: unknown[]; readonly checkpoints?: ReturnType<StoreFactory> } = {},
+) {
   const events: WorkflowEvent[] = [];
   const handle = reviewWorkflow(options).start('tea', options.checkpoints === undefined ? {} : { checkpoints: options.checkpoints });
   handle.events$.subscribe((event) => events.push(event));
@@ -55,7 +67,9 @@ export function requestCases(makeStore: StoreFactory): void {
 
       expect(result.status).toBe('waiting');
       expect(result.outputs).toEqual([]);
-      expect(result.pendingRequests).toEqual([{ id: expect.any(String), executorId: 'approve', path: ['approve'], payload: { text: 'draft about tea', reviewer: 'alice' }, superstep: 2 }]);
+      expect(result.pendingRequests).toEqual([
+        { id: expect.any(String), executorId: 'approve', path: ['approve'], payload: { text: 'draft about tea', reviewer: 'alice' }, superstep: 2 },
+      ]);
       expect(result.checkpointId).toBe((await store.latest(result.runId))?.id);
       expect((await loadCheckpoint(store, result.checkpointId as string)).pendingRequests).toEqual(result.pendingRequests);
     });
@@ -81,7 +95,9 @@ export function requestCases(makeStore: StoreFactory): void {
       expect(ofType(events, 'request.created').map((e) => e.superstep)).toEqual([2]);
       expect(ofType(events, 'output').map((e) => e.value)).toEqual(['hop1@2', 'hop2@3', 'hop3@4']);
       expect(ofType(events, 'run.waiting')).toHaveLength(1);
-      expect(events.findIndex((e) => e.type === 'run.waiting')).toBeGreaterThan(events.findIndex((e) => e.type === 'superstep.completed' && e.superstep === 4));
+      expect(events.findIndex((e) => e.type === 'run.waiting')).toBeGreaterThan(
+        events.findIndex((e) => e.type === 'superstep.completed' && e.superstep === 4),
+      );
       const result = await sideBySide().run('x');
       expect(result).toMatchObject({ status: 'waiting', supersteps: 4, outputs: ['hop1@2', 'hop2@3', 'hop3@4'] });
     });
@@ -195,7 +211,9 @@ export function requestCases(makeStore: StoreFactory): void {
       const given = [42, 'text', null, { any: ['shape', { at: 1 }] }];
       for (const [index, id] of ids.entries()) await handle.respond(id, given[index]);
       const result = await handle.result;
-      expect(answers.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(given.slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+      expect(answers.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+        given.slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      );
       expect(result.status).toBe('completed');
       expect(result.outputs).toHaveLength(4);
     });
@@ -266,7 +284,10 @@ export function requestCases(makeStore: StoreFactory): void {
       const [request] = waiting.pendingRequests as [PendingRequest];
 
       const seen: unknown[] = [];
-      const resumed = await reviewWorkflow({ seen }).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [request.id]: { approved: true } } });
+      const resumed = await reviewWorkflow({ seen }).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [request.id]: { approved: true } },
+      });
 
       expect(resumed).toMatchObject({ runId: waiting.runId, status: 'completed', outputs: ['draft about tea: alice approved'], pendingRequests: [] });
       expect(seen).toEqual([{ decision: { approved: true }, request, superstep: 3 }]);
@@ -280,7 +301,10 @@ export function requestCases(makeStore: StoreFactory): void {
       const waiting = await reviewWorkflow().run('tea', { checkpoints: store });
       const again = await reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store });
       expect(again).toMatchObject({ status: 'waiting', pendingRequests: waiting.pendingRequests });
-      const done = await reviewWorkflow().resume(again.checkpointId as string, { checkpoints: store, responses: { [waiting.pendingRequests[0]?.id as string]: { approved: false, note: 'later' } } });
+      const done = await reviewWorkflow().resume(again.checkpointId as string, {
+        checkpoints: store,
+        responses: { [waiting.pendingRequests[0]?.id as string]: { approved: false, note: 'later' } },
+      });
       expect(done.outputs).toEqual(['draft about tea: alice rejected (later)']);
     });
 
@@ -290,11 +314,27 @@ export function requestCases(makeStore: StoreFactory): void {
       const id = waiting.pendingRequests[0]?.id as string;
       const count = (await store.list(waiting.runId)).length;
 
-      expectRequestError(await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: 'yes' } } })), 'invalid_response');
-      expectRequestError(await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { nope: { approved: true } } })), 'unknown_request');
+      expectRequestError(
+        await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: 'yes' } } })),
+        'invalid_response',
+      );
+      expectRequestError(
+        await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { nope: { approved: true } } })),
+        'unknown_request',
+      );
       // one good answer and one for an unknown id: refused as unknown whatever the order of the keys, nothing delivered
-      expectRequestError(await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { nope: 1, [id]: { approved: true } } })), 'unknown_request');
-      expectRequestError(await caught(() => reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: true }, nope: 1 } })), 'unknown_request');
+      expectRequestError(
+        await caught(() =>
+          reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { nope: 1, [id]: { approved: true } } }),
+        ),
+        'unknown_request',
+      );
+      expectRequestError(
+        await caught(() =>
+          reviewWorkflow().resume(waiting.checkpointId as string, { checkpoints: store, responses: { [id]: { approved: true }, nope: 1 } }),
+        ),
+        'unknown_request',
+      );
       expect((await store.list(waiting.runId)).length).toBe(count);
       expect((await store.latest(waiting.runId))?.id).toBe(waiting.checkpointId);
 
@@ -306,7 +346,10 @@ export function requestCases(makeStore: StoreFactory): void {
       const store = makeStore();
       const waiting = await reviewWorkflow().run('tea', { checkpoints: store });
       const first = (await store.list(waiting.runId))[0];
-      expectRequestError(await caught(() => reviewWorkflow().resume(first?.id as string, { checkpoints: store, responses: { anything: 1 } })), 'nothing_pending');
+      expectRequestError(
+        await caught(() => reviewWorkflow().resume(first?.id as string, { checkpoints: store, responses: { anything: 1 } })),
+        'nothing_pending',
+      );
     });
 
     it('two pending requests answered one at a time across two resumes', async () => {
@@ -314,13 +357,23 @@ export function requestCases(makeStore: StoreFactory): void {
       const waiting = await reviewWorkflow({ reviewers: ['alice', 'bob'] }).run('tea', { checkpoints: store });
       const [alice, bob] = waiting.pendingRequests as [PendingRequest, PendingRequest];
 
-      const half = await reviewWorkflow({ reviewers: ['alice', 'bob'] }).resume(waiting.checkpointId as string, { checkpoints: store, responses: { [alice.id]: { approved: true } } });
+      const half = await reviewWorkflow({ reviewers: ['alice', 'bob'] }).resume(waiting.checkpointId as string, {
+        checkpoints: store,
+        responses: { [alice.id]: { approved: true } },
+      });
       expect(half).toMatchObject({ status: 'waiting', pendingRequests: [bob], outputs: ['draft about tea: alice approved'] });
       expect(half.checkpointId).not.toBe(waiting.checkpointId);
       expect((await loadCheckpoint(store, half.checkpointId as string)).pendingRequests).toEqual([bob]);
 
-      const done = await reviewWorkflow({ reviewers: ['alice', 'bob'] }).resume(half.checkpointId as string, { checkpoints: store, responses: { [bob.id]: { approved: false } } });
-      expect(done).toMatchObject({ status: 'completed', pendingRequests: [], outputs: ['draft about tea: alice approved', 'draft about tea: bob rejected'] });
+      const done = await reviewWorkflow({ reviewers: ['alice', 'bob'] }).resume(half.checkpointId as string, {
+        checkpoints: store,
+        responses: { [bob.id]: { approved: false } },
+      });
+      expect(done).toMatchObject({
+        status: 'completed',
+        pendingRequests: [],
+        outputs: ['draft about tea: alice approved', 'draft about tea: bob rejected'],
+      });
       expect(done.runId).toBe(waiting.runId);
     });
 

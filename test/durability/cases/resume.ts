@@ -1,7 +1,16 @@
 // See docs/concepts/checkpoints.md — resuming from any checkpoint reproduces the uninterrupted run; the latest continues the run,
 // an older one forks a new run; a checkpoint that cannot be used is refused with a CheckpointError saying why.
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_VERSION, CheckpointError, WorkflowBuilder, executor, fromFunction, isWeftError, loadCheckpoint, type StoredCheckpoint } from 'weft';
+import {
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  WorkflowBuilder,
+  executor,
+  fromFunction,
+  isWeftError,
+  loadCheckpoint,
+  type StoredCheckpoint,
+} from 'weft';
 import { z } from 'zod';
 import { caught, loadAll, type StoreFactory } from '../helpers.js';
 import { countingWorkflow, ledgerInput, ledgerOutputs, ledgerWorkflow } from '../workflows.js';
@@ -26,7 +35,12 @@ async function ledgerRun(makeStore: StoreFactory) {
 }
 
 /** A copy of `store`'s checkpoints of `runId` into a fresh store, except those `drop` picks. */
-async function copyWithout(makeStore: StoreFactory, from: { list(runId: string): Promise<readonly StoredCheckpoint[]> }, runId: string, drop: (checkpoint: StoredCheckpoint) => boolean) {
+async function copyWithout(
+  makeStore: StoreFactory,
+  from: { list(runId: string): Promise<readonly StoredCheckpoint[]> },
+  runId: string,
+  drop: (checkpoint: StoredCheckpoint) => boolean,
+) {
   const copy = makeStore();
   for (const checkpoint of await from.list(runId)) if (!drop(checkpoint)) await copy.save(checkpoint);
   return copy;
@@ -81,7 +95,9 @@ export function resumeCases(makeStore: StoreFactory): void {
     it('after a failure: the last checkpoint is the last good superstep, and resuming it finishes the run as if nothing happened', async () => {
       const store = makeStore();
       const fired = { value: false };
-      const error = await caught(() => ledgerWorkflow({ failOnce: { executorId: 'double', superstep: 3, fired } }).run(ledgerInput, { checkpoints: store, runId: 'crashed' }));
+      const error = await caught(() =>
+        ledgerWorkflow({ failOnce: { executorId: 'double', superstep: 3, fired } }).run(ledgerInput, { checkpoints: store, runId: 'crashed' }),
+      );
       expect(isWeftError(error)).toBe(true);
       const latest = await store.latest('crashed');
       expect(latest?.superstep).toBe(2);
@@ -152,7 +168,10 @@ export function resumeCases(makeStore: StoreFactory): void {
   describe('refusals: a CheckpointError saying which check failed, and nothing written', () => {
     it("'signature_mismatch' for a checkpoint taken on a different graph", async () => {
       const { store, result, stored } = await ledgerRun(makeStore);
-      const other = new WorkflowBuilder({ name: 'ledger', start: fromFunction('split', (items: string[]) => items.length, { input: z.array(z.string()) }) }).build();
+      const other = new WorkflowBuilder({
+        name: 'ledger',
+        start: fromFunction('split', (items: string[]) => items.length, { input: z.array(z.string()) }),
+      }).build();
       expect(other.signature).not.toBe(ledgerWorkflow().signature);
 
       const error = await caught(() => other.resume(stored[1]?.id as string, { checkpoints: store }));
@@ -211,7 +230,10 @@ export function resumeCases(makeStore: StoreFactory): void {
       const delta = stored[2] as StoredCheckpoint;
       expect(delta.kind).toBe('delta');
       const body = JSON.parse(delta.data) as Record<string, unknown>;
-      await store.save({ ...delta, data: JSON.stringify({ ...body, patches: [{ op: 'replace', path: ['executorStates', 'missing', 'deep', 'x'], value: 1 }] }) });
+      await store.save({
+        ...delta,
+        data: JSON.stringify({ ...body, patches: [{ op: 'replace', path: ['executorStates', 'missing', 'deep', 'x'], value: 1 }] }),
+      });
 
       const error = await caught(() => ledgerWorkflow().resume(delta.id, { checkpoints: store }));
       expectRefused(error, 'corrupt', delta.id);

@@ -91,7 +91,11 @@ function badWriteWorkflow(write: Write, bad: () => unknown, seen: unknown[]) {
   return new WorkflowBuilder({ name: 'bad-write', start: writer }).addFanOut(writer, [writer, other]).build();
 }
 
-const expectedKey: Record<Write, string> = { setState: 'state.profile.tags.1', 'shared.set': 'shared.cart.items.1', 'shared.update': 'shared.cart.total' };
+const expectedKey: Record<Write, string> = {
+  setState: 'state.profile.tags.1',
+  'shared.set': 'shared.cart.items.1',
+  'shared.update': 'shared.cart.total',
+};
 
 export function stateCases(makeStore: StoreFactory): void {
   describe('values that are not plain JSON are refused when written', () => {
@@ -232,7 +236,16 @@ export function stateCases(makeStore: StoreFactory): void {
   describe('plain JSON state', () => {
     it('accepts every JSON shape, and a checkpoint restores it exactly (unicode, nesting, null, empty containers)', async () => {
       const store = makeStore();
-      const value = { text: 'Grüße 世界 🧵 "q" \\', n: 1.5e-7, big: Number.MAX_SAFE_INTEGER, no: false, nothing: null, list: [1, 'two', [3], { four: 4 }], empty: {}, none: [] as unknown[] };
+      const value = {
+        text: 'Grüße 世界 🧵 "q" \\',
+        n: 1.5e-7,
+        big: Number.MAX_SAFE_INTEGER,
+        no: false,
+        nothing: null,
+        list: [1, 'two', [3], { four: 4 }],
+        empty: {},
+        none: [] as unknown[],
+      };
       const holder = executor({
         id: 'holder',
         input: z.string(),
