@@ -77,24 +77,22 @@ export class EventLog {
     this.rows.style.transform = `translateY(${first * ROW}px)`;
     mount(
       this.rows,
-      this.shown
-        .slice(first, last)
-        .map((event) =>
-          h(
-            'div',
-            {
-              class: `log-row type-${event.type.replace('.', '-')}${event.seq === this.selected ? ' selected' : ''}`,
-              'data-seq': event.seq,
-              onclick: () => this.select(event),
-            },
-            h('span', { class: 'seq' }, String(event.seq)),
-            h('span', { class: 'at', title: clock(event.at) }, `+${((event.at - start) / 1000).toFixed(3)}s`),
-            h('span', { class: 'superstep' }, `s${event.superstep}`),
-            h('span', { class: 'type' }, event.type),
-            h('span', { class: 'path' }, event.path.join('/')),
-            h('span', { class: 'summary' }, summary(event)),
-          ),
+      this.shown.slice(first, last).map((event) =>
+        h(
+          'div',
+          {
+            class: `log-row type-${event.type.replace('.', '-')}${event.seq === this.selected ? ' selected' : ''}`,
+            'data-seq': event.seq,
+            onclick: () => this.select(event),
+          },
+          h('span', { class: 'seq' }, String(event.seq)),
+          h('span', { class: 'at', title: clock(event.at) }, `+${((event.at - start) / 1000).toFixed(3)}s`),
+          h('span', { class: 'superstep' }, `s${event.superstep}`),
+          h('span', { class: 'type' }, event.type),
+          h('span', { class: 'path' }, event.path.join('/')),
+          h('span', { class: 'summary' }, summary(event)),
         ),
+      ),
     );
   }
 
