@@ -9,7 +9,8 @@ import { browserAvailable, launch } from './browser.js';
 import { serveConsole, TOKEN, type ServedConsole } from './serve-console.js';
 
 const images = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-const WAIT = { timeout: 30_000 };
+// A loaded 2-core machine runs the browser beside other suites: only a hang reaches these timeouts.
+const WAIT = { timeout: 240_000 };
 /** Generous: a browser on a loaded 2-core machine; each step waits for what it needs, never for a fixed time. */
 const TEST_TIMEOUT = 180_000;
 
@@ -25,6 +26,7 @@ describe.runIf(browserAvailable())('the console in Chromium', () => {
     served = await serveConsole(workflows);
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    page.setDefaultTimeout(240_000);
     page.on('pageerror', (error) => errors.push(error.message));
     mkdirSync(images, { recursive: true });
   }, 120_000);

@@ -17,7 +17,7 @@ async function stop(server: Running): Promise<void> {
   expect((await server.done).code).toBe(0);
 }
 
-describe('weft dev', { timeout: 90_000 }, () => {
+describe('weft dev', () => {
   it('serves the console with a token of its own, given only in the printed address', async () => {
     const server = start(['dev', fixture('record.ts'), '--port', '0', '--db', dir.file('dev.db')], {
       env: { WEFT_UI_ASSETS: assets, WEFT_TOKEN: '' },
