@@ -1,7 +1,6 @@
 // Crash recovery, for real: a child process runs a long workflow on a SQLite file with durability 'sync', the
 // test SIGKILLs it in the middle, and a new child process resumes the run from its latest checkpoint. The
 // outputs must be exactly those of an uninterrupted run: nothing lost, nothing duplicated.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunResult } from 'weft';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
+import { runReporting, type ReportedChild } from '../support/reporting-child.js';
 import type { CheckpointRow, Report, RunConfig } from './worker.js';
 import { crashWorkflow, type CrashInput } from './workflow.js';
 
@@ -18,42 +18,10 @@ const directory = mkdtempSync(join(tmpdir(), 'weft-crash-'));
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-interface Child {
-  readonly reports: Report[];
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-}
+type Child = ReportedChild<Report>;
 
-/**
- * Runs the worker in a new Node process and collects its reports. `killWhen` is checked on every report as it
- * arrives; the first one it accepts makes the test SIGKILL the child at once (no sleep, no acknowledgement).
- */
-function child(args: readonly string[], killWhen?: (report: Report) => boolean): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const subprocess = spawn(process.execPath, [worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const reports: Report[] = [];
-    let pending = '';
-    let stderr = '';
-    let killed = false;
-    subprocess.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const report = JSON.parse(pending.slice(0, newline)) as Report;
-        pending = pending.slice(newline + 1);
-        reports.push(report); // lines after the fatal one were written before the signal landed: still facts
-        if (!killed && killWhen?.(report) === true) {
-          killed = true;
-          subprocess.kill('SIGKILL');
-        }
-      }
-    });
-    subprocess.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    subprocess.on('error', reject);
-    subprocess.on('close', (code, signal) => resolve({ reports, code, signal, stderr }));
-  });
-}
+/** Runs the worker in a new Node process; the first report `killWhen` accepts makes the test SIGKILL it. */
+const child = (args: readonly string[], killWhen?: (report: Report) => boolean): Promise<Child> => runReporting(worker, args, root, killWhen);
 
 const references = new Map<string, Promise<RunResult>>();
 /** The uninterrupted run of the same input, in this process, without a store. */

@@ -2,13 +2,13 @@
 // (or a `parallel` with four branches, or a `loop` of ten iterations); one hangs, the others finish and write a
 // side effect to a file. Once their records are saved the test SIGKILLs the child, and a new child resumes the run:
 // only the unfinished invocation runs again, and the result equals an uninterrupted run's.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
+import { runReporting, type ReportedChild } from '../support/reporting-child.js';
 import type { RecordsReport } from './records-worker.js';
 import { recordsCases, type RecordsCase } from './records-workflow.js';
 
@@ -18,38 +18,11 @@ const directory = mkdtempSync(join(tmpdir(), 'weft-records-'));
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-interface Child {
-  readonly reports: RecordsReport[];
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-}
+type Child = ReportedChild<RecordsReport>;
 
 /** Runs the worker; `killWhen` sees every report so far and SIGKILLs the child the first time it returns true. */
-function child(args: readonly string[], killWhen?: (reports: readonly RecordsReport[]) => boolean): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const subprocess = spawn(process.execPath, [worker, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const reports: RecordsReport[] = [];
-    let pending = '';
-    let stderr = '';
-    let killed = false;
-    subprocess.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        reports.push(JSON.parse(pending.slice(0, newline)) as RecordsReport);
-        pending = pending.slice(newline + 1);
-        if (!killed && killWhen?.(reports) === true) {
-          killed = true;
-          subprocess.kill('SIGKILL');
-        }
-      }
-    });
-    subprocess.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    subprocess.on('error', reject);
-    subprocess.on('close', (code, signal) => resolve({ reports, code, signal, stderr }));
-  });
-}
+const child = (args: readonly string[], killWhen?: (reports: readonly RecordsReport[]) => boolean): Promise<Child> =>
+  runReporting<RecordsReport>(worker, args, root, killWhen === undefined ? undefined : (_report, reports) => killWhen(reports));
 
 /** The invocation ids of the side effects reported so far, each with its record saved. */
 const recordedEffects = (reports: readonly RecordsReport[]): string[] => {

@@ -1,6 +1,5 @@
 // createRuntime over each run store: invoke, read, follow events, answer, cancel, recover. Time is controlled with
 // promises the tests resolve (a handler held at a superstep), never with sleeps.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { PostgresRunStore } from 'weft/postgres';
 import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
+import { runReporting } from '../support/reporting-child.js';
 import { freshOptions, postgresUrl } from '../support/postgres-inject.js';
 import type { CrashReport } from './crash-worker.js';
 import { approval, counter, echo, type Hold } from './workflows.js';
@@ -761,25 +761,12 @@ describe('createRuntime over SqliteRunStore, when its process is killed', { time
     killAfter: number,
     parkAt: number,
   ): Promise<{ reports: CrashReport[]; signal: NodeJS.Signals | null; stderr: string }> {
-    const script = await worker;
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [script, file, String(n), String(parkAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-      const reports: CrashReport[] = [];
-      let pending = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        pending += chunk;
-        for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-          const report = JSON.parse(pending.slice(0, newline)) as CrashReport;
-          pending = pending.slice(newline + 1);
-          reports.push(report);
-          if (report.type === 'superstep' && report.superstep >= killAfter) child.kill('SIGKILL');
-        }
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (_code, signal) => resolve({ reports, signal, stderr }));
-    });
+    return runReporting<CrashReport>(
+      await worker,
+      [file, String(n), String(parkAt)],
+      root,
+      (report) => report.type === 'superstep' && report.superstep >= killAfter,
+    );
   }
 
   it('recovers the run in a new process from the same file: it completes with the outputs of an uninterrupted run', async () => {
