@@ -135,6 +135,8 @@ export function stateView(
             { class: 'muted' },
             `${checkpoint.kind} · ${checkpoint.bytes} B${checkpoint.outputs.length === 0 ? '' : ` · ${checkpoint.outputs.length} output${checkpoint.outputs.length === 1 ? '' : 's'}`}`,
           ),
+          // Where the run goes from here: it also tells apart two checkpoints of one superstep.
+          checkpoint.queued.length === 0 ? null : h('span', { class: 'muted next' }, `next: ${[...new Set(checkpoint.queued)].join(', ')}`),
           checkpoint.pendingRequests.length > 0 ? h('span', { class: 'badge status-waiting' }, 'waiting') : null,
         ),
       ),
