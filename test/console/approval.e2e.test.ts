@@ -1,5 +1,5 @@
 // withApproval in the console, in a real headless Chromium: the request shows Approve and Reject with a reason, and
-// the answer reaches the run (a rejection becomes the run's output, with the reason kept).
+// the answer reaches the run (a rejection becomes the run's output, with the reason kept); cancel and resume.
 import type { Browser, Page } from 'playwright-core';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,17 @@ describe.runIf(browserAvailable())('approvals in the console', () => {
     ]);
     await page.locator('[data-tab="outputs"]').click();
     await expect.poll(() => page.locator('.tab-body').textContent(), WAIT).toContain('over the monthly limit');
+  });
+
+  it('cancels a waiting run, then resumes it from its last checkpoint, where it asks again', async () => {
+    const runId = await waitingRun(75);
+    await page.locator('button', { hasText: 'Cancel run' }).click();
+    await page.locator('.run-header .badge.status-cancelled').waitFor(WAIT);
+    expect((await served.runtime.getRun(runId))?.status).toBe('cancelled');
+    await page.locator('button', { hasText: 'Resume from last checkpoint' }).click();
+    await page.locator('.run-header .badge.status-waiting').waitFor(WAIT);
+    expect(await page.locator('.request-card').textContent()).toContain('Pay out $75?');
+    expect((await served.runtime.getRun(runId))?.pendingRequests).toHaveLength(1);
   });
 
   it('approves: the guarded executor runs', async () => {
