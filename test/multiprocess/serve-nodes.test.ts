@@ -57,7 +57,8 @@ describePostgres('weft serve --db postgres://… on several nodes', () => {
   it('takes over the runs of a node that was killed mid-run on the nodes that live on, each run on one of them, each side effect once', async () => {
     const db = await freshDatabase(postgresUrl() as string);
     const effects = dir.file('takeover.jsonl');
-    const env = { WEFT_TEST_EFFECTS: effects, WEFT_LEASE_MS: '1000' };
+    // A lease a live node renews in time even on a loaded machine; a dead one's runs wait that long.
+    const env = { WEFT_TEST_EFFECTS: effects, WEFT_LEASE_MS: '3000' };
     const [a, b, c] = await Promise.all([serveNode(db, { ...env, WEFT_TEST_HOLD_AT: '2' }), serveNode(db, env), serveNode(db, env)]);
     const runIds: string[] = [];
     for (let index = 0; index < 6; index++) {
