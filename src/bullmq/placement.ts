@@ -75,6 +75,8 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
   const connection = bullmqConnection(options.connection);
   const prefixed = options.prefix === undefined ? {} : { prefix: options.prefix };
   const queue = new Queue<InvocationJobData, unknown>(name, { connection, ...prefixed });
+  // Connection trouble shows as failed commands, and so as failed invocations; an unheard 'error' would end the process.
+  queue.on('error', () => undefined);
   const channel = cancelChannel(options.prefix, name);
   const cancelling = new Set<Promise<void>>();
   let connecting: Promise<Connected> | undefined;
@@ -82,11 +84,13 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
 
   const connect = async (): Promise<Connected> => {
     const redis = openRedis(options.connection);
+    redis.on('error', () => undefined); // ioredis reconnects; a cancellation it could not send is best effort anyway
     try {
       // Read the events stream from its present end, not from "whenever the reader starts": no completion is missed.
       const last = await redis.xrevrange(queue.keys['events'] as string, '+', '-', 'COUNT', 1);
       const events = new QueueEvents(name, { connection, ...prefixed, lastEventId: last[0]?.[0] ?? '0-0' });
       events.setMaxListeners(0);
+      events.on('error', () => undefined); // BullMQ reconnects; the waits go on once it has
       await events.waitUntilReady();
       return { events, redis };
     } catch (error) {

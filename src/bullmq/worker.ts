@@ -27,6 +27,8 @@ export interface InvocationWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** How many times a job whose worker died runs again before it fails (default 2). */
   readonly maxStalledCount?: number;
+  /** Hears connection errors (BullMQ and ioredis reconnect by themselves); default: one line on stderr each. */
+  readonly onError?: (error: Error) => void;
 }
 
 /** A running worker: `close()` stops taking jobs and waits for the ones in progress. */
@@ -106,9 +108,12 @@ export function createWorker(options: InvocationWorkerOptions): InvocationWorker
     // The job ids are the coordinator's; keeping what it asked for is its business (keepJobsSeconds).
     autorun: true,
   });
-  worker.on('error', () => undefined); // connection errors are retried by BullMQ; an unhandled 'error' would end the process
+  const onError = options.onError ?? ((error: Error) => console.error(`weft/bullmq worker: ${error.message}`));
+  // Connection errors are retried by BullMQ and ioredis; an unheard 'error' would end the process.
+  worker.on('error', onError);
 
   const subscriber = openRedis(options.connection);
+  subscriber.on('error', onError);
   subscriber.on('message', (_channel: string, jobId: string) => {
     if (worker.cancelJob(jobId, 'The run was cancelled.')) return;
     // Not running here (yet): remember it, in case this worker takes the job before it is removed.

@@ -1,6 +1,7 @@
 // weft/bullmq on a real Redis, with the worker in this process (the multi-process cases are in processes.test.ts):
 // the result through the queue equals the in-process run; job ids are deterministic, so a second enqueue reuses the
 // job; a failed job is no record; cancelling a run removes its queued jobs and aborts its running ones.
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkflowBuilder, executor, type Invocation, type Placement, type RunResult, type Workflow } from 'weft';
@@ -181,8 +182,8 @@ describeRedis('bullmqPlacement with createWorker', () => {
     await expect(running).rejects.toThrow(/cancel/i);
     await abortedSeen.promise;
     await placement.close(); // waits for the cancellations it sent
-    const left = await Promise.all(enqueued.map(async (id) => [id, await placement.queue.getJobState(id)] as const));
-    const states = left.map(([, state]) => state).sort();
+    const inspect = track(new Queue(queue, { connection: { url: redis.url } }));
+    const states = (await Promise.all(enqueued.map((id) => inspect.getJobState(id)))).sort();
     // The running job failed (aborted); the three that waited are gone.
     expect(states).toEqual(['failed', 'unknown', 'unknown', 'unknown']);
   });

@@ -60,10 +60,9 @@ describeRedis('one coordinator, two worker processes', () => {
     const queue = freshQueue();
     const input = { items: ITEMS, spin };
     const expected = await fanOut().run(input);
-    let first: ReportingProcess<WorkerReport> | undefined;
     // Killed at its third finished job: mid-run, with a job of its own in progress (it takes the next one at once).
-    first = startWorker(queue, (report) => {
-      if (report.type === 'completed' && report.executorId === 'work' && first !== undefined && workDone(first).length === 3) first.kill('SIGKILL');
+    const first: ReportingProcess<WorkerReport> = startWorker(queue, (report) => {
+      if (report.type === 'completed' && report.executorId === 'work' && workDone(first).length === 3) first.kill('SIGKILL');
     });
     const second = startWorker(queue);
     await Promise.all([first.next((r) => r.type === 'ready'), second.next((r) => r.type === 'ready')]);
