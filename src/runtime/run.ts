@@ -1,37 +1,21 @@
 import type { Patch } from 'immer';
 import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
+import { checkOutput, checkSend } from './checks.js';
+import type { CompiledWorkflow } from './compiled.js';
+import { checkPlacement, type Invocation, type Placement } from './placement.js';
 import { Checkpointer, type CheckpointParts, type Durability } from './checkpointer.js';
 import { InvocationRecords, keepsRecords, type InvocationRecord } from './invocation-records.js';
-import {
-  ExecutorError,
-  isWeftError,
-  MessageValidationError,
-  OutputValidationError,
-  RequestError,
-  RoutingError,
-  SuperstepLimitError,
-  UnknownExecutorError,
-} from '../errors.js';
+import { ExecutorError, isWeftError, MessageValidationError, RequestError, SuperstepLimitError } from '../errors.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { limitProblem } from '../internal/limits.js';
 import { describeThrown } from '../internal/thrown.js';
 import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type {
-  AnyExecutor,
-  Budget,
-  BudgetLedger,
-  ExecutorDefaults,
-  LimiterLike,
-  PendingRequest,
-  Schema,
-  ValidationMode,
-  WorkflowDefinition,
-} from '../model/types.js';
+import type { AnyExecutor, Budget, BudgetLedger, ExecutorDefaults, LimiterLike, PendingRequest, Schema, ValidationMode } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
-import type { Delivery, RoutingTable } from '../routing/router.js';
+import type { Delivery } from '../routing/router.js';
 import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
 import { AbortScope } from './abort-scope.js';
 import { Scheduler, settleQuietly, type SchedulerHost } from './scheduler.js';
@@ -42,6 +26,7 @@ import { Semaphore } from './semaphore.js';
 import { yieldToEventLoop } from './timers.js';
 
 export type { Durability } from './checkpointer.js';
+export type { CompiledWorkflow } from './compiled.js';
 
 /** Options of `run`, `stream` and `start`. */
 export interface RunOptions {
@@ -67,6 +52,11 @@ export interface RunOptions {
   readonly limiter?: LimiterLike;
   /** Hears every event of the run as it is emitted, `run()` included (e.g. tracing from `weft/otel`); must not throw. */
   readonly onEvent?: (event: WorkflowEvent) => void;
+  /**
+   * Where handlers run: without one, in this process (the fast path); with one, every invocation (nested workflows'
+   * included) is handed to `placement.invoke` and its record committed when it comes back.
+   */
+  readonly placement?: Placement;
 }
 
 /** Options of `workflow.resume`. */
@@ -92,19 +82,6 @@ export interface RunResult<TOutput = unknown> {
   readonly budget: BudgetLedger;
 }
 
-/** The compiled, per-workflow data a run needs; built once and shared by every run. */
-export interface CompiledWorkflow {
-  readonly definition: WorkflowDefinition;
-  readonly routing: RoutingTable;
-  readonly executors: ReadonlyMap<string, AnyExecutor>;
-  /** Graph order of every executor id. */
-  readonly order: ReadonlyMap<string, number>;
-  /** Executors with `outputIfUnconnected` and no outgoing edge. */
-  readonly sendsAsOutput: ReadonlySet<string>;
-  /** The own response schemas of requests asked by runs of this workflow in this process. */
-  readonly responseSchemas: Map<string, Schema>;
-}
-
 /** What a nested run shares with the run that contains it. */
 export interface ParentLink {
   /** The parent's cap on handlers in flight, shared so that the cap holds across nesting. */
@@ -118,6 +95,10 @@ export interface ParentLink {
   readonly invocationPrefix: string;
   /** Counts the nested run's token charges toward the invocation that runs it. */
   readonly onTokens: (tokens: number) => void;
+  /** The outermost run's placement. */
+  readonly placement: Placement | undefined;
+  /** The outermost workflow's name (what a worker looks the workflow up by). */
+  readonly workflow: string;
 }
 
 type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
@@ -165,6 +146,10 @@ export class RunEngine implements SchedulerHost {
   private budget: RunBudget;
   private readonly budgetLimit: number | undefined;
   readonly limiter: LimiterLike | undefined;
+  /** Where this run's handlers run; undefined: in this process. */
+  readonly placement: Placement | undefined;
+  /** The outermost workflow's name. */
+  private readonly workflowName: string;
   private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
     this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
   /** The store to look in before a new run takes a caller's runId, which may be taken already. */
@@ -236,6 +221,9 @@ export class RunEngine implements SchedulerHost {
     this.budgetLimit = tokens;
     this.budget = parent?.budget ?? new RunBudget(tokens ?? null, 0, this.budgetExceeded, this.runId);
     this.limiter = parent !== undefined ? parent.limiter : options.limiter;
+    checkPlacement(options.placement, 'Run option');
+    this.placement = parent !== undefined ? parent.placement : options.placement;
+    this.workflowName = parent?.workflow ?? definition.name;
   }
 
   private readonly scheduler = new Scheduler(this);
@@ -495,12 +483,46 @@ export class RunEngine implements SchedulerHost {
   replayed(slot: ExecutorSlot, index: number, k: number): boolean {
     const record = (this.records as InvocationRecords).replay.get(`${this.invocationPrefix}${k}:${slot.executor.id}:${index}`);
     if (record === undefined) return false;
+    this.commitRecord(slot, record);
+    return true;
+  }
+
+  /** Commits a record into its slot as if its handler had just finished here: writes, tokens, then its events. */
+  commitRecord(slot: ExecutorSlot, record: InvocationRecord): void {
+    const id = slot.executor.id;
     slot.replay(record, this.committedShared, this.recordPatches);
     if (record.tokens !== undefined) {
-      this.budget.record(slot.executor.id, this.executorPath(slot.executor.id), record.tokens);
+      this.budget.record(id, this.executorPath(id), record.tokens);
       this.parent?.onTokens(record.tokens);
     }
-    return true;
+    if (record.events !== undefined)
+      for (const event of record.events) {
+        if (event.type === 'custom') this.emitCustom(id, this.superstep, event.name, event.data, event.transient);
+        else if (event.type === 'phase.started') this.emitPhase(id, this.superstep, event.name, undefined);
+        else this.emitPhase(id, this.superstep, event.name, { ok: event.ok, durationMs: event.durationMs });
+      }
+  }
+
+  /** The invocation a placement is handed: the delivery, and the state and shared values it reads now. */
+  invocationFor(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number, timeoutMs: number | undefined): Invocation {
+    const id = slot.executor.id;
+    const staged = slot.shared;
+    return {
+      runId: this.runId,
+      workflow: this.workflowName,
+      path: this.executorPath(id),
+      executorId: id,
+      invocationId: `${this.invocationPrefix}${k}:${id}:${index}`,
+      superstep: k,
+      index,
+      attempt,
+      message: delivery.payload,
+      ...(delivery.request === undefined ? {} : { response: { request: delivery.request } }),
+      state: slot.state,
+      shared: staged === undefined ? this.committedShared : { ...this.committedShared, ...Object.fromEntries(staged) },
+      budget: this.budget.ledger(),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
   }
 
   /** One superstep: validate deliveries, run handlers, commit. Stays synchronous while everything it calls is. */
@@ -626,49 +648,11 @@ export class RunEngine implements SchedulerHost {
   // ContextHost
 
   checkSend(sourceId: string, to: string): void {
-    const { definition, executors, routing } = this.compiled;
-    if (!executors.has(to)) {
-      throw new UnknownExecutorError(
-        to,
-        `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`,
-        {
-          runId: this.runId,
-          executorId: sourceId,
-          superstep: this.superstep,
-        },
-      );
-    }
-    if (routing.reachable.get(sourceId)?.has(to) !== true) {
-      throw new RoutingError(
-        `${sourceId}->${to}`,
-        `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`,
-        {
-          runId: this.runId,
-          executorId: sourceId,
-          superstep: this.superstep,
-        },
-      );
-    }
+    checkSend(this.compiled, sourceId, to, this.runId, this.superstep);
   }
 
   checkOutput(executorId: string, value: unknown): void {
-    const schema = this.compiled.definition.outputSchema;
-    if (schema === undefined) return;
-    const outcome = validateWith(schema, value);
-    if (outcome instanceof Promise) {
-      throw new OutputValidationError(
-        `Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`,
-        [],
-        { executorId },
-      );
-    }
-    if (!outcome.ok) {
-      throw new OutputValidationError(
-        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${formatIssues(outcome.issues)}.`,
-        outcome.issues,
-        { runId: this.runId, executorId, superstep: this.superstep },
-      );
-    }
+    checkOutput(this.compiled, executorId, value, this.runId, this.superstep);
   }
 
   emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
@@ -727,6 +711,8 @@ export class RunEngine implements SchedulerHost {
       records: this.records,
       invocationPrefix: `${parent.invocationId}/`,
       onTokens: (tokens) => parent.countTokens(tokens),
+      placement: this.placement,
+      workflow: this.workflowName,
     });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     const result =
