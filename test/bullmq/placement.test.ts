@@ -67,7 +67,7 @@ describeRedis('bullmqPlacement with createWorker', () => {
     const result = await workflow.run(input, { placement });
     expect(decided(result)).toEqual(decided(expected));
     expect(result.outputs).toHaveLength(16);
-    expect((await placement.queue.getJobCounts('completed')).completed).toBeGreaterThanOrEqual(16);
+    expect((await placement.queue.getJobCounts('completed'))['completed']).toBeGreaterThanOrEqual(16);
     await until(() => ran.filter((id) => id === 'work').length === 16);
   });
 
@@ -93,7 +93,7 @@ describeRedis('bullmqPlacement with createWorker', () => {
 
   it('a failed job is no record: the coordinator gets the error, and a later enqueue of the attempt runs it again', async () => {
     const queue = freshQueue();
-    let failures = 1;
+    let failures = 2;
     const flaky = executor({
       id: 'flaky',
       input: z.string(),
@@ -115,12 +115,18 @@ describeRedis('bullmqPlacement with createWorker', () => {
     );
     expect(String((error as Error).message) + String((error as Error).cause)).toMatch(/the service is down \(hi\)/);
     const invocation = seen[0] as Invocation;
+    const jobId = invocationJobId(invocation.invocationId, invocation.attempt);
+    expect(await placement.queue.getJobState(jobId)).toBe('failed');
+    // Enqueued again (a resumed run): the failure was not the answer, so the job runs again; and fails again here.
     const failed = await caught(() => placement.invoke(invocation, new AbortController().signal));
     expect(failed).toBeInstanceOf(InvocationJobError);
-    // Enqueued again by another coordinator (a resumed run): the failure was not the answer, so it runs again.
+    expect((failed as InvocationJobError).message).toMatch(
+      new RegExp(`Invocation ".*" failed on its worker \\(BullMQ job "${jobId.replace(/[.%]/g, '\\$&')}"\\): .*the service is down \\(hi\\)`),
+    );
     const successor = track(bullmqPlacement({ connection: redis.url, queue }));
     const record = await successor.invoke(invocation, new AbortController().signal);
     expect(record.outputs).toEqual(['HI']);
+    expect(failures).toBe(0);
   });
 
   it('a worker without the workflow fails the invocation with an error naming it', async () => {
@@ -176,7 +182,7 @@ describeRedis('bullmqPlacement with createWorker', () => {
     });
     running.catch(() => undefined);
     await started.promise;
-    await untilAsync(async () => (await placement.queue.getJobCounts('wait')).wait === 3);
+    await untilAsync(async () => (await placement.queue.getJobCounts('wait'))['wait'] === 3);
 
     controller.abort();
     await expect(running).rejects.toThrow(/cancel/i);
