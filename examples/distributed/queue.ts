@@ -33,7 +33,7 @@ const placement = bullmqPlacement({ connection });
 try {
   const documents = Array.from({ length: 32 }, (_, index) => `document ${index}`);
   // The workflow's code is the same as for an in-process run: only the placement option differs.
-  const result = await workflow.run({ documents, rounds: 20_000 }, { placement });
+  const result = await workflow.run({ documents, rounds: 5_000 }, { placement });
   const outputs = result.outputs as { document: string; digest: string; worker: number }[];
   const perWorker = new Map<number, number>();
   for (const output of outputs) perWorker.set(output.worker, (perWorker.get(output.worker) ?? 0) + 1);

@@ -17,16 +17,29 @@ describe('weft worker', { timeout: 180_000 }, () => {
   });
 
   it.each([
-    { args: ['worker'], message: /"weft worker" needs <module>/ },
-    { args: ['worker', single], message: /weft worker needs the Redis of the queue: --redis redis:\/\/host:port \(or WEFT_REDIS_URL\)/ },
-    { args: ['worker', single, '--redis', 'http://127.0.0.1:6379'], message: /--redis "http:\/\/127.0.0.1:6379" is not a Redis URL/ },
+    { name: 'no module', args: ['worker'], message: /"weft worker" needs <module>/ },
     {
+      name: 'no --redis',
+      args: ['worker', single],
+      message: /weft worker needs the Redis of the queue: --redis redis:\/\/host:port \(or WEFT_REDIS_URL\)/,
+    },
+    {
+      name: '--redis that is not a Redis URL',
+      args: ['worker', single, '--redis', 'http://127.0.0.1:6379'],
+      message: /--redis "http:\/\/127.0.0.1:6379" is not a Redis URL/,
+    },
+    {
+      name: '--concurrency 0',
       args: ['worker', single, '--redis', 'redis://127.0.0.1:6379', '--concurrency', '0'],
       message: /--concurrency of "weft worker" must be a whole number from 1/,
     },
-    { args: ['worker', single, '--redis', 'redis://127.0.0.1:6379', '--queue', 'a:b'], message: /must be a non-empty name without ":"/ },
-    { args: ['worker', single, '--port', '3'], message: /Unknown option --port for "weft worker"/ },
-  ])('$args.1 $args.2 $args.3 $args.4: a usage error', async ({ args, message }) => {
+    {
+      name: '--queue with a ":"',
+      args: ['worker', single, '--redis', 'redis://127.0.0.1:6379', '--queue', 'a:b'],
+      message: /must be a non-empty name without ":"/,
+    },
+    { name: 'an option of another command', args: ['worker', single, '--port', '3'], message: /Unknown option --port for "weft worker"/ },
+  ])('$name: a usage error', async ({ args, message }) => {
     const finished = await weft(args, { env: { WEFT_REDIS_URL: '' } });
     expect(finished.stderr).toMatch(message);
     expect(finished.stderr).not.toMatch(/\n\s+at /);
