@@ -56,8 +56,9 @@ interface Connected {
 }
 
 /**
- * A `placement` (the option of `run`, `start`, `resume` and `createRuntime`) that puts each invocation of a
- * superstep on a BullMQ queue, where `createWorker` processes run it, and waits for the records they return.
+ * A `placement` (the option of `run`, `start` and `resume`, and of `createRuntime` through `runOptions`) that puts
+ * each invocation of a superstep on a BullMQ queue, where `createWorker` processes run it, and waits for the records
+ * they return.
  * Job ids are deterministic, so a coordinator that takes a run over reuses the jobs its predecessor enqueued, and
  * the records of those that finished. Cancelling a run removes its queued jobs and aborts its running ones.
  *
