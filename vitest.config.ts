@@ -41,7 +41,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, ...postgres, ...redis, 'test/bench/**'], testTimeout: 20_000 },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...processes, ...dist, ...postgres, ...redis, 'test/bench/**'],
+          testTimeout: 20_000,
+        },
       },
       {
         // One Postgres for the whole run, started only when one of these files runs; a skip without the binaries (not on CI).
