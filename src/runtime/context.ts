@@ -15,6 +15,7 @@ import type {
   SharedState,
 } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
+import type { CompiledWorkflow } from './compiled.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
 import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
@@ -50,8 +51,20 @@ export interface ContextHost {
   /** Keeps a request's own response schema for as long as this process runs the request. */
   rememberResponseSchema(requestId: string, schema: Schema): void;
   /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
-  runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult>;
+  runChild(child: CompiledWorkflow, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult>;
 }
+
+/** What the executor of a nested workflow node needs from its invocation beyond the public `ctx`. */
+export interface NestedInvocation {
+  runChild(child: CompiledWorkflow, start: ChildStart): Promise<ChildResult>;
+  raise(payload: unknown, options: RequestOptions | undefined, path: readonly string[], requestId?: string): string;
+}
+
+/**
+ * The invocations of nested workflow nodes, by the `ctx` their handler gets: the scheduler files each one it starts
+ * (it dispatches on the executor's kind), so a nested node's handler, however it is wrapped, reaches its run.
+ */
+export const nestedInvocations = new WeakMap<object, NestedInvocation>();
 
 /** How a nested run begins: from an input, or from a snapshot it stopped at, with answers. */
 export type ChildStart = { readonly input: unknown } | { readonly snapshot: ChildSnapshot; readonly responses: Readonly<Record<string, unknown>> };
@@ -356,7 +369,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   /** @internal Runs a nested workflow as part of this invocation (see `fromWorkflow`). */
-  runChild(child: unknown, start: ChildStart): Promise<ChildResult> {
+  runChild(child: CompiledWorkflow, start: ChildStart): Promise<ChildResult> {
     this.ensureOpen('runChild');
     return this.host.runChild(child, start, this.signal, this.path, this);
   }

@@ -693,7 +693,7 @@ export class RunEngine implements SchedulerHost {
     this.requests.responseSchemas.set(requestId, schema);
   }
 
-  async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult> {
+  async runChild(child: CompiledWorkflow, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult> {
     const sink = this.sink;
     // The child's request events are not forwarded: the nested node surfaces each request itself, under the same id.
     const forward =
@@ -704,7 +704,7 @@ export class RunEngine implements SchedulerHost {
               sink({ ...event, runId: this.runId, seq: this.seq++ });
           };
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
-    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, {
+    const engine = new RunEngine(child, { signal, runId: this.runId }, forward, path, {
       semaphore: this.semaphore,
       budget: this.budget,
       limiter: this.limiter,
