@@ -47,7 +47,13 @@ export function createNestedExecutor<TInput, TOutput>(
     throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send' or 'output', got ${JSON.stringify(mode)}.`);
   }
 
-  const settle = (result: ChildResult, context: ExecutorContext<TOutput, WaitingChildren>, invocation: NestedInvocation, key: string, known: Readonly<Record<string, string>>): void => {
+  const settle = (
+    result: ChildResult,
+    context: ExecutorContext<TOutput, WaitingChildren>,
+    invocation: NestedInvocation,
+    key: string,
+    known: Readonly<Record<string, string>>,
+  ): void => {
     if (result.status === 'completed') {
       context.setState((children) => {
         delete (children as Record<string, WaitingChild>)[key];
