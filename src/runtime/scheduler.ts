@@ -3,7 +3,7 @@ import type { WorkflowEvent } from '../events/events.js';
 import type { AnyExecutor, ExecutorDefaults, LimiterLike } from '../model/types.js';
 import type { Delivery } from '../routing/router.js';
 import type { AbortScope } from './abort-scope.js';
-import { InvocationContext, type ContextHost, type ExecutorSlot } from './context.js';
+import { InvocationContext, nestedInvocations, type ContextHost, type ExecutorSlot } from './context.js';
 import type { InvocationRecord } from './invocation-records.js';
 import { checkRecord, type Invocation, type Placement } from './placement.js';
 import type { Semaphore } from './semaphore.js';
@@ -118,6 +118,7 @@ export class Scheduler {
     const timeoutMs = executor.timeoutMs ?? this.host.defaults.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.host.scope.child();
     const context = new InvocationContext(this.host, slot, k, index, child?.signal);
+    if (executor.kind === 'workflow') nestedInvocations.set(context, context);
     let startedAt = 0;
     if (this.host.observed) {
       this.host.emit(
