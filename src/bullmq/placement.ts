@@ -80,6 +80,8 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
   queue.on('error', () => undefined);
   const channel = cancelChannel(options.prefix, name);
   const cancelling = new Set<Promise<void>>();
+  /** The waits in progress, ended by close(): nothing would tell them of their jobs any more. */
+  const waits = new Set<(error: Error) => void>();
   let connecting: Promise<Connected> | undefined;
   let closed = false;
 
@@ -104,12 +106,21 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
   const finished = (queueEvents: QueueEvents, jobId: string, signal: AbortSignal): Promise<Finished | undefined> =>
     new Promise((resolve, reject) => {
       const events = queueEvents as unknown as EventEmitter; // per-job event names ("completed:<id>") are not in its typed map
-      const done = (value: Finished | undefined): void => {
+      const stop = (): void => {
         events.off(`completed:${jobId}`, onCompleted);
         events.off(`failed:${jobId}`, onFailed);
         signal.removeEventListener('abort', onAbort);
+        waits.delete(onClose);
+      };
+      const done = (value: Finished | undefined): void => {
+        stop();
         resolve(value);
       };
+      const onClose = (error: Error): void => {
+        stop();
+        reject(error);
+      };
+      waits.add(onClose);
       const onCompleted = (args: { returnvalue: unknown }): void => done({ record: args.returnvalue });
       const onFailed = (args: { failedReason: string }): void => done({ failed: args.failedReason });
       const onAbort = (): void => done(undefined);
@@ -120,7 +131,7 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
       queue.getJob(jobId).then((job) => {
         if (job?.finishedOn === undefined) return;
         done(job.failedReason !== undefined && job.failedReason !== '' ? { failed: job.failedReason } : { record: job.returnvalue });
-      }, reject);
+      }, onClose);
     });
 
   const cancel = (jobId: string, redis: Redis): void => {
@@ -170,6 +181,8 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
     async close() {
       if (closed) return;
       closed = true;
+      const closing = new Error('bullmqPlacement: the placement was closed while the invocation was in progress; its job stays in the queue.');
+      for (const end of [...waits]) end(closing);
       await Promise.all(cancelling);
       const connected = await connecting?.catch(() => undefined);
       await Promise.all([queue.close(), connected?.events.close()]);

@@ -130,6 +130,32 @@ describeRedis('bullmqPlacement with createWorker', () => {
     expect(failures).toBe(0);
   });
 
+  it('close() ends the waits in progress with an error (their jobs stay queued)', async () => {
+    const queue = freshQueue();
+    const placement = bullmqPlacement({ connection: redis.url, queue });
+    const invocation = {
+      runId: 'run-close',
+      workflow: 'fan-out',
+      path: ['work'],
+      executorId: 'work',
+      invocationId: 'run-close/1:work:0',
+      superstep: 1,
+      index: 0,
+      attempt: 1,
+      message: { index: 0, spin: 1 },
+      state: {},
+      shared: {},
+      budget: { limit: null, spent: 0 },
+    } satisfies Invocation;
+    const waiting = placement.invoke(invocation, new AbortController().signal);
+    waiting.catch(() => undefined);
+    const inspect = track(new Queue(queue, { connection: { url: redis.url } }));
+    await untilAsync(async () => (await inspect.getJobCounts('wait'))['wait'] === 1);
+    await placement.close();
+    await expect(waiting).rejects.toThrow(/the placement was closed while the invocation was in progress/);
+    expect(await inspect.getJobState(invocationJobId(invocation.invocationId, 1))).toBe('waiting');
+  });
+
   it('a worker without the workflow fails the invocation with an error naming it', async () => {
     const queue = freshQueue();
     const other = new WorkflowBuilder({
