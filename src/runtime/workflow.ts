@@ -14,6 +14,7 @@ import { ResponseSchemas } from './response-schemas.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { specOfEdge } from '../composition/edge-spec.js';
+import { keepRunShapes } from './shapes.js';
 
 /** A started run: its live events, its result, and a way to cancel it. */
 export interface WorkflowRun<TOutput = unknown> {
@@ -62,6 +63,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
       sendsAsOutput: new Set(definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id)))),
       responseSchemas: new ResponseSchemas(),
     };
+    keepRunShapes(this.#compiled); // a full GC then leaves the runs' optimized code in place (see shapes.ts)
     Object.freeze(this);
   }
 
