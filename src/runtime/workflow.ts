@@ -1,4 +1,7 @@
-import { Observable, Subject, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+// rxjs's own modules, not its index (which loads every operator): see events/event-stream.ts.
+import { Observable } from 'rxjs/internal/Observable';
+import { Subject } from 'rxjs/internal/Subject';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
