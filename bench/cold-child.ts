@@ -26,13 +26,19 @@ const loadedAt = performance.now();
 const run = engine.chain(length);
 const builtAt = performance.now();
 const samples: number[] = [];
+const cpuSamples: number[] = [];
 for (let i = 0; i < warm + runs; i++) {
   if (forceGc) (gc as () => void)();
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const result = await run();
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
   if (result.count !== length) throw new Error(`${name}: chain gave ${result.count}, expected ${length}`);
-  if (i >= warm) samples.push(ms);
+  if (i >= warm) {
+    samples.push(ms);
+    cpuSamples.push((used.user + used.system) / 1000);
+  }
 }
 console.log(
   JSON.stringify({
@@ -42,5 +48,6 @@ console.log(
     loadMs: loadedAt - startedAt,
     buildMs: builtAt - loadedAt,
     runsMs: samples,
+    runsCpuMs: cpuSamples,
   }),
 );

@@ -19,6 +19,7 @@ const warm = Number(option('warm') ?? 0);
 const gc = args.includes('--gc');
 const target = option('weft') ?? 'dist';
 const mode = option('mode') ?? 'production';
+const length = Number(option('length') ?? 1000);
 
 let dist: string | undefined;
 if (target === 'dist') {
@@ -34,6 +35,7 @@ interface ChildResult {
   loadMs: number;
   buildMs: number;
   runsMs: number[];
+  runsCpuMs: number[];
 }
 
 const info = machine();
@@ -41,9 +43,19 @@ console.log(
   `cold start — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`,
 );
 console.log(
-  `${procs} fresh processes per engine; in each: load, build the chain, ${warm > 0 ? `${warm} untimed runs, then ` : ''}${runs} timed runs${gc ? ', gc() before every run' : ''}\n`,
+  `${procs} fresh processes per engine; in each: load, build the ${length}-step chain, ${warm > 0 ? `${warm} untimed runs, then ` : ''}${runs} timed runs${gc ? ', gc() before every run' : ''}\n`,
 );
-const headers = ['engine', 'load ms', 'build ms', 'run 1 ms', 'run 2 ms', 'runs 3–10 median ms', 'last run ms', `first ${runs} runs Σ ms`];
+const headers = [
+  'engine',
+  'load ms',
+  'build ms',
+  'run 1 ms',
+  'run 1 CPU ms',
+  'run 2 ms',
+  'runs 3–10 median ms',
+  'last run ms',
+  `first ${runs} runs Σ ms`,
+];
 const rows: string[][] = [];
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 for (const engine of engines) {
@@ -58,6 +70,7 @@ for (const engine of engines) {
       `--engine=${engine}`,
       `--runs=${runs}`,
       `--warm=${warm}`,
+      `--length=${length}`,
       ...(gc ? ['--gc'] : []),
       ...(engine === 'weft' && dist !== undefined ? [`--dist=${dist}`] : []),
     ];
@@ -70,6 +83,7 @@ for (const engine of engines) {
     fmt(median(results.map((r) => r.loadMs))),
     fmt(median(results.map((r) => r.buildMs))),
     fmt(at(0)),
+    fmt(median(results.map((r) => r.runsCpuMs[0] as number))),
     fmt(at(1)),
     fmt(median(results.flatMap((r) => r.runsMs.slice(2)))),
     fmt(at(runs - 1)),

@@ -39,6 +39,7 @@ import {
   type Sizes,
 } from './scenarios/checks.js';
 import { loadWeft } from './scenarios.js';
+import { EXTRA_NAMES, runExtras } from './extras.js';
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -531,14 +532,20 @@ async function main(): Promise<void> {
   console.log('');
 
   const results: ScenarioResult[] = [];
+  const onlyExtras = only !== undefined && only.every((name) => (EXTRA_NAMES as readonly string[]).includes(name));
   for (const scenario of scenarios) {
-    if (only !== undefined && !only.includes(scenario.name)) continue;
+    if (onlyExtras || (only !== undefined && !only.includes(scenario.name))) continue;
     process.stdout.write(`  ${scenario.name}: ${scenario.work} … `);
     const started = performance.now();
     results.push(await measure(scenario));
     console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
-  if (results.length === 0) throw new Error(`--only matched no scenario; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  if (results.length === 0 && !onlyExtras)
+    throw new Error(`--only matched no scenario; known: ${[...scenarios.map((s) => s.name), ...EXTRA_NAMES].join(', ')}`);
+  if (results.length === 0) {
+    runExtras(only, engineNames, target, small, mode);
+    return;
+  }
 
   console.log(`\n${textTable(results)}\n`);
   console.log('median/min: wall-clock ms of one run (soak: of all its runs); CPU ms: median process CPU time (user + system) per run,');
@@ -575,6 +582,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nWrote bench/results/peers${suffix}.json and bench/results/peers${suffix}.md.`);
   }
+  runExtras(only, engineNames, target, small, mode);
 }
 
 await main();

@@ -6,6 +6,7 @@
 //   npx tsx bench/state.ts                                   # keys 10k, 100k, 1M; NODE_ENV=production; weft from dist
 //   npx tsx bench/state.ts --mode=development --keys=10000   # with weft freezing committed state
 //   npx tsx bench/state.ts --weft=src --reps=5 --steps=400
+//   npx tsx bench/state.ts --keys=10000 --prefix=k            # named keys ("k0", …) instead of array-index keys
 //
 // A sample is one run; reported: the median µs per superstep over --reps runs after one warm-up run (checked:
 // the last value written and the sum of the object at the end).
@@ -24,6 +25,9 @@ if (target !== 'src' && target !== 'dist') throw new Error(`--weft must be src o
 const keyCounts = (option('keys') ?? '10000,100000,1000000').split(',').map(Number);
 const reps = Number(option('reps') ?? 3);
 const steps = Number(option('steps') ?? 0); // 0: 400 supersteps up to 100k keys, 40 above
+// Keys are "0", "1", … (array-index keys: V8 keeps them as elements) unless a prefix makes them names ("k0", …).
+const prefix = option('prefix') ?? '';
+const key = (k: number): string => `${prefix}${k}`;
 
 const weft = await loadWeft(target);
 const { executor, WorkflowBuilder, MemoryCheckpointStore } = weft;
@@ -33,7 +37,7 @@ type Kind = 'none' | 'executor' | 'shared';
 
 function zeroes(keys: number): Record<string, number> {
   const values: Record<string, number> = {};
-  for (let k = 0; k < keys; k++) values[String(k)] = 0;
+  for (let k = 0; k < keys; k++) values[key(k)] = 0;
   return values;
 }
 
@@ -49,12 +53,12 @@ function build(kind: Kind, keys: number, limit: number) {
       const counter = n + 1;
       if (kind === 'executor') {
         ctx.setState((state: { values: Record<string, number> }) => {
-          state.values[String(counter % keys)] = counter;
+          state.values[key(counter % keys)] = counter;
         });
       } else if (kind === 'shared') {
         if (!ctx.shared.has('values')) ctx.shared.set('values', zeroes(keys));
         ctx.shared.update<Record<string, number>>('values', (values) => {
-          values[String(counter % keys)] = counter;
+          values[key(counter % keys)] = counter;
         });
       }
       ctx.send(counter);
@@ -82,7 +86,7 @@ async function sample(kind: Kind, keys: number, limit: number, checkpoints: bool
     if (result.outputs[0] !== limit) throw new Error(`${kind}/${keys}: expected output ${limit}, got ${String(result.outputs[0])}`);
     if (kind !== 'none') {
       const values = kind === 'shared' ? (result.shared['values'] as Record<string, number>) : undefined;
-      if (values !== undefined && values[String(limit % keys)] !== limit) throw new Error(`${kind}/${keys}: the last write is missing`);
+      if (values !== undefined && values[key(limit % keys)] !== limit) throw new Error(`${kind}/${keys}: the last write is missing`);
     }
     if (store !== undefined && (await store.list(result.runId)).length !== 2 * limit + 1)
       throw new Error(`${kind}/${keys}: expected ${2 * limit + 1} checkpoints`);
@@ -96,7 +100,7 @@ async function sample(kind: Kind, keys: number, limit: number, checkpoints: bool
 
 const info = machine();
 console.log(
-  `state cost — ${new Date().toISOString()} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`,
+  `state cost — ${new Date().toISOString()} — keys ${prefix === '' ? '"0", "1", …' : `"${prefix}0", "${prefix}1", …`} — weft ${target}, git ${git()} — NODE_ENV=${mode} — Node ${info.node}, ${info.nproc} CPU(s), load ${info.loadavg.join(' ')}`,
 );
 console.log(`µs per superstep (A ⇄ B, A writes one key of the object); median of ${reps} runs after a warm-up\n`);
 const rows: string[][] = [];

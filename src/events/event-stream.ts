@@ -1,4 +1,6 @@
-import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import type { Subscriber, TeardownLogic } from 'rxjs';
+// rxjs's own module, not its index: the index loads every operator, most of a fresh process's import time of weft.
+import { Observable } from 'rxjs/internal/Observable';
 
 /** An Observable that can also be consumed with `for await`; breaking out of the loop unsubscribes. */
 export class EventStream<T> extends Observable<T> implements AsyncIterable<T> {

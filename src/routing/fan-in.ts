@@ -3,32 +3,49 @@ import type { FanInEdgeDefinition } from '../model/types.js';
 /** Per fan-in edge id, one FIFO of waiting messages per source, in source order. Part of the checkpoint. */
 export type FanInBuffers = Readonly<Record<string, readonly (readonly unknown[])[]>>;
 
-/** A private, mutable copy of one edge's buffer while a superstep's messages are routed. */
+/**
+ * A private, mutable copy of one edge's buffer while a superstep's messages are routed. A source's queue is copied
+ * from the stored buffer the first time a message arrives for it, so a wide fan-in allocates nothing for sources
+ * that send nothing.
+ */
 export class FanInBatcher {
-  private readonly queues: unknown[][];
-  private filled: number;
+  /** Per source: its queue once copied (or created); undefined while it is still the stored one. */
+  private readonly queues: (unknown[] | undefined)[];
+  /** Sources whose queue holds at least one message. */
+  private filled = 0;
 
   constructor(
     private readonly edge: FanInEdgeDefinition,
-    stored: readonly (readonly unknown[])[] | undefined,
+    private readonly stored: readonly (readonly unknown[])[] | undefined,
   ) {
-    this.queues = edge.sources.map((_, index) => [...(stored?.[index] ?? [])]);
-    this.filled = this.queues.filter((q) => q.length > 0).length;
+    const count = edge.sources.length;
+    this.queues = new Array<unknown[] | undefined>(count).fill(undefined);
+    if (stored !== undefined) for (const queue of stored) if (queue.length > 0) this.filled++;
   }
 
   /** Buffers one message and returns the batch it completes (one message per source, in source order), if any. */
   add(sourceIndex: number, message: unknown): unknown[] | undefined {
-    const queue = this.queues[sourceIndex] as unknown[];
+    let queue = this.queues[sourceIndex];
+    if (queue === undefined) this.queues[sourceIndex] = queue = [...(this.stored?.[sourceIndex] ?? [])];
     if (queue.push(message) === 1) this.filled++;
-    if (this.filled < this.queues.length) return undefined;
-    const batch = this.queues.map((q) => q.shift());
-    this.filled = this.queues.filter((q) => q.length > 0).length;
+    const count = this.queues.length;
+    if (this.filled < count) return undefined;
+    const batch = new Array<unknown>(count);
+    let filled = 0;
+    for (let i = 0; i < count; i++) {
+      let q = this.queues[i];
+      if (q === undefined) this.queues[i] = q = [...(this.stored?.[i] ?? [])]; // a message stored in an earlier superstep
+      batch[i] = q.shift();
+      if (q.length > 0) filled++;
+    }
+    this.filled = filled;
     return batch;
   }
 
   /** The buffer to store, or undefined when nothing waits. */
   snapshot(): readonly (readonly unknown[])[] | undefined {
-    return this.filled === 0 && this.queues.every((q) => q.length === 0) ? undefined : this.queues;
+    if (this.filled === 0) return undefined;
+    return this.queues.map((queue, index) => queue ?? this.stored?.[index] ?? []);
   }
 
   get id(): string {

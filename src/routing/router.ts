@@ -91,12 +91,16 @@ function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string
   try {
     return fn();
   } catch (error) {
-    throw new RoutingError(edge.id, `Edge "${edge.id}" could not route a message from "${source}": ${what} threw: ${describeThrown(error)}`, {
-      ...context,
-      executorId: source,
-      cause: error,
-    });
+    throw routingFailed(context, edge, source, what, error);
   }
+}
+
+function routingFailed(context: WeftErrorContext, edge: EdgeDefinition, source: string, what: string, error: unknown): RoutingError {
+  return new RoutingError(edge.id, `Edge "${edge.id}" could not route a message from "${source}": ${what} threw: ${describeThrown(error)}`, {
+    ...context,
+    executorId: source,
+    cause: error,
+  });
 }
 
 /** Routes one superstep's sent messages, in order, along the edges; pure apart from calling edge predicates. */
@@ -105,9 +109,19 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
   const dropped: DroppedMessage[] = [];
   let batchers: Map<string, FanInBatcher> | undefined;
 
+  // Consecutive messages mostly come from one source (a fan-out's sends) or go into one fan-in: remember the last.
+  let lastSource: string | undefined;
+  let edges: readonly EdgeDefinition[] | undefined;
+  let lastFanIn: string | undefined;
+  let fanInBatcher: FanInBatcher | undefined;
+  let fanInIndex: ReadonlyMap<string, number> | undefined;
+
   for (const message of sent) {
     const { source, payload, to } = message;
-    const edges = table.outgoing.get(source);
+    if (source !== lastSource) {
+      edges = table.outgoing.get(source);
+      lastSource = source;
+    }
     if (edges === undefined) {
       dropped.push({ source, payload, reason: 'no-edge', to });
       continue;
@@ -137,18 +151,28 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
             if ((table.fanOutTargets.get(edge.id) as ReadonlySet<string>).has(to)) deliveries.push({ source, target: to, payload });
             break;
           }
-          const targets = call(context, edge, source, 'its selector', () =>
-            routeFanOut(edge, payload, table.fanOutTargets.get(edge.id) as ReadonlySet<string>),
-          );
-          for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
+          let targets: string | readonly string[];
+          try {
+            targets = routeFanOut(edge, payload, table.fanOutTargets.get(edge.id) as ReadonlySet<string>);
+          } catch (error) {
+            throw routingFailed(context, edge, source, 'its selector', error);
+          }
+          if (typeof targets === 'string') {
+            if (to === undefined || targets === to) deliveries.push({ source, target: targets, payload });
+          } else for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
           break;
         }
         case 'fan-in': {
           if (to !== undefined && edge.target !== to) break;
-          batchers ??= new Map();
-          let batcher = batchers.get(edge.id);
-          if (batcher === undefined) batchers.set(edge.id, (batcher = new FanInBatcher(edge, fanIn[edge.id])));
-          const batch = batcher.add((table.fanInIndex.get(edge.id) as ReadonlyMap<string, number>).get(source) as number, payload);
+          if (edge.id !== lastFanIn) {
+            batchers ??= new Map();
+            let batcher = batchers.get(edge.id);
+            if (batcher === undefined) batchers.set(edge.id, (batcher = new FanInBatcher(edge, fanIn[edge.id])));
+            fanInBatcher = batcher;
+            fanInIndex = table.fanInIndex.get(edge.id) as ReadonlyMap<string, number>;
+            lastFanIn = edge.id;
+          }
+          const batch = (fanInBatcher as FanInBatcher).add((fanInIndex as ReadonlyMap<string, number>).get(source) as number, payload);
           buffered = true;
           if (batch !== undefined) deliveries.push({ source: table.fanInLabel.get(edge.id) as string, target: edge.target, payload: batch });
           break;

@@ -1,4 +1,7 @@
-import { Observable, Subject, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+// rxjs's own modules, not its index (which loads every operator): see events/event-stream.ts.
+import { Observable } from 'rxjs/internal/Observable';
+import { Subject } from 'rxjs/internal/Subject';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
@@ -12,6 +15,7 @@ import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { specOfEdge } from '../composition/edge-spec.js';
+import { keepRunShapes } from './shapes.js';
 
 /** A started run: its live events, its result, and a way to cancel it. */
 export interface WorkflowRun<TOutput = unknown> {
@@ -53,6 +57,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     this.signature = definition.signature;
     this.definition = definition;
     this.#compiled = compileDefinition(definition);
+    keepRunShapes(this.#compiled); // a full GC then leaves the runs' optimized code in place (see shapes.ts)
     Object.freeze(this);
   }
 

@@ -1,4 +1,5 @@
-import { Subject, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject'; // not the index, which loads every operator
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
 import { LeaseLostError } from '../errors.js';
 import type { EventStream } from '../events/event-stream.js';

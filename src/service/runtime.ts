@@ -1,4 +1,5 @@
-import { Observable, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable'; // not the index, which loads every operator
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { CheckpointError, NotFoundError, RequestError } from '../errors.js';
 import type { AnyExecutor } from '../model/types.js';
