@@ -64,7 +64,7 @@ export { WorkflowBuilder } from './builder/workflow-builder.js';
 export type { WorkflowBuilderOptions } from './builder/workflow-builder.js';
 export type { CheckedChain, FanInMessage, Source, CheckedSwitch, SwitchCase, SwitchDefault, SwitchMismatch, Target } from './builder/edge-types.js';
 export { Workflow } from './runtime/workflow.js';
-export type { WorkflowRun } from './runtime/workflow.js';
+export type { AttachableRun, ResumedRun, ResumeRunOptions, RunApprovals, StartOptions, WorkflowRun } from './runtime/workflow.js';
 export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';
 export { createLimiter } from './runtime/limiter.js';
 export type { Limiter, LimiterOptions } from './runtime/limiter.js';

@@ -214,6 +214,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * run.events$.subscribe((event) => console.log(event.type));
    */
   resume(from: Checkpoint | string, options: ResumeRunOptions = {}): ResumedRun<TOutput> {
+    checkApprovals(options.approvals);
     const events = new Subject<WorkflowEvent>();
     const live = options.approvals !== undefined;
     let engine: RunEngine | undefined;
@@ -221,7 +222,6 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     let stopped = false;
     const result = Promise.resolve()
       .then(async () => {
-        checkApprovals(options.approvals);
         const { checkpoint, runId } = await this.#prepareResume(from, options);
         engine = new RunEngine(this.#compiled, { ...options, runId }, (event) => events.next(event), [], undefined, live);
         if (cancelled !== undefined) engine.cancel(cancelled.reason);

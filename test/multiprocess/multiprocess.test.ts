@@ -157,6 +157,9 @@ describe('many processes on one SQLite file', () => {
     const events = await expectCleanLog(store, runId);
     expect(events.flatMap((event) => (event.type === 'output' ? [event.value] : []))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(events.slice(0, left.length)).toEqual(left);
-    expect(events.filter((event) => event.type === 'run.started' || event.type === 'run.resumed').map((event) => event.type)).toEqual(['run.started', 'run.resumed']);
+    expect(events.filter((event) => event.type === 'run.started' || event.type === 'run.resumed').map((event) => event.type)).toEqual([
+      'run.started',
+      'run.resumed',
+    ]);
   });
 });
