@@ -62,7 +62,7 @@ export { fromFunction } from './executors/from-function.js';
 export type { FromFunctionOptions } from './executors/from-function.js';
 export { WorkflowBuilder } from './builder/workflow-builder.js';
 export type { WorkflowBuilderOptions } from './builder/workflow-builder.js';
-export type { CheckedChain, FanInMessage, Source, CheckedSwitch, SwitchCase, SwitchDefault, SwitchMismatch, Target } from './builder/edge-types.js';
+export type { CheckedChain, CheckedSwitch, FanInMessage, Source, SwitchCase, SwitchDefault, SwitchMismatch, Target } from './builder/edge-types.js';
 export { Workflow } from './runtime/workflow.js';
 export type { AttachableRun, ResumedRun, ResumeRunOptions, RunApprovals, StartOptions, WorkflowRun } from './runtime/workflow.js';
 export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';

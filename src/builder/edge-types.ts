@@ -48,7 +48,7 @@ export interface SwitchDefault<TMessage> {
 
 /** What a case's `when` lets through: the guarded type of a type guard, else every `TMessage`. */
 type Narrowed<TMessage, TCase> = TCase extends { readonly when: (message: any) => message is infer TNarrowed } ? TNarrowed : TMessage;
-/** The {@link EdgeMismatch} of each case whose target does not accept what its `when` lets through. */
+/** The `EdgeMismatch` of each case whose target does not accept what its `when` lets through. */
 export type SwitchMismatch<TMessage, TCase> = TCase extends { readonly to: infer TTo }
   ? CheckedTarget<Narrowed<TMessage, TCase>, TTo> extends TTo
     ? never
