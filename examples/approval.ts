@@ -138,7 +138,7 @@ try {
       // A wrong shape is refused before anything runs, because the executor declares its `response` schema.
       const refused = await workflow
         .resume(waiting.checkpointId, { checkpoints: store, responses: { [request.id]: { approved: 'sure' } } })
-        .catch((error: unknown) => error);
+        .result.catch((error: unknown) => error);
       check(refused instanceof RequestError && refused.reason === 'invalid_response', 'an answer of the wrong shape is refused');
       console.log(`  (an answer { approved: 'sure' } was refused: ${refused.message})`);
 

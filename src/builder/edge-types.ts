@@ -36,15 +36,30 @@ export type CheckedTarget<TMessage, TTo> = TTo extends string
     ? TTo
     : EdgeMismatch<{ sends: TMessage; accepts: AcceptedBy<TTo> }>;
 
-/** A case of `addSwitch`: the first whose `when` holds receives the message. */
+/** A case of `addSwitch`: the first whose `when` holds receives the message; a type guard narrows what `to` must accept. */
 export interface SwitchCase<TMessage> {
   readonly when: (message: TMessage) => boolean;
-  readonly to: Target<TMessage>;
+  readonly to: Target<any>;
 }
 /** The default of `addSwitch`, required and last. */
 export interface SwitchDefault<TMessage> {
   readonly otherwise: Target<TMessage>;
 }
+
+/** What a case's `when` lets through: the guarded type of a type guard, else every `TMessage`. */
+type Narrowed<TMessage, TCase> = TCase extends { readonly when: (message: any) => message is infer TNarrowed } ? TNarrowed : TMessage;
+/** The `EdgeMismatch` of each case whose target does not accept what its `when` lets through. */
+export type SwitchMismatch<TMessage, TCase> = TCase extends { readonly to: infer TTo }
+  ? CheckedTarget<Narrowed<TMessage, TCase>, TTo> extends TTo
+    ? never
+    : CheckedTarget<Narrowed<TMessage, TCase>, TTo>
+  : TCase extends { readonly otherwise: infer TTo }
+    ? CheckedTarget<TMessage, TTo> extends TTo
+      ? never
+      : CheckedTarget<TMessage, TTo>
+    : never;
+/** `addSwitch`'s `this`: anything when every case fits, else the mismatches, so the call reads `… is not assignable to … 'EdgeMismatch<…>'`. */
+export type CheckedSwitch<TMessage, TCase> = [SwitchMismatch<TMessage, TCase>] extends [never] ? unknown : SwitchMismatch<TMessage, TCase>;
 
 /** The tuple of messages a fan-in target receives: one per source, in source order. */
 export type FanInMessage<TSources extends readonly unknown[]> = { -readonly [K in keyof TSources]: OutputOf<TSources[K]> };

@@ -16,6 +16,7 @@ import type {
   FanInMessage,
   SentBy,
   Source,
+  CheckedSwitch,
   SwitchCase,
   SwitchDefault,
   Target,
@@ -142,8 +143,16 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
     return this;
   }
 
-  /** Routes each message to the first case whose `when` holds, else to the `otherwise` target (required, last). */
-  addSwitch<TFrom extends Ref>(from: CheckedSource<TFrom>, cases: readonly (SwitchCase<SentBy<TFrom>> | SwitchDefault<SentBy<TFrom>>)[]): this {
+  /**
+   * Routes each message to the first case whose `when` holds, else to the `otherwise` target (required, last). A type
+   * guard as `when` narrows what that case's target must accept; `otherwise` must accept everything the source sends.
+   */
+  addSwitch<TFrom extends Ref, TCase extends SwitchCase<WhenMessage<TFrom>> | SwitchDefault<any>>(
+    this: CheckedSwitch<SentBy<TFrom>, TCase>,
+    from: CheckedSource<TFrom>,
+    cases: readonly TCase[],
+  ): this;
+  addSwitch(from: Ref, cases: readonly (SwitchCase<unknown> | SwitchDefault<unknown>)[]): this {
     const branches: { when: (message: unknown) => boolean; target: Ref }[] = [];
     let otherwise: Ref | undefined;
     let misplacedDefault = false;
@@ -155,7 +164,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
         branches.push({ when: branch.when as (message: unknown) => boolean, target: this.ref(branch.to) });
       }
     });
-    this.edges.push({ kind: 'switch', source: this.ref(from as Ref), cases: branches, otherwise, misplacedDefault });
+    this.edges.push({ kind: 'switch', source: this.ref(from), cases: branches, otherwise, misplacedDefault });
     return this;
   }
 

@@ -25,7 +25,9 @@ export function formatEvent(event: SerializedEvent): string {
   const line = ((): string => {
     switch (event.type) {
       case 'run.started':
-        return `run ${event.runId} started (workflow ${event.workflow}${event.resumedFrom === undefined ? '' : `, resumed from checkpoint ${event.resumedFrom}`})`;
+        return `run ${event.runId} started (workflow ${event.workflow})`;
+      case 'run.resumed':
+        return `run ${event.runId} resumed (workflow ${event.workflow}${event.resumedFrom === undefined ? '' : `, from checkpoint ${event.resumedFrom}`})`;
       case 'superstep.started':
         return `superstep ${event.superstep} started: ${event.executorIds.join(', ')}`;
       case 'executor.invoked':
@@ -132,6 +134,7 @@ export function reduceProgress(state: ProgressState, event: SerializedEvent): Pr
   const outer = event.path.length === 0;
   switch (event.type) {
     case 'run.started':
+    case 'run.resumed':
       return outer ? { ...base, status: 'running', error: undefined, requests: 0 } : base;
     case 'superstep.started':
       return outer ? { ...base, superstep: event.superstep } : base;

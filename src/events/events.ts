@@ -20,11 +20,18 @@ export type DropReason = 'no-edge' | 'not-accepted' | 'fan-in-incomplete';
 /** Every event a run emits, discriminated on `type`. */
 export type WorkflowEvent =
   | (EventBase & {
+      /** Once per run, when it starts from its input. */
       readonly type: 'run.started';
       readonly workflow: string;
       readonly signature: string;
       readonly input: unknown;
-      /** Set when the run continues from this checkpoint. */
+    })
+  | (EventBase & {
+      /** At every resume, instead of `run.started`: the run goes on (or a fork begins) from a checkpoint. */
+      readonly type: 'run.resumed';
+      readonly workflow: string;
+      readonly signature: string;
+      /** The checkpoint it continues from; absent for a nested run, which continues from its parent's checkpoint. */
       readonly resumedFrom?: string;
     })
   | (EventBase & { readonly type: 'superstep.started'; readonly executorIds: readonly string[] })

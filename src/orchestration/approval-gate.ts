@@ -1,4 +1,4 @@
-import { isWeftError, type PendingRequest, type RequestError, type WorkflowEvent, type WorkflowRun } from '../index.js';
+import { isWeftError, type AttachableRun, type PendingRequest, type RequestError, type WorkflowEvent } from '../index.js';
 import { isApprovalRequest, type ApprovalDecision, type ApprovalRequest } from './approval.js';
 
 /** Who made a decision recorded by an approval gate. */
@@ -31,12 +31,15 @@ export interface ApprovalGateOptions {
   readonly timeoutMs?: number;
 }
 
-/** The part of a started run (`workflow.start()`) a gate needs. */
-export type GatedRun = Pick<WorkflowRun<unknown>, 'runId' | 'events$' | 'respond' | 'pendingRequests'>;
+/** The part of a started or resumed run (`workflow.start()`, `workflow.resume()`) a gate needs. */
+export type GatedRun = AttachableRun;
 
 /** Answers approval requests from code; see {@link createApprovalGate}. */
 export interface ApprovalGate {
-  /** Answers every approval request of a started run, those already pending included; returns a function that stops it. */
+  /**
+   * Answers every approval request of a started or resumed run, those already pending included; returns a function that
+   * stops it. `workflow.start(input, { approvals: gate })` attaches it for you.
+   */
   attach(run: GatedRun): () => void;
   /** Decides one request without answering it, e.g. for `workflow.resume(id, { responses })`; the decision is recorded. */
   decide(request: ApprovalRequest): Promise<ApprovalDecision>;
@@ -139,6 +142,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       const subscription = run.events$.subscribe({
         next: (event: WorkflowEvent) => {
           if (event.type === 'request.created') take(event.request);
+          else if (event.type === 'run.waiting' && event.path.length === 0) for (const request of event.requests) take(request); // a resumed run's older requests
         },
         complete: () => stop.abort(),
       });

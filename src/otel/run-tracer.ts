@@ -43,6 +43,7 @@ const errorText = (error: unknown): string =>
 const asException = (error: unknown): Error | string => (error instanceof Error ? error : errorText(error));
 const RUN_LEVEL = new Set([
   'run.started',
+  'run.resumed',
   'run.waiting',
   'run.completed',
   'run.failed',
@@ -73,7 +74,7 @@ export class RunTracer {
   };
 
   private handle(event: WorkflowEvent): void {
-    if (event.type === 'run.started') return this.started(event);
+    if (event.type === 'run.started' || event.type === 'run.resumed') return this.started(event);
     const scopes = this.runs.get(event.runId);
     if (scopes === undefined) return;
     const runLevel = RUN_LEVEL.has(event.type);
@@ -162,7 +163,7 @@ export class RunTracer {
     }
   }
 
-  private started(event: WorkflowEventOf<'run.started'>): void {
+  private started(event: WorkflowEventOf<'run.started'> | WorkflowEventOf<'run.resumed'>): void {
     const nested = event.path.length > 0;
     let scopes = this.runs.get(event.runId);
     if (nested && scopes === undefined) return;
@@ -179,7 +180,7 @@ export class RunTracer {
       [ATTR.signature]: event.signature,
     };
     const links: Link[] = [];
-    if (event.resumedFrom !== undefined) {
+    if (event.type === 'run.resumed' && event.resumedFrom !== undefined) {
       attributes[ATTR.resumedFrom] = event.resumedFrom;
       const earlier =
         this.earlier.get(event.resumedFrom) ??

@@ -58,7 +58,7 @@ export class RunEngine extends RunHost {
       pendingRequests: [],
       outputCount: 0,
     };
-    return this.drive(state, { input }, null);
+    return this.drive(state, { type: 'run.started', input }, null);
   }
 
   /** Continues from a checkpoint (already checked against this workflow), answering requests first. */
@@ -100,14 +100,20 @@ export class RunEngine extends RunHost {
       this.scope.dispose();
       throw error;
     }
-    return this.drive(state, { input: undefined, ...(from === null ? {} : { resumedFrom: from }) }, from);
+    return this.drive(state, { type: 'run.resumed', ...(from === null ? {} : { resumedFrom: from }) }, from);
   }
 
   /** The superstep loop, from `state` until the run completes, waits, fails or is cancelled. */
-  private async drive(initial: RunState, started: { input: unknown; resumedFrom?: string }, parentCheckpointId: string | null): Promise<RunResult> {
+  private async drive(
+    initial: RunState,
+    started: { readonly type: 'run.started'; readonly input: unknown } | { readonly type: 'run.resumed'; readonly resumedFrom?: string },
+    parentCheckpointId: string | null,
+  ): Promise<RunResult> {
     const definition = this.compiled.definition;
     this.checkpointer?.startAfter(parentCheckpointId);
-    this.emit('run.started', { workflow: definition.name, signature: definition.signature, ...started });
+    const named = { workflow: definition.name, signature: definition.signature };
+    if (started.type === 'run.started') this.emit('run.started', { ...named, input: started.input });
+    else this.emit('run.resumed', { ...named, ...(started.resumedFrom === undefined ? {} : { resumedFrom: started.resumedFrom }) });
     let state = initial;
     let lastYield = now();
     try {

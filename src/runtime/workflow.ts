@@ -10,7 +10,7 @@ import type { AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '
 import { compileDefinition } from './compiled.js';
 import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
-import { CheckpointError, isWeftError } from '../errors.js';
+import { CheckpointError, isWeftError, RequestError } from '../errors.js';
 import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
@@ -36,6 +36,46 @@ export interface WorkflowRun<TOutput = unknown> {
    */
   respond(requestId: string, value: unknown): Promise<void>;
   cancel(reason?: unknown): void;
+}
+
+/**
+ * A resumed run (`workflow.resume()`): the handle `start()` gives, and awaitable for its result, so that
+ * `await workflow.resume(id, options)` is the run's `RunResult`.
+ */
+export interface ResumedRun<TOutput = unknown> extends Omit<WorkflowRun<TOutput>, 'runId'>, PromiseLike<RunResult<TOutput>> {
+  /**
+   * The run's id: the checkpoint's run, or a new id when resuming an older checkpoint forks it. Undefined until the
+   * checkpoint is loaded; the first event (`run.resumed`) carries it too.
+   */
+  readonly runId: string | undefined;
+}
+
+/** The part of a started or resumed run that `approvals` (an approval gate) attaches to. */
+export interface AttachableRun {
+  readonly runId: string | undefined;
+  readonly events$: Observable<WorkflowEvent>;
+  readonly pendingRequests: readonly PendingRequest[];
+  respond(requestId: string, value: unknown): Promise<void>;
+}
+
+/** Answers a run's requests from code while it runs, such as the gate `createApprovalGate()` makes. */
+export interface RunApprovals {
+  /** Starts answering; returns a function that stops it. */
+  attach(run: AttachableRun): () => void;
+}
+
+/** Options of `start()`: those of `run()`, and `approvals`. */
+export interface StartOptions extends RunOptions {
+  /** Answers the run's approval requests while it runs (`createApprovalGate()`), attached before its first event. */
+  readonly approvals?: RunApprovals;
+}
+
+/** Options of `resume()`: the answers, and those of `start()`. */
+export interface ResumeRunOptions extends ResumeOptions, StartOptions {}
+
+function checkApprovals(approvals: unknown): void {
+  if (approvals !== undefined && typeof (approvals as Partial<RunApprovals> | null)?.attach !== 'function')
+    throw new TypeError('Run option approvals must have attach(run), as the gate of createApprovalGate({ onRequest }) has.');
 }
 
 /**
@@ -131,15 +171,19 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     );
   }
 
-  /** Starts a run at the next microtask and returns its handle at once. */
-  start(input: TInput, options: RunOptions = {}): WorkflowRun<TOutput> {
+  /**
+   * Starts a run at the next microtask and returns its handle at once. A run that waits for answers waits in
+   * memory for `respond()` (or for `approvals`).
+   */
+  start(input: TInput, options: StartOptions = {}): WorkflowRun<TOutput> {
+    checkApprovals(options.approvals);
     const events = new Subject<WorkflowEvent>();
     const engine = new RunEngine(this.#compiled, options, (event) => events.next(event), [], undefined, true);
     const result = Promise.resolve()
       .then(() => engine.execute(input) as Promise<RunResult<TOutput>>)
       .finally(() => events.complete());
     result.catch(() => undefined); // the caller may only watch events$; the error stays on `result` for whoever awaits it
-    return {
+    const run: WorkflowRun<TOutput> = {
       runId: engine.runId,
       events$: events.asObservable(),
       result,
@@ -149,18 +193,70 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
       respond: (requestId: string, value: unknown) => engine.respond(requestId, value),
       cancel: (reason?: unknown) => engine.cancel(reason),
     };
+    options.approvals?.attach(run);
+    return run;
   }
 
   /**
    * Continues a run from a checkpoint (or its id, loaded from `options.checkpoints`), answering pending requests
-   * with `options.responses` first. Resuming a run's latest checkpoint continues that run; an older one forks a
-   * new run whose first checkpoint has the old one as parent. Refuses, with a CheckpointError, a checkpoint taken
-   * on another graph or written by a newer weft.
+   * with `options.responses` first, and returns its handle at once: events, result, respond, cancel, as `start()`
+   * gives; `await` it for the result. Like `run()`, a run that waits again stops with status `'waiting'`; with
+   * `approvals` it waits in memory for answers, like `start()`. Resuming a run's latest checkpoint continues that
+   * run; an older one forks a new run whose first checkpoint has the old one as parent. Refuses, with a
+   * CheckpointError, a checkpoint taken on another graph or written by a newer weft.
+   * @example
+   * const done = await workflow.resume(checkpointId, { checkpoints: store, responses: { [requestId]: answer } });
+   * const run = workflow.resume(checkpointId, { checkpoints: store });
+   * run.events$.subscribe((event) => console.log(event.type));
    */
-  async resume(from: Checkpoint | string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
-    const { checkpoint, runId } = await this.#prepareResume(from, options);
-    const engine = new RunEngine(this.#compiled, { ...options, runId }, undefined);
-    return engine.resume(checkpoint, options.responses ?? {}) as Promise<RunResult<TOutput>>;
+  resume(from: Checkpoint | string, options: ResumeRunOptions = {}): ResumedRun<TOutput> {
+    checkApprovals(options.approvals);
+    const events = new Subject<WorkflowEvent>();
+    const live = options.approvals !== undefined;
+    let engine: RunEngine | undefined;
+    let cancelled: { readonly reason: unknown } | undefined;
+    let stopped = false;
+    const result = Promise.resolve()
+      .then(async () => {
+        const { checkpoint, runId } = await this.#prepareResume(from, options);
+        engine = new RunEngine(this.#compiled, { ...options, runId }, (event) => events.next(event), [], undefined, live);
+        if (cancelled !== undefined) engine.cancel(cancelled.reason);
+        return (await engine.resume(checkpoint, options.responses ?? {})) as RunResult<TOutput>;
+      })
+      .finally(() => {
+        stopped = true;
+        events.complete();
+      });
+    result.catch(() => undefined); // as in start(): the error stays on `result` for whoever awaits it
+    const run: ResumedRun<TOutput> = {
+      get runId() {
+        return engine?.runId;
+      },
+      events$: events.asObservable(),
+      result,
+      get pendingRequests() {
+        return engine?.pendingRequests ?? [];
+      },
+      respond: async (requestId: string, value: unknown) => {
+        if (stopped || engine === undefined) {
+          throw new RequestError(
+            'run_not_waiting',
+            stopped
+              ? `The resumed run${engine === undefined ? '' : ` "${engine.runId}"`} has stopped, so it takes no answer to "${requestId}" here. Resume its last checkpoint with { responses: { "${requestId}": value } }.`
+              : `The resumed run has not loaded its checkpoint yet, so it cannot take an answer to "${requestId}". Pass it as resume(from, { responses }), or answer once its run.resumed event is out.`,
+            { requestId, ...(engine === undefined ? {} : { runId: engine.runId }) },
+          );
+        }
+        return engine.respond(requestId, value);
+      },
+      cancel: (reason?: unknown) => {
+        if (engine === undefined) cancelled ??= { reason };
+        else engine.cancel(reason);
+      },
+      then: (onFulfilled, onRejected) => result.then(onFulfilled, onRejected),
+    };
+    options.approvals?.attach(run);
+    return run;
   }
 
   /** Loads and checks the checkpoint, and picks the run id: the same run for its latest checkpoint, a fork otherwise. */

@@ -27,7 +27,7 @@ export interface ActivationOptions {
   /** The engine's stream; its checkpoints go to `checkpoints`, whose `save` commits the superstep. */
   readonly source: (signal: AbortSignal, checkpoints: CheckpointStore) => EventStream<WorkflowEvent>;
   /**
-   * Told once the engine accepted its start (it emitted `run.started`), or of the error it refused with before.
+   * Told once the engine accepted its start (it emitted `run.started` or `run.resumed`), or of the error it refused with before.
    * With it, a refusal is not a failure of the run: the record gets `restore` (the answer was not taken).
    */
   readonly onStarted?: (error?: unknown) => void;
@@ -230,7 +230,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
         return;
       }
       if (event.path.length === 0) {
-        if (event.type === 'run.started') {
+        if (event.type === 'run.started' || event.type === 'run.resumed') {
           started = true;
           tell();
         } else if (event.type === 'run.waiting') waiting = true;

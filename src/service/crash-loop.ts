@@ -13,13 +13,14 @@ export const CRASH_LOOP = 'recovery_crash_loop';
  */
 export function crashLoop(runId: string, events: readonly SerializedEvent[]): SerializedError | undefined {
   const top = events.filter((event) => event.path.length === 0);
-  const from = [...top].reverse().find((event) => event.type === 'run.started')?.superstep;
+  const isStart = (event: SerializedEvent): boolean => event.type === 'run.started' || event.type === 'run.resumed';
+  const from = [...top].reverse().find(isStart)?.superstep;
   if (from === undefined) return undefined;
   let starts = 0;
   for (let index = top.length - 1; index >= 0; index--) {
     const event = top[index] as SerializedEvent;
     if (event.type === 'checkpoint.saved' && event.superstep > from) break; // it got past that superstep once
-    if (event.type !== 'run.started') continue;
+    if (!isStart(event)) continue;
     if (event.superstep !== from) break;
     starts += 1;
   }

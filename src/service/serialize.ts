@@ -70,6 +70,7 @@ export function changesFor(event: SerializedEvent, updatedAt: number): RunChange
   if (event.path.length > 0) return undefined;
   switch (event.type) {
     case 'run.started':
+    case 'run.resumed':
       return { status: 'running', updatedAt };
     case 'checkpoint.saved':
       return { checkpointId: event.checkpointId, updatedAt };

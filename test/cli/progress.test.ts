@@ -18,8 +18,8 @@ describe('formatEvent', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ type: 'run.started', workflow: 'calc', signature: 'x', input: 1 }, 'run run-1234567890 started (workflow calc)'],
       [
-        { type: 'run.started', workflow: 'calc', signature: 'x', input: 1, resumedFrom: 'cp-1' },
-        'run run-1234567890 started (workflow calc, resumed from checkpoint cp-1)',
+        { type: 'run.resumed', workflow: 'calc', signature: 'x', resumedFrom: 'cp-1' },
+        'run run-1234567890 resumed (workflow calc, from checkpoint cp-1)',
       ],
       [{ type: 'superstep.started', superstep: 3, executorIds: ['a', 'b'] }, 'superstep 3 started: a, b'],
       [{ type: 'executor.invoked', executorId: 'triage', path: ['triage'], attempt: 1 }, 'executor triage invoked'],

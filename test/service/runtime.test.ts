@@ -406,8 +406,9 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       const events = await follower;
       expect(events).toStrictEqual(await expectEnded(store, runId, 'completed'));
       expect(events.slice(0, before.length)).toStrictEqual(before);
-      expect(events[before.length]).toMatchObject({ type: 'run.started', seq: before.length, resumedFrom: record.checkpointId });
-      expect(runLevel(events, 'run.started')).toHaveLength(2);
+      expect(events[before.length]).toMatchObject({ type: 'run.resumed', seq: before.length, resumedFrom: record.checkpointId });
+      expect(runLevel(events, 'run.started')).toHaveLength(1);
+      expect(runLevel(events, 'run.resumed')).toHaveLength(1);
       expect(await runtime.getRun(runId)).toMatchObject({ status: 'completed', outputs: ['merge: rejected'] });
     });
 
@@ -435,7 +436,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ reason: 'run_not_waiting' });
       await collect(runtime.events(runId));
       expect(await runtime.getRun(runId)).toMatchObject({ status: 'completed', outputs: ['race: approved'] });
-      expect(runLevel(await expectEnded(store, runId, 'completed'), 'run.started')).toHaveLength(2);
+      expect(runLevel(await expectEnded(store, runId, 'completed'), 'run.started', 'run.resumed')).toHaveLength(2);
     });
 
     it('keeps an answer taken just before the runtime closed: the next runtime delivers it', async () => {
@@ -560,9 +561,9 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(ran).toEqual([3, 4, 5]); // superstep 3 again (it never committed), nothing before it
       expect(events).toStrictEqual(await expectEnded(reopened, runId, 'completed'));
       expect(events.slice(0, stopped.length)).toStrictEqual(stopped);
-      const starts = runLevel(events, 'run.started');
+      const starts = runLevel(events, 'run.started', 'run.resumed');
       expect(starts).toHaveLength(2);
-      expect(starts[1]).toMatchObject({ seq: stopped.length, resumedFrom: expect.any(String) });
+      expect(starts[1]).toMatchObject({ type: 'run.resumed', seq: stopped.length, resumedFrom: expect.any(String) });
       expect(events.filter((event) => event.type === 'output').map((event) => (event as { value: unknown }).value)).toEqual(await uninterrupted(5));
     });
 
@@ -795,6 +796,6 @@ describe('createRuntime over SqliteRunStore, when its process is killed', { time
     expect(await runtime.getRun(runId)).toMatchObject({ status: 'completed', outputs: await uninterrupted(8) });
     expect(events).toStrictEqual(await expectEnded(store, runId, 'completed'));
     expect(events.slice(0, stopped.length)).toStrictEqual(stopped);
-    expect(runLevel(events, 'run.started')).toHaveLength(2);
+    expect(runLevel(events, 'run.started', 'run.resumed').map((event) => event.type)).toEqual(['run.started', 'run.resumed']);
   });
 });

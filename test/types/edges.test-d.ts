@@ -251,3 +251,43 @@ describe('type guards in when', () => {
     builder.addEdge(sendsUnion, acceptsNumber, { when: (message) => message !== '' });
   });
 });
+
+describe('type guards in a switch case', () => {
+  const isNumber = (message: unknown): message is number => typeof message === 'number';
+
+  it("narrow what that case's target must accept", () => {
+    builder.addSwitch(sendsUnion, [
+      { when: (message): message is number => typeof message === 'number', to: acceptsNumber },
+      { otherwise: acceptsUnion },
+    ]);
+    builder.addSwitch(sendsUnion, [
+      { when: isNumber, to: acceptsNumber },
+      { when: (m): m is string => typeof m === 'string', to: acceptsString },
+      { otherwise: acceptsUnion },
+    ]);
+    // TypeScript infers a type predicate from a body such as `typeof m === 'number'`; it narrows as well.
+    builder.addSwitch(sendsUnion, [{ when: (m) => typeof m === 'number', to: acceptsNumber }, { otherwise: acceptsUnion }]);
+  });
+
+  it('still type the message of every when, guard or not', () => {
+    builder.addSwitch(sendsUnion, [
+      {
+        when: (message) => {
+          expectTypeOf(message).toEqualTypeOf<string | number>();
+          return message !== '';
+        },
+        to: acceptsUnion,
+      },
+      { otherwise: acceptsUnion },
+    ]);
+  });
+
+  it('reject a target that does not accept the narrowed type, a plain predicate, or a narrow otherwise', () => {
+    // @ts-expect-error the guard lets strings through, acceptsNumber wants numbers
+    builder.addSwitch(sendsUnion, [{ when: (m): m is string => typeof m === 'string', to: acceptsNumber }, { otherwise: acceptsUnion }]);
+    // @ts-expect-error a plain boolean predicate narrows nothing
+    builder.addSwitch(sendsUnion, [{ when: (m) => m !== '', to: acceptsNumber }, { otherwise: acceptsUnion }]);
+    // @ts-expect-error the otherwise target receives whatever no case took: string | number
+    builder.addSwitch(sendsUnion, [{ when: isNumber, to: acceptsNumber }, { otherwise: acceptsString }]);
+  });
+});

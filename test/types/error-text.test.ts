@@ -26,8 +26,8 @@ describe('the text of an edge type error', () => {
     return (hits[0] as { text: string }).text;
   };
 
-  it('reports exactly the two mistakes of the fixture', () => {
-    expect(found).toHaveLength(2);
+  it('reports exactly the mistakes of the fixture', () => {
+    expect(found).toHaveLength(3);
   });
 
   it('names the sent and the accepted type, in at most three lines, on the target', () => {
@@ -42,5 +42,12 @@ describe('the text of an edge type error', () => {
     const text = at('NO-OUTPUT');
     expect(text.split('\n').length).toBeLessThanOrEqual(3);
     expect(text).toContain('SendsNothing');
+  });
+  it('names, for a switch, each case whose target does not accept what its type guard lets through, in one line', () => {
+    const text = at('WRONG-SWITCH');
+    expect(text.split('\n')).toHaveLength(1);
+    expect(text).toContain('EdgeMismatch<{ sends: number; accepts: string; }>'); // the guarded case
+    expect(text).toContain('EdgeMismatch<{ sends: string | number; accepts: string; }>'); // the otherwise
+    expect(text).not.toContain('~accepts');
   });
 });

@@ -1,6 +1,17 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { executor, fromFunction, WorkflowBuilder, type RunResult, type Workflow, type WorkflowRun } from 'weft';
+import {
+  createApprovalGate,
+  executor,
+  fromFunction,
+  WorkflowBuilder,
+  type ResumedRun,
+  type RunResult,
+  type Workflow,
+  type WorkflowEvent,
+  type WorkflowRun,
+} from 'weft';
+import type { Observable } from 'rxjs';
 
 const parse = executor({ id: 'parse', input: z.string(), output: z.number(), handle: (text, ctx) => ctx.send(Number(text)) });
 const double = fromFunction('double', (n: number) => n * 2);
@@ -61,5 +72,38 @@ describe('Workflow types', () => {
   it('rejects an output schema that is not a schema', () => {
     // @ts-expect-error output must be a Standard Schema
     new WorkflowBuilder({ name: 'bad', start: parse, output: 'number' });
+  });
+});
+
+describe('resume()', () => {
+  const workflow = new WorkflowBuilder({ name: 'calc', start: parse, output: z.number() }).addEdge(parse, sink).build();
+
+  it("returns a handle like start()'s, awaitable for the typed result", async () => {
+    const run = workflow.resume('checkpoint-id');
+    expectTypeOf(run).toEqualTypeOf<ResumedRun<number>>();
+    expectTypeOf(run.events$).toEqualTypeOf<Observable<WorkflowEvent>>();
+    expectTypeOf(run.result).toEqualTypeOf<Promise<RunResult<number>>>();
+    expectTypeOf(await run).toEqualTypeOf<RunResult<number>>();
+    expectTypeOf(run.runId).toEqualTypeOf<string | undefined>(); // known once the checkpoint is loaded
+    expectTypeOf(run).toExtend<Omit<WorkflowRun<number>, 'runId'>>();
+  });
+
+  it('takes responses and approvals; start() takes approvals', () => {
+    const gate = createApprovalGate({ onRequest: () => ({ approved: true }) });
+    void workflow.resume('id', { responses: { r: { approved: true } }, approvals: gate });
+    void workflow.start('1', { approvals: gate });
+    // @ts-expect-error approvals is a gate, not a flag
+    void workflow.start('1', { approvals: true });
+  });
+});
+
+describe('run events', () => {
+  it('give run.started an input and run.resumed a resumedFrom, not the other way round', () => {
+    type Started = Extract<WorkflowEvent, { type: 'run.started' }>;
+    type Resumed = Extract<WorkflowEvent, { type: 'run.resumed' }>;
+    expectTypeOf<Started['input']>().toEqualTypeOf<unknown>();
+    expectTypeOf<Resumed['resumedFrom']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<'input' extends keyof Resumed ? true : false>().toEqualTypeOf<false>();
+    expectTypeOf<'resumedFrom' extends keyof Started ? true : false>().toEqualTypeOf<false>();
   });
 });

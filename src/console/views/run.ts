@@ -13,7 +13,7 @@ import { graphPanel } from './workflows.js';
 
 type Tab = 'timeline' | 'graph' | 'events' | 'state' | 'outputs' | 'budget';
 const TABS: readonly Tab[] = ['timeline', 'graph', 'events', 'state', 'outputs', 'budget'];
-const RECORD_EVENTS = new Set(['run.started', 'run.waiting', 'run.completed', 'run.failed', 'run.cancelled']);
+const RECORD_EVENTS = new Set(['run.started', 'run.resumed', 'run.waiting', 'run.completed', 'run.failed', 'run.cancelled']);
 
 /** What each executor did last in the run, for colouring the graph. */
 function statuses(events: readonly RunEvent[]): Map<string, NodeStatus> {
