@@ -1,5 +1,5 @@
 /** Keeps weft's layers pointing one way (see docs/architecture.md). */
-const core = '^src/(?!cli/|sqlite/|postgres/|redis/|server/|client/|testing/|console/|otel/|ai/)';
+const core = '^src/(?!cli/|sqlite/|postgres/|sql/|redis/|server/|client/|testing/|console/|otel/|ai/)';
 
 module.exports = {
   forbidden: [
@@ -48,19 +48,28 @@ module.exports = {
     {
       name: 'adapters-use-public-api',
       severity: 'error',
-      comment: 'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter.',
-      from: { path: '^src/(sqlite|postgres|redis|server|client|testing|otel|ai)/' },
-      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/'] },
+      comment:
+        'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter; ' +
+        'the SQL stores (sqlite/, postgres/) also share sql/, the rows of their common tables.',
+      from: { path: '^src/(sqlite|postgres|sql|redis|server|client|testing|otel|ai)/' },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/sql/'] },
+    },
+    {
+      name: 'sql-rows-serve-the-sql-stores',
+      severity: 'error',
+      comment: 'sql/ maps the rows of the tables weft/sqlite and weft/postgres share; nothing else needs it, and it is no entry of its own.',
+      from: { pathNot: '^src/(sqlite|postgres|sql)/' },
+      to: { path: '^src/sql/' },
     },
     {
       name: 'cli-uses-public-entries',
       severity: 'error',
       comment:
-        'The CLI is the one adapter built on others: `weft run` records runs in weft/sqlite and `weft serve` serves them with weft/server. ' +
+        'The CLI is the one adapter built on others: `weft run` records runs in weft/sqlite (or weft/postgres, for a postgres:// --db) and `weft serve` serves them with weft/server. ' +
         'So it may import those entries (their index.ts, as a user imports the subpath), never their insides, and the core only through src/index.ts. ' +
         'The build turns these imports into the package subpaths (tsup.config.ts), so dist/cli.js shares one copy of the core with the workflows it runs.',
       from: { path: '^src/cli/' },
-      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/', '^src/sqlite/index\\.ts$', '^src/server/index\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/', '^src/sqlite/index\\.ts$', '^src/server/index\\.ts$', '^src/postgres/index\\.ts$'] },
     },
     {
       name: 'client-is-fetch-only',

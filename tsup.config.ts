@@ -7,13 +7,13 @@ type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 /**
  * The CLI imports the core as '../index.js' and the adapters as '../sqlite/index.js', '../server/index.js' (the lint
  * rule cli-uses-public-entries); in dist/cli.js these become the package's own subpaths, 'weft', 'weft/sqlite',
- * 'weft/server', which Node resolves to the built entries beside it: one copy of the core, shared with the workflows
- * the CLI loads, and the adapters' peers (better-sqlite3, hono) loaded only by the commands that need them.
+ * 'weft/server', 'weft/postgres', which Node resolves to the built entries beside it: one copy of the core, shared with the workflows
+ * the CLI loads, and the adapters' peers (better-sqlite3, hono, pg) loaded only by the commands that need them.
  */
 const publicEntries: Plugin = {
   name: 'weft-cli-public-entries',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/(index|sqlite\/index|server\/index)\.js$/ }, (args) => {
+    build.onResolve({ filter: /^\.\.\/(index|sqlite\/index|server\/index|postgres\/index)\.js$/ }, (args) => {
       if (!/[\\/]src[\\/]cli[\\/]/.test(args.importer)) return undefined;
       return { path: args.path === '../index.js' ? 'weft' : `weft/${args.path.split('/')[1]}`, external: true };
     });

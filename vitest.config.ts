@@ -47,9 +47,18 @@ export default defineConfig({
       },
       {
         // A child process pays Node's start-up and module loading, many times slower on a loaded 2-core machine:
-        // these files get one worker between them and a timeout that only a hang reaches.
+        // these files get one worker between them and a timeout that only a hang reaches. Those that also run on
+        // Postgres (test/multiprocess) get a throwaway one, as in the `postgres` project.
         extends: true,
-        test: { name: 'processes', include: processes, exclude: dist, maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+        test: {
+          name: 'processes',
+          include: processes,
+          exclude: dist,
+          globalSetup: ['test/support/postgres-setup.ts'],
+          maxWorkers: 1,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
       },
       {
         extends: true,

@@ -5,7 +5,7 @@ import { importModule, parseModuleRef, pickWorkflow, readInput } from './load.js
 import { driveRun } from './session.js';
 import { DEFAULT_DB, leaseMsOf, memoryStore, openStore, WatchedStore } from './store.js';
 
-export const RUN_HELP = `Usage: weft run <module>[#export] [--input <json|@file|@->] [--db <file> | --memory]
+export const RUN_HELP = `Usage: weft run <module>[#export] [--input <json|@file|@->] [--db <file|url> | --memory]
 
 Runs a workflow from a TypeScript or JavaScript module and prints the run as JSON on stdout.
 
@@ -14,7 +14,8 @@ Runs a workflow from a TypeScript or JavaScript module and prints the run as JSO
                       is a Workflow, else the module's only Workflow. .ts files load through tsx.
   --input <value>     the input: JSON ('{"text":"hi"}', '"a string"'), @file to read JSON from a file,
                       or @- to read it from stdin. Without it the input is undefined.
-  --db <file>         the SQLite file the run is recorded in (default ${DEFAULT_DB}); "weft runs" reads it
+  --db <file|url>     the SQLite file the run is recorded in (default ${DEFAULT_DB}), or a postgres:// URL
+                      (needs "npm install pg"); "weft runs" reads it
   --memory            record the run in memory only (nothing to list or resume later)
 
 Progress goes to stderr: a live status block on a terminal, one plain line per event otherwise
@@ -38,7 +39,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     return 0;
   }
   expectPositionals(positionals, ['module'], command);
-  if (flags.memory === true && flags.db !== undefined) throw new UsageError('Give --db <file> or --memory, not both.');
+  if (flags.memory === true && flags.db !== undefined) throw new UsageError('Give --db <file|url> or --memory, not both.');
   const input = readInput(flags.input, io.cwd, readStdin);
   const moduleArg = positionals[0] as string;
   const ref = parseModuleRef(moduleArg);
@@ -74,6 +75,6 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     );
   } finally {
     await runtime.close();
-    opened.close();
+    await opened.close();
   }
 }

@@ -6,9 +6,10 @@ import { formatEvent } from './progress.js';
 import { answer, driveRun, reportRun, settle, type Session } from './session.js';
 import { DEFAULT_DB, leaseMsOf, openStore, WatchedStore } from './store.js';
 
-export const RUNS_HELP = `Usage: weft runs <list|show|events|resume> … [--db <file>]
+export const RUNS_HELP = `Usage: weft runs <list|show|events|resume> … [--db <file|url>]
 
-Reads and continues the runs recorded in a SQLite file (default ${DEFAULT_DB}) by "weft run" and "weft serve".
+Reads and continues the runs recorded by "weft run" and "weft serve" in a SQLite file (default ${DEFAULT_DB})
+or, with --db postgres://…, a Postgres database.
 
   weft runs list [--workflow <name>] [--status <status>] [--limit <n>] [--cursor <c>] [--json]
   weft runs show <runId>
@@ -18,7 +19,7 @@ Reads and continues the runs recorded in a SQLite file (default ${DEFAULT_DB}) b
 Run "weft runs <command> --help" for the details of one.
 `;
 
-const LIST_HELP = `Usage: weft runs list [--workflow <name>] [--status <status>] [--limit <n>] [--cursor <c>] [--json] [--db <file>]
+const LIST_HELP = `Usage: weft runs list [--workflow <name>] [--status <status>] [--limit <n>] [--cursor <c>] [--json] [--db <file|url>]
 
 Lists recorded runs, newest first: a table on a terminal, otherwise (or with --json) one run record
 as JSON per line. When there are more, the command for the next page goes to stderr.
@@ -28,16 +29,16 @@ as JSON per line. When there are more, the command for the next page goes to std
   --limit <n>         runs per page, 1 to 500 (default 50)
   --cursor <c>        the page after the one that printed this cursor
   --json              JSON lines even on a terminal
-  --db <file>         the SQLite file (default ${DEFAULT_DB})
+  --db <file|url>     the SQLite file (default ${DEFAULT_DB}) or a postgres:// URL
 `;
 
-const SHOW_HELP = `Usage: weft runs show <runId> [--db <file>]
+const SHOW_HELP = `Usage: weft runs show <runId> [--db <file|url>]
 
 Prints one run record as JSON: status, input, outputs, pending requests, error, latest checkpoint.
 Exit code 1 when there is no such run.
 `;
 
-const EVENTS_HELP = `Usage: weft runs events <runId> [--follow] [--json] [--db <file>]
+const EVENTS_HELP = `Usage: weft runs events <runId> [--follow] [--json] [--db <file|url>]
 
 Prints a run's stored events: readable lines on a terminal, otherwise (or with --json) one event as
 JSON per line.
@@ -46,10 +47,10 @@ JSON per line.
                works across processes) until the run completes, fails or is cancelled; a waiting
                run is followed until someone answers it and it ends
   --json       JSON lines even on a terminal
-  --db <file>  the SQLite file (default ${DEFAULT_DB})
+  --db <file|url>  the SQLite file (default ${DEFAULT_DB}) or a postgres:// URL
 `;
 
-const RESUME_HELP = `Usage: weft runs resume <runId> <module>[#export] [--respond <requestId>=<json>]... [--db <file>]
+const RESUME_HELP = `Usage: weft runs resume <runId> <module>[#export] [--respond <requestId>=<json>]... [--db <file|url>]
 
 Continues a recorded run with the workflow from <module> (the one recorded under the run's workflow
 name, or the one #export picks), shows its progress like "weft run", and prints it as JSON.
@@ -61,7 +62,7 @@ name, or the one #export picks), shows its progress like "weft run", and prints 
   - A completed, failed or cancelled run: prints it, nothing to continue.
 
   --respond <id>=<json>   an answer, e.g. --respond 3f2…='{"approved":true}'; repeat for several
-  --db <file>             the SQLite file (default ${DEFAULT_DB})
+  --db <file|url>         the SQLite file (default ${DEFAULT_DB}) or a postgres:// URL
 
 Exit codes as for "weft run": 0 completed, 1 failed, 2 usage error (also a refused answer),
 3 still waiting, 130 cancelled.
@@ -164,7 +165,7 @@ async function list(argv: readonly string[], io: Io): Promise<number> {
     }
     return 0;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -184,7 +185,7 @@ async function show(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(json(record));
     return 0;
   } finally {
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -232,7 +233,7 @@ async function events(argv: readonly string[], io: Io): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSigint);
-    opened.close();
+    await opened.close();
   }
 }
 
@@ -328,6 +329,6 @@ async function resume(argv: readonly string[], io: Io): Promise<number> {
       await runtime.close();
     }
   } finally {
-    opened.close();
+    await opened.close();
   }
 }

@@ -11,13 +11,15 @@ import { DEFAULT_DB, leaseMsOf, openStore } from './store.js';
 
 export const SERVE_HELP = `Usage: weft serve <module>[#export] [--port 3000] [--host 127.0.0.1] [--db ${DEFAULT_DB}] [--public] [--ui]
 
-Serves the module's workflows over HTTP (the weft/server API), with runs recorded in a SQLite file.
+Serves the module's workflows over HTTP (the weft/server API), with runs recorded in a SQLite file
+or a Postgres database.
 Every exported Workflow is served under its name, or the entries of an exported "workflows" record
 under their keys; #export serves just one.
 
   --port <n>     the port (default 3000; 0 picks a free one)
   --host <host>  the interface to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for all)
-  --db <file>    the SQLite file for runs, events and checkpoints (default ${DEFAULT_DB})
+  --db <file|url>  the SQLite file for runs, events and checkpoints (default ${DEFAULT_DB}), or a
+                 postgres:// URL (needs "npm install pg"; ?schema=<name> picks the schema, default public)
   --public       serve without authentication: anyone who reaches the port may start, read,
                  answer and cancel runs
   --ui           also serve the web console at /ui/ (behind the same token: it only calls the API)
@@ -27,23 +29,26 @@ WEFT_TOKEN environment variable; weft serve refuses to start with neither.
 
 The URL goes to stdout as the first line. On start, runs a previous server left running are
 continued from their latest checkpoints, and so are, while it serves, the runs of any process on the
-same file that died (once its leases expire: WEFT_LEASE_MS, default 30000). Several servers may share
-one file. Ctrl+C (SIGINT) or SIGTERM stops the server; runs in progress are given up and continue in
-another server on the file, or on the next start.
+same file or database that died (once its leases expire: WEFT_LEASE_MS, default 30000). Several
+servers may share one file, and any number, on any machines, one Postgres database: a run started on
+one is read, followed, answered and cancelled on any other. Ctrl+C (SIGINT) or SIGTERM stops the
+server; runs in progress are given up and continue in another server on the store, or on the next start.
 
-Example:
+Examples:
   WEFT_TOKEN=$(openssl rand -hex 32) weft serve workflows.ts --port 8787
+  WEFT_TOKEN=… weft serve workflows.ts --db postgres://weft@db.internal:5432/weft
 `;
 
 export const DEV_HELP = `Usage: weft dev <module>[#export] [--port 4000] [--host 127.0.0.1] [--db ${DEFAULT_DB}] [--public]
 
 Serves the module's workflows with the web console at http://127.0.0.1:<port>/ui/: their graphs,
 runs live, each superstep's state diff, answers to pending requests, cancel, resume and fork.
-Runs are recorded in a SQLite file, as with "weft serve".
+Runs are recorded in a SQLite file (or a Postgres database), as with "weft serve".
 
   --port <n>     the port (default 4000; 0 picks a free one)
   --host <host>  the interface to listen on (default 127.0.0.1, this machine only)
-  --db <file>    the SQLite file for runs, events and checkpoints (default ${DEFAULT_DB})
+  --db <file|url>  the SQLite file for runs, events and checkpoints (default ${DEFAULT_DB}), or a
+                 postgres:// URL
   --public       no authentication: anyone who reaches the port may use the console and the API
 
 Private by default: with WEFT_TOKEN set, the console asks for it; without, weft dev makes a token
@@ -152,7 +157,7 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
   } catch (error) {
     clearInterval(recovering);
     await runtime.close();
-    opened.close();
+    await opened.close();
     throw error;
   }
   const running = listening;
@@ -179,11 +184,11 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
           await running.close();
           await runtime.close(); // leaves running runs marked running: recover() continues them next start
           await new Promise((done) => setImmediate(done)); // let the writes already queued reach the file
+          await opened.close();
         } catch (error) {
           io.stderr.write(`weft: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
           code = 1;
         }
-        opened.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         resolve(code);

@@ -21,16 +21,81 @@ export function leaseMsOf(env: NodeJS.ProcessEnv): number {
 /** A run store and how to let go of it. */
 export interface OpenedStore {
   readonly store: RunStore;
-  /** Where it lives, as the user wrote it (for messages and the commands they are told to run). */
+  /** Where it lives, as the user wrote it but for a password (for messages and the commands they are told to run). */
   readonly location: string;
-  close(): void;
+  close(): void | Promise<void>;
+}
+
+/** A `--db` value that names a Postgres database rather than a SQLite file. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(?:ql)?:\/\//i.test(db);
+
+/** The URL with its password masked, for messages (the URL itself may sit in a log). */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
 }
 
 /**
- * The SQLite run store at `path` (relative to `cwd`), creating the file and its folder unless `mustExist`
- * (the `runs` commands read a database, they never start an empty one by mistake).
+ * The run store `--db` names: a Postgres database for a `postgres://` or `postgresql://` URL, otherwise the SQLite
+ * file at that path (relative to `cwd`), creating the file and its folder unless `mustExist` (the `runs` commands
+ * read a database, they never start an empty one by mistake).
  */
-export async function openStore(path: string, cwd: string, { mustExist = false } = {}): Promise<OpenedStore> {
+export async function openStore(db: string, cwd: string, { mustExist = false } = {}): Promise<OpenedStore> {
+  return isPostgresUrl(db) ? openPostgresStore(db) : openSqliteStore(db, cwd, mustExist);
+}
+
+/**
+ * The Postgres run store at `url`, its tables created or brought up to date (many nodes may do it at once). `weft/postgres`
+ * and its peer `pg` are loaded here, so that SQLite users never need them. A `schema` query parameter picks the
+ * Postgres schema that holds weft's tables (default `public`).
+ */
+async function openPostgresStore(url: string): Promise<OpenedStore> {
+  const shown = withoutPassword(url);
+  let postgres: typeof import('../postgres/index.js');
+  try {
+    postgres = await import('../postgres/index.js');
+  } catch (error) {
+    throw new UsageError(
+      `--db ${shown} is a Postgres database, which needs the pg package, and it did not load: run "npm install pg". (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const { connectionString, schema } = splitSchema(url);
+  const store = new postgres.PostgresRunStore({ connectionString, ...(schema === undefined ? {} : { schema }) });
+  try {
+    await store.migrate(); // fail now, with the fix, rather than at the first run
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(
+      `--db ${shown}: cannot use this Postgres database (${reason}). Check that the server is up and the URL's host, port, user, password and database are right (postgres://user:password@host:5432/database).`,
+    );
+  }
+  return { store, location: shown, close: () => store.close() };
+}
+
+/** Takes the `schema` query parameter (weft's, not libpq's) out of the URL. */
+function splitSchema(url: string): { readonly connectionString: string; readonly schema: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, schema: undefined }; // pg reports what is wrong with it
+  }
+  const schema = parsed.searchParams.get('schema');
+  if (schema === null) return { connectionString: url, schema: undefined };
+  if (schema === '')
+    throw new UsageError(`--db ${withoutPassword(url)}: schema= is empty; name a Postgres schema (schema=weft) or leave it out for "public".`);
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema };
+}
+
+async function openSqliteStore(path: string, cwd: string, mustExist: boolean): Promise<OpenedStore> {
   const file = resolve(cwd, path);
   if (mustExist && !existsSync(file))
     throw new UsageError(`No weft database at "${path}" (looked for ${file}). Point at one with --db <file>; "weft run" and "weft serve" create it.`);
@@ -40,7 +105,7 @@ export async function openStore(path: string, cwd: string, { mustExist = false }
     sqlite = await import('../sqlite/index.js');
   } catch (error) {
     throw new UsageError(
-      `Recording runs in "${path}" needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`,
+      `Recording runs in "${path}" (a SQLite file; a postgres:// URL names a Postgres database) needs better-sqlite3, which did not load: run "npm i better-sqlite3"${mustExist ? '' : ', or pass --memory to keep the run in memory'}. (${error instanceof Error ? error.message : String(error)})`,
     );
   }
   if (existsSync(file) && statSync(file).isDirectory())

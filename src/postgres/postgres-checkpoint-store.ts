@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
+import { checkpointColumns, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
 import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { lazily, migrate, type SchemaPart } from './schema.js';
 
@@ -35,30 +36,7 @@ export const checkpointsSchema: SchemaPart = {
   ],
 };
 
-interface CheckpointRow {
-  readonly id: string;
-  readonly run_id: string;
-  readonly parent_id: string | null;
-  readonly workflow: string;
-  readonly superstep: number;
-  /** BIGINT: pg gives it as a string. */
-  readonly created_at: string;
-  readonly kind: 'full' | 'delta';
-  readonly data: string;
-}
-
 const COLUMNS = 'id, run_id, parent_id, workflow, superstep, created_at, kind, data';
-
-const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
-  id: row.id,
-  runId: row.run_id,
-  parentId: row.parent_id,
-  workflow: row.workflow,
-  superstep: row.superstep,
-  createdAt: Number(row.created_at),
-  kind: row.kind,
-  data: row.data,
-});
 
 /** Saves a checkpoint with `query` (the pool, or a transaction's client), replacing one saved under the same id. */
 export async function saveCheckpoint(query: Queryable, schema: string, checkpoint: StoredCheckpoint): Promise<void> {
@@ -67,16 +45,7 @@ export async function saveCheckpoint(query: Queryable, schema: string, checkpoin
      ON CONFLICT (id) DO UPDATE SET
        run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
        superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`,
-    [
-      checkpoint.id,
-      checkpoint.runId,
-      checkpoint.parentId,
-      checkpoint.workflow,
-      checkpoint.superstep,
-      checkpoint.createdAt,
-      checkpoint.kind,
-      checkpoint.data,
-    ],
+    Object.values(checkpointColumns(checkpoint)),
   );
 }
 

@@ -10,12 +10,22 @@ import {
   type RunPage,
   type RunQuery,
   type RunRecord,
-  type RunStatus,
   type RunStore,
-  type RunSummary,
-  type SerializedError,
   type SerializedEvent,
 } from '../index.js';
+import {
+  changedColumns,
+  checkLimit,
+  CLAIMED,
+  pageOf,
+  parseCursor,
+  runColumns,
+  toClaim,
+  toRecord,
+  type ClaimRow,
+  type RunRow,
+  type SummaryRow,
+} from '../sql/run-rows.js';
 import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { PostgresCheckpointStore, saveCheckpoint } from './postgres-checkpoint-store.js';
 import { CHANNEL, notification, notifyChange, RunWatcher } from './run-watcher.js';
@@ -65,106 +75,6 @@ export const runsSchema: SchemaPart = {
       ADD COLUMN IF NOT EXISTS cancel_requested BOOLEAN NOT NULL DEFAULT false;`,
   ],
 };
-
-/** Cut longer error messages in summaries (the rule of the core's `summarize`). */
-const SUMMARY_MESSAGE_LENGTH = 1000;
-
-/** What `listRuns` selects: the record's small columns. */
-interface SummaryRow {
-  readonly id: string;
-  readonly workflow: string;
-  readonly status: RunStatus;
-  readonly pending: number;
-  readonly error: string | null;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
-
-/** The lease columns a claim returns (BIGINTs as strings). */
-interface ClaimRow {
-  readonly lease_token: string;
-  readonly lease_expires_at: string;
-  readonly responses: string;
-  readonly cancel_requested: boolean;
-}
-
-const CLAIMED = 'RETURNING lease_token, lease_expires_at, responses, cancel_requested';
-
-const toClaim = (runId: string, owner: string, row: ClaimRow): RunClaim => ({
-  lease: { runId, owner, token: Number(row.lease_token), expiresAt: Number(row.lease_expires_at) },
-  responses: JSON.parse(row.responses) as Record<string, unknown>,
-  cancelRequested: row.cancel_requested,
-});
-
-interface RunRow {
-  readonly id: string;
-  readonly workflow: string;
-  readonly status: RunStatus;
-  /** JSON; NULL for an undefined input. */
-  readonly input: string | null;
-  readonly outputs: string;
-  readonly pending_requests: string;
-  readonly error: string | null;
-  readonly checkpoint_id: string | null;
-  /** BIGINT: pg gives it as a string. */
-  readonly created_at: string;
-  readonly updated_at: string;
-}
-
-const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const fromJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-
-function toError(text: string | null): SerializedError | undefined {
-  if (text === null) return undefined;
-  const error = JSON.parse(text) as SerializedError;
-  // JSON drops `code: undefined`; the record always has the key.
-  return { name: error.name, code: error.code ?? undefined, message: error.message };
-}
-
-function toSummary(row: SummaryRow): RunSummary {
-  const error = toError(row.error);
-  return {
-    id: row.id,
-    workflow: row.workflow,
-    status: row.status,
-    pendingRequests: row.pending,
-    error:
-      error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH
-        ? error
-        : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-const toRecord = (row: RunRow): RunRecord => ({
-  id: row.id,
-  workflow: row.workflow,
-  status: row.status,
-  input: fromJson(row.input),
-  outputs: JSON.parse(row.outputs) as unknown[],
-  pendingRequests: JSON.parse(row.pending_requests) as RunRecord['pendingRequests'],
-  error: toError(row.error),
-  checkpointId: row.checkpoint_id ?? undefined,
-  createdAt: Number(row.created_at),
-  updatedAt: Number(row.updated_at),
-});
-
-// The cursor format and the limit rule are MemoryRunStore's (src/service/run-store.ts): a page's cursor works with any store.
-function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
-  const split = cursor.indexOf(':');
-  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt))
-    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
-  return { createdAt, id: cursor.slice(split + 1) };
-}
-
-function checkLimit(limit: number | undefined): number {
-  const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
-    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
-  return value;
-}
 
 function checkPollInterval(value: unknown): number {
   if (value === undefined) return 1000;
@@ -223,28 +133,13 @@ export class PostgresRunStore implements RunStore {
     await this.#ready();
     const { schema, schemaName } = this.#connection;
     try {
+      const columns = runColumns(record, lease);
+      const names = Object.keys(columns);
       await this.#connection.pool.query(
         `WITH created AS (
-           INSERT INTO ${schema}.runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at, lease_owner, lease_token, lease_expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
-         ) SELECT pg_notify($14, $15) FROM created`,
-        [
-          record.id,
-          record.workflow,
-          record.status,
-          toJson(record.input),
-          JSON.stringify(record.outputs),
-          JSON.stringify(record.pendingRequests),
-          toJson(record.error),
-          record.checkpointId ?? null,
-          record.createdAt,
-          record.updatedAt,
-          lease?.owner ?? null,
-          lease === undefined ? 0 : 1,
-          lease === undefined ? 0 : lease.now + lease.ttlMs,
-          CHANNEL,
-          notification(schemaName, record.id),
-        ],
+           INSERT INTO ${schema}.runs (${names.join(', ')}) VALUES (${names.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING id
+         ) SELECT pg_notify($${names.length + 1}, $${names.length + 2}) FROM created`,
+        [...Object.values(columns), CHANNEL, notification(schemaName, record.id)],
       );
     } catch (error) {
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw new Error(`Run "${record.id}" already exists.`, { cause: error });
@@ -261,18 +156,8 @@ export class PostgresRunStore implements RunStore {
   /** One UPDATE (and its notification) with `query`: the pool, or a commit's transaction. */
   async #applyChanges(query: Queryable, id: string, changes: RunChanges): Promise<void> {
     const { schema, schemaName } = this.#connection;
-    const values: unknown[] = [id, changes.updatedAt];
-    const sets = ['updated_at = $2'];
-    const set = (column: string, value: unknown): void => {
-      values.push(value);
-      sets.push(`${column} = $${values.length}`);
-    };
-    if (Object.hasOwn(changes, 'status')) set('status', changes.status ?? null);
-    if (Object.hasOwn(changes, 'outputs')) set('outputs', changes.outputs === undefined ? null : JSON.stringify(changes.outputs));
-    if (Object.hasOwn(changes, 'pendingRequests'))
-      set('pending_requests', changes.pendingRequests === undefined ? null : JSON.stringify(changes.pendingRequests));
-    if (Object.hasOwn(changes, 'error')) set('error', toJson(changes.error));
-    if (Object.hasOwn(changes, 'checkpointId')) set('checkpoint_id', changes.checkpointId ?? null);
+    const values: unknown[] = [id];
+    const sets = Object.entries(changedColumns(changes)).map(([column, value]) => `${column} = $${values.push(value)}`);
     values.push(CHANNEL, notification(schemaName, id));
     const { rowCount } = await query.query(
       `WITH updated AS (UPDATE ${schema}.runs SET ${sets.join(', ')} WHERE id = $1 RETURNING id)
@@ -306,9 +191,7 @@ export class PostgresRunStore implements RunStore {
        ORDER BY created_at DESC, id DESC LIMIT ${param(limit + 1)}`,
       values,
     );
-    const runs = rows.slice(0, limit).map(toSummary);
-    const last = runs[runs.length - 1];
-    return { runs, nextCursor: rows.length > limit && last !== undefined ? `${last.createdAt}:${last.id}` : undefined };
+    return pageOf(rows, limit);
   }
 
   /** Appends a run's events in one transaction: all of them, or none when a `seq` does not follow the stored ones. */

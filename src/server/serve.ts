@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
 
@@ -24,6 +24,43 @@ export interface FetchApp {
   fetch(request: Request, ...rest: any[]): Response | Promise<Response>;
 }
 
+/** How much of a refused body is read and dropped after the answer, at most, before the connection is cut. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 10_000;
+
+/**
+ * An answer sent before its request's body was read (a 413, a 401) would otherwise close the connection with the
+ * body still arriving, and the client, still writing, sees a reset (EPIPE) instead of the answer. So the rest of the
+ * body is read and dropped, up to LINGER_BYTES or LINGER_MS, and the connection closes after it (a lingering close).
+ */
+function lingerAfterEarlyAnswer(request: IncomingMessage, response: ServerResponse): void {
+  response.once('finish', () => {
+    if (request.complete || request.destroyed) return;
+    const socket = request.socket;
+    // Node ends the socket after an answer that says `Connection: close`, then destroys it once the end is written:
+    // keep the reading side open until the body is in.
+    socket.removeListener('finish', socket.destroy);
+    let left = LINGER_BYTES;
+    const cut = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    const timer = setTimeout(cut, LINGER_MS);
+    timer.unref();
+    request.removeAllListeners('data');
+    request.on('data', (chunk: Buffer) => {
+      left -= chunk.byteLength;
+      if (left < 0) cut();
+    });
+    request.once('end', () => {
+      clearTimeout(timer);
+      if (!socket.writable) socket.destroy();
+    });
+    request.once('close', () => clearTimeout(timer));
+    request.resume();
+  });
+}
+
 /**
  * Serves an app on Node's HTTP server (through `@hono/node-server`) and resolves once it listens.
  * @example
@@ -47,6 +84,7 @@ export function serve(app: FetchApp, options: ServeOptions = {}): Promise<Runnin
           }),
       });
     }) as Server;
+    server.prependListener('request', lingerAfterEarlyAnswer);
     server.once('error', reject);
   });
 }

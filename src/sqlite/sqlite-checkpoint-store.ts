@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
 import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
+import { checkpointColumns, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
 
 /** The version of the `checkpoints` table this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 1;
@@ -16,17 +17,6 @@ export interface SqliteCheckpointStoreOptions {
   readonly database?: Database.Database;
 }
 
-interface CheckpointRow {
-  readonly id: string;
-  readonly run_id: string;
-  readonly parent_id: string | null;
-  readonly workflow: string;
-  readonly superstep: number;
-  readonly created_at: number;
-  readonly kind: 'full' | 'delta';
-  readonly data: string;
-}
-
 interface InvocationRow {
   readonly run_id: string;
   readonly invocation_id: string;
@@ -38,17 +28,6 @@ const toInvocation = (row: InvocationRow): StoredInvocation => ({
   runId: row.run_id,
   superstep: row.superstep,
   invocationId: row.invocation_id,
-  data: row.data,
-});
-
-const toCheckpoint = (row: CheckpointRow): StoredCheckpoint => ({
-  id: row.id,
-  runId: row.run_id,
-  parentId: row.parent_id,
-  workflow: row.workflow,
-  superstep: row.superstep,
-  createdAt: row.created_at,
-  kind: row.kind,
   data: row.data,
 });
 
@@ -168,16 +147,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** Saves a checkpoint, replacing any saved under the same id. */
   async save(checkpoint: StoredCheckpoint): Promise<void> {
-    this.#save.run({
-      id: checkpoint.id,
-      run_id: checkpoint.runId,
-      parent_id: checkpoint.parentId,
-      workflow: checkpoint.workflow,
-      superstep: checkpoint.superstep,
-      created_at: checkpoint.createdAt,
-      kind: checkpoint.kind,
-      data: checkpoint.data,
-    });
+    this.#save.run(checkpointColumns(checkpoint));
   }
 
   /** The checkpoint with this id, or undefined. */

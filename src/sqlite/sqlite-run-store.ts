@@ -11,19 +11,29 @@ import {
   type RunPage,
   type RunQuery,
   type RunRecord,
-  type RunStatus,
   type RunStore,
-  type RunSummary,
-  type SerializedError,
   type SerializedEvent,
-  type StoredCheckpoint,
 } from '../index.js';
+import {
+  changedColumns,
+  checkLimit,
+  checkpointColumns,
+  CLAIMED,
+  pageOf,
+  parseCursor,
+  runColumns,
+  toClaim,
+  toRecord,
+  type CheckpointRow,
+  type ClaimRow,
+  type NewRunRow,
+  type RunRow,
+  type SummaryRow,
+} from '../sql/run-rows.js';
 import { SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
 
 /** The version of the `runs` and `run_events` tables this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 2;
-/** Cut longer error messages in summaries (the rule of MemoryRunStore's `summarize`). */
-const SUMMARY_MESSAGE_LENGTH = 1000;
 const NAME = 'runs';
 
 /** Options of {@link SqliteRunStore}: a file to open, or a database you opened and keep owning. */
@@ -32,20 +42,6 @@ export interface SqliteRunStoreOptions {
   readonly path?: string;
   /** An open better-sqlite3 database to use; the store never closes it. {@link openSqlite} opens one with weft's settings. */
   readonly database?: Database.Database;
-}
-
-interface RunRow {
-  readonly id: string;
-  readonly workflow: string;
-  readonly status: RunStatus;
-  /** JSON; NULL for an undefined input. */
-  readonly input: string | null;
-  readonly outputs: string;
-  readonly pending_requests: string;
-  readonly error: string | null;
-  readonly checkpoint_id: string | null;
-  readonly created_at: number;
-  readonly updated_at: number;
 }
 
 /** `UPDATE` parameters: a `has_*` flag per optional column, so one statement applies any subset of changes. */
@@ -62,86 +58,6 @@ interface UpdateParams {
   readonly error: string | null;
   readonly has_checkpoint_id: number;
   readonly checkpoint_id: string | null;
-}
-
-const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const fromJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-
-function toError(text: string | null): SerializedError | undefined {
-  if (text === null) return undefined;
-  const error = JSON.parse(text) as SerializedError;
-  // JSON drops `code: undefined`; the record always has the key.
-  return { name: error.name, code: error.code ?? undefined, message: error.message };
-}
-
-/** What `listRuns` selects: the record's small columns. */
-interface SummaryRow {
-  readonly id: string;
-  readonly workflow: string;
-  readonly status: RunStatus;
-  readonly pending: number;
-  readonly error: string | null;
-  readonly created_at: number;
-  readonly updated_at: number;
-}
-
-/** The lease columns a claim returns. */
-interface ClaimRow {
-  readonly lease_token: number;
-  readonly lease_expires_at: number;
-  readonly responses: string;
-  readonly cancel_requested: number;
-}
-
-function toSummary(row: SummaryRow): RunSummary {
-  const error = toError(row.error);
-  return {
-    id: row.id,
-    workflow: row.workflow,
-    status: row.status,
-    pendingRequests: row.pending,
-    error:
-      error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH
-        ? error
-        : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-const toClaim = (runId: string, owner: string, row: ClaimRow): RunClaim => ({
-  lease: { runId, owner, token: row.lease_token, expiresAt: row.lease_expires_at },
-  responses: JSON.parse(row.responses) as Record<string, unknown>,
-  cancelRequested: row.cancel_requested === 1,
-});
-
-const toRecord = (row: RunRow): RunRecord => ({
-  id: row.id,
-  workflow: row.workflow,
-  status: row.status,
-  input: fromJson(row.input),
-  outputs: JSON.parse(row.outputs) as unknown[],
-  pendingRequests: JSON.parse(row.pending_requests) as RunRecord['pendingRequests'],
-  error: toError(row.error),
-  checkpointId: row.checkpoint_id ?? undefined,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-// The cursor format and the limit rule are MemoryRunStore's (src/service/run-store.ts): a page's cursor works with either store.
-function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
-  const split = cursor.indexOf(':');
-  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt))
-    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
-  return { createdAt, id: cursor.slice(split + 1) };
-}
-
-function checkLimit(limit: number | undefined): number {
-  const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
-    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
-  return value;
 }
 
 /** Creates the tables if missing and refuses a file written by a newer weft. */
@@ -192,17 +108,6 @@ function migrateTables(database: Database.Database): void {
   );
 }
 
-const checkpointRow = (checkpoint: StoredCheckpoint): Record<string, string | number | null> => ({
-  id: checkpoint.id,
-  run_id: checkpoint.runId,
-  parent_id: checkpoint.parentId,
-  workflow: checkpoint.workflow,
-  superstep: checkpoint.superstep,
-  created_at: checkpoint.createdAt,
-  kind: checkpoint.kind,
-  data: checkpoint.data,
-});
-
 /**
  * Keeps runs, their events and their checkpoints in one SQLite file (better-sqlite3): the embedded default
  * store of `createRuntime`.
@@ -220,7 +125,7 @@ export class SqliteRunStore implements RunStore {
   /** The checkpoints, in the same database. */
   readonly checkpoints: SqliteCheckpointStore;
   readonly #ownsDatabase: boolean;
-  readonly #insert: Database.Statement<[RunRow & { lease_owner: string | null; lease_token: number; lease_expires_at: number }]>;
+  readonly #insert: Database.Statement<[NewRunRow]>;
   readonly #update: Database.Statement<[UpdateParams]>;
   readonly #get: Database.Statement<[string], RunRow>;
   readonly #lists = new Map<string, Database.Statement<[Record<string, string | number>], SummaryRow>>();
@@ -232,7 +137,7 @@ export class SqliteRunStore implements RunStore {
   readonly #afterCheckpoint: Database.Statement<[string]>;
   readonly #release: Database.Statement<[string]>;
   readonly #cancelRequested: Database.Statement<[string], { cancel_requested: number }>;
-  readonly #saveCheckpoint: Database.Statement<[Record<string, string | number | null>]>;
+  readonly #saveCheckpoint: Database.Statement<[CheckpointRow]>;
   readonly #commit: (lease: RunLease, commit: RunCommit) => { readonly cancelRequested: boolean };
   readonly #lastSeq: Database.Statement<[string], { seq: number | null }>;
   readonly #insertEvent: Database.Statement<[string, number, string]>;
@@ -248,14 +153,13 @@ export class SqliteRunStore implements RunStore {
       this.#insert = this.database.prepare(`
         INSERT INTO runs (id, workflow, status, input, outputs, pending_requests, error, checkpoint_id, created_at, updated_at, lease_owner, lease_token, lease_expires_at)
         VALUES (@id, @workflow, @status, @input, @outputs, @pending_requests, @error, @checkpoint_id, @created_at, @updated_at, @lease_owner, @lease_token, @lease_expires_at)`);
-      const claimed = 'RETURNING lease_token, lease_expires_at, responses, cancel_requested';
       this.#claim = this.database.prepare(`
         UPDATE runs SET lease_owner = @owner, lease_token = lease_token + 1, lease_expires_at = @expires_at
-        WHERE id = @id AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at <= @now) ${claimed}`);
+        WHERE id = @id AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at <= @now) ${CLAIMED}`);
       this.#answer = this.database.prepare(`
         UPDATE runs SET status = 'running', updated_at = @now, responses = @responses, cancel_requested = (cancel_requested OR @cancel),
           lease_owner = @owner, lease_token = lease_token + 1, lease_expires_at = @expires_at
-        WHERE id = @id AND status = 'waiting' AND checkpoint_id = @checkpoint_id ${claimed}`);
+        WHERE id = @id AND status = 'waiting' AND checkpoint_id = @checkpoint_id ${CLAIMED}`);
       this.#renew = this.database.prepare(`
         UPDATE runs SET lease_owner = @owner, lease_expires_at = @expires_at WHERE id = @id AND lease_token = @token
         RETURNING lease_expires_at, cancel_requested`);
@@ -299,7 +203,7 @@ export class SqliteRunStore implements RunStore {
         if (current === undefined || current.lease_token !== lease.token) throw new LeaseLostError(lease.runId, lease.token);
         append(lease.runId, commit.events);
         if (commit.checkpoint !== undefined) {
-          this.#saveCheckpoint.run(checkpointRow(commit.checkpoint));
+          this.#saveCheckpoint.run(checkpointColumns(commit.checkpoint));
           this.#afterCheckpoint.run(lease.runId);
         }
         if (commit.changes !== undefined) this.#applyChanges(lease.runId, commit.changes);
@@ -317,21 +221,7 @@ export class SqliteRunStore implements RunStore {
   /** Stores a new run, owned by `lease.owner` (token 1) when `lease` is given; rejects if a run with its id exists. */
   async createRun(record: RunRecord, lease?: LeaseRequest): Promise<void> {
     try {
-      this.#insert.run({
-        id: record.id,
-        workflow: record.workflow,
-        status: record.status,
-        input: toJson(record.input),
-        outputs: JSON.stringify(record.outputs),
-        pending_requests: JSON.stringify(record.pendingRequests),
-        error: toJson(record.error),
-        checkpoint_id: record.checkpointId ?? null,
-        created_at: record.createdAt,
-        updated_at: record.updatedAt,
-        lease_owner: lease?.owner ?? null,
-        lease_token: lease === undefined ? 0 : 1,
-        lease_expires_at: lease === undefined ? 0 : lease.now + lease.ttlMs,
-      });
+      this.#insert.run(runColumns(record, lease));
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
         throw new Error(`Run "${record.id}" already exists.`, { cause: error });
@@ -345,21 +235,20 @@ export class SqliteRunStore implements RunStore {
   }
 
   #applyChanges(id: string, changes: RunChanges): void {
-    const has = (key: keyof RunChanges): number => (Object.hasOwn(changes, key) ? 1 : 0);
+    const columns = changedColumns(changes);
+    const given = (column: string): { readonly [key: string]: number | string | null } => ({
+      [`has_${column}`]: Object.hasOwn(columns, column) ? 1 : 0,
+      [column]: columns[column] ?? null,
+    });
     const { changes: updated } = this.#update.run({
       id,
       updated_at: changes.updatedAt,
-      has_status: has('status'),
-      status: changes.status ?? null,
-      has_outputs: has('outputs'),
-      outputs: changes.outputs === undefined ? null : JSON.stringify(changes.outputs),
-      has_pending_requests: has('pendingRequests'),
-      pending_requests: changes.pendingRequests === undefined ? null : JSON.stringify(changes.pendingRequests),
-      has_error: has('error'),
-      error: toJson(changes.error),
-      has_checkpoint_id: has('checkpointId'),
-      checkpoint_id: changes.checkpointId ?? null,
-    });
+      ...given('status'),
+      ...given('outputs'),
+      ...given('pending_requests'),
+      ...given('error'),
+      ...given('checkpoint_id'),
+    } as UpdateParams);
     if (updated === 0) throw new Error(`Run "${id}" does not exist.`);
   }
 
@@ -381,9 +270,7 @@ export class SqliteRunStore implements RunStore {
       params['id'] = position.id;
     }
     const rows = this.#list(query.workflow !== undefined, query.status !== undefined, position !== undefined).all(params);
-    const runs = rows.slice(0, limit).map(toSummary);
-    const last = runs[runs.length - 1];
-    return { runs, nextCursor: rows.length > limit && last !== undefined ? `${last.createdAt}:${last.id}` : undefined };
+    return pageOf(rows, limit);
   }
 
   /** One prepared statement per combination of filters, so each uses its index. */

@@ -1,6 +1,7 @@
 // Hostile input over real HTTP against a server in its own process: deep, wide, huge, wrongly typed and prototype-
 // polluting bodies, and handlers that throw what is not an Error or emit and output what JSON cannot hold. Every
 // request gets a precise 4xx or ends as a failed run with a clear error, and the process stays alive throughout.
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,79 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
     expect(head).toMatch(/^HTTP\/1\.1 413/);
     expect(head.toLowerCase()).toContain('connection: close');
     expect(head.toLowerCase()).not.toContain('keep-alive');
+    await expectAlive();
+  });
+
+  it('lets a client that is still sending its huge body read the 413 (node:http and fetch), not a reset', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 'a');
+    const send = (headers: Record<string, string>): Promise<{ status: number | undefined; text: string; error?: string }> =>
+      new Promise((resolve) => {
+        const outgoing = httpRequest(
+          `${url}/workflows/echo`,
+          { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode, text }));
+          },
+        );
+        outgoing.on('error', (error: NodeJS.ErrnoException) => resolve({ status: undefined, text: '', error: error.code ?? error.message }));
+        let at = 0;
+        const pump = (): void => {
+          while (at < body.length) {
+            const flowing = outgoing.write(body.subarray(at, at + 65_536));
+            at += 65_536;
+            if (!flowing) {
+              outgoing.once('drain', pump);
+              return;
+            }
+          }
+          outgoing.end();
+        };
+        pump();
+      });
+    for (const headers of [{ 'content-length': String(body.length) }, {}]) {
+      const answer = await send(headers);
+      expect(answer.error).toBeUndefined();
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.text).error.code).toBe('body_too_large');
+    }
+    const fetched = await fetch(`${url}/workflows/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(fetched.status).toBe(413);
+    expect(((await fetched.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    await expectAlive();
+  });
+
+  it('reads a refused body only up to a bound: a client that never stops sending is cut off', async () => {
+    const { port } = new URL(url);
+    const chunk = `${(1024 * 1024).toString(16)}\r\n${'x'.repeat(1024 * 1024)}\r\n`;
+    const outcome = await new Promise<{ answer: string; sentMiB: number }>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let sentMiB = 0;
+      let closed = false;
+      socket.on('data', (data) => (answer += data.toString('latin1')));
+      socket.on('error', () => undefined); // the reset that ends it
+      socket.on('close', () => {
+        closed = true;
+        resolve({ answer, sentMiB });
+      });
+      socket.write('POST /workflows/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      // Bounded: 256 MiB is four times what the server reads of a refused body before it cuts the connection.
+      const pump = (): void => {
+        while (!closed && sentMiB < 256) {
+          sentMiB++;
+          if (!socket.write(chunk)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        if (!closed) socket.end();
+      };
+      pump();
+    });
+    expect(outcome.answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(outcome.sentMiB).toBeLessThan(256);
     await expectAlive();
   });
 

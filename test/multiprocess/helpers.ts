@@ -18,6 +18,8 @@ export interface Worker {
   /** Resolves with the first report (already received or to come) that `match` accepts; rejects if the child ends first. */
   waitFor<T extends WorkerReport>(match: (report: WorkerReport) => report is T): Promise<T>;
   waitFor(match: (report: WorkerReport) => boolean): Promise<WorkerReport>;
+  /** Calls `listener` after every batch of reports and when the child ends; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
   /** Resolves once the child has exited. */
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stderr: string }>;
   stderr(): string;
@@ -67,7 +69,11 @@ export function worker(mode: 'serve' | 'drive' | 'recover' | 'crash', config: Wo
       watchers.add(check);
       check();
     });
-  return { child, reports, waitFor: waitFor as Worker['waitFor'], exited, stderr: () => stderr };
+  const onChange = (listener: () => void): (() => void) => {
+    watchers.add(listener);
+    return () => watchers.delete(listener);
+  };
+  return { child, reports, waitFor: waitFor as Worker['waitFor'], onChange, exited, stderr: () => stderr };
 }
 
 /** SIGKILLs every worker still alive. */
@@ -92,6 +98,22 @@ export function effectsIn(file: string): Effect[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Effect);
+}
+
+/** Resolves once `condition` holds, checked whenever one of the workers reports; rejects if all of them end first. */
+export function untilAll(workers: readonly Worker[], condition: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const unsubscribes: (() => void)[] = [];
+    const check = (): void => {
+      const alive = workers.some((each) => each.child.exitCode === null && each.child.signalCode === null);
+      if (!condition() && alive) return;
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+      if (condition()) resolve();
+      else reject(new Error(`every worker ended before the condition held.\nstderr:\n${workers.map((each) => each.stderr()).join('\n---\n')}`));
+    };
+    for (const each of workers) unsubscribes.push(each.onChange(check));
+    check();
+  });
 }
 
 /** Resolves with the worker's reports that match, once there are `count` of them. */

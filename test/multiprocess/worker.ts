@@ -1,5 +1,5 @@
 // A child process of the multi-process tests (bundled once, see test/support/compiled.ts): `worker <mode> <json config>`.
-// Every process opens the same SQLite file. Reports are JSON lines written synchronously to stdout (fd 1), so a line
+// Every process opens the same store: a SQLite file, or a Postgres database when `db` is a postgres:// URL. Reports are JSON lines written synchronously to stdout (fd 1), so a line
 // the parent reads was written before anything that follows it here happened.
 //
 //   serve    serves `refund` over HTTP and recovers every half lease; reports { type: 'listening', url }.
@@ -11,13 +11,16 @@
 //            store transaction that commits superstep `dieAt` (its events are written, its checkpoint is being).
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { createRuntime, type Runtime } from 'weft';
+import { PostgresRunStore } from 'weft/postgres';
 import { allow, createApp, serve } from 'weft/server';
 import { openSqliteRunStore } from 'weft/sqlite';
 import { refund, steps } from './workflows.js';
 
 /** What the parent passes. */
 export interface WorkerConfig {
+  /** The SQLite file, or the Postgres database's URL. */
   readonly db: string;
   readonly effects: string;
   readonly leaseMs: number;
@@ -41,7 +44,7 @@ const report = (line: WorkerReport): void => {
 const [mode, json] = process.argv.slice(2);
 if (mode === undefined || json === undefined) throw new Error('usage: worker.ts <serve|drive|recover|crash> <json config>');
 const config = JSON.parse(json) as WorkerConfig;
-const store = openSqliteRunStore(config.db);
+const store = config.db.startsWith('postgres://') ? new PostgresRunStore({ connectionString: config.db }) : openSqliteRunStore(config.db);
 // Followers of runs another process drives read the store this often.
 const pollMs = 20;
 
@@ -103,14 +106,26 @@ if (mode === 'serve') {
   recoverEvery(runtime);
   setInterval(() => undefined, 1 << 30);
 } else if (mode === 'crash') {
-  // A SQL function the trigger calls inside the commit's transaction, after the superstep's events were inserted.
-  store.database.function('weft_die', () => {
-    process.kill(process.pid, 'SIGKILL');
-    return 0;
-  });
-  store.database.exec(
-    `CREATE TEMP TRIGGER weft_die_on_commit AFTER INSERT ON main.checkpoints WHEN NEW.superstep = ${Number(config.dieAt)} BEGIN SELECT weft_die(); END;`,
-  );
+  if (store instanceof PostgresRunStore) {
+    // Every query of the pool goes through pg.Client: the INSERT of the checkpoint of superstep `dieAt` runs inside the
+    // commit's transaction, after the superstep's events were inserted; the server rolls back what the dead client began.
+    const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const [text, values] = args;
+      if (typeof text === 'string' && text.includes('.checkpoints (') && Array.isArray(values) && values[4] === Number(config.dieAt))
+        process.kill(process.pid, 'SIGKILL');
+      return query.apply(this, args);
+    } as typeof pg.Client.prototype.query;
+  } else {
+    // A SQL function the trigger calls inside the commit's transaction, after the superstep's events were inserted.
+    store.database.function('weft_die', () => {
+      process.kill(process.pid, 'SIGKILL');
+      return 0;
+    });
+    store.database.exec(
+      `CREATE TEMP TRIGGER weft_die_on_commit AFTER INSERT ON main.checkpoints WHEN NEW.superstep = ${Number(config.dieAt)} BEGIN SELECT weft_die(); END;`,
+    );
+  }
   const runtime = createRuntime({ workflows: { steps: steps(config.effects) }, store, leaseMs: config.leaseMs, runOptions: { durability: 'sync' } });
   const { runId } = await runtime.invoke('steps', { at: 1, to: 8 });
   report({ type: 'invoked', runId });
