@@ -7,7 +7,7 @@
 //   npx tsx bench/state.ts --mode=development --keys=10000   # with weft freezing committed state
 //   npx tsx bench/state.ts --weft=src --reps=5 --steps=400
 //
-// Writes bench/results/state-node<major>.json (one entry per row) for bench/table.ts.
+// Writes bench/results/state-node<major>-<keys>.json (one entry per row) for bench/table.ts.
 //
 // A sample is one run; reported: the median µs per superstep over --reps runs after one warm-up run (checked:
 // the last value written and the sum of the object at the end).
@@ -135,7 +135,7 @@ console.log(
 );
 const results = new URL('./results/', import.meta.url);
 mkdirSync(results, { recursive: true });
-const file = `state-node${process.versions.node.split('.')[0]}.json`;
+const file = `state-node${process.versions.node.split('.')[0]}-${keyCounts.join('-')}.json`;
 const entries = rows.map(([keys, kind, checkpoints, supersteps, us, base, write]) => ({
   keys: Number(keys),
   state: kind,

@@ -5,9 +5,10 @@
 //
 //   npx tsx bench/table.ts                          # every known JSON in bench/results/
 //   npx tsx bench/table.ts bench/results/peers.json bench/results/peers-node24.json …
+//   npx tsx bench/table.ts --readme                 # also puts them into bench/README.md between the table markers
 //
 // Several files of one kind and Node version: the later one on the command line (or by name) wins per scenario.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 type Json = Record<string, any>;
@@ -239,9 +240,12 @@ function rowsFor(major: string): Row[] {
   });
 
   // state.ts: µs per superstep.
-  const state = latest('state');
+  // state.ts: one file per set of key counts; the last file that has a key count wins.
+  const stateFiles = mine.filter((s) => kind(s) === 'state');
+  const stateFor = (keys: number): Source | undefined =>
+    [...stateFiles].reverse().find((s) => (s.data['rows'] as Json[]).some((r) => r['keys'] === keys));
   const stateRow = (keys: number, checkpoints: boolean): Partial<Record<EngineName, string>> & { worst?: number } => {
-    const rows = ((state?.data['rows'] as Json[] | undefined) ?? []).filter(
+    const rows = ((stateFor(keys)?.data['rows'] as Json[] | undefined) ?? []).filter(
       (r) => r['keys'] === keys && (r['checkpoints'] === 'none') === !checkpoints,
     );
     if (rows.length === 0) return {};
@@ -266,7 +270,7 @@ function rowsFor(major: string): Row[] {
       cells,
       verdict: worst === undefined ? 'not measured' : target === 'report' ? '—' : worst <= 200 ? 'met' : 'missed',
       command: script('state', `--keys=${keys}`),
-      source: state,
+      source: stateFor(keys),
     });
   }
 
@@ -312,6 +316,7 @@ function rowsFor(major: string): Row[] {
   return rows;
 }
 
+const out: string[] = [];
 const majors = [...new Set([...sources.map((s) => s.major), ...Object.keys(baseline).map((k) => k.replace(/^node/, ''))])].sort();
 for (const major of majors) {
   const rows = rowsFor(major);
@@ -323,14 +328,14 @@ for (const major of majors) {
   const nodes = [...new Set(mine.map((s) => String(s.data['node'])))].join(', ') || 'no run';
   const loads = mine.map((s) => Number((s.data['loadavg'] as number[] | undefined)?.[0] ?? s.data['loadAverage'] ?? Number.NaN));
   const dates = [...new Set(mine.map((s) => String(s.data['date'] ?? '').slice(0, 10)))].filter((d) => d !== '').join(', ');
-  console.log(`### Node ${major} (${nodes})\n`);
-  console.log(
+  out.push(`### Node ${major} (${nodes})\n`);
+  out.push(
     `Measured ${dates || '—'}; load average at the start of the runs ${loads.length === 0 ? '—' : `${f(Math.min(...loads))}–${f(Math.max(...loads))}`}` +
       ` († = measured under load: above the core count). Engines: ${[...versions].join(' · ') || '—'}.\n`,
   );
   const headers = ['scenario', 'target', 'before', ...engines, 'verdict', 'command'];
-  console.log(`| ${headers.join(' | ')} |`);
-  console.log(`| ${headers.map(() => ':--').join(' | ')} |`);
+  out.push(`| ${headers.join(' | ')} |`);
+  out.push(`| ${headers.map(() => ':--').join(' | ')} |`);
   for (const row of rows) {
     const mark = row.loaded ? ' †' : '';
     const cells = engines.map((e) => {
@@ -339,9 +344,22 @@ for (const major of majors) {
       return cell === 'n/a' ? cell : `${cell}${mark}`;
     });
     const missing = engines.every((e) => row.cells[e] === undefined) && row.key !== 'postgres';
-    console.log(
+    out.push(
       `| ${row.scenario} | ${row.target} | ${before[row.key] ?? '—'} | ${cells.join(' | ')} | ${missing ? 'not measured' : row.verdict} | \`${row.command}\` |`,
     );
   }
-  console.log('');
+  out.push('');
+}
+const tables = out.join('\n');
+console.log(tables);
+if (process.argv.includes('--readme')) {
+  const readme = new URL('./README.md', import.meta.url);
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- tables:start (npx tsx bench/table.ts --readme) -->';
+  const end = '<!-- tables:end -->';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`bench/README.md has no ${start} … ${end} markers to put the tables between`);
+  writeFileSync(readme, `${text.slice(0, from + start.length)}\n\n${tables}\n${text.slice(to)}`);
+  console.log('Wrote the tables into bench/README.md.');
 }
