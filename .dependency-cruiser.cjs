@@ -35,9 +35,33 @@ module.exports = {
     {
       name: 'console-is-a-browser-bundle',
       severity: 'error',
-      comment: 'src/console is the web console, bundled for browsers into dist/ui: a client of the HTTP API that imports nothing else of ours and no node:*.',
+      comment:
+        'src/console is the web console, bundled for browsers into dist/ui: a client of the HTTP API that imports nothing else of ours and no node:*, ' +
+        "but the types of the server's answers (console-types-are-a-leaf).",
       from: { path: '^src/console/' },
-      to: { path: '^src/(?!console/)|^node:', dependencyTypesNot: ['npm'] },
+      to: { path: '^src/(?!console/)|^node:', pathNot: '^src/server/console-types\\.ts$', dependencyTypesNot: ['npm'] },
+    },
+    {
+      name: 'console-takes-only-types-from-the-server',
+      severity: 'error',
+      comment: "The console shares the server's answer types with `import type`: erased from its bundle, one definition for both sides.",
+      from: { path: '^src/console/' },
+      to: { path: '^src/server/console-types\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'console-types-are-a-leaf',
+      severity: 'error',
+      comment:
+        "src/server/console-types.ts is types only, taking two model types (type-only) and nothing else: the console's DOM-only type program " +
+        'reads it without the server or the runtime (whose Node timers it could not type).',
+      from: { path: '^src/server/console-types\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/model/(describe|types)\\.ts$'] },
+    },
+    {
+      name: 'console-types-import-types-only',
+      severity: 'error',
+      from: { path: '^src/server/console-types\\.ts$' },
+      to: { dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'console-has-no-node-builtins',
@@ -51,7 +75,7 @@ module.exports = {
       comment:
         'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter; ' +
         'the SQL stores (sqlite/, postgres/) also share sql/, the rows of their common tables.',
-      from: { path: '^src/(sqlite|postgres|sql|redis|server|client|testing|otel|ai)/' },
+      from: { path: '^src/(sqlite|postgres|sql|redis|server|client|testing|otel|ai)/', pathNot: '^src/server/console-types\\.ts$' },
       to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/sql/'] },
     },
     {

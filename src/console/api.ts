@@ -1,4 +1,4 @@
-import type { CheckpointSummary, GraphDetail, RunEvent, RunRecord, RunStatus, WorkflowInfo } from './types.js';
+import type { CheckpointChanges, CheckpointSummary, GraphDetail, RunEvent, RunRecord, RunStatus, WorkflowInfo } from './types.js';
 
 const TOKEN_KEY = 'weft.token';
 
@@ -77,6 +77,8 @@ export const api = {
     call<{ checkpoint: Record<string, unknown> }>(`runs/${encodeURIComponent(id)}/checkpoints/${encodeURIComponent(checkpointId)}`).then(
       (body) => body.checkpoint,
     ),
+  changes: (id: string, checkpointId: string) =>
+    call<CheckpointChanges>(`runs/${encodeURIComponent(id)}/checkpoints/${encodeURIComponent(checkpointId)}/changes`).then((body) => body.changes),
   respond: (id: string, requestId: string, value: unknown) =>
     call<unknown>(`runs/${encodeURIComponent(id)}/responses`, { method: 'POST', body: { requestId, value } }),
   cancel: (id: string) => call<{ run: RunRecord }>(`runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),

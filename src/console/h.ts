@@ -75,9 +75,13 @@ export function duration(ms: number): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+// Made once: toLocaleTimeString builds a formatter per call, which the event log would pay for on every row.
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const day = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric' });
+
 /** A timestamp as local `HH:MM:SS` (with the date when not today). */
 export function clock(at: number): string {
-  const date = new Date(at);
-  const time = date.toLocaleTimeString(undefined, { hour12: false });
-  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
+  const time = timeOfDay.format(at);
+  const date = day.format(at);
+  return date === day.format(Date.now()) ? time : `${date} ${time}`;
 }

@@ -36,13 +36,16 @@ function route(): void {
     h('a', { href: '#/runs', class: section === 'runs' ? 'active' : '' }, 'Runs'),
   );
   page.className = `page page-${section}${parts[1] === undefined ? '' : '-one'}`;
-  mount(page);
+  // Each page draws into a view of its own: a page that answers late (its calls were still out when the address
+  // changed) draws into a view no longer in the document, never over the page now shown.
+  const view = h('div', { class: 'view' });
+  mount(page, view);
   if (section === 'runs' && parts[1] !== undefined) {
-    leave = runPage(page, parts[1], go);
+    leave = runPage(view, parts[1], go);
   } else if (section === 'runs') {
-    void runsPage(page, new URLSearchParams(search), go, alive);
+    void runsPage(view, new URLSearchParams(search), go, alive);
   } else {
-    void workflowsPage(page, parts[1], go);
+    void workflowsPage(view, parts[1], go, alive);
   }
   document.title = `${section === 'runs' ? (parts[1] === undefined ? 'Runs' : `Run ${parts[1].slice(0, 8)}`) : (parts[1] ?? 'Workflows')} · weft`;
 }

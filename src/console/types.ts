@@ -1,4 +1,5 @@
-// The JSON the console reads from weft/server; the console is a client of the HTTP API and shares no code with it.
+// The JSON the console reads from weft/server. The console is a client of the HTTP API: it shares the server's types
+// (import type, erased from the bundle), never its code.
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
@@ -40,60 +41,17 @@ export interface RunEvent {
   readonly [field: string]: unknown;
 }
 
-export type EdgeDescription =
-  | { readonly kind: 'direct'; readonly id: string; readonly source: string; readonly target: string; readonly conditional: boolean }
-  | { readonly kind: 'fan-out'; readonly id: string; readonly source: string; readonly targets: readonly string[]; readonly selective: boolean }
-  | { readonly kind: 'fan-in'; readonly id: string; readonly sources: readonly string[]; readonly target: string }
-  | { readonly kind: 'switch'; readonly id: string; readonly source: string; readonly cases: readonly string[]; readonly otherwise: string };
+// The graph and checkpoint shapes are the server's own, from its types-only module (erased from the bundle).
+export type { CheckpointChanges, CheckpointSummary, ExecutorDetail, GraphDetail, StateChange } from '../server/console-types.js';
+import type { GraphDetail } from '../server/console-types.js';
 
-export interface ExecutorDetail {
-  readonly id: string;
-  readonly kind: string;
-  readonly concurrency: number;
-  readonly retry?: { readonly attempts: number; readonly backoff?: unknown };
-  readonly timeoutMs?: number;
-  readonly limited: boolean;
-  readonly input?: JsonSchema;
-  readonly output?: JsonSchema;
-  readonly response?: JsonSchema;
-  readonly graph?: GraphDetail;
-}
-
-export interface GraphDetail {
-  readonly name: string;
-  readonly signature: string;
-  readonly start: string;
-  readonly maxSupersteps: number;
-  readonly executors: readonly ExecutorDetail[];
-  readonly edges: readonly EdgeDescription[];
-}
+export type EdgeDescription = GraphDetail['edges'][number];
 
 export interface WorkflowInfo {
   readonly name: string;
   readonly signature: string;
   readonly input?: JsonSchema;
   readonly access: { readonly invoke: boolean; readonly read: boolean };
-}
-
-export interface StateChange {
-  readonly op: 'add' | 'replace' | 'remove';
-  readonly path: readonly (string | number)[];
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
-
-export interface CheckpointSummary {
-  readonly id: string;
-  readonly parentId: string | null;
-  readonly superstep: number;
-  readonly createdAt: number;
-  readonly kind: 'full' | 'delta';
-  readonly bytes: number;
-  readonly changes: readonly StateChange[];
-  readonly outputs: readonly unknown[];
-  readonly pendingRequests: readonly PendingRequest[];
-  readonly queued: readonly string[];
-  readonly budget: { readonly limit: number | null; readonly spent: number };
 }
 
 /** The subset of JSON Schema the forms understand; anything else is edited as JSON. */

@@ -2,12 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
-import { loadCheckpoint, type RunRecord, type Runtime } from '../index.js';
+import { loadCheckpoint, type RunRecord, type Runtime, type StoredCheckpoint } from '../index.js';
 import { isObject, readJson, type BodyLimits } from './body.js';
 import { admits, type Policy, type ServerEnv } from './policy.js';
 import { HttpProblem, notFound } from './problem.js';
-import { checkpointHistory } from './state-diff.js';
-import { describeGraph, type GraphDetail } from './workflow-detail.js';
+import { checkpointChanges, checkpointHistory } from './state-diff.js';
+import type { CheckpointChanges, GraphDetail } from './console-types.js';
+import { describeGraph } from './workflow-detail.js';
 
 /** Options of the console (`createApp({ ui })`). */
 export interface ConsoleOptions {
@@ -80,7 +81,7 @@ const assetResponse = (asset: Asset): Response =>
 
 /**
  * The routes the console needs beside the API, behind the same policies: a workflow's full graph, a run's
- * checkpoints with the state diff of each superstep, the full state at one checkpoint, fork and resume. With `ui`,
+ * checkpoints, the state diff of one superstep, the full state at one checkpoint, fork and resume. With `ui`,
  * also the console itself at `/ui/` (static files, no data: every call it makes goes through these policies).
  */
 export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: ConsoleOptions | undefined): void {
@@ -89,7 +90,7 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
   const graphOf = (name: string): GraphDetail => {
     let graph = graphs.get(name);
     if (graph === undefined) {
-      graph = describeGraph((runtime.workflows[name] as NonNullable<Runtime['workflows'][string]>).definition);
+      graph = describeGraph(runtime.workflows[name] as NonNullable<Runtime['workflows'][string]>);
       graphs.set(name, graph);
     }
     return graph;
@@ -113,13 +114,32 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
     return host.guarded(c, [policy], async () => c.json({ checkpoints: await checkpointHistory(runtime.checkpoints, run.id) }));
   });
 
+  /** One of the run's own checkpoints, or 404: an id of another run's checkpoint is as unknown as a made-up one. */
+  const checkpointOf = async (run: RunRecord, id: string): Promise<StoredCheckpoint> => {
+    const stored = await runtime.checkpoints.get(id);
+    if (stored === undefined || stored.runId !== run.id)
+      throw new HttpProblem(404, 'not_found', `Run "${run.id}" has no checkpoint "${id}"; GET /runs/${run.id}/checkpoints lists them.`);
+    return stored;
+  };
+
   app.get('/runs/:id/checkpoints/:checkpointId', async (c) => {
     const { run, policy } = await host.readableRun(c);
     return host.guarded(c, [policy], async () => {
-      const id = c.req.param('checkpointId');
-      const stored = await runtime.checkpoints.get(id);
-      if (stored === undefined || stored.runId !== run.id) throw new HttpProblem(404, 'not_found', `Run "${run.id}" has no checkpoint "${id}".`);
-      return c.json({ checkpoint: await loadCheckpoint(runtime.checkpoints, id) });
+      const stored = await checkpointOf(run, c.req.param('checkpointId'));
+      return c.json({ checkpoint: await loadCheckpoint(runtime.checkpoints, stored.id) });
+    });
+  });
+
+  app.get('/runs/:id/checkpoints/:checkpointId/changes', async (c) => {
+    const { run, policy } = await host.readableRun(c);
+    return host.guarded(c, [policy], async () => {
+      const stored = await checkpointOf(run, c.req.param('checkpointId'));
+      const body: CheckpointChanges = {
+        checkpointId: stored.id,
+        superstep: stored.superstep,
+        changes: await checkpointChanges(runtime.checkpoints, stored),
+      };
+      return c.json(body);
     });
   });
 
@@ -133,13 +153,7 @@ export function mountConsole(app: Hono<ServerEnv>, host: ConsoleHost, ui: Consol
           'invalid_body',
           'The request body must be a JSON object: { "checkpointId": "<id of one of the run\'s checkpoints>" }.',
         );
-      const stored = await runtime.checkpoints.get(body['checkpointId']);
-      if (stored === undefined || stored.runId !== run.id)
-        throw new HttpProblem(
-          404,
-          'not_found',
-          `Run "${run.id}" has no checkpoint "${body['checkpointId']}"; GET /runs/${run.id}/checkpoints lists them.`,
-        );
+      const stored = await checkpointOf(run, body['checkpointId']);
       const { runId } = await runtime.fork(run.id, stored.id);
       c.header('Location', new URL(`../../runs/${encodeURIComponent(runId)}`, c.req.url).pathname);
       return c.json({ runId, forkedFrom: { runId: run.id, checkpointId: stored.id } }, 202);

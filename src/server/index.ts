@@ -6,5 +6,4 @@ export type { ErrorBody, ServedIssue } from './problem.js';
 export { serve } from './serve.js';
 export type { ServeOptions, RunningServer, FetchApp } from './serve.js';
 export type { ConsoleOptions } from './console.js';
-export type { CheckpointSummary, StateChange } from './state-diff.js';
-export type { ExecutorDetail, GraphDetail } from './workflow-detail.js';
+export type { CheckpointChanges, CheckpointSummary, ExecutorDetail, GraphDetail, StateChange } from './console-types.js';

@@ -1,31 +1,5 @@
-import { checkpointBodySchema, loadCheckpoint, type CheckpointStore, type StoredCheckpoint } from '../index.js';
-
-/** One change to a run's state between two checkpoints: `before` is absent for an addition, `after` for a removal. */
-export interface StateChange {
-  readonly op: 'add' | 'replace' | 'remove';
-  /** From the state's root: `['shared', 'count']` or `['executorStates', 'approver', 'refund']`. */
-  readonly path: readonly (string | number)[];
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
-
-/** A checkpoint as the console lists it: where it sits, and what its superstep changed. */
-export interface CheckpointSummary {
-  readonly id: string;
-  readonly parentId: string | null;
-  readonly superstep: number;
-  readonly createdAt: number;
-  readonly kind: 'full' | 'delta';
-  readonly bytes: number;
-  /** What changed in `executorStates` and `shared` since the parent (everything, against nothing, for the first). */
-  readonly changes: readonly StateChange[];
-  /** Outputs added since the parent. */
-  readonly outputs: readonly unknown[];
-  readonly pendingRequests: readonly unknown[];
-  /** The executors the queued messages go to next. */
-  readonly queued: readonly string[];
-  readonly budget: { readonly limit: number | null; readonly spent: number };
-}
+import { checkpointBodySchema, loadCheckpoint, type CheckpointStore, type PendingRequest, type StoredCheckpoint } from '../index.js';
+import type { CheckpointSummary, StateChange } from './console-types.js';
 
 type Json = unknown;
 const isRecord = (value: Json): value is Record<string, Json> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -52,38 +26,30 @@ export function diffState(before: Json, after: Json, path: readonly (string | nu
 }
 
 /**
- * A run's checkpoints, oldest first, each with the state changes of its superstep: the difference between the state
- * its deltas rebuild and its parent's (the first against nothing).
+ * A run's checkpoints, oldest first, without their states: each stored body is read once, so a run of thousands of
+ * supersteps lists in one pass. The state diff of a superstep is {@link checkpointChanges}, asked for one at a time.
  */
 export async function checkpointHistory(store: CheckpointStore, runId: string): Promise<CheckpointSummary[]> {
-  const stored = await store.list(runId);
-  const states = new Map<string, Json>();
-  const stateOf = async (id: string | null): Promise<Json> => {
-    if (id === null) return { executorStates: {}, shared: {} };
-    let state = states.get(id);
-    if (state === undefined) {
-      const loaded = await loadCheckpoint(store, id);
-      state = { executorStates: loaded.executorStates, shared: loaded.shared };
-      states.set(id, state);
-    }
-    return state;
-  };
   const outputCount = new Map<string, number>();
-  const summaries: CheckpointSummary[] = [];
-  for (const checkpoint of stored) {
-    summaries.push(await summarize(checkpoint, stateOf, outputCount));
-  }
-  return summaries;
+  return (await store.list(runId)).map((checkpoint) => summarize(checkpoint, outputCount));
 }
 
-async function summarize(
-  checkpoint: StoredCheckpoint,
-  stateOf: (id: string | null) => Promise<Json>,
-  outputCount: Map<string, number>,
-): Promise<CheckpointSummary> {
+/**
+ * What one checkpoint's superstep changed in `executorStates` and `shared`: its state against its parent's (the
+ * first against nothing). Each side is rebuilt from its nearest full snapshot, so the cost is that of two loads.
+ */
+export async function checkpointChanges(store: CheckpointStore, checkpoint: StoredCheckpoint): Promise<StateChange[]> {
+  const stateOf = async (id: string | null): Promise<Json> => {
+    if (id === null) return { executorStates: {}, shared: {} };
+    const loaded = await loadCheckpoint(store, id);
+    return { executorStates: loaded.executorStates, shared: loaded.shared };
+  };
+  return diffState(await stateOf(checkpoint.parentId), await stateOf(checkpoint.id));
+}
+
+function summarize(checkpoint: StoredCheckpoint, outputCount: Map<string, number>): CheckpointSummary {
   const body = checkpointBodySchema.parse(JSON.parse(checkpoint.data));
-  // A delta's patches rebuild its state (loadCheckpoint); the diff against the parent then reads the same for both kinds.
-  const changes = diffState(await stateOf(checkpoint.parentId), await stateOf(checkpoint.id));
+  // A delta holds the outputs its superstep added; a full snapshot holds all of them so far.
   const already = checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0);
   const outputs = body.patches !== undefined ? body.outputs : body.outputs.slice(already);
   outputCount.set(checkpoint.id, body.patches !== undefined ? already + outputs.length : body.outputs.length);
@@ -94,9 +60,8 @@ async function summarize(
     createdAt: checkpoint.createdAt,
     kind: checkpoint.kind,
     bytes: checkpoint.data.length,
-    changes,
     outputs,
-    pendingRequests: body.pendingRequests,
+    pendingRequests: body.pendingRequests as readonly PendingRequest[], // zod types z.unknown() fields as optional
     queued: body.queue.map((message) => message.target),
     budget: body.budget ?? { limit: null, spent: 0 },
   };

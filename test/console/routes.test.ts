@@ -92,27 +92,33 @@ describe('console routes', () => {
     expect((await http(`${url}/workflows/nope`)).status).toBe(404);
   });
 
-  it('lists checkpoints with the state diff of every superstep, and the full state of one', async () => {
+  it('lists checkpoints, the state diff of each superstep on request, and the full state of one', async () => {
     const { url, runtime } = await start();
     const { runId } = await runtime.invoke('inner', 1, { wait: true });
     const { status, body } = await http(`${url}/runs/${runId}/checkpoints`);
     expect(status).toBe(200);
-    const checkpoints = body.checkpoints as { id: string; superstep: number; kind: string; changes: unknown[]; outputs: unknown[] }[];
+    const checkpoints = body.checkpoints as { id: string; superstep: number; kind: string; outputs: unknown[] }[];
     expect(checkpoints.map((c) => c.superstep)).toEqual([0, 1, 2, 3]);
-    expect(checkpoints.map((c) => c.changes)).toEqual([
+    expect(checkpoints.map((c) => c.outputs)).toEqual([[], [], [], [3]]);
+    expect(checkpoints.some((c) => c.kind === 'delta')).toBe(true); // the diffs come from deltas, not only snapshots
+    const changes = await Promise.all(checkpoints.map(async (c) => (await http(`${url}/runs/${runId}/checkpoints/${c.id}/changes`)).body));
+    expect(changes.map((answer) => answer.changes)).toEqual([
       [],
       [{ op: 'add', path: ['shared', 'total'], after: 1 }],
       [{ op: 'replace', path: ['shared', 'total'], before: 1, after: 3 }],
       [{ op: 'replace', path: ['shared', 'total'], before: 3, after: 6 }],
     ]);
-    expect(checkpoints.map((c) => c.outputs)).toEqual([[], [], [], [3]]);
-    expect(checkpoints.some((c) => c.kind === 'delta')).toBe(true); // the diffs come from deltas, not only snapshots
+    expect(changes[2]).toMatchObject({ checkpointId: checkpoints[2]?.id, superstep: 2 });
     const full = await http(`${url}/runs/${runId}/checkpoints/${checkpoints[2]?.id}`);
     expect(full.status).toBe(200);
     expect(full.body.checkpoint).toMatchObject({ runId, superstep: 2, shared: { total: 3 } });
-    // Another run's checkpoint is not this run's.
+    // Another run's checkpoint is not this run's, for its state or its changes.
     const other = await runtime.invoke('inner', 2, { wait: true });
-    expect((await http(`${url}/runs/${other.runId}/checkpoints/${checkpoints[1]?.id}`)).status).toBe(404);
+    for (const path of [`checkpoints/${checkpoints[1]?.id}`, `checkpoints/${checkpoints[1]?.id}/changes`, 'checkpoints/nope/changes']) {
+      const refused = await http(`${url}/runs/${other.runId}/${path}`);
+      expect(refused.status).toBe(404);
+      expect(refused.body.error.message).toContain(`GET /runs/${other.runId}/checkpoints lists them`);
+    }
   });
 
   it('forks a run from a checkpoint into a new run, and resumes a failed one', async () => {
@@ -145,7 +151,9 @@ describe('console routes', () => {
     const { url, runtime } = await start(requireToken);
     const { runId } = await runtime.invoke('outer', 1, { wait: true });
     const good = { authorization: 'Bearer good' };
-    for (const path of ['/workflows/outer', `/runs/${runId}/checkpoints`]) {
+    const [first] = (await http(`${url}/runs/${runId}/checkpoints`, { headers: good })).body.checkpoints;
+    const one = `/runs/${runId}/checkpoints/${first.id}`;
+    for (const path of ['/workflows/outer', `/runs/${runId}/checkpoints`, one, `${one}/changes`]) {
       expect((await http(`${url}${path}`)).status).toBe(401);
       expect((await http(`${url}${path}`, { headers: good })).status).toBe(200);
     }

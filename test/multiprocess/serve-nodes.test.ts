@@ -57,7 +57,8 @@ describePostgres('weft serve --db postgres://… on several nodes', () => {
   it('takes over the runs of a node that was killed mid-run on the nodes that live on, each run on one of them, each side effect once', async () => {
     const db = await freshDatabase(postgresUrl() as string);
     const effects = dir.file('takeover.jsonl');
-    const env = { WEFT_TEST_EFFECTS: effects, WEFT_LEASE_MS: '1000' };
+    // A lease a live node renews in time even on a loaded machine; a dead one's runs wait that long.
+    const env = { WEFT_TEST_EFFECTS: effects, WEFT_LEASE_MS: '3000' };
     const [a, b, c] = await Promise.all([serveNode(db, { ...env, WEFT_TEST_HOLD_AT: '2' }), serveNode(db, env), serveNode(db, env)]);
     const runIds: string[] = [];
     for (let index = 0; index < 6; index++) {
@@ -88,14 +89,15 @@ describePostgres('weft serve --db postgres://… on several nodes', () => {
     }
   });
 
-  it('records a run of weft run in the database, for weft runs list, show, events and resume to read and answer', async () => {
-    const db = await freshDatabase(postgresUrl() as string);
+  it('records a run of weft run in the database (in the schema ?schema= names), for weft runs list, show, events and resume to read and answer', async () => {
+    const database = await freshDatabase(postgresUrl() as string);
+    const db = `${database}?schema=cli_runs`; // weft's tables in a schema of their own
     const workflows = fixture('workflows.ts');
     const waiting = await weft(['run', `${workflows}#approval`, '--input', '{"amount":12}', '--db', db]);
     expect(waiting.code, waiting.stderr).toBe(3);
     const run = record(waiting);
     expect(waiting.stderr).toContain(`recorded in ${db}`);
-    expect(waiting.stderr).toContain(`--db ${db}`); // the answer command names the database
+    expect(waiting.stderr).toContain(`--db '${db}'`); // the answer command names the database (quoted for the shell: a ?)
 
     const listed = await weft(['runs', 'list', '--db', db]);
     expect(jsonLines<{ id: string; status: string }>(listed.stdout)).toEqual([expect.objectContaining({ id: run.id, status: 'waiting' })]);
@@ -107,6 +109,11 @@ describePostgres('weft serve --db postgres://… on several nodes', () => {
     const events = jsonLines<{ type: string }>((await weft(['runs', 'events', run.id, '--db', db])).stdout);
     expect(events.map((event) => event.type)).toContain('request.answered');
     expect(events.at(-1)?.type).toBe('run.completed');
+    // The schema public holds no runs: they went to cli_runs.
+    expect((await weft(['runs', 'list', '--db', database])).stdout).toBe('');
+    const empty = await weft(['runs', 'list', '--db', `${database}?schema=`]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('schema= is empty');
   });
 
   it('names the fix when the database cannot be reached, without printing the password', async () => {

@@ -2,7 +2,7 @@
 // here are two runtimes, each on a store with its own pool, over one schema.
 import pg from 'pg';
 import { filter, firstValueFrom, toArray, type Observable } from 'rxjs';
-import { createRuntime, type Runtime, type SerializedEvent } from 'weft';
+import { createRuntime, type RunRecord, type Runtime, type SerializedEvent } from 'weft';
 import { PostgresRunStore } from 'weft/postgres';
 import { afterEach, expect, it } from 'vitest';
 import { counter, type Hold } from '../service/workflows.js';
@@ -25,6 +25,59 @@ const node = (options: ConstructorParameters<typeof PostgresRunStore>[0], hold?:
 const collect = (events: Observable<SerializedEvent>): Promise<SerializedEvent[]> => firstValueFrom(events.pipe(toArray()));
 const completedSuperstep = (events: Observable<SerializedEvent>, superstep: number): Promise<SerializedEvent> =>
   firstValueFrom(events.pipe(filter((event) => event.type === 'superstep.completed' && event.path.length === 0 && event.superstep === superstep)));
+
+/** Two stores over one fresh schema, as two nodes would open it, closed after the test; `b` looks every `pollInterval` ms. */
+function twoStores(pollInterval: number): { options: ReturnType<typeof freshOptions>; a: PostgresRunStore; b: PostgresRunStore } {
+  const options = freshOptions();
+  const a = new PostgresRunStore(options);
+  const b = new PostgresRunStore({ ...options, pollInterval });
+  closers.push(
+    () => a.close(),
+    () => b.close(),
+  );
+  return { options, a, b };
+}
+
+/** A run as a runtime first stores it: running, nothing done yet. */
+const runningRun = (id: string, workflow: string, at: number): RunRecord => ({
+  id,
+  workflow,
+  status: 'running',
+  input: 1,
+  outputs: [],
+  pendingRequests: [],
+  error: undefined,
+  checkpointId: undefined,
+  createdAt: at,
+  updatedAt: at,
+});
+
+/**
+ * Watches `runId` on `store` until the test ends, once the watch has told its first time (it may tell when its LISTEN
+ * is set up: a change could have slipped in before). `toldOf(change)` resolves once the watch tells after `change`.
+ */
+async function watching(
+  store: PostgresRunStore,
+  runId: string,
+): Promise<{ readonly count: () => number; stop(): void; toldOf(change: () => Promise<unknown>): Promise<void> }> {
+  let told = deferred();
+  let count = 0;
+  const stop = store.watch(runId, () => {
+    count += 1;
+    told.resolve();
+  });
+  closers.push(async () => stop());
+  await told.promise;
+  return {
+    count: () => count,
+    stop,
+    async toldOf(change) {
+      told = deferred();
+      await change();
+      await told.promise;
+    },
+  };
+}
 
 describePostgres('live events across nodes (PostgresRunStore)', () => {
   it('a follower on node B sees the events of a run driven on node A while it runs, each once and in order', async () => {
@@ -78,18 +131,7 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     closers.push(() => a.close());
     const b = node({ ...options, pollInterval: 50 });
     const at = Date.now();
-    await a.createRun({
-      id: 'run-1',
-      workflow: 'counter',
-      status: 'running',
-      input: 1,
-      outputs: [],
-      pendingRequests: [],
-      error: undefined,
-      checkpointId: undefined,
-      createdAt: at,
-      updatedAt: at,
-    });
+    await a.createRun(runningRun('run-1', 'counter', at));
     const started = {
       type: 'run.started',
       runId: 'run-1',
@@ -119,110 +161,36 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
   });
 
   it('watch tells of appends and updates made through another store, and stops when asked', async () => {
-    const options = freshOptions();
-    const a = new PostgresRunStore(options);
-    const b = new PostgresRunStore({ ...options, pollInterval: 60_000 });
-    closers.push(
-      () => a.close(),
-      () => b.close(),
-    );
+    const { a, b } = twoStores(60_000);
     const at = Date.now();
-    await a.createRun({
-      id: 'run-1',
-      workflow: 'w',
-      status: 'running',
-      input: 1,
-      outputs: [],
-      pendingRequests: [],
-      error: undefined,
-      checkpointId: undefined,
-      createdAt: at,
-      updatedAt: at,
-    });
+    await a.createRun(runningRun('run-1', 'w', at));
+    const watch = await watching(b, 'run-1');
+    await watch.toldOf(() => a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 }));
+    await watch.toldOf(() =>
+      a.appendEvents('run-1', [{ type: 'run.started', runId: 'run-1', seq: 0, superstep: 0, path: [], at } as unknown as SerializedEvent]),
+    );
 
-    let told = deferred();
-    let count = 0;
-    const stop = b.watch('run-1', () => {
-      count += 1;
-      told.resolve();
-    });
-    // The watch may tell once when its LISTEN is set up (a change could have slipped in before): wait for that.
-    await told.promise;
-    told = deferred();
-    await a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 });
-    await told.promise;
-    told = deferred();
-    await a.appendEvents('run-1', [{ type: 'run.started', runId: 'run-1', seq: 0, superstep: 0, path: [], at } as unknown as SerializedEvent]);
-    await told.promise;
-
-    stop();
-    const before = count;
+    watch.stop();
+    const before = watch.count();
     // Another watcher on the same store still hears, so the store still listens; the stopped one no longer does.
-    const other = deferred();
-    const stopOther = b.watch('run-1', () => other.resolve());
-    await a.updateRun('run-1', { status: 'running', updatedAt: at + 2 });
-    await other.promise;
-    stopOther();
-    expect(count).toBe(before);
+    const other = await watching(b, 'run-1');
+    await other.toldOf(() => a.updateRun('run-1', { status: 'running', updatedAt: at + 2 }));
+    expect(watch.count()).toBe(before);
   });
 
   it('tells of a run whose id is too long for a NOTIFY payload (it notifies the whole schema instead)', async () => {
-    const options = freshOptions();
-    const a = new PostgresRunStore(options);
-    const b = new PostgresRunStore({ ...options, pollInterval: 60_000 });
-    closers.push(
-      () => a.close(),
-      () => b.close(),
-    );
+    const { a, b } = twoStores(60_000);
     const id = 'r'.repeat(9000);
-    let told = deferred();
-    const stop = b.watch(id, () => told.resolve());
-    closers.push(async () => stop());
-    await told.promise; // told once when its LISTEN is set up
-    told = deferred();
-    const at = Date.now();
-    await a.createRun({
-      id,
-      workflow: 'w',
-      status: 'running',
-      input: 1,
-      outputs: [],
-      pendingRequests: [],
-      error: undefined,
-      checkpointId: undefined,
-      createdAt: at,
-      updatedAt: at,
-    });
-    await told.promise;
+    const watch = await watching(b, id);
+    await watch.toldOf(() => a.createRun(runningRun(id, 'w', Date.now())));
     expect((await b.getRun(id))?.id).toBe(id);
   });
 
   it('keeps telling after its listening connection is killed: it listens again and the poll covers the gap', async () => {
-    const options = freshOptions();
-    const a = new PostgresRunStore(options);
-    const b = new PostgresRunStore({ ...options, pollInterval: 50 });
-    closers.push(
-      () => a.close(),
-      () => b.close(),
-    );
+    const { options, a, b } = twoStores(50);
     const at = Date.now();
-    await a.createRun({
-      id: 'run-1',
-      workflow: 'w',
-      status: 'running',
-      input: 1,
-      outputs: [],
-      pendingRequests: [],
-      error: undefined,
-      checkpointId: undefined,
-      createdAt: at,
-      updatedAt: at,
-    });
-    let told = deferred();
-    const stop = b.watch('run-1', () => told.resolve());
-    closers.push(async () => stop());
-    await told.promise;
-
+    await a.createRun(runningRun('run-1', 'w', at));
+    const watch = await watching(b, 'run-1');
     const admin = new pg.Client({ connectionString: options.connectionString });
     await admin.connect();
     closers.push(() => admin.end());
@@ -241,8 +209,6 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
       again = (await listeners()).filter((pid) => !before.includes(pid));
     }
     expect(again.length).toBeGreaterThan(0);
-    told = deferred();
-    await a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 });
-    await told.promise;
+    await watch.toldOf(() => a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 }));
   });
 });

@@ -46,6 +46,10 @@ export function problem(error: unknown, retry: () => void): HTMLElement {
   );
 }
 
+/** A JSON Schema from the server (typed `unknown` there) as the subset the console reads; undefined for none. */
+export const schemaOf = (value: unknown): JsonSchema | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonSchema) : undefined;
+
 /** A short summary of a JSON Schema: `{ orderId: string, amount: number }`. */
 export function schemaSummary(schema: JsonSchema | undefined): string {
   if (schema === undefined) return 'no schema';

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { schemaForm } from '../form.js';
 import { h } from '../h.js';
 import type { ExecutorDetail, GraphDetail, PendingRequest } from '../types.js';
-import { json } from './common.js';
+import { json, schemaOf } from './common.js';
 
 /** The executor a request path names, through nested graphs. */
 function executorAt(graph: GraphDetail | undefined, path: readonly string[]): ExecutorDetail | undefined {
@@ -81,7 +81,7 @@ export function requestsView(
         ),
         headline === undefined ? null : h('p', { class: 'question' }, headline),
         h('details', null, h('summary', null, 'payload'), json(request.payload)),
-        isApproval(request) ? approvalForm(answer) : schemaForm(executor?.response, 'Send answer', answer),
+        isApproval(request) ? approvalForm(answer) : schemaForm(schemaOf(executor?.response), 'Send answer', answer),
       );
     }),
   );

@@ -7,7 +7,7 @@ import { badge, json, problem } from './common.js';
 import { EventLog } from './events-view.js';
 import { requestsView } from './requests.js';
 import { runDuration } from './runs.js';
-import { budgetView, stateView } from './state-view.js';
+import { budgetView, ChangesCache, stateView } from './state-view.js';
 import { timelineView } from './timeline-view.js';
 import { graphPanel } from './workflows.js';
 
@@ -38,6 +38,7 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
   let graph: GraphDetail | undefined;
   let graphView: ReturnType<typeof graphPanel> | undefined;
   let checkpoints: CheckpointSummary[] = [];
+  const changes = new ChangesCache(runId);
   let checkpointsStale = true;
   let selectedCheckpoint: string | undefined;
   let tab: Tab = 'timeline';
@@ -166,6 +167,7 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
           stateView(
             runId,
             checkpoints,
+            changes,
             selectedCheckpoint,
             (id) => ((selectedCheckpoint = id), renderBody()),
             (fork) => go(`#/runs/${encodeURIComponent(fork)}`),
@@ -207,7 +209,10 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
       if (stopped) return;
       renderHeader();
       renderTabs();
-      renderBody();
+      // The state and budget tabs change with the checkpoints only, and keep what was opened in them (a full state).
+      if (tab === 'state' || tab === 'budget') {
+        if (checkpointsStale) void loadCheckpoints();
+      } else renderBody();
     });
   };
 

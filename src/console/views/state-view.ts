@@ -33,10 +33,41 @@ export function diffTable(changes: readonly StateChange[]): HTMLElement {
   );
 }
 
+/** Each checkpoint's state diff, asked of the server once when first shown: a long run's list costs no diff. */
+export class ChangesCache {
+  private readonly cache = new Map<string, Promise<readonly StateChange[]>>();
+  constructor(private readonly runId: string) {}
+
+  get(checkpointId: string): Promise<readonly StateChange[]> {
+    let changes = this.cache.get(checkpointId);
+    if (changes === undefined) {
+      changes = api.changes(this.runId, checkpointId);
+      changes.catch(() => this.cache.delete(checkpointId)); // asked again next time it is shown
+      this.cache.set(checkpointId, changes);
+    }
+    return changes;
+  }
+}
+
+/** The chosen checkpoint's diff, drawn once the server has answered. */
+function changesOf(cache: ChangesCache, checkpoint: CheckpointSummary): HTMLElement {
+  const box = h('div', { class: 'changes' }, h('p', { class: 'hint' }, `Loading the changes of superstep ${checkpoint.superstep}…`));
+  cache.get(checkpoint.id).then(
+    (changes) => mount(box, diffTable(changes)),
+    (error: unknown) =>
+      mount(
+        box,
+        problem(error, () => undefined),
+      ),
+  );
+  return box;
+}
+
 /** The run's checkpoints, each superstep's state diff, the full state on demand, and fork from any of them. */
 export function stateView(
   runId: string,
   checkpoints: readonly CheckpointSummary[],
+  changes: ChangesCache,
   selected: string | undefined,
   select: (id: string) => void,
   forked: (runId: string) => void,
@@ -102,8 +133,10 @@ export function stateView(
           h(
             'span',
             { class: 'muted' },
-            `${checkpoint.changes.length} change${checkpoint.changes.length === 1 ? '' : 's'} · ${checkpoint.kind} · ${checkpoint.bytes} B`,
+            `${checkpoint.kind} · ${checkpoint.bytes} B${checkpoint.outputs.length === 0 ? '' : ` · ${checkpoint.outputs.length} output${checkpoint.outputs.length === 1 ? '' : 's'}`}`,
           ),
+          // Where the run goes from here: it also tells apart two checkpoints of one superstep.
+          checkpoint.queued.length === 0 ? null : h('span', { class: 'muted next' }, `next: ${[...new Set(checkpoint.queued)].join(', ')}`),
           checkpoint.pendingRequests.length > 0 ? h('span', { class: 'badge status-waiting' }, 'waiting') : null,
         ),
       ),
@@ -117,7 +150,7 @@ export function stateView(
         `After superstep ${chosen.superstep}`,
         h('span', { class: 'muted' }, ` · ${clock(chosen.createdAt)} · ${chosen.kind} checkpoint ${chosen.id.slice(0, 8)}`),
       ),
-      diffTable(chosen.changes),
+      changesOf(changes, chosen),
       chosen.outputs.length === 0
         ? null
         : h(

@@ -3,7 +3,7 @@ import { graphView } from '../graph-view.js';
 import { h, mount } from '../h.js';
 import { fieldFor } from '../form.js';
 import type { ExecutorDetail, GraphDetail, WorkflowInfo } from '../types.js';
-import { json, problem, schemaSummary } from './common.js';
+import { json, problem, schemaOf, schemaSummary } from './common.js';
 
 /** Executor details: kind, schemas, retry, concurrency, limiter, nested graph. */
 export function executorPanel(path: string, executor: ExecutorDetail): HTMLElement {
@@ -13,7 +13,7 @@ export function executorPanel(path: string, executor: ExecutorDetail): HTMLEleme
       ? 'none'
       : `${executor.retry.attempts} attempts${executor.retry.backoff === undefined ? '' : `, backoff ${JSON.stringify(executor.retry.backoff)}`}`;
   const schema = (label: string, value: ExecutorDetail['input']): HTMLElement | null =>
-    value === undefined ? null : h('details', null, h('summary', null, `${label}: `, h('code', null, schemaSummary(value))), json(value));
+    value === undefined ? null : h('details', null, h('summary', null, `${label}: `, h('code', null, schemaSummary(schemaOf(value)))), json(value));
   return h(
     'aside',
     { class: 'panel executor-panel', 'data-testid': 'executor-panel' },
@@ -93,14 +93,14 @@ export function graphPanel(
 }
 
 /** Workflows: the list, and the chosen one's graph, details and a form to start a run. */
-export async function workflowsPage(root: HTMLElement, name: string | undefined, go: (hash: string) => void): Promise<void> {
+export async function workflowsPage(root: HTMLElement, name: string | undefined, go: (hash: string) => void, alive: () => boolean): Promise<void> {
   let workflows: WorkflowInfo[];
   try {
     workflows = await api.workflows();
   } catch (error) {
     mount(
       root,
-      problem(error, () => void workflowsPage(root, name, go)),
+      problem(error, () => void workflowsPage(root, name, go, alive)),
     );
     return;
   }
@@ -119,6 +119,7 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
       ),
     ),
   );
+  if (!alive()) return;
   const main = h('section', { class: 'workflow-main' });
   mount(root, h('div', { class: 'split' }, list, main));
   if (chosen === undefined) return;
@@ -128,10 +129,11 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
   } catch (error) {
     mount(
       main,
-      problem(error, () => void workflowsPage(root, name, go)),
+      problem(error, () => void workflowsPage(root, name, go, alive)),
     );
     return;
   }
+  if (!alive()) return;
   const start = chosen.access.invoke
     ? startForm(chosen, graph, go)
     : h('p', { class: 'hint' }, 'You may read the runs of this workflow, not start them.');
@@ -157,7 +159,7 @@ export async function workflowsPage(root: HTMLElement, name: string | undefined,
 
 function startForm(info: WorkflowInfo, graph: GraphDetail, go: (hash: string) => void): HTMLElement {
   const startExecutor = graph.executors.find((executor) => executor.id === graph.start);
-  const field = fieldFor('', info.input ?? startExecutor?.input, true);
+  const field = fieldFor('', info.input ?? schemaOf(startExecutor?.input), true);
   const message = h('p', { class: 'form-error', role: 'alert' });
   const form = h(
     'form',
