@@ -1,5 +1,5 @@
 /** Keeps weft's layers pointing one way (see docs/architecture.md). */
-const core = '^src/(?!cli/|sqlite/|postgres/|sql/|redis/|server/|client/|testing/|console/|otel/|ai/)';
+const core = '^src/(?!cli/|sqlite/|postgres/|sql/|bullmq/|redis/|server/|client/|testing/|console/|otel/|ai/)';
 
 module.exports = {
   forbidden: [
@@ -30,7 +30,7 @@ module.exports = {
       severity: 'error',
       comment: 'The core never imports an adapter folder; adapters import the core.',
       from: { path: core },
-      to: { path: '^src/(cli|sqlite|postgres|redis|server|client|testing|console|otel|ai)/' },
+      to: { path: '^src/(cli|sqlite|postgres|bullmq|redis|server|client|testing|console|otel|ai)/' },
     },
     {
       name: 'console-is-a-browser-bundle',
@@ -75,7 +75,7 @@ module.exports = {
       comment:
         'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter; ' +
         'the SQL stores (sqlite/, postgres/) also share sql/, the rows of their common tables.',
-      from: { path: '^src/(sqlite|postgres|sql|redis|server|client|testing|otel|ai)/', pathNot: '^src/server/console-types\\.ts$' },
+      from: { path: '^src/(sqlite|postgres|sql|bullmq|redis|server|client|testing|otel|ai)/', pathNot: '^src/server/console-types\.ts$' },
       to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/sql/'] },
     },
     {
@@ -89,11 +89,11 @@ module.exports = {
       name: 'cli-uses-public-entries',
       severity: 'error',
       comment:
-        'The CLI is the one adapter built on others: `weft run` records runs in weft/sqlite (or weft/postgres, for a postgres:// --db) and `weft serve` serves them with weft/server. ' +
+        'The CLI is the one adapter built on others: `weft run` records runs in weft/sqlite (or weft/postgres, for a postgres:// --db) and `weft serve` serves them with weft/server, `weft worker` runs invocations with weft/bullmq. ' +
         'So it may import those entries (their index.ts, as a user imports the subpath), never their insides, and the core only through src/index.ts. ' +
         'The build turns these imports into the package subpaths (tsup.config.ts), so dist/cli.js shares one copy of the core with the workflows it runs.',
       from: { path: '^src/cli/' },
-      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/', '^src/sqlite/index\\.ts$', '^src/server/index\\.ts$', '^src/postgres/index\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/', '^src/sqlite/index\\.ts$', '^src/server/index\\.ts$', '^src/postgres/index\\.ts$', '^src/bullmq/index\\.ts$'] },
     },
     {
       name: 'client-is-fetch-only',
@@ -114,6 +114,13 @@ module.exports = {
       comment: '@opentelemetry/api is loaded by weft/otel only, the AI SDK by weft/ai only: the core entry never needs them.',
       from: { pathNot: '^src/(otel|ai)/' },
       to: { path: 'node_modules/(@opentelemetry/|ai/|@ai-sdk/)' },
+    },
+    {
+      name: 'queue-peers-stay-in-bullmq',
+      severity: 'error',
+      comment: 'bullmq and ioredis are loaded by weft/bullmq only (and by the CLI\'s `weft worker`, through that entry).',
+      from: { pathNot: '^src/bullmq/' },
+      to: { path: 'node_modules/(bullmq|ioredis)/' },
     },
     {
       name: 'internal-is-a-leaf',

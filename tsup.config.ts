@@ -13,7 +13,7 @@ type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 const publicEntries: Plugin = {
   name: 'weft-cli-public-entries',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/(index|sqlite\/index|server\/index|postgres\/index)\.js$/ }, (args) => {
+    build.onResolve({ filter: /^\.\.\/(index|sqlite\/index|server\/index|postgres\/index|bullmq\/index)\.js$/ }, (args) => {
       if (!/[\\/]src[\\/]cli[\\/]/.test(args.importer)) return undefined;
       return { path: args.path === '../index.js' ? 'weft' : `weft/${args.path.split('/')[1]}`, external: true };
     });
@@ -32,6 +32,7 @@ export default defineConfig([
       otel: 'src/otel/index.ts',
       ai: 'src/ai/index.ts',
       postgres: 'src/postgres/index.ts',
+      bullmq: 'src/bullmq/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -43,7 +44,7 @@ export default defineConfig([
     // CJS too: the entries share one copy of the core, so `instanceof WeftError` holds across subpaths.
     splitting: true,
     // Optional peers: loaded from the user's node_modules, never bundled.
-    external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', '@opentelemetry/api', 'ai', 'pg'],
+    external: ['better-sqlite3', 'vitest', 'hono', '@hono/node-server', '@opentelemetry/api', 'ai', 'pg', 'bullmq', 'ioredis'],
     // The web console (src/console) as static files in dist/ui, served by weft/server with createApp({ ui }); after
     // this build's clean, so that nothing removes them.
     onSuccess: async () => {

@@ -17,6 +17,8 @@ const processes = [
 ];
 /** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
 const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
+/** Test files that start their own Redis (test/support/redis.ts) and worker processes. */
+const redis = ['test/bullmq/**/*.test.ts'];
 /** Test files that load the built package from dist/ (built first if it is missing or older than src/). */
 const dist = ['test/package/**/*.test.ts', 'test/cli/dist.test.ts'];
 
@@ -32,18 +34,29 @@ export default defineConfig({
       { find: /^weft\/otel$/, replacement: source('./src/otel/index.ts') },
       { find: /^weft\/ai$/, replacement: source('./src/ai/index.ts') },
       { find: /^weft\/postgres$/, replacement: source('./src/postgres/index.ts') },
+      { find: /^weft\/bullmq$/, replacement: source('./src/bullmq/index.ts') },
     ],
   },
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...processes, ...dist, ...postgres, 'test/bench/**'], testTimeout: 20_000 },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...processes, ...dist, ...postgres, ...redis, 'test/bench/**'],
+          testTimeout: 20_000,
+        },
       },
       {
         // One Postgres for the whole run, started only when one of these files runs; a skip without the binaries (not on CI).
         extends: true,
         test: { name: 'postgres', include: postgres, globalSetup: ['test/support/postgres-setup.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        // A Redis per file and worker processes: one file at a time, and timeouts only a hang reaches.
+        extends: true,
+        test: { name: 'redis', include: redis, maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
       },
       {
         // A child process pays Node's start-up and module loading, many times slower on a loaded 2-core machine:

@@ -66,6 +66,9 @@ export type { CheckedChain, FanInMessage, Source, SwitchCase, SwitchDefault, Tar
 export { Workflow } from './runtime/workflow.js';
 export type { WorkflowRun } from './runtime/workflow.js';
 export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';
+export type { Invocation, Placement } from './runtime/placement.js';
+export { executeInvocation } from './runtime/execute-invocation.js';
+export type { InvocationRecord, RecordedEvent, RecordedSharedWrite } from './runtime/invocation-records.js';
 export { createLimiter } from './runtime/limiter.js';
 export type { Limiter, LimiterOptions } from './runtime/limiter.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';

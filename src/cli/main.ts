@@ -13,6 +13,7 @@ Commands:
   weft serve <module>                                serve workflows over HTTP, runs in SQLite
   weft dev <module>                                  serve them with the web console at /ui/
   weft graph <module>[#export]                       print a workflow as Mermaid (--json: describe())
+  weft worker <module> --redis redis://…             run invocations from a BullMQ queue (weft/bullmq)
   weft runs list|show|events|resume                  read recorded runs, answer and continue them
 
 Options:
@@ -35,6 +36,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   },
   graph: async () => (await import('./graph-command.js')).graphCommand,
   runs: async () => (await import('./runs-command.js')).runsCommand,
+  worker: async () => (await import('./worker-command.js')).workerCommand,
 };
 
 /** A WeftError, from any copy of weft (the brand `isWeftError` checks), without loading the core for it. */
@@ -71,7 +73,7 @@ async function main(argv: readonly string[], io: Io = processIo()): Promise<numb
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined)
-      throw new UsageError(`Unknown command "${name}". The commands are run, serve, dev, graph and runs; see "weft --help".`);
+      throw new UsageError(`Unknown command "${name}". The commands are run, serve, dev, graph, runs and worker; see "weft --help".`);
     return await (await command())(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,23 +1,16 @@
 import type { Draft, Patch } from 'immer';
-import { applyStatePatches, freezeState, produceStateWithPatches } from '../internal/immer.js';
-import { usePatches } from '../checkpoint/checkpoint.js';
+import { freezeState, produceStateWithPatches } from '../internal/immer.js';
 import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
-import type {
-  AnyExecutor,
-  Budget,
-  EmitOptions,
-  ExecutorContext,
-  PendingRequest,
-  RequestOptions,
-  Schema,
-  SendOptions,
-  SharedState,
-} from '../model/types.js';
+import type { Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
+import type { CompiledWorkflow } from './compiled.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
-import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
+import type { SharedOp } from './superstep.js';
+import { prefixPatches, type ExecutorSlot } from './slot.js';
+
+export { ExecutorSlot } from './slot.js';
 
 type Recipe = (draft: Draft<unknown>) => unknown;
 
@@ -50,8 +43,20 @@ export interface ContextHost {
   /** Keeps a request's own response schema for as long as this process runs the request. */
   rememberResponseSchema(requestId: string, schema: Schema): void;
   /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
-  runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult>;
+  runChild(child: CompiledWorkflow, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult>;
 }
+
+/** What the executor of a nested workflow node needs from its invocation beyond the public `ctx`. */
+export interface NestedInvocation {
+  runChild(child: CompiledWorkflow, start: ChildStart): Promise<ChildResult>;
+  raise(payload: unknown, options: RequestOptions | undefined, path: readonly string[], requestId?: string): string;
+}
+
+/**
+ * The invocations of nested workflow nodes, by the `ctx` their handler gets: the scheduler files each one it starts
+ * (it dispatches on the executor's kind), so a nested node's handler, however it is wrapped, reaches its run.
+ */
+export const nestedInvocations = new WeakMap<object, NestedInvocation>();
 
 /** How a nested run begins: from an input, or from a snapshot it stopped at, with answers. */
 export type ChildStart = { readonly input: unknown } | { readonly snapshot: ChildSnapshot; readonly responses: Readonly<Record<string, unknown>> };
@@ -77,80 +82,6 @@ export interface ChildResult {
   /** Per-request response schemas of the pending requests, for this process. */
   readonly responseSchemas: Readonly<Record<string, Schema | undefined>>;
 }
-
-/** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
-export class ExecutorSlot implements SlotWrites {
-  state: unknown;
-  stateVersion = 0;
-  stateChanged = false;
-  /** This executor's view of shared state after its own writes (what its later invocations read). */
-  shared: ReadonlyMap<string, unknown> | undefined;
-  /** Its shared writes in order, replayed at commit over the other executors' writes, in graph order. */
-  sharedOps: SharedOp[] | undefined;
-  /** State patches of this superstep, rooted at `executorStates` (when recorded). */
-  patches: Patch[] | undefined;
-  /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly effects: (InvocationEffects | undefined)[] = [];
-
-  constructor(
-    readonly executor: AnyExecutor,
-    readonly committedState: unknown,
-    readonly hasCommittedState: boolean,
-  ) {
-    this.state = committedState;
-  }
-
-  get executorId(): string {
-    return this.executor.id;
-  }
-
-  /** Applies state patches (relative to the slot's state) as the next write of this superstep. */
-  applyStatePatches(relative: readonly Patch[], recordPatches: boolean): void {
-    if (recordPatches) {
-      // The first write of a run: the checkpoint must first learn the initial state it applies to.
-      if (!this.hasCommittedState && !this.stateChanged)
-        (this.patches ??= []).push({ op: 'add', path: ['executorStates', this.executor.id], value: this.committedState });
-      (this.patches ??= []).push(...prefixPatches(['executorStates', this.executor.id], relative));
-    }
-    this.stateVersion++;
-    this.stateChanged = true;
-  }
-
-  /** Stages shared writes: this executor's later invocations read them, the commit replays them over everyone's. */
-  stageShared(ops: readonly SharedOp[], committed: Readonly<Record<string, unknown>>): void {
-    const view = new Map(this.shared);
-    const read = (key: string): unknown => (view.has(key) ? view.get(key) : committed[key]);
-    for (const op of ops) view.set(op.key, afterSharedOp(read(op.key), op));
-    this.shared = view;
-    (this.sharedOps ??= []).push(...ops);
-  }
-
-  /** Commits a recorded invocation (from an earlier process) as if it had just finished, without running it. */
-  replay(record: InvocationRecord, committedShared: Readonly<Record<string, unknown>>, recordPatches: boolean): void {
-    if (record.state !== undefined) {
-      usePatches();
-      this.state = freezeState(applyStatePatches(this.state, record.state as Patch[]));
-      this.applyStatePatches(record.state, recordPatches);
-    }
-    if (record.shared !== undefined) {
-      this.stageShared(
-        record.shared.map(
-          (write): SharedOp =>
-            'patches' in write
-              ? { key: write.key, set: false, patches: write.patches }
-              : { key: write.key, set: true, value: freezeState(write.value) },
-        ),
-        committedShared,
-      );
-    }
-    if (record.sends !== undefined || record.outputs !== undefined || record.requests !== undefined) {
-      this.effects[record.index] = { sends: record.sends, outputs: record.outputs, requests: record.requests };
-    }
-  }
-}
-
-const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] =>
-  patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
 
 /** The `ctx` of one attempt of one handler invocation; its writes reach the slot only if the attempt succeeds. */
 export class InvocationContext implements ExecutorContext<unknown, unknown> {
@@ -356,7 +287,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
   }
 
   /** @internal Runs a nested workflow as part of this invocation (see `fromWorkflow`). */
-  runChild(child: unknown, start: ChildStart): Promise<ChildResult> {
+  runChild(child: CompiledWorkflow, start: ChildStart): Promise<ChildResult> {
     this.ensureOpen('runChild');
     return this.host.runChild(child, start, this.signal, this.path, this);
   }

@@ -7,6 +7,12 @@ import type { SentMessage } from '../routing/router.js';
 /** A shared write as a record keeps it: the value set, or the patches an update made to the value it read. */
 export type RecordedSharedWrite = { readonly key: string; readonly value: unknown } | { readonly key: string; readonly patches: readonly Patch[] };
 
+/** An event a handler emitted where it ran (a worker), for the run to emit when it commits the record. */
+export type RecordedEvent =
+  | { readonly type: 'custom'; readonly name: string; readonly data: unknown; readonly transient?: boolean }
+  | { readonly type: 'phase.started'; readonly name: string }
+  | { readonly type: 'phase.completed'; readonly name: string; readonly ok: boolean; readonly durationMs: number };
+
 /**
  * What one finished invocation left, as plain JSON (DESIGN.md §7.3): enough to commit it again without running
  * its handler. State patches are relative to the executor's state just before they were applied.
@@ -22,6 +28,8 @@ export interface InvocationRecord {
   readonly shared?: readonly RecordedSharedWrite[];
   /** Tokens charged to the run's budget by the invocation (nested runs included). */
   readonly tokens?: number;
+  /** Events the handler emitted on another process (`ctx.emit`, `ctx.phase`); in process they are emitted live instead. */
+  readonly events?: readonly RecordedEvent[];
 }
 
 type RecordStore = Required<Pick<CheckpointStore, 'saveInvocation' | 'listInvocations' | 'deleteInvocations'>>;

@@ -1,8 +1,8 @@
 import { InternalError } from '../errors.js';
 import { createExecutor } from '../executors/executor.js';
 import type { Executor, ExecutorContext, PendingRequest } from '../model/types.js';
-import { InvocationContext, type ChildResult, type ChildSnapshot } from './context.js';
-import type { CompiledWorkflow } from './run.js';
+import { nestedInvocations, type ChildResult, type ChildSnapshot, type NestedInvocation } from './context.js';
+import type { CompiledWorkflow } from './compiled.js';
 
 /** Options of `workflow.asExecutor()` and `fromWorkflow()`. */
 export interface NestedWorkflowOptions {
@@ -24,9 +24,11 @@ interface WaitingChild {
 /** The state of a nested node: every child run of it that waits for answers, by a key of its own. */
 type WaitingChildren = Readonly<Record<string, WaitingChild>>;
 
-function asInvocation(context: unknown, id: string): InvocationContext {
-  if (!(context instanceof InvocationContext)) throw new TypeError(`Nested workflow "${id}" can only run inside a weft run.`);
-  return context;
+/** The invocation the scheduler filed for this `ctx` when it started a nested node's attempt. */
+function nestedInvocation(context: object, id: string): NestedInvocation {
+  const invocation = nestedInvocations.get(context);
+  if (invocation === undefined) throw new TypeError(`Nested workflow "${id}" can only run inside a weft run, with the ctx its node was given.`);
+  return invocation;
 }
 
 /**
@@ -45,14 +47,20 @@ export function createNestedExecutor<TInput, TOutput>(
     throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send' or 'output', got ${JSON.stringify(mode)}.`);
   }
 
-  const settle = (result: ChildResult, context: InvocationContext, key: string, known: Readonly<Record<string, string>>): void => {
+  const settle = (
+    result: ChildResult,
+    context: ExecutorContext<TOutput, WaitingChildren>,
+    invocation: NestedInvocation,
+    key: string,
+    known: Readonly<Record<string, string>>,
+  ): void => {
     if (result.status === 'completed') {
       context.setState((children) => {
         delete (children as Record<string, WaitingChild>)[key];
       });
       for (const value of result.outputs) {
-        if (mode === 'send') context.send(value);
-        else context.output(value);
+        if (mode === 'send') context.send(value as TOutput);
+        else context.output(value as TOutput);
       }
       return;
     }
@@ -62,7 +70,7 @@ export function createNestedExecutor<TInput, TOutput>(
       // Surfaced under the child's own id and path: the caller answers the id it saw, at any depth.
       if (!surfaced.has(request.id)) {
         const schema = result.responseSchemas[request.id];
-        mapping[context.raise(request.payload, schema === undefined ? undefined : { response: schema }, request.path, request.id)] = request.id;
+        mapping[invocation.raise(request.payload, schema === undefined ? undefined : { response: schema }, request.path, request.id)] = request.id;
       }
     }
     context.setState((children) => {
@@ -78,13 +86,13 @@ export function createNestedExecutor<TInput, TOutput>(
     initialState: {},
     workflow: definition,
     handle: async (message: TInput, context: ExecutorContext<TOutput, WaitingChildren>) => {
-      const invocation = asInvocation(context, options.id);
+      const invocation = nestedInvocation(context, options.id);
       // A key per child run: several messages may each leave a child waiting at once.
-      settle(await invocation.runChild(compiled, { input: message }), invocation, globalThis.crypto.randomUUID(), {});
+      settle(await invocation.runChild(compiled, { input: message }), context, invocation, globalThis.crypto.randomUUID(), {});
     },
     onResponse: async (response: unknown, request: PendingRequest, context: ExecutorContext<TOutput, WaitingChildren>) => {
-      const invocation = asInvocation(context, options.id);
-      const children = invocation.state as WaitingChildren;
+      const invocation = nestedInvocation(context, options.id);
+      const children = context.state;
       const key = Object.keys(children).find((k) => (children[k] as WaitingChild).requests[request.id] !== undefined);
       const waiting = key === undefined ? undefined : (children[key] as WaitingChild);
       if (key === undefined || waiting === undefined) {
@@ -96,6 +104,7 @@ export function createNestedExecutor<TInput, TOutput>(
       const { [request.id]: childRequest, ...rest } = waiting.requests;
       settle(
         await invocation.runChild(compiled, { snapshot: waiting.child, responses: { [childRequest as string]: response } }),
+        context,
         invocation,
         key,
         rest,

@@ -1,129 +1,28 @@
-import type { Patch } from 'immer';
-import { usePatches, type Checkpoint } from '../checkpoint/checkpoint.js';
-import type { CheckpointStore } from '../checkpoint/store.js';
-import { Checkpointer, type CheckpointParts, type Durability } from './checkpointer.js';
-import { InvocationRecords, keepsRecords, type InvocationRecord } from './invocation-records.js';
-import {
-  ExecutorError,
-  isWeftError,
-  MessageValidationError,
-  OutputValidationError,
-  RequestError,
-  RoutingError,
-  SuperstepLimitError,
-  UnknownExecutorError,
-} from '../errors.js';
-import type { WorkflowEvent } from '../events/events.js';
-import { limitProblem } from '../internal/limits.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { CompiledWorkflow } from './compiled.js';
+import type { CheckpointParts } from './checkpointer.js';
+import type { InvocationRecords } from './invocation-records.js';
+import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
 import { describeThrown } from '../internal/thrown.js';
-import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
-import type {
-  AnyExecutor,
-  Budget,
-  BudgetLedger,
-  ExecutorDefaults,
-  LimiterLike,
-  PendingRequest,
-  Schema,
-  ValidationMode,
-  WorkflowDefinition,
-} from '../model/types.js';
+import type { AnyExecutor, PendingRequest } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
-import type { Delivery, RoutingTable } from '../routing/router.js';
-import { commitSuperstep, groupDeliveries, takeAnswers, unfinishedFanIns } from './superstep.js';
-import { AbortScope } from './abort-scope.js';
-import { Scheduler, settleQuietly, type SchedulerHost } from './scheduler.js';
-import { RequestInbox } from './inbox.js';
-import { ExecutorSlot, InvocationContext, type ChildResult, type ChildSnapshot, type ChildStart } from './context.js';
+import type { Delivery } from '../routing/router.js';
+import { commitSuperstep, groupDeliveries, takeAnswers } from './superstep.js';
+import { Scheduler, settleQuietly } from './scheduler.js';
+import { ExecutorSlot, type ChildResult, type ChildSnapshot, type ChildStart, type InvocationContext } from './context.js';
 import type { RunState } from './run-state.js';
-import { Semaphore } from './semaphore.js';
+import type { RunResult } from './run-options.js';
 import { yieldToEventLoop } from './timers.js';
+import { forwardChildEvents, fromSnapshot, runChildFrom, toSnapshot } from './child-run.js';
+import { INPUT_SOURCE, validateDeliveries } from './deliveries.js';
+import { EMPTY_STATES, RunHost } from './run-host.js';
 
 export type { Durability } from './checkpointer.js';
+export type { ResumeOptions, RunOptions, RunResult } from './run-options.js';
+export type { CompiledWorkflow } from './compiled.js';
 
-/** Options of `run`, `stream` and `start`. */
-export interface RunOptions {
-  /** Cancels the run when it aborts. */
-  readonly signal?: AbortSignal;
-  /** Overrides the workflow's limit (default 100). */
-  readonly maxSupersteps?: number;
-  /** Overrides the workflow's cap on handler invocations in flight at once (default unbounded). */
-  readonly maxConcurrency?: number;
-  /** `'edges-only'` skips validating messages at delivery (the run input is still validated). */
-  readonly validate?: ValidationMode;
-  /** Use this id instead of a random UUID. */
-  readonly runId?: string;
-  /** Where to save a checkpoint before the first superstep and after each one. */
-  readonly checkpoints?: CheckpointStore;
-  /** When checkpoints are written (default `'sync'`). */
-  readonly durability?: Durability;
-  /** Every how many checkpoints a full snapshot is written instead of a delta (default 50: deltas are small, and loading replays at most 49). */
-  readonly fullCheckpointEvery?: number;
-  /** A run-wide token budget, shared by nested workflows and every branch (a soft cap; see `ctx.budget`). */
-  readonly budget?: { readonly tokens: number };
-  /** A limiter every invocation of this run must hold (shared with other runs: a provider's rate limit). */
-  readonly limiter?: LimiterLike;
-  /** Hears every event of the run as it is emitted, `run()` included (e.g. tracing from `weft/otel`); must not throw. */
-  readonly onEvent?: (event: WorkflowEvent) => void;
-}
-
-/** Options of `workflow.resume`. */
-export interface ResumeOptions extends RunOptions {
-  /** Answers to pending requests, by request id; validated before the run continues. */
-  readonly responses?: Readonly<Record<string, unknown>>;
-}
-
-/** How a run stopped: `completed`, or `waiting` for answers to `pendingRequests`. */
-export interface RunResult<TOutput = unknown> {
-  readonly runId: string;
-  readonly status: 'completed' | 'waiting';
-  /** Every value passed to `ctx.output`, in superstep order, then graph order, then call order. */
-  readonly outputs: TOutput[];
-  readonly supersteps: number;
-  /** Shared state at the end of the run. */
-  readonly shared: Readonly<Record<string, unknown>>;
-  /** Requests waiting for an answer (empty when completed). */
-  readonly pendingRequests: readonly PendingRequest[];
-  /** The last checkpoint saved, to resume from; undefined without a store. */
-  readonly checkpointId: string | undefined;
-  /** The token ledger: the limit (null: none) and what was charged, nested workflows included. */
-  readonly budget: BudgetLedger;
-}
-
-/** The compiled, per-workflow data a run needs; built once and shared by every run. */
-export interface CompiledWorkflow {
-  readonly definition: WorkflowDefinition;
-  readonly routing: RoutingTable;
-  readonly executors: ReadonlyMap<string, AnyExecutor>;
-  /** Graph order of every executor id. */
-  readonly order: ReadonlyMap<string, number>;
-  /** Executors with `outputIfUnconnected` and no outgoing edge. */
-  readonly sendsAsOutput: ReadonlySet<string>;
-  /** The own response schemas of requests asked by runs of this workflow in this process. */
-  readonly responseSchemas: Map<string, Schema>;
-}
-
-/** What a nested run shares with the run that contains it. */
-export interface ParentLink {
-  /** The parent's cap on handlers in flight, shared so that the cap holds across nesting. */
-  readonly semaphore: Semaphore | undefined;
-  /** The parent's ledger: one budget for the whole run, however deep. */
-  readonly budget: RunBudget;
-  readonly limiter: LimiterLike | undefined;
-  /** The outermost run's invocation records, when it keeps them: nested invocations are recorded too. */
-  readonly records: InvocationRecords | undefined;
-  /** The id of the invocation running this nested run, followed by "/": the prefix of the nested invocation ids. */
-  readonly invocationPrefix: string;
-  /** Counts the nested run's token charges toward the invocation that runs it. */
-  readonly onTokens: (tokens: number) => void;
-}
-
-type EventFields<T extends WorkflowEvent['type']> = Omit<Extract<WorkflowEvent, { type: T }>, 'type' | 'runId' | 'seq' | 'superstep' | 'path' | 'at'>;
-
-const INPUT_SOURCE = '(input)';
-const EMPTY_STATES: Readonly<Record<string, unknown>> = Object.freeze({});
 /** The reason handlers still running after their run ended see on `ctx.signal`. */
 const RUN_ENDED = Object.freeze(new Error('The run has ended.'));
 /** Yield to the event loop at least this often during a synchronous run, so cancellation and timers get a turn. */
@@ -132,144 +31,8 @@ const YIELD_EVERY_MS = 10;
 const now = (): number => performance.now();
 
 /** One execution of a workflow: the superstep loop. */
-export class RunEngine implements SchedulerHost {
-  readonly runId: string;
-  readonly recordPatches: boolean;
-  readonly checkpointing: boolean;
-  /** Invocations of the current superstep leave records (see `InvocationRecords`). */
-  recording = false;
-  readonly invocationPrefix: string;
-  /** Where finished invocations are recorded; undefined when the store keeps no records or durability is 'exit'. */
-  private readonly records: InvocationRecords | undefined;
-  /** Record saves of the current superstep, awaited before it commits. */
-  private saves: Promise<void>[] | undefined;
-  /** The next superstep to look for records of an earlier process in (set when resuming). */
-  private replayFrom: number | undefined;
-  private readonly parent: ParentLink | undefined;
-  readonly scope: AbortScope;
-  readonly semaphore: Semaphore | undefined;
-  private readonly maxSupersteps: number;
-  private readonly validateMessages: boolean;
-  private readonly outputs: unknown[] = [];
-  private seq = 0;
-  private superstep = 0;
-  committedShared: Readonly<Record<string, unknown>> = {};
-  /** Patches of the last commit, handed to the next delta checkpoint. */
-  private patches: readonly Patch[] = [];
-  /** Writes this run's checkpoints; undefined without a store. */
-  private readonly checkpointer: Checkpointer | undefined;
-  /** Requests waiting for answers, and answers waiting for the next boundary. */
-  readonly requests: RequestInbox;
-  private finalState: RunState | undefined;
-  private readonly sink: ((event: WorkflowEvent) => void) | undefined;
-  private budget: RunBudget;
-  private readonly budgetLimit: number | undefined;
-  readonly limiter: LimiterLike | undefined;
-  private readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
-    this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
-  /** The store to look in before a new run takes a caller's runId, which may be taken already. */
-  private readonly givenRunIdStore: CheckpointStore | undefined;
-  /** False when the caller parsed the input already (a nested child): the queued seed is then a parsed value. */
-  private rawSeed = true;
-
-  constructor(
-    private readonly compiled: CompiledWorkflow,
-    options: RunOptions,
-    sink: ((event: WorkflowEvent) => void) | undefined,
-    readonly path: readonly string[] = [],
-    parent?: ParentLink,
-    /** When true, a run with pending requests waits in memory for `respond()` instead of returning `waiting`. */
-    private readonly live = false,
-  ) {
-    const definition = compiled.definition;
-    const onEvent = options.onEvent;
-    this.sink = onEvent === undefined || sink === undefined ? (sink ?? onEvent) : (event) => (onEvent(event), sink(event));
-    this.runId = options.runId ?? globalThis.crypto.randomUUID();
-    this.maxSupersteps = options.maxSupersteps ?? definition.maxSupersteps;
-    const maxConcurrency = options.maxConcurrency ?? definition.maxConcurrency;
-    const own = Number.isFinite(maxConcurrency) ? maxConcurrency : undefined;
-    const above = parent?.semaphore;
-    this.semaphore = own === undefined ? above : new Semaphore(own, above);
-    this.validateMessages = (options.validate ?? definition.validate) === 'all';
-    const store = options.checkpoints;
-    const durability = options.durability ?? 'sync';
-    const fullEvery = options.fullCheckpointEvery ?? 50;
-    for (const problem of [limitProblem('maxSupersteps', options.maxSupersteps), limitProblem('maxConcurrency', options.maxConcurrency)]) {
-      if (problem !== undefined) throw new TypeError(`Run option ${problem}`);
-    }
-    if (options.validate !== undefined && options.validate !== 'all' && options.validate !== 'edges-only') {
-      throw new TypeError(`Run option validate must be 'all' or 'edges-only', got ${JSON.stringify(options.validate)}.`);
-    }
-    if (!['sync', 'async', 'exit'].includes(durability))
-      throw new TypeError(`durability must be 'sync', 'async' or 'exit', got ${JSON.stringify(durability)}.`);
-    if (!(Number.isInteger(fullEvery) && fullEvery >= 1)) throw new TypeError(`fullCheckpointEvery must be an integer ≥ 1, got ${fullEvery}.`);
-    this.parent = parent;
-    this.recording = parent?.records !== undefined;
-    this.invocationPrefix = parent?.invocationPrefix ?? `${this.runId}/`;
-    this.records =
-      parent !== undefined ? parent.records : keepsRecords(store) && durability !== 'exit' ? new InvocationRecords(store, this.runId) : undefined;
-    // A nested run of a recorded invocation records its own invocations, so its messages must be plain JSON too.
-    this.checkpointing = store !== undefined || this.records !== undefined;
-    this.givenRunIdStore = options.runId !== undefined && parent === undefined ? store : undefined;
-    this.recordPatches = (store !== undefined && durability !== 'exit') || this.records !== undefined;
-    const records = this.records;
-    this.checkpointer =
-      store === undefined
-        ? undefined
-        : new Checkpointer(
-            store,
-            durability,
-            fullEvery,
-            { runId: this.runId, workflow: definition.name, signature: definition.signature },
-            (checkpointId, kind, bytes, superstep) => {
-              if (this.sink !== undefined) this.emit('checkpoint.saved', { checkpointId, kind, bytes: bytes() }, this.path, superstep);
-            },
-            records === undefined ? undefined : (superstep) => records.drop(superstep),
-          );
-    if (this.recordPatches) usePatches();
-    this.scope = new AbortScope(this.runId, options.signal);
-    // Own response schemas are shared by the workflow's runs: a resumed run knows them too.
-    this.requests = new RequestInbox(this.runId, definition, path, this.checkpointing, compiled.responseSchemas);
-    const tokens = options.budget?.tokens;
-    if (tokens !== undefined && !(Number.isFinite(tokens) && tokens >= 0))
-      throw new TypeError(`Run option budget.tokens must be a finite number ≥ 0, got ${tokens}.`);
-    this.budgetLimit = tokens;
-    this.budget = parent?.budget ?? new RunBudget(tokens ?? null, 0, this.budgetExceeded, this.runId);
-    this.limiter = parent !== undefined ? parent.limiter : options.limiter;
-  }
-
+export class RunEngine extends RunHost {
   private readonly scheduler = new Scheduler(this);
-
-  get defaults(): ExecutorDefaults {
-    return this.compiled.definition.defaults;
-  }
-
-  get observed(): boolean {
-    return this.sink !== undefined;
-  }
-
-  get replaying(): boolean {
-    return this.records !== undefined && this.records.replay.size > 0;
-  }
-
-  recorded(invocationId: string, record: InvocationRecord): void {
-    (this.saves ??= []).push((this.records as InvocationRecords).save(invocationId, record));
-  }
-
-  /** Cancels the run; handlers see `ctx.signal` abort and the run ends `cancelled`. */
-  cancel(reason?: unknown): void {
-    this.scope.abort(reason);
-    this.requests.wakeUp();
-  }
-
-  emit<T extends WorkflowEvent['type']>(type: T, fields: EventFields<T>, path: readonly string[] = this.path, superstep = this.superstep): void {
-    if (this.sink === undefined) return;
-    this.sink({ type, runId: this.runId, seq: this.seq++, superstep, path, at: Date.now(), ...fields } as unknown as WorkflowEvent);
-  }
-
-  executorPath(id: string): readonly string[] {
-    return [...this.path, id];
-  }
 
   /** Validates the input (unless the caller already did) and runs from the start. */
   async execute(input: unknown, validated = false): Promise<RunResult> {
@@ -376,7 +139,7 @@ export class RunEngine implements SchedulerHost {
         state = this.takeInbox(state);
         await this.checkpointer?.checkpoint(state, this.snapshotParts(), false);
       }
-      this.dropUnfinishedFanIns(state);
+      this.events.unfinishedFanIns(this.compiled.definition, state.fanIn);
       return await this.finish(state, 'completed');
     } catch (caught) {
       settleQuietly(this.saves);
@@ -412,13 +175,6 @@ export class RunEngine implements SchedulerHost {
     };
   }
 
-  /** A run cannot complete with messages stuck in a fan-in buffer unnoticed: report each as dropped. */
-  private dropUnfinishedFanIns(state: RunState): void {
-    for (const { source, target, message } of unfinishedFanIns(this.compiled.definition, state.fanIn)) {
-      this.emit('message.dropped', { sourceId: source, message, reason: 'fan-in-incomplete', to: target }, this.executorPath(source));
-    }
-  }
-
   /** What a checkpoint takes from the run besides its state: the outputs so far and the token ledger. */
   private snapshotParts(): CheckpointParts {
     return { outputs: this.outputs, budget: this.budget.ledger() };
@@ -450,35 +206,12 @@ export class RunEngine implements SchedulerHost {
 
   /** The run as it stopped, for a parent that keeps a waiting child in its state. */
   snapshot(): ChildSnapshot {
-    const state = this.finalState as RunState;
-    return {
-      runId: this.runId,
-      superstep: state.superstep,
-      queue: state.queue,
-      executorStates: state.executorStates,
-      shared: state.shared,
-      fanIn: state.fanIn,
-      pendingRequests: state.pendingRequests,
-      outputs: this.outputs.slice(),
-    };
+    return toSnapshot(this.runId, this.finalState as RunState, this.outputs);
   }
 
   /** Continues a child from its snapshot with answers to some of its requests. */
   resumeSnapshot(snapshot: ChildSnapshot, responses: Readonly<Record<string, unknown>>): Promise<RunResult> {
-    return this.resumeState(
-      {
-        superstep: snapshot.superstep,
-        queue: snapshot.queue as Delivery[],
-        executorStates: snapshot.executorStates,
-        shared: snapshot.shared,
-        fanIn: snapshot.fanIn,
-        pendingRequests: snapshot.pendingRequests,
-        outputCount: snapshot.outputs.length,
-      },
-      snapshot.outputs,
-      responses,
-      null,
-    );
+    return this.resumeState(fromSnapshot(snapshot), snapshot.outputs, responses, null);
   }
 
   /** Files this superstep's records under it and, when resuming, loads the records an earlier process left. */
@@ -491,27 +224,15 @@ export class RunEngine implements SchedulerHost {
     else if (records.replay.size > 0) records.replay = new Map();
   }
 
-  /** Commits a delivery from its record instead of running it, when an earlier process finished it; false otherwise. */
-  replayed(slot: ExecutorSlot, index: number, k: number): boolean {
-    const record = (this.records as InvocationRecords).replay.get(`${this.invocationPrefix}${k}:${slot.executor.id}:${index}`);
-    if (record === undefined) return false;
-    slot.replay(record, this.committedShared, this.recordPatches);
-    if (record.tokens !== undefined) {
-      this.budget.record(slot.executor.id, this.executorPath(slot.executor.id), record.tokens);
-      this.parent?.onTokens(record.tokens);
-    }
-    return true;
-  }
-
   /** One superstep: validate deliveries, run handlers, commit. Stays synchronous while everything it calls is. */
   private runSuperstep(state: RunState): RunState | Promise<RunState> {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
     const groups = groupDeliveries(this.compiled.order, state.queue);
-    if (this.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
+    if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
 
-    const validated = this.validateDeliveries(groups);
+    const validated = validateDeliveries(groups, this.compiled.executors, this, k);
     if (validated !== undefined) return validated.then(() => this.invokeAll(state, groups, k));
     return this.invokeAll(state, groups, k);
   }
@@ -549,194 +270,36 @@ export class RunEngine implements SchedulerHost {
     return this.commit(state, slots, k);
   }
 
-  /** Replaces each payload by its parsed value; fails the run on the first mismatch, before any handler runs. */
-  private validateDeliveries(groups: Map<string, Delivery[]>): Promise<void> | undefined {
-    let pending: Promise<void>[] | undefined;
-    for (const [id, deliveries] of groups) {
-      const target = this.compiled.executors.get(id) as AnyExecutor;
-      for (let index = 0; index < deliveries.length; index++) {
-        const delivery = deliveries[index] as Delivery;
-        // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then
-        // queued as given so checkpoints hold plain data); answers bound for a nested workflow are parsed by the child.
-        let schema: Schema | undefined;
-        if (delivery.request !== undefined) schema = target.kind === 'workflow' ? undefined : this.requests.schemaFor(delivery.request);
-        else if (delivery.source === INPUT_SOURCE) schema = this.rawSeed ? target.input : undefined;
-        else schema = this.validateMessages ? target.input : undefined;
-        if (schema === undefined) continue;
-        const checked = validateWith(schema, delivery.payload);
-        if (checked instanceof Promise) {
-          (pending ??= []).push(checked.then((outcome) => this.applyValidation(deliveries, index, outcome)));
-          continue;
-        }
-        try {
-          this.applyValidation(deliveries, index, checked);
-        } catch (error) {
-          settleQuietly(pending);
-          throw error;
-        }
-      }
-    }
-    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
-  }
-
-  private applyValidation(deliveries: Delivery[], index: number, outcome: ValidationOutcome<unknown>): void {
-    const delivery = deliveries[index] as Delivery;
-    const request = delivery.request;
-    if (!outcome.ok && request !== undefined) {
-      throw new RequestError(
-        'invalid_response',
-        `The answer to request "${request.id}" of "${request.executorId}" no longer matches its response schema: ${formatIssues(outcome.issues)}.`,
-        {
-          runId: this.runId,
-          executorId: request.executorId,
-          requestId: request.id,
-          issues: outcome.issues,
-        },
-      );
-    }
-    if (!outcome.ok)
-      throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId: this.runId, superstep: this.superstep });
-    if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
-  }
-
   /** Commits the superstep (the pure core), then reports what it produced. */
   private commit(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState {
     const result = commitSuperstep(this.compiled, state, slots, k, this.recordPatches, { runId: this.runId });
-    if (this.sink !== undefined)
-      for (const drop of result.dropped) {
-        this.emit(
-          'message.dropped',
-          { sourceId: drop.source, message: drop.payload, reason: drop.reason, ...(drop.to === undefined ? {} : { to: drop.to }) },
-          this.executorPath(drop.source),
-        );
-      }
-    for (const { executorId, value } of result.outputs) {
-      this.outputs.push(value);
-      if (this.sink !== undefined) this.emit('output', { executorId, value }, this.executorPath(executorId));
-    }
+    for (const { value } of result.outputs) this.outputs.push(value);
     this.requests.add(result.requests);
-    for (const request of result.requests) {
-      this.emit('request.created', { request }, request.path);
-    }
-    if (this.sink !== undefined) this.emit('superstep.completed', { queued: result.state.queue.length });
+    this.events.committed(result);
     this.patches = result.patches;
     return result.state;
   }
 
-  // ContextHost
-
-  checkSend(sourceId: string, to: string): void {
-    const { definition, executors, routing } = this.compiled;
-    if (!executors.has(to)) {
-      throw new UnknownExecutorError(
-        to,
-        `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`,
-        {
-          runId: this.runId,
-          executorId: sourceId,
-          superstep: this.superstep,
-        },
-      );
-    }
-    if (routing.reachable.get(sourceId)?.has(to) !== true) {
-      throw new RoutingError(
-        `${sourceId}->${to}`,
-        `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`,
-        {
-          runId: this.runId,
-          executorId: sourceId,
-          superstep: this.superstep,
-        },
-      );
-    }
-  }
-
-  checkOutput(executorId: string, value: unknown): void {
-    const schema = this.compiled.definition.outputSchema;
-    if (schema === undefined) return;
-    const outcome = validateWith(schema, value);
-    if (outcome instanceof Promise) {
-      throw new OutputValidationError(
-        `Workflow "${this.compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`,
-        [],
-        { executorId },
-      );
-    }
-    if (!outcome.ok) {
-      throw new OutputValidationError(
-        `Executor "${executorId}" output a value that does not match the output schema of workflow "${this.compiled.definition.name}": ${formatIssues(outcome.issues)}.`,
-        outcome.issues,
-        { runId: this.runId, executorId, superstep: this.superstep },
-      );
-    }
-  }
-
-  emitCustom(executorId: string, superstep: number, name: string, data: unknown, transient?: boolean): void {
-    this.emit(
-      'custom',
-      transient === true ? { executorId, name, data, transient } : { executorId, name, data },
-      this.executorPath(executorId),
-      superstep,
-    );
-  }
-
-  emitPhase(executorId: string, superstep: number, name: string, outcome: { readonly ok: boolean; readonly durationMs: number } | undefined): void {
-    if (outcome === undefined) this.emit('phase.started', { executorId, name }, this.executorPath(executorId), superstep);
-    else this.emit('phase.completed', { executorId, name, ...outcome }, this.executorPath(executorId), superstep);
-  }
-
-  ownSignal(): AbortController {
-    return this.scope.child();
-  }
-
-  releaseSignal(controller: AbortController): void {
-    this.scope.release(controller);
-  }
-
-  budgetFor(executorId: string, onTokens: (tokens: number) => void): Budget {
-    return this.budget.view(executorId, this.executorPath(executorId), onTokens);
-  }
-
-  tokensCharged(tokens: number): void {
-    this.parent?.onTokens(tokens);
-  }
-
-  sendsAsOutput(executorId: string): boolean {
-    return this.compiled.sendsAsOutput.has(executorId);
-  }
-
-  rememberResponseSchema(requestId: string, schema: Schema): void {
-    this.requests.responseSchemas.set(requestId, schema);
-  }
-
-  async runChild(child: unknown, start: ChildStart, signal: AbortSignal, path: readonly string[], parent: InvocationContext): Promise<ChildResult> {
-    const sink = this.sink;
-    // The child's request events are not forwarded: the nested node surfaces each request itself, under the same id.
-    const forward =
-      sink === undefined
-        ? undefined
-        : (event: WorkflowEvent): void => {
-            if (event.type !== 'request.created' && event.type !== 'request.answered' && event.type !== 'run.waiting')
-              sink({ ...event, runId: this.runId, seq: this.seq++ });
-          };
+  runChild(
+    child: CompiledWorkflow,
+    start: ChildStart,
+    signal: AbortSignal,
+    path: readonly string[],
+    parent: InvocationContext,
+  ): Promise<ChildResult> {
+    const forward = forwardChildEvents(this.events.sink, (event) => this.events.renumber(event));
     // One run, however deep: the child's handlers see the parent's runId, as its forwarded events do.
-    const engine = new RunEngine(child as CompiledWorkflow, { signal, runId: this.runId }, forward, path, {
+    const engine = new RunEngine(child, { signal, runId: this.runId }, forward, path, {
       semaphore: this.semaphore,
       budget: this.budget,
       limiter: this.limiter,
       records: this.records,
       invocationPrefix: `${parent.invocationId}/`,
       onTokens: (tokens) => parent.countTokens(tokens),
+      placement: this.placement,
+      workflow: this.workflowName,
     });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
-    const result =
-      'input' in start ? await engine.execute(start.input, this.validateMessages) : await engine.resumeSnapshot(start.snapshot, start.responses);
-    return {
-      status: result.status,
-      outputs: result.outputs,
-      pendingRequests: result.pendingRequests,
-      snapshot: engine.snapshot(),
-      responseSchemas: Object.fromEntries(result.pendingRequests.map((r) => [r.id, engine.requests.responseSchemas.get(r.id)])),
-    };
+    return runChildFrom(engine, start, this.validateMessages);
   }
 }

@@ -3,8 +3,9 @@ import type { WorkflowEvent } from '../events/events.js';
 import type { AnyExecutor, ExecutorDefaults, LimiterLike } from '../model/types.js';
 import type { Delivery } from '../routing/router.js';
 import type { AbortScope } from './abort-scope.js';
-import { InvocationContext, type ContextHost, type ExecutorSlot } from './context.js';
+import { InvocationContext, nestedInvocations, type ContextHost, type ExecutorSlot } from './context.js';
 import type { InvocationRecord } from './invocation-records.js';
+import { checkRecord, type Invocation, type Placement } from './placement.js';
 import type { Semaphore } from './semaphore.js';
 import { backoffDelay, sleep, withTimeout } from './timers.js';
 import { describeThrown } from '../internal/thrown.js';
@@ -27,6 +28,12 @@ export interface SchedulerHost extends ContextHost {
   replayed(slot: ExecutorSlot, index: number, k: number): boolean;
   /** A finished invocation's record, to save before the superstep commits. */
   recorded(invocationId: string, record: InvocationRecord): void;
+  /** Where handlers run; undefined: here, through the fast path. */
+  readonly placement: Placement | undefined;
+  /** The invocation to hand a placement for this delivery. */
+  invocationFor(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number, timeoutMs: number | undefined): Invocation;
+  /** Commits a record (from a placement, or from an earlier process) into its slot. */
+  commitRecord(slot: ExecutorSlot, record: InvocationRecord): void;
 }
 
 const now = (): number => performance.now();
@@ -105,9 +112,13 @@ export class Scheduler {
 
   attempt(slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> | undefined {
     const executor = slot.executor;
+    const placement = this.host.placement;
+    // Nested workflows run here; their own handlers reach the placement through the nested run.
+    if (placement !== undefined && executor.kind !== 'workflow') return this.attemptPlaced(placement, slot, delivery, index, k, attempt);
     const timeoutMs = executor.timeoutMs ?? this.host.defaults.timeoutMs;
     const child = timeoutMs === undefined ? undefined : this.host.scope.child();
     const context = new InvocationContext(this.host, slot, k, index, child?.signal);
+    if (executor.kind === 'workflow') nestedInvocations.set(context, context);
     let startedAt = 0;
     if (this.host.observed) {
       this.host.emit(
@@ -136,6 +147,45 @@ export class Scheduler {
     }
     this.attemptSucceeded(slot, index, attempt, child, context, startedAt);
     return undefined;
+  }
+
+  /** One attempt handed to the placement: the same slot, limiters, timeout and retry as in process; the record is committed. */
+  private attemptPlaced(placement: Placement, slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> {
+    const executor = slot.executor;
+    const timeoutMs = executor.timeoutMs ?? this.host.defaults.timeoutMs;
+    const child = this.host.scope.child();
+    const invocation = this.host.invocationFor(slot, delivery, index, k, attempt, timeoutMs);
+    let startedAt = 0;
+    if (this.host.observed) {
+      this.host.emit(
+        'executor.invoked',
+        { executorId: executor.id, attempt, invocation: index, from: delivery.source },
+        this.host.executorPath(executor.id),
+      );
+      startedAt = now();
+    }
+    let running: Promise<InvocationRecord>;
+    try {
+      running = Promise.resolve(placement.invoke(invocation, child.signal));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return (timeoutMs === undefined ? running : withTimeout(running, timeoutMs, child)).then(
+      (record) => {
+        this.releaseAttempt(executor, child);
+        if (this.host.scope.isAborted) throw this.host.scope.cancelledError();
+        checkRecord(record, invocation);
+        this.host.commitRecord(slot, record);
+        if (this.host.recording) this.host.recorded(invocation.invocationId, record);
+        if (this.host.observed)
+          this.host.emit(
+            'executor.completed',
+            { executorId: executor.id, attempt, durationMs: now() - startedAt, invocation: index },
+            this.host.executorPath(executor.id),
+          );
+      },
+      (error: unknown) => this.attemptFailed(slot, delivery, index, k, attempt, child, undefined, error),
+    );
   }
 
   releaseAttempt(executor: AnyExecutor, child: AbortController | undefined): void {
@@ -178,12 +228,12 @@ export class Scheduler {
     k: number,
     attempt: number,
     child: AbortController | undefined,
-    context: InvocationContext,
+    context: InvocationContext | undefined,
     error: unknown,
   ): Promise<void> {
     const executor = slot.executor;
     this.releaseAttempt(executor, child);
-    context.close();
+    context?.close();
     if (this.host.scope.isAborted) throw this.host.scope.cancelledError();
     // weft's own errors (a bad `to`, state that is not JSON, an invalid output) are not transient: no retry.
     const retry = executor.retry ?? this.host.defaults.retry;

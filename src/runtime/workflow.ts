@@ -2,15 +2,13 @@ import { Observable, Subject, type Subscriber } from 'rxjs';
 import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
-import { edgeSources } from '../model/edges.js';
 import { toMermaid } from '../model/mermaid.js';
 import type { AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
-import { createRoutingTable } from '../routing/router.js';
+import { compileDefinition } from './compiled.js';
 import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { CheckpointError, isWeftError } from '../errors.js';
 import { createNestedExecutor, type NestedWorkflowOptions } from './nested.js';
-import { ResponseSchemas } from './response-schemas.js';
 import { WorkflowConnection } from '../composition/connection.js';
 import { prefixFragment, withExitIds, type GraphFragment } from '../composition/fragment.js';
 import { specOfEdge } from '../composition/edge-spec.js';
@@ -54,14 +52,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
     this.name = definition.name;
     this.signature = definition.signature;
     this.definition = definition;
-    this.#compiled = {
-      definition,
-      routing: createRoutingTable(definition),
-      executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
-      order: new Map(definition.executors.map((e, index): [string, number] => [e.id, index])),
-      sendsAsOutput: new Set(definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id)))),
-      responseSchemas: new ResponseSchemas(),
-    };
+    this.#compiled = compileDefinition(definition);
     Object.freeze(this);
   }
 

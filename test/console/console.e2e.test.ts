@@ -1,14 +1,17 @@
 // The console end to end, in a real headless Chromium: start a run from the form, watch it live, answer its
 // approval, see it complete and a superstep's state diff; a failing run shows its error where it happened. Each
-// page is photographed into docs/images for the README and docs/guides/console.md.
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// page is photographed: into docs/images for the README and docs/guides/console.md with `npm run screenshots`, else
+// into a temporary folder (so that a test run leaves the working tree as it was).
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launch } from './browser.js';
 import { serveConsole, TOKEN, type ServedConsole } from './serve-console.js';
 
-const images = fileURLToPath(new URL('../../docs/images/', import.meta.url));
+const shots = process.env['WEFT_SCREENSHOTS'];
+const images = `${shots === undefined || shots === '' ? mkdtempSync(join(tmpdir(), 'weft-console-')) : resolve(shots)}/`;
 // A loaded 2-core machine runs the browser beside other suites: only a hang reaches these timeouts.
 const WAIT = { timeout: 240_000 };
 /** Generous: a browser on a loaded 2-core machine; each step waits for what it needs, never for a fixed time. */

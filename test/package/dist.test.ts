@@ -29,6 +29,7 @@ const expected: Record<string, readonly string[]> = {
   './otel': ['createTracing', 'withTraceContext', 'traceHeaders'],
   './ai': ['aiAgent', 'fromModel', 'toTool', 'isTextDelta', 'isTextCompleted', 'isRetryableAiError', 'classifyAiError'],
   './postgres': ['PostgresCheckpointStore', 'PostgresRunStore'],
+  './bullmq': ['bullmqPlacement', 'createWorker', 'invocationJobId', 'InvocationJobError'],
 };
 
 const entries = Object.entries(manifest.exports).flatMap(([subpath, target]) => (typeof target === 'string' ? [] : [{ subpath, ...target }]));

@@ -14,6 +14,7 @@ const entries: Readonly<Record<string, string>> = {
   'weft/server': 'src/server/index.ts',
   'weft/client': 'src/client/index.ts',
   'weft/postgres': 'src/postgres/index.ts',
+  'weft/bullmq': 'src/bullmq/index.ts',
 };
 
 /** weft's subpaths come from src/ (as in vitest.config.ts); every other package stays an import of node_modules. */

@@ -1,0 +1,44 @@
+// The checks a handler's writes pass at once, wherever the handler runs (in the run's process or on a worker).
+import { OutputValidationError, RoutingError, UnknownExecutorError } from '../errors.js';
+import { formatIssues, validateWith } from '../internal/schema.js';
+import type { CompiledWorkflow } from './compiled.js';
+
+/** Throws unless `sourceId` may send to `to` in this graph. */
+export function checkSend(compiled: CompiledWorkflow, sourceId: string, to: string, runId: string, superstep: number): void {
+  const { definition, executors, routing } = compiled;
+  if (!executors.has(to)) {
+    throw new UnknownExecutorError(
+      to,
+      `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`,
+      { runId, executorId: sourceId, superstep },
+    );
+  }
+  if (routing.reachable.get(sourceId)?.has(to) !== true) {
+    throw new RoutingError(
+      `${sourceId}->${to}`,
+      `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`,
+      { runId, executorId: sourceId, superstep },
+    );
+  }
+}
+
+/** Throws unless `value` matches the workflow's output schema (which must validate synchronously). */
+export function checkOutput(compiled: CompiledWorkflow, executorId: string, value: unknown, runId: string, superstep: number): void {
+  const schema = compiled.definition.outputSchema;
+  if (schema === undefined) return;
+  const outcome = validateWith(schema, value);
+  if (outcome instanceof Promise) {
+    throw new OutputValidationError(
+      `Workflow "${compiled.definition.name}" has an asynchronous output schema; output schemas must validate synchronously.`,
+      [],
+      { executorId },
+    );
+  }
+  if (!outcome.ok) {
+    throw new OutputValidationError(
+      `Executor "${executorId}" output a value that does not match the output schema of workflow "${compiled.definition.name}": ${formatIssues(outcome.issues)}.`,
+      outcome.issues,
+      { runId, executorId, superstep },
+    );
+  }
+}

@@ -1,0 +1,82 @@
+// One executor's staged writes in one superstep: what its invocations committed, and what the pure core reads.
+import type { Patch } from 'immer';
+import { usePatches } from '../checkpoint/checkpoint.js';
+import { applyStatePatches, freezeState } from '../internal/immer.js';
+import type { AnyExecutor } from '../model/types.js';
+import type { InvocationRecord } from './invocation-records.js';
+import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
+
+/** Patches with `prefix` put before their paths. */
+export const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] =>
+  patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
+
+/** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
+export class ExecutorSlot implements SlotWrites {
+  state: unknown;
+  stateVersion = 0;
+  stateChanged = false;
+  /** This executor's view of shared state after its own writes (what its later invocations read). */
+  shared: ReadonlyMap<string, unknown> | undefined;
+  /** Its shared writes in order, replayed at commit over the other executors' writes, in graph order. */
+  sharedOps: SharedOp[] | undefined;
+  /** State patches of this superstep, rooted at `executorStates` (when recorded). */
+  patches: Patch[] | undefined;
+  /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
+  readonly effects: (InvocationEffects | undefined)[] = [];
+
+  constructor(
+    readonly executor: AnyExecutor,
+    readonly committedState: unknown,
+    readonly hasCommittedState: boolean,
+  ) {
+    this.state = committedState;
+  }
+
+  get executorId(): string {
+    return this.executor.id;
+  }
+
+  /** Applies state patches (relative to the slot's state) as the next write of this superstep. */
+  applyStatePatches(relative: readonly Patch[], recordPatches: boolean): void {
+    if (recordPatches) {
+      // The first write of a run: the checkpoint must first learn the initial state it applies to.
+      if (!this.hasCommittedState && !this.stateChanged)
+        (this.patches ??= []).push({ op: 'add', path: ['executorStates', this.executor.id], value: this.committedState });
+      (this.patches ??= []).push(...prefixPatches(['executorStates', this.executor.id], relative));
+    }
+    this.stateVersion++;
+    this.stateChanged = true;
+  }
+
+  /** Stages shared writes: this executor's later invocations read them, the commit replays them over everyone's. */
+  stageShared(ops: readonly SharedOp[], committed: Readonly<Record<string, unknown>>): void {
+    const view = new Map(this.shared);
+    const read = (key: string): unknown => (view.has(key) ? view.get(key) : committed[key]);
+    for (const op of ops) view.set(op.key, afterSharedOp(read(op.key), op));
+    this.shared = view;
+    (this.sharedOps ??= []).push(...ops);
+  }
+
+  /** Commits a recorded invocation (from an earlier process) as if it had just finished, without running it. */
+  replay(record: InvocationRecord, committedShared: Readonly<Record<string, unknown>>, recordPatches: boolean): void {
+    if (record.state !== undefined) {
+      usePatches();
+      this.state = freezeState(applyStatePatches(this.state, record.state as Patch[]));
+      this.applyStatePatches(record.state, recordPatches);
+    }
+    if (record.shared !== undefined) {
+      this.stageShared(
+        record.shared.map(
+          (write): SharedOp =>
+            'patches' in write
+              ? { key: write.key, set: false, patches: write.patches }
+              : { key: write.key, set: true, value: freezeState(write.value) },
+        ),
+        committedShared,
+      );
+    }
+    if (record.sends !== undefined || record.outputs !== undefined || record.requests !== undefined) {
+      this.effects[record.index] = { sends: record.sends, outputs: record.outputs, requests: record.requests };
+    }
+  }
+}
