@@ -19,9 +19,11 @@ if (name === 'weft') {
   const weft = dist === undefined ? await import('../src/index.js') : ((await import(dist)) as typeof import('../src/index.js'));
   engine = (await import('./engines/weft.js')).createWeftEngine(weft, 'weft');
 } else if (name === 'raw') engine = (await import('./engines/raw.js')).engine;
-else if (name === 'langgraph') engine = (await import('./engines/langgraph.js')).engine;
-else if (name === 'mastra') engine = (await import('./engines/mastra.js')).engine;
-else throw new Error(`--engine: unknown engine "${name}"`);
+else if (name === 'langgraph' || name === 'mastra' || name === 'adk') {
+  // Only this engine's module, from bench/engines (Node 20 peers) or bench/node24/engines (--peers=node24).
+  const path = arg('peers') === 'node24' ? `./node24/engines/${name}.js` : `./engines/${name}.js`;
+  engine = ((await import(path)) as { engine: Engine }).engine;
+} else throw new Error(`--engine: unknown engine "${name}"`);
 const loadedAt = performance.now();
 const run = engine.chain(length);
 const builtAt = performance.now();

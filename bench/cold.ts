@@ -5,14 +5,20 @@
 //   npx tsx bench/cold.ts                                  # raw, weft (tsup bundle), langgraph, mastra; 5 processes each
 //   npx tsx bench/cold.ts --engines=weft --procs=9 --weft=src
 //   npx tsx bench/cold.ts --gc --warm=20 --runs=20         # the warm chain with a forced gc() before every run
+//   bash bench/node24/run.sh bench/cold.ts --peers=node24  # on Node 24 with its peers (Mastra 1.x, LangGraph, ADK-TS)
+//
+// Writes bench/results/cold[-node24][-warm][-gc].json (every process's timings) for bench/table.ts.
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { git, machine, median } from './environment.js';
 import { loadWeft } from './scenarios.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const engines = (option('engines') ?? 'raw,weft,langgraph,mastra').split(',');
+const peers = option('peers') ?? 'node20';
+if (peers !== 'node20' && peers !== 'node24') throw new Error(`--peers must be node20 or node24, got ${peers}`);
+const engines = (option('engines') ?? `raw,weft,langgraph,mastra${peers === 'node24' ? ',adk' : ''}`).split(',');
 const procs = Number(option('procs') ?? 5);
 const runs = Number(option('runs') ?? 10);
 const warm = Number(option('warm') ?? 0);
@@ -57,6 +63,7 @@ const headers = [
   `first ${runs} runs Σ ms`,
 ];
 const rows: string[][] = [];
+const all: { engine: string; version: string; processes: ChildResult[] }[] = [];
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 for (const engine of engines) {
   const results: ChildResult[] = [];
@@ -72,11 +79,13 @@ for (const engine of engines) {
       `--warm=${warm}`,
       `--length=${length}`,
       ...(gc ? ['--gc'] : []),
+      `--peers=${peers}`,
       ...(engine === 'weft' && dist !== undefined ? [`--dist=${dist}`] : []),
     ];
     const out = execFileSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, NODE_ENV: mode } });
     results.push(JSON.parse(out.trim().split('\n').pop() as string) as ChildResult);
   }
+  all.push({ engine, version: results[0]?.version ?? '', processes: results });
   const at = (i: number): number => median(results.map((r) => r.runsMs[i] as number));
   const row = [
     `${engine} (${results[0]?.version})`,
@@ -99,3 +108,11 @@ console.log(
     .join(' | ')} |`,
 );
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+const dir = new URL('./results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+const file = `cold${peers === 'node24' ? '-node24' : ''}${warm > 0 ? '-warm' : ''}${gc ? '-gc' : ''}.json`;
+writeFileSync(
+  new URL(file, dir),
+  `${JSON.stringify({ date: new Date().toISOString(), weft: target, git: git(), nodeEnv: mode, peers, procs, runs, warm, gc, ...info, engines: all }, null, 2)}\n`,
+);
+console.log(`\nWrote bench/results/${file}.`);

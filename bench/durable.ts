@@ -4,7 +4,9 @@
 //
 //   npx tsx bench/durable.ts                      # 2,000 runs after 200 warm-up runs, weft from src/
 //   npx tsx bench/durable.ts --runs=500 --durability=async
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// Writes bench/results/durable-node<major>.json for bench/table.ts.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -72,3 +74,12 @@ console.log(
   `| run (3 supersteps, 4 checkpoints) | ${pct(50).toFixed(2)} | ${pct(99).toFixed(2)} | ${(sorted[sorted.length - 1] as number).toFixed(2)} |`,
 );
 console.log(`| superstep (run ÷ 3) | ${(pct(50) / supersteps).toFixed(2)} | ${(pct(99) / supersteps).toFixed(2)} | |`);
+const results = new URL('./results/', import.meta.url);
+mkdirSync(results, { recursive: true });
+const file = `durable-node${process.versions.node.split('.')[0]}.json`;
+const perSuperstep = { p50: pct(50) / supersteps, p99: pct(99) / supersteps };
+writeFileSync(
+  new URL(file, results),
+  `${JSON.stringify({ date: new Date().toISOString(), durability, runs, warmups, ...info, perRun: { p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] }, perSuperstep }, null, 2)}\n`,
+);
+console.log(`\nWrote bench/results/${file}.`);

@@ -8,7 +8,7 @@
 // The client is a loop of `concurrency` workers on Node's fetch (undici, keep-alive), each sending its next POST
 // as soon as the previous one is answered. Latency is per request, from send to the parsed answer. Then the
 // check: the runs are listed through GET /runs and read one by one through GET /runs/:id until none is running.
-// Writes bench/results/load.json and load.md (git-ignored).
+// Writes bench/results/load-node<major>[-wait].json and .md (git-ignored; the JSON is read by bench/table.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     if (!args.includes('--no-write')) {
       const results = new URL('./results/', import.meta.url);
       mkdirSync(results, { recursive: true });
-      const suffix = wait ? '-wait' : '';
+      const suffix = `-node${process.versions.node.split('.')[0]}${wait ? '-wait' : ''}`;
       writeFileSync(new URL(`load${suffix}.json`, results), `${JSON.stringify({ ...row, lost: check.lost, wrong: check.wrong }, null, 2)}\n`);
       writeFileSync(new URL(`load${suffix}.md`, results), `${markdown}\n`);
     }

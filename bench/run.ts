@@ -6,6 +6,8 @@
 //   npm run bench -- --only=chain,loop --engines=raw,weft,langgraph --reps=20 --no-write
 //   npm run bench -- --small                        # the test sizes: a quick check that everything runs
 //   npm run bench -- --mode=development             # NODE_ENV for every engine (default production: weft then skips freezing state)
+//   npm run bench:node24                            # on Node 24 with the peers of bench/node24 (Mastra 1.x, LangGraph, ADK-TS)
+//   npm run bench -- --only=soak --out=-soak         # writes bench/results/peers-soak.{json,md} instead of peers.{json,md}
 //
 // Method, per scenario: build each engine's graph once (not timed); run each engine once as the warm-up, and
 // check its result exactly (a wrong result aborts the benchmark before any time counts); then --reps
@@ -58,7 +60,12 @@ const write = !args.includes('--no-write');
 const target = option('weft') ?? 'dist';
 if (target !== 'src' && target !== 'dist') throw new Error(`--weft must be src or dist, got ${target}`);
 const only = option('only')?.split(',');
-const engineNames = (option('engines')?.split(',') ?? ['raw', 'weft', 'langgraph', 'mastra']) as EngineName[];
+// Which peers: bench/package.json's (node20, the default: Mastra 0.24, the last for Node 20) or bench/node24's
+// (Mastra 1.x, LangGraph, Google ADK-TS; Node >= 22.13; `npm run bench:node24` installs Node 24 and them).
+const peerSet = option('peers') ?? 'node20';
+if (peerSet !== 'node20' && peerSet !== 'node24') throw new Error(`--peers must be node20 or node24, got ${peerSet}`);
+const peerNames: readonly EngineName[] = peerSet === 'node24' ? ['langgraph', 'mastra', 'adk'] : ['langgraph', 'mastra'];
+const engineNames = (option('engines')?.split(',') ?? ['raw', 'weft', ...peerNames]) as EngineName[];
 const gc = (globalThis as { gc?: () => void }).gc;
 // weft freezes committed state unless NODE_ENV is "production" (docs/state.md); the bench measures what a deployed
 // application gets unless told otherwise. Set before any engine loads: weft reads it once, when it loads.
@@ -67,14 +74,19 @@ process.env['NODE_ENV'] = mode;
 
 // ---------------------------------------------------------------------------------------------- engines
 
-async function loadPeer(name: 'langgraph' | 'mastra'): Promise<Engine> {
+async function loadPeer(name: EngineName): Promise<Engine> {
+  // A path in a variable: the typecheck of bench/ (Node 20) must not follow it into bench/node24.
+  const module = peerSet === 'node24' ? './node24/engines/index.js' : './engines/peers.js';
+  let peers: readonly Engine[];
   try {
-    return name === 'langgraph' ? (await import('./engines/langgraph.js')).engine : (await import('./engines/mastra.js')).engine;
+    ({ peers } = (await import(module)) as { peers: readonly Engine[] });
   } catch (error) {
-    throw new Error(`Could not load the ${name} engine (${(error as Error).message}). Install the peers first: npm ci --prefix bench`, {
-      cause: error,
-    });
+    const install = peerSet === 'node24' ? 'npm run bench:node24 installs them' : 'npm ci --prefix bench';
+    throw new Error(`Could not load the ${peerSet} peers (${(error as Error).message}). Install them first: ${install}`, { cause: error });
   }
+  const peer = peers.find((p) => p.name === name);
+  if (peer === undefined) throw new Error(`--engines: ${name} is not a ${peerSet} peer; those are ${peers.map((p) => p.name).join(', ')}`);
+  return peer;
 }
 
 const weftLabel = target === 'src' ? 'src/ through tsx' : 'tsup bundle of src/ (as published)';
@@ -82,8 +94,8 @@ const engines: Engine[] = [];
 for (const name of engineNames) {
   if (name === 'raw') engines.push(raw);
   else if (name === 'weft') engines.push(createWeftEngine(await loadWeft(target), `weft ${weftLabel}`));
-  else if (name === 'langgraph' || name === 'mastra') engines.push(await loadPeer(name));
-  else throw new Error(`--engines: unknown engine "${String(name)}"; known: raw, weft, langgraph, mastra`);
+  else if (name === 'langgraph' || name === 'mastra' || name === 'adk') engines.push(await loadPeer(name));
+  else throw new Error(`--engines: unknown engine "${String(name)}"; known: raw, weft, langgraph, mastra, adk`);
 }
 
 // -------------------------------------------------------------------------------------------- scenarios
@@ -461,7 +473,7 @@ function targets(results: readonly ScenarioResult[]): Target[] {
     ['loop', 20],
   ] as const) {
     const weft = get(scenario, 'weft');
-    const peers = (['langgraph', 'mastra'] as const).map((p) => get(scenario, p)).filter((p): p is EngineResult => p !== undefined);
+    const peers = (['langgraph', 'mastra', 'adk'] as const).map((p) => get(scenario, p)).filter((p): p is EngineResult => p !== undefined);
     const fastest = peers.reduce<EngineResult | undefined>(
       (best, p) => (best === undefined || (p.medianMs as number) < (best.medianMs as number) ? p : best),
       undefined,
@@ -565,6 +577,7 @@ async function main(): Promise<void> {
       date,
       weft: source,
       nodeEnv: mode,
+      peers: peerSet,
       versions,
       ...info,
       loadavgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
@@ -572,7 +585,7 @@ async function main(): Promise<void> {
       warmups,
       sizes,
     };
-    const suffix = small ? '-small' : '';
+    const suffix = option('out') ?? `${peerSet === 'node24' ? '-node24' : ''}${small ? '-small' : ''}`;
     writeFileSync(new URL(`peers${suffix}.json`, dir), `${JSON.stringify({ ...meta, scenarios: results, targets: judged }, null, 2)}\n`);
     const header = `Measured ${date.slice(0, 10)} — weft: ${source} — Node ${info.node}, ${info.platform}, \`nproc\` = ${info.nproc}, CPU: ${info.cpu}, load average at start ${info.loadavg[0]}; ${warmups} warm-up run per engine, then ${reps} interleaved repetitions (soak: 1). Engines: ${engines.map((e) => e.version).join(' · ')}.`;
     const targetLines = judged.map((t) => `| ${t.target} | ${verdict(t.met)} | ${t.measured} |`).join('\n');

@@ -8,8 +8,11 @@
 //   npx tsx bench/state.ts --weft=src --reps=5 --steps=400
 //   npx tsx bench/state.ts --keys=10000 --prefix=k            # named keys ("k0", …) instead of array-index keys
 //
+// Writes bench/results/state-node<major>-<keys>.json (one entry per row) for bench/table.ts.
+//
 // A sample is one run; reported: the median µs per superstep over --reps runs after one warm-up run (checked:
 // the last value written and the sum of the object at the end).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -134,3 +137,20 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
+const results = new URL('./results/', import.meta.url);
+mkdirSync(results, { recursive: true });
+const file = `state-node${process.versions.node.split('.')[0]}-${keyCounts.join('-')}.json`;
+const entries = rows.map(([keys, kind, checkpoints, supersteps, us, base, write]) => ({
+  keys: Number(keys),
+  state: kind,
+  checkpoints,
+  supersteps: Number(supersteps),
+  usPerSuperstep: Number(us),
+  loopAloneUs: Number(base),
+  writeUs: Number(write),
+}));
+writeFileSync(
+  new URL(file, results),
+  `${JSON.stringify({ date: new Date().toISOString(), weft: target, git: git(), nodeEnv: mode, reps, ...info, rows: entries }, null, 2)}\n`,
+);
+console.log(`\nWrote bench/results/${file}.`);

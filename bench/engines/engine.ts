@@ -2,7 +2,7 @@
 // once and returning a `Run` that does the work once and resolves with the values to check.
 // The runner times `run()` only; building the graph is not part of a sample.
 
-export type EngineName = 'raw' | 'weft' | 'langgraph' | 'mastra';
+export type EngineName = 'raw' | 'weft' | 'langgraph' | 'mastra' | 'adk';
 
 /** One complete execution of a prepared scenario. */
 export type Run<TResult> = () => Promise<TResult>;

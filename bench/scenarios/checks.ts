@@ -65,7 +65,8 @@ export function expectedCheckpoints(engine: EngineName, limit: number): number {
     case 'langgraph':
       return 2 * limit + 2;
     case 'mastra':
-      return Number.NaN; // not run: one snapshot per run
+    case 'adk':
+      return Number.NaN; // not run: one snapshot per run (Mastra), no per-superstep checkpoint (ADK)
   }
 }
 

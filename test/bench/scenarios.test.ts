@@ -1,11 +1,11 @@
 // The peer benchmark's scenarios, on small sizes: every engine must produce the exact result, so a broken
 // scenario fails CI. No timing here (bench/run.ts measures). The peers come from bench/node_modules
-// (`npm ci --prefix bench`, which .ci/run does): without them this file fails to import, on purpose.
+// (`npm ci --prefix bench`, which .ci/run does): without them this file fails to import, on purpose. With
+// WEFT_BENCH_PEERS=node24 the peers are those of the Node 24 bench instead (bench/node24: Mastra 1.x, LangGraph,
+// Google ADK-TS), which need Node >= 22.13 and `npm ci --prefix bench/node24` (.ci/node24 does both).
 import { describe, expect, it } from 'vitest';
 import * as weft from 'weft';
 import { isNotRun, type Engine, type EngineName } from '../../bench/engines/engine.js';
-import { engine as langgraph } from '../../bench/engines/langgraph.js';
-import { engine as mastra } from '../../bench/engines/mastra.js';
 import { engine as raw } from '../../bench/engines/raw.js';
 import { createWeftEngine } from '../../bench/engines/weft.js';
 import {
@@ -21,7 +21,17 @@ import {
   SMALL as S,
 } from '../../bench/scenarios/checks.js';
 
-const engines: readonly Engine[] = [raw, createWeftEngine(weft), langgraph, mastra];
+const peerSet = process.env['WEFT_BENCH_PEERS'] ?? 'node20';
+if (peerSet !== 'node20' && peerSet !== 'node24') throw new Error(`WEFT_BENCH_PEERS must be node20 or node24, got "${peerSet}"`);
+// A path in a variable, so the typecheck of bench/ on Node 20 does not follow it into bench/node24.
+const peerModule = peerSet === 'node24' ? '../../bench/node24/engines/index.js' : '../../bench/engines/peers.js';
+const { peers } = (await import(peerModule)) as { peers: readonly Engine[] };
+
+const engines: readonly Engine[] = [raw, createWeftEngine(weft), ...peers];
+
+it(`runs the ${peerSet} peers`, () => {
+  expect(peers.map((p) => p.name)).toEqual(peerSet === 'node24' ? ['langgraph', 'mastra', 'adk'] : ['langgraph', 'mastra']);
+});
 
 /** The scenarios each engine may decline, and nothing else. */
 const mayNotRun: Readonly<Record<EngineName, readonly string[]>> = {
@@ -29,6 +39,7 @@ const mayNotRun: Readonly<Record<EngineName, readonly string[]>> = {
   weft: [],
   langgraph: ['long loop', 'checkpoint shared'],
   mastra: ['checkpoint', 'long loop', 'checkpoint shared'],
+  adk: ['checkpoint', 'long loop', 'checkpoint shared'],
 };
 
 describe('the expected results are those of the issue at full size', () => {
