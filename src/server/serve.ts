@@ -26,7 +26,7 @@ export interface FetchApp {
 
 /** How much of a refused body is read and dropped after the answer, at most, before the connection is cut. */
 const LINGER_BYTES = 64 * 1024 * 1024;
-const LINGER_MS = 10_000;
+const LINGER_MS = 30_000;
 
 /**
  * An answer sent before its request's body was read (a 413, a 401) would otherwise close the connection with the
