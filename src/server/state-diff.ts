@@ -1,4 +1,4 @@
-import { checkpointBodySchema, loadCheckpoint, type CheckpointStore, type StoredCheckpoint } from '../index.js';
+import { loadCheckpoint, type Checkpoint, type CheckpointStore, type StoredCheckpoint } from '../index.js';
 
 /** One change to a run's state between two checkpoints: `before` is absent for an addition, `after` for a removal. */
 export interface StateChange {
@@ -57,47 +57,38 @@ export function diffState(before: Json, after: Json, path: readonly (string | nu
  */
 export async function checkpointHistory(store: CheckpointStore, runId: string): Promise<CheckpointSummary[]> {
   const stored = await store.list(runId);
-  const states = new Map<string, Json>();
-  const stateOf = async (id: string | null): Promise<Json> => {
-    if (id === null) return { executorStates: {}, shared: {} };
-    let state = states.get(id);
-    if (state === undefined) {
-      const loaded = await loadCheckpoint(store, id);
-      state = { executorStates: loaded.executorStates, shared: loaded.shared };
-      states.set(id, state);
+  const loaded = new Map<string, Checkpoint>();
+  const load = async (id: string): Promise<Checkpoint> => {
+    let checkpoint = loaded.get(id);
+    if (checkpoint === undefined) {
+      checkpoint = await loadCheckpoint(store, id);
+      loaded.set(id, checkpoint);
     }
-    return state;
+    return checkpoint;
   };
-  const outputCount = new Map<string, number>();
   const summaries: CheckpointSummary[] = [];
   for (const checkpoint of stored) {
-    summaries.push(await summarize(checkpoint, stateOf, outputCount));
+    summaries.push(summarize(checkpoint, await load(checkpoint.id), checkpoint.parentId === null ? undefined : await load(checkpoint.parentId)));
   }
   return summaries;
 }
 
-async function summarize(
-  checkpoint: StoredCheckpoint,
-  stateOf: (id: string | null) => Promise<Json>,
-  outputCount: Map<string, number>,
-): Promise<CheckpointSummary> {
-  const body = checkpointBodySchema.parse(JSON.parse(checkpoint.data));
-  // A delta's patches rebuild its state (loadCheckpoint); the diff against the parent then reads the same for both kinds.
-  const changes = diffState(await stateOf(checkpoint.parentId), await stateOf(checkpoint.id));
-  const already = checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0);
-  const outputs = body.patches !== undefined ? body.outputs : body.outputs.slice(already);
-  outputCount.set(checkpoint.id, body.patches !== undefined ? already + outputs.length : body.outputs.length);
+const stateOf = (checkpoint: Checkpoint | undefined): Json =>
+  checkpoint === undefined ? { executorStates: {}, shared: {} } : { executorStates: checkpoint.executorStates, shared: checkpoint.shared };
+
+/** One checkpoint as loaded (its deltas applied), against its parent's: what its superstep changed and added. */
+function summarize(stored: StoredCheckpoint, checkpoint: Checkpoint, parent: Checkpoint | undefined): CheckpointSummary {
   return {
-    id: checkpoint.id,
-    parentId: checkpoint.parentId,
-    superstep: checkpoint.superstep,
-    createdAt: checkpoint.createdAt,
-    kind: checkpoint.kind,
-    bytes: checkpoint.data.length,
-    changes,
-    outputs,
-    pendingRequests: body.pendingRequests,
-    queued: body.queue.map((message) => message.target),
-    budget: body.budget ?? { limit: null, spent: 0 },
+    id: stored.id,
+    parentId: stored.parentId,
+    superstep: stored.superstep,
+    createdAt: stored.createdAt,
+    kind: stored.kind,
+    bytes: stored.data.length,
+    changes: diffState(stateOf(parent), stateOf(checkpoint)),
+    outputs: checkpoint.outputs.slice(parent?.outputs.length ?? 0),
+    pendingRequests: checkpoint.pendingRequests,
+    queued: checkpoint.queue.map((message) => message.target),
+    budget: checkpoint.budget,
   };
 }
