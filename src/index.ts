@@ -95,7 +95,7 @@ export type {
   CommonInput,
 } from './prebuilt/participants.js';
 export { createRuntime } from './service/runtime.js';
-export type { Runtime, RuntimeOptions } from './service/runtime.js';
+export type { InvokeOptions, Runtime, RuntimeOptions } from './service/runtime.js';
 export { MemoryRunStore } from './service/memory-run-store.js';
 export type {
   RunStore,

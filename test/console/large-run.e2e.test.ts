@@ -49,7 +49,7 @@ describe.runIf(browserAvailable())('a run of 10,000 events in the console', () =
   // Skipped: since the last merges of this session the run page of a 10,000-event run never shows its tabs in
   // headless Chromium (the test then times out); the SSE path alone still serves the run. Known regression, to fix first.
   it.skip('loads every event and keeps only the visible rows in the DOM', async () => {
-    const { runId, result } = await served.runtime.invoke('noisy', 1, { wait: true });
+    const { runId, run: result } = await served.runtime.invoke('noisy', 1, { wait: true });
     expect(result?.status).toBe('completed');
     const total = (await served.store.readEvents(runId)).length;
     expect(total).toBeGreaterThan(SUPERSTEPS * PER_STEP);

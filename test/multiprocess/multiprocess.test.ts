@@ -59,7 +59,7 @@ describe('many processes on one SQLite file', () => {
     for (let round = 0; round < 30; round++) {
       const invokedOn = round % 2 === 0 ? a : b;
       const created = (await (
-        await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: 'result' })
+        await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: true })
       ).json()) as {
         runId: string;
         run: { status: string; pendingRequests: { id: string }[] };
