@@ -59,7 +59,7 @@ try {
   const runtime = createRuntime({ workflows: { threeSteps: workflow }, store });
   await store.migrate();
   const viaRuntime = await measure('createRuntime + PostgresRunStore, invoke(wait: true)', async () => {
-    const { result } = await runtime.invoke('threeSteps', 1, { wait: true });
+    const { run: result } = await runtime.invoke('threeSteps', 1, { wait: true });
     if (result?.status !== 'completed' || result.outputs[0] !== expected) throw new Error(`unexpected result ${JSON.stringify(result)}`);
   });
   await runtime.close();

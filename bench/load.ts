@@ -3,7 +3,7 @@
 //
 //   npx tsx bench/load.ts                                  # 2,000 invocations, 100 at a time, weft from dist/ (npm run build first)
 //   npx tsx bench/load.ts --total=500 --concurrency=50 --weft=src --no-write
-//   npx tsx bench/load.ts --wait                           # each request waits for its run's result (wait: "result")
+//   npx tsx bench/load.ts --wait                           # each request waits for its run to end (wait: true)
 //
 // The client is a loop of `concurrency` workers on Node's fetch (undici, keep-alive), each sending its next POST
 // as soon as the previous one is answered. Latency is per request, from send to the parsed answer. Then the
@@ -71,7 +71,7 @@ export async function invokeMany(
   const worker = async (): Promise<void> => {
     while (next < options.total) {
       const index = next++;
-      const body = JSON.stringify({ input: loadInput(index), ...(options.wait === true ? { wait: 'result' } : {}) });
+      const body = JSON.stringify({ input: loadInput(index), ...(options.wait === true ? { wait: true } : {}) });
       const sent = performance.now();
       try {
         const response = await fetch(`${url}/workflows/${options.workflow ?? 'ticket'}`, {

@@ -73,7 +73,7 @@ export { createLimiter } from './runtime/limiter.js';
 export type { Limiter, LimiterOptions } from './runtime/limiter.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
 export type { CheckpointStore, StoredCheckpoint, StoredInvocation } from './checkpoint/store.js';
-export { CHECKPOINT_VERSION, checkpointBodySchema, loadCheckpoint } from './checkpoint/checkpoint.js';
+export { CHECKPOINT_VERSION, decodeCheckpointBody, loadCheckpoint } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody, QueuedMessage } from './checkpoint/checkpoint.js';
 export { EventStream } from './events/event-stream.js';
 export { isEventType } from './events/events.js';
@@ -98,7 +98,7 @@ export type {
   CommonInput,
 } from './prebuilt/participants.js';
 export { createRuntime } from './service/runtime.js';
-export type { Runtime, RuntimeOptions } from './service/runtime.js';
+export type { InvokeOptions, Runtime, RuntimeOptions } from './service/runtime.js';
 export { MemoryRunStore } from './service/memory-run-store.js';
 export type {
   RunStore,

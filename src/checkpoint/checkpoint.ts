@@ -53,8 +53,28 @@ export const checkpointBodySchema = z
   })
   .refine((body) => (body.state === undefined) !== (body.patches === undefined), { message: 'a checkpoint holds either state or patches' });
 
-/** The decoded body of a stored checkpoint. */
-export type CheckpointBody = z.infer<typeof checkpointBodySchema>;
+/**
+ * The decoded body of a stored checkpoint (a plain type: the zod schema that checks it stays internal, so that a
+ * zod release cannot change weft's API). `decodeCheckpointBody` checks that the schema's output fits it.
+ */
+export interface CheckpointBody {
+  readonly version: number;
+  readonly signature: string;
+  readonly superstep: number;
+  readonly queue: readonly QueuedMessage[];
+  readonly fanIn: Readonly<Record<string, readonly (readonly unknown[])[]>>;
+  readonly pendingRequests: readonly PendingRequest[];
+  /** Full: every output so far. Delta: the outputs added since the parent. */
+  readonly outputs: readonly unknown[];
+  /** A full checkpoint's state (absent in a delta). */
+  readonly state?: { readonly executorStates: Readonly<Record<string, unknown>>; readonly shared: Readonly<Record<string, unknown>> } | undefined;
+  /** A delta's immer patches on its parent's state (absent in a full checkpoint). */
+  readonly patches?:
+    | readonly { readonly op: 'add' | 'replace' | 'remove'; readonly path: readonly (string | number)[]; readonly value?: unknown }[]
+    | undefined;
+  /** The run's token ledger (absent: nothing charged, no limit). */
+  readonly budget?: BudgetLedger | undefined;
+}
 
 /** A message waiting in a checkpoint for its superstep; `request` marks the answer to a request. */
 export interface QueuedMessage {
@@ -92,8 +112,8 @@ export function usePatches(): void {
   }
 }
 
-/** Decodes and checks a stored body, naming what is wrong. */
-export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
+/** Decodes and checks the body of a stored checkpoint; a CheckpointError names what is wrong. */
+export function decodeCheckpointBody(stored: StoredCheckpoint): CheckpointBody {
   let raw: unknown;
   try {
     raw = JSON.parse(stored.data);
@@ -122,7 +142,8 @@ export function decodeBody(stored: StoredCheckpoint): CheckpointBody {
       },
     );
   }
-  return parsed.data;
+  // A zod payload is optional where ours is `unknown` (the same JSON); every other field must fit as it is.
+  return parsed.data satisfies Omit<CheckpointBody, 'queue' | 'pendingRequests'> as CheckpointBody;
 }
 
 /** Loads a checkpoint by id and rebuilds the full state from the nearest full snapshot and the deltas after it. */
@@ -141,7 +162,7 @@ export async function loadCheckpoint(store: CheckpointStore, id: string): Promis
         runId: current.runId,
       });
     visited.add(current.id);
-    const body = decodeBody(current);
+    const body = decodeCheckpointBody(current);
     chain.push({ stored: current, body });
     if (body.state !== undefined) break;
     const parentId: string | null = current.parentId;

@@ -1,4 +1,12 @@
-import { EventStream, type RunRecord, type RunStatus, type SerializedEvent, type WireWorkflowInfo, type Workflow } from '../index.js';
+import {
+  EventStream,
+  type InvokeOptions,
+  type RunRecord,
+  type RunStatus,
+  type SerializedEvent,
+  type WireWorkflowInfo,
+  type Workflow,
+} from '../index.js';
 import { toHttpError, WeftHttpError } from './http-error.js';
 import { createSseParser } from './sse.js';
 
@@ -58,12 +66,6 @@ export interface ClientOptions {
 /** A workflow as `workflows.list()` returns it (the same type the server sends). */
 export type ClientWorkflowInfo = WireWorkflowInfo;
 
-/** Options of `workflows.invoke`. */
-export interface InvokeOptions {
-  /** `'result'`: answer once the run completes, fails, is cancelled or waits, with the run. */
-  readonly wait?: 'result' | undefined;
-}
-
 /** A filter and page of `runs.list`, newest first. */
 export interface ClientRunQuery<TName extends string = string> {
   readonly workflow?: TName;
@@ -93,13 +95,13 @@ export interface Client<TWorkflows extends Record<string, AnyWorkflow> = Record<
     invoke<TName extends keyof TWorkflows & string>(
       name: TName,
       input: WorkflowInput<TWorkflows[TName]>,
-      options?: { readonly wait?: undefined },
+      options?: { readonly wait?: false | undefined },
     ): Promise<{ readonly runId: string }>;
     /** Starts a run and answers once it completes, fails, is cancelled or waits, with the run. */
     invoke<TName extends keyof TWorkflows & string>(
       name: TName,
       input: WorkflowInput<TWorkflows[TName]>,
-      options: { readonly wait: 'result' },
+      options: { readonly wait: true },
     ): Promise<{ readonly runId: string; readonly run: RunOf<TWorkflows, TName> }>;
     invoke<TName extends keyof TWorkflows & string>(
       name: TName,
@@ -157,7 +159,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * @example
  * import type { triage } from './workflows.js';
  * const client = createClient<{ triage: typeof triage }>({ baseUrl: 'http://127.0.0.1:8787' });
- * const { run } = await client.workflows.invoke('triage', ticket, { wait: 'result' });
+ * const { run } = await client.workflows.invoke('triage', ticket, { wait: true });
  */
 export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Record<string, AnyWorkflow>>(
   options: ClientOptions,

@@ -9,12 +9,13 @@ export type {
   ClientRunPage,
   ClientRunQuery,
   ClientWorkflowInfo,
-  InvokeOptions,
   ReconnectOptions,
   RunEventsOptions,
   RunOf,
   WorkflowInput,
   WorkflowOutput,
 } from './create-client.js';
+// The same options as runtime.invoke's, re-exported so that a client-only program needs no other entry.
+export type { InvokeOptions } from '../index.js';
 export { WeftHttpError } from './http-error.js';
 export type { HttpIssue } from './http-error.js';

@@ -193,17 +193,17 @@ export function createApp(options: CreateAppOptions): Hono<ServerEnv> {
     c.set('run', undefined);
     return guarded(c, [policy], async () => {
       const body = await readJson(c, bodyLimits);
-      if (!isObject(body)) throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "input": …, "wait"?: "result" }.');
+      if (!isObject(body)) throw new HttpProblem(400, 'invalid_body', 'The request body must be a JSON object: { "input": …, "wait"?: true }.');
       const wait = body['wait'];
-      if (wait !== undefined && wait !== 'result')
+      if (wait !== undefined && typeof wait !== 'boolean')
         throw new HttpProblem(
           400,
           'invalid_body',
-          `"wait" must be "result" (answer once the run completes, fails, is cancelled or waits) or absent, got ${JSON.stringify(wait)}.`,
+          `"wait" must be true (answer once the run completes, fails, is cancelled or waits), false or absent, got ${JSON.stringify(wait)}.`,
         );
-      const { runId, result } = await runtime.invoke(name, body['input'], { wait: wait === 'result' });
+      const { runId, run } = await runtime.invoke(name, body['input'], { wait });
       c.header('Location', new URL(`../runs/${encodeURIComponent(runId)}`, c.req.url).pathname);
-      return result === undefined ? c.json({ runId }, 202) : c.json({ runId, run: result }, 200);
+      return run === undefined ? c.json({ runId }, 202) : c.json({ runId, run }, 200);
     });
   });
 

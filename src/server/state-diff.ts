@@ -1,4 +1,4 @@
-import { checkpointBodySchema, loadCheckpoint, type CheckpointStore, type PendingRequest, type StoredCheckpoint } from '../index.js';
+import { decodeCheckpointBody, loadCheckpoint, type CheckpointStore, type StoredCheckpoint } from '../index.js';
 import type { CheckpointSummary, StateChange } from './console-types.js';
 
 type Json = unknown;
@@ -48,7 +48,7 @@ export async function checkpointChanges(store: CheckpointStore, checkpoint: Stor
 }
 
 function summarize(checkpoint: StoredCheckpoint, outputCount: Map<string, number>): CheckpointSummary {
-  const body = checkpointBodySchema.parse(JSON.parse(checkpoint.data));
+  const body = decodeCheckpointBody(checkpoint);
   // A delta holds the outputs its superstep added; a full snapshot holds all of them so far.
   const already = checkpoint.parentId === null ? 0 : (outputCount.get(checkpoint.parentId) ?? 0);
   const outputs = body.patches !== undefined ? body.outputs : body.outputs.slice(already);
@@ -61,7 +61,7 @@ function summarize(checkpoint: StoredCheckpoint, outputCount: Map<string, number
     kind: checkpoint.kind,
     bytes: checkpoint.data.length,
     outputs,
-    pendingRequests: body.pendingRequests as readonly PendingRequest[], // zod types z.unknown() fields as optional
+    pendingRequests: body.pendingRequests,
     queued: body.queue.map((message) => message.target),
     budget: body.budget ?? { limit: null, spent: 0 },
   };

@@ -42,10 +42,22 @@ export interface RuntimeOptions {
   readonly storeTransientEvents?: boolean;
 }
 
+/**
+ * How `invoke` answers, the same on a runtime, on the client (`client.workflows.invoke`) and over HTTP
+ * (`POST /workflows/:name` with `{ input, wait }`): at once with `{ runId }`, or with `wait: true` once the run
+ * completes, fails, is cancelled or waits, with `{ runId, run }`.
+ */
+export interface InvokeOptions {
+  readonly wait?: boolean | undefined;
+}
+
 /** Runs workflows durably: every run and event is stored, waiting runs are answered later, crashed runs recovered. */
 export interface Runtime {
-  /** Starts a run; with `wait: true` resolves once it completes, fails, is cancelled or waits. Rejects with WorkflowInputError, storing nothing, when the input is invalid. */
-  invoke(workflow: string, input: unknown, options?: { readonly wait?: boolean }): Promise<{ readonly runId: string; readonly result?: RunRecord }>;
+  /** Starts a run and resolves with its id at once. Rejects with WorkflowInputError, storing nothing, when the input is invalid. */
+  invoke(workflow: string, input: unknown, options?: { readonly wait?: false | undefined }): Promise<{ readonly runId: string }>;
+  /** Starts a run and resolves once it completes, fails, is cancelled or waits, with its record. */
+  invoke(workflow: string, input: unknown, options: { readonly wait: true }): Promise<{ readonly runId: string; readonly run: RunRecord }>;
+  invoke(workflow: string, input: unknown, options?: InvokeOptions): Promise<{ readonly runId: string; readonly run?: RunRecord }>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(query?: RunQuery): Promise<RunPage>;
   /**
@@ -247,7 +259,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     workflows,
     checkpoints: store.checkpoints,
 
-    async invoke(name, input, invokeOptions = {}) {
+    invoke: (async (name: string, input: unknown, invokeOptions: InvokeOptions = {}) => {
       checkOpen();
       const workflow = workflowOf(name);
       await checkInput(workflow, name, input);
@@ -273,13 +285,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (closed) {
         // Closed meanwhile: give the run up, and the next recover() anywhere starts it.
         await store.commitRun(claim.lease, { events: [], release: true });
-        return invokeOptions.wait === true ? { runId, result: (await store.getRun(runId)) as RunRecord } : { runId };
+        return invokeOptions.wait === true ? { runId, run: (await store.getRun(runId)) as RunRecord } : { runId };
       }
       const run = drive(claim, 0, (signal, checkpoints) => workflow.stream(input, { ...options.runOptions, runId, signal, checkpoints }));
       if (invokeOptions.wait !== true) return { runId };
       await run.done;
-      return { runId, result: (await store.getRun(runId)) as RunRecord };
-    },
+      return { runId, run: (await store.getRun(runId)) as RunRecord };
+    }) as Runtime['invoke'],
 
     getRun: (runId) => store.getRun(runId),
     listRuns: (query) => store.listRuns(query),

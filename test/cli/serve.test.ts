@@ -33,7 +33,7 @@ describe('weft serve', () => {
       const invoked = await fetch(`${url}/workflows/double`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ input: { n: 8 }, wait: 'result' }),
+        body: JSON.stringify({ input: { n: 8 }, wait: true }),
       });
       expect(invoked.status).toBe(200);
       const { runId, run } = (await invoked.json()) as { runId: string; run: { status: string; outputs: unknown[] } };
@@ -61,7 +61,7 @@ describe('weft serve', () => {
     const token = 's3cret-token';
     const { server, url } = await serve([`${fixture('workflows.ts')}#doubler`, '--db', dir.file('token.db')], { WEFT_TOKEN: token });
     try {
-      const body = JSON.stringify({ input: { n: 1 }, wait: 'result' });
+      const body = JSON.stringify({ input: { n: 1 }, wait: true });
       const post = (authorization?: string): Promise<Response> =>
         fetch(`${url}/workflows/doubler`, {
           method: 'POST',

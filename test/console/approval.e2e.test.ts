@@ -40,7 +40,7 @@ describe.runIf(browserAvailable())('approvals in the console', () => {
   });
 
   const waitingRun = async (amount: number): Promise<string> => {
-    const { runId, result } = await served.runtime.invoke('payouts', amount, { wait: true });
+    const { runId, run: result } = await served.runtime.invoke('payouts', amount, { wait: true });
     expect(result?.status).toBe('waiting');
     await page.goto(`${served.url}/ui/#/runs/${runId}`);
     await page.locator('.request-card').waitFor(WAIT);

@@ -49,7 +49,7 @@ describe.runIf(browserAvailable())('a run of 10,000 events in the console', () =
   // Opened straight from the token address, as `weft dev` prints it: the workflows page it starts on must not draw
   // over the run page once its own calls answer (the regression that hid this page's tabs).
   it('shows the tabs, pages the event log, and the state diff of a late superstep', async () => {
-    const { runId, result } = await served.runtime.invoke('noisy', 1, { wait: true });
+    const { runId, run: result } = await served.runtime.invoke('noisy', 1, { wait: true });
     expect(result?.status).toBe('completed');
     const total = (await served.store.readEvents(runId)).length;
     expect(total).toBeGreaterThan(SUPERSTEPS * PER_STEP);

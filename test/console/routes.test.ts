@@ -124,7 +124,7 @@ describe('console routes', () => {
   it('forks a run from a checkpoint into a new run, and resumes a failed one', async () => {
     const { url, runtime } = await start();
     const waiting = await runtime.invoke('approval', { amount: 7 }, { wait: true });
-    expect(waiting.result?.status).toBe('waiting');
+    expect(waiting.run.status).toBe('waiting');
     const [base] = (await http(`${url}/runs/${waiting.runId}/checkpoints`)).body.checkpoints;
     const forked = await http(`${url}/runs/${waiting.runId}/fork`, { body: { checkpointId: base.id } });
     expect(forked.status).toBe(202);
@@ -137,7 +137,7 @@ describe('console routes', () => {
 
     healed = false;
     const failed = await runtime.invoke('flaky', 5, { wait: true });
-    expect(failed.result?.status).toBe('failed');
+    expect(failed.run.status).toBe('failed');
     healed = true;
     const resumed = await http(`${url}/runs/${failed.runId}/resume`, { method: 'POST' });
     expect(resumed.status).toBe(200);

@@ -36,7 +36,7 @@ describe('a run that takes every process down', { timeout: 240_000 }, () => {
       expect(run.error).toMatchObject({ code: 'recovery_crash_loop' });
       expect(run.error.message).toMatch(/started 3 times at superstep 0 .* recover\(\) gave up on it/);
       // Still serving: another run completes.
-      const fine = await request(`${alive.url}/workflows/hostile`, { json: { input: { kind: 'calm' }, wait: 'result' } });
+      const fine = await request(`${alive.url}/workflows/hostile`, { json: { input: { kind: 'calm' }, wait: true } });
       expect(fine.body.run).toMatchObject({ status: 'completed', outputs: ['nothing hostile: calm'] });
     } finally {
       last.child.kill('SIGTERM');

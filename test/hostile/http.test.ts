@@ -48,11 +48,11 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
   });
 
   it('takes a value nested within the limit, and a wide one, and runs them to completion', async () => {
-    const deep = await request(`${url}/workflows/echo`, { body: `{"input":${nestedText(60)},"wait":"result"}` });
+    const deep = await request(`${url}/workflows/echo`, { body: `{"input":${nestedText(60)},"wait":true}` });
     expect(deep.status).toBe(200);
     expect(deep.body.run.status).toBe('completed');
     const wide = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
-    const accepted = await request(`${url}/workflows/echo`, { json: { input: wide, wait: 'result' } });
+    const accepted = await request(`${url}/workflows/echo`, { json: { input: wide, wait: true } });
     expect(accepted.status).toBe(200);
     expect(accepted.body.run.outputs[0].k19999).toBe(19_999);
     await expectAlive();
@@ -191,7 +191,7 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
 
   it('keeps "__proto__" keys as data: they pollute nothing and come back as they were sent', async () => {
     const { status, body } = await request(`${url}/workflows/echo`, {
-      body: '{"input":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}},"wait":"result"}',
+      body: '{"input":{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}},"wait":true}',
     });
     expect(status).toBe(200);
     expect(body.run.status).toBe('completed');
@@ -222,7 +222,7 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
   });
 
   it('an answer that is not what the request asked for gets 422 and the run still waits; a deep one gets 400', async () => {
-    const started = await request(`${url}/workflows/ask`, { json: { input: { order: 1 }, wait: 'result' } });
+    const started = await request(`${url}/workflows/ask`, { json: { input: { order: 1 }, wait: true } });
     expect(started.body.run.status).toBe('waiting');
     const runId: string = started.body.runId;
     const requestId: string = started.body.run.pendingRequests[0].id;
@@ -244,7 +244,7 @@ describe('hostile input over HTTP (the server runs in its own process)', { timeo
   });
 
   it('a run started without an input can be answered (its checkpoint keeps the missing input as missing)', async () => {
-    const started = await request(`${url}/workflows/ask`, { json: { wait: 'result' } });
+    const started = await request(`${url}/workflows/ask`, { json: { wait: true } });
     expect(started.body.run.status).toBe('waiting');
     const accepted = await request(`${url}/runs/${started.body.runId}/responses`, {
       json: { requestId: started.body.run.pendingRequests[0].id, value: { approved: false } },

@@ -63,7 +63,7 @@ describe('runs without an input', () => {
 
   it('are answered through a runtime too', async () => {
     const runtime = createRuntime({ workflows: { ask: askWorkflow() }, store: new MemoryRunStore() });
-    const { runId, result } = await runtime.invoke('ask', undefined, { wait: true });
+    const { runId, run: result } = await runtime.invoke('ask', undefined, { wait: true });
     await runtime.respond(runId, result?.pendingRequests[0]?.id as string, { ok: false });
     await lastValueFrom(runtime.events(runId), { defaultValue: undefined }); // completes once the run has ended
     expect(await runtime.getRun(runId)).toMatchObject({ status: 'completed', outputs: [{ ok: false }] });
@@ -99,7 +99,7 @@ describe('approvals answered through a runtime', () => {
     });
     const workflow = new WorkflowBuilder({ name: 'refund', start: withApproval(pay, { describe: (m) => `Pay ${m.amount}?` }) }).build();
     const runtime = createRuntime({ workflows: { refund: workflow }, store: new MemoryRunStore() });
-    const { runId, result } = await runtime.invoke('refund', { amount: 5 }, { wait: true });
+    const { runId, run: result } = await runtime.invoke('refund', { amount: 5 }, { wait: true });
     const requestId = result?.pendingRequests[0]?.id as string;
     const refused = await caught(() => runtime.respond(runId, requestId, 'yes')); // a string: what pay's own schema takes
     expect(isWeftError(refused) && refused.code).toBe('request_invalid');

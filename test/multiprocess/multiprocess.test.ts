@@ -92,9 +92,7 @@ describe.each(backends)('many processes on $name', (backend) => {
     const runIds: string[] = [];
     for (let round = 0; round < 30; round++) {
       const invokedOn = round % 2 === 0 ? a : b;
-      const created = (await (
-        await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: 'result' })
-      ).json()) as {
+      const created = (await (await post(invokedOn as string, '/workflows/refund', { input: { order: round, amount: 10 }, wait: true })).json()) as {
         runId: string;
         run: { status: string; pendingRequests: { id: string }[] };
       };

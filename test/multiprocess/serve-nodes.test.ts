@@ -36,7 +36,7 @@ describePostgres('weft serve --db postgres://… on several nodes', () => {
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => serveNode(db, { WEFT_TEST_EFFECTS: effects })));
     expect(a!.node.stderr()).toContain(`runs in ${db}`);
 
-    const created = (await (await post(`${a!.url}/workflows/refund`, { input: { order: 7, amount: 30 }, wait: 'result' })).json()) as {
+    const created = (await (await post(`${a!.url}/workflows/refund`, { input: { order: 7, amount: 30 }, wait: true })).json()) as {
       runId: string;
       run: { status: string; pendingRequests: { id: string }[] };
     };

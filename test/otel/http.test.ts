@@ -45,7 +45,7 @@ describe('trace context over HTTP', () => {
     const caller = provider.getTracer('client');
 
     const started = await caller.startActiveSpan('client start', async (span) => {
-      const invoked = await client.workflows.invoke('ask', { n: 2 }, { wait: 'result' });
+      const invoked = await client.workflows.invoke('ask', { n: 2 }, { wait: true });
       span.end();
       return { invoked, span };
     });

@@ -29,7 +29,7 @@ describe('createClient', () => {
     const client = createClient<Workflows>({ baseUrl: `${url}/` });
     const { runId } = await client.workflows.invoke('double', { n: 4 });
     expect(runId).toEqual(expect.any(String));
-    const { run } = await client.workflows.invoke('double', { n: 5 }, { wait: 'result' });
+    const { run } = await client.workflows.invoke('double', { n: 5 }, { wait: true });
     expect(run).toMatchObject({ workflow: 'double', status: 'completed', input: { n: 5 }, outputs: [10] });
     expect((await client.runs.get(runId)).id).toBe(runId);
   });
@@ -44,8 +44,8 @@ describe('createClient', () => {
       ['failing', { invoke: true, read: true }],
     ]);
     const ids: string[] = [];
-    for (let n = 0; n < 3; n++) ids.push((await client.workflows.invoke('double', { n }, { wait: 'result' })).runId);
-    await client.workflows.invoke('approval', { amount: 1 }, { wait: 'result' });
+    for (let n = 0; n < 3; n++) ids.push((await client.workflows.invoke('double', { n }, { wait: true })).runId);
+    await client.workflows.invoke('approval', { amount: 1 }, { wait: true });
     const first = await client.runs.list({ workflow: 'double', limit: 2 });
     expect(first.runs).toHaveLength(2);
     expect(first.nextCursor).toEqual(expect.any(String));
@@ -151,7 +151,7 @@ describe('createClient', () => {
   it('answers a waiting run and cancels another', async () => {
     const { url } = await serve();
     const client = createClient<Workflows>({ baseUrl: url });
-    const { run } = await client.workflows.invoke('approval', { amount: 12 }, { wait: 'result' });
+    const { run } = await client.workflows.invoke('approval', { amount: 12 }, { wait: true });
     expect(run.status).toBe('waiting');
     const following = lastValueFrom(client.runs.events(run.id).pipe(toArray()));
     await client.runs.respond(run.id, run.pendingRequests[0]?.id ?? '', { approved: true });
@@ -159,7 +159,7 @@ describe('createClient', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.completed', outputs: ['approved 12'] });
     expect((await client.runs.get(run.id)).outputs).toEqual(['approved 12']);
 
-    const other = await client.workflows.invoke('approval', { amount: 1 }, { wait: 'result' });
+    const other = await client.workflows.invoke('approval', { amount: 1 }, { wait: true });
     const cancelled = await client.runs.cancel(other.runId);
     expect(cancelled).toMatchObject({ id: other.runId, status: 'cancelled' });
   });
@@ -179,7 +179,7 @@ describe('createClient', () => {
     const events = await lastValueFrom(client.runs.events('nope')).catch((error: unknown) => error);
     expect(events).toMatchObject({ status: 404, code: 'not_found' });
 
-    const { run } = await client.workflows.invoke('approval', { amount: 1 }, { wait: 'result' });
+    const { run } = await client.workflows.invoke('approval', { amount: 1 }, { wait: true });
     const refused = await client.runs.respond(run.id, run.pendingRequests[0]?.id ?? '', { approved: 'yes' }).catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 422, code: 'invalid_response', issues: [{ path: ['approved'] }] });
     expect(await client.runs.respond(run.id, 'nope', { approved: true }).catch((error: unknown) => error)).toMatchObject({
@@ -196,7 +196,7 @@ describe('createClient', () => {
       code: 'unauthorized',
     });
     const fixed = createClient<Workflows>({ baseUrl: url, headers: { authorization: 'Bearer good' } });
-    const { runId } = await fixed.workflows.invoke('double', { n: 1 }, { wait: 'result' });
+    const { runId } = await fixed.workflows.invoke('double', { n: 1 }, { wait: true });
     let calls = 0;
     const dynamic = createClient<Workflows>({
       baseUrl: url,

@@ -22,7 +22,7 @@ const ended = (frames: readonly Frame[]): boolean => frames.some((frame) => fram
 describe('GET /runs/:id/events', () => {
   it('replays an ended run: one frame per event (id = seq, event = type, data = the event), then stream.ended, then closes', async () => {
     const { url, store } = await serve();
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 5 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 5 }, wait: true } });
     const response = await fetch(`${url}/runs/${body.runId}/events`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -60,7 +60,7 @@ describe('GET /runs/:id/events', () => {
 
   it('resumes after Last-Event-ID, or ?after=; the header wins over the query', async () => {
     const { url } = await serve();
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } });
     const seqs = async (init: { query?: string; lastEventId?: string }): Promise<number[]> => {
       const response = await fetch(`${url}/runs/${body.runId}/events${init.query ?? ''}`, {
         headers: init.lastEventId === undefined ? {} : { 'last-event-id': init.lastEventId },
@@ -79,7 +79,7 @@ describe('GET /runs/:id/events', () => {
 
   it('stays open while the run waits, sending heartbeats, and follows it once answered', async () => {
     const { url } = await serve({ heartbeatMs: 20 });
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 9 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 9 }, wait: true } });
     const response = await fetch(`${url}/runs/${body.runId}/events`);
     const frames: Frame[] = [];
     const reading = readFrames(response, (so) => {
@@ -99,7 +99,7 @@ describe('GET /runs/:id/events', () => {
 
   it('ends with the run when it is cancelled', async () => {
     const { url } = await serve();
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: true } });
     const response = await fetch(`${url}/runs/${body.runId}/events`);
     const reading = readFrames(response);
     await http(`${url}/runs/${body.runId}/cancel`, { method: 'POST' });
@@ -123,7 +123,7 @@ describe('GET /runs/:id/events', () => {
         };
       });
     };
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: true } });
     const head = await fetch(`${url}/runs/${body.runId}/events`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -139,7 +139,7 @@ describe('GET /runs/:id/events', () => {
 
   it('sends bigint values as strings instead of failing the stream', async () => {
     const { url, runtime } = await serve();
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } });
     const events = runtime.events.bind(runtime);
     (runtime as { events: typeof runtime.events }).events = (runId, options) =>
       events(runId, options).pipe(

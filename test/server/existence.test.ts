@@ -45,7 +45,7 @@ describe('run existence', () => {
     ["hono's bearerAuth", bearerAuth({ token: 'good' })],
   ])('an unauthenticated caller gets the same refusal for a run that exists and one that does not (%s)', async (_name, policy) => {
     const url = await serveWith({ double: { route: policy, runs: policy }, approval: { route: policy, runs: policy } });
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' }, headers: token });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true }, headers: token });
     const existing: string = body.runId;
     const missing = routes('no-such-run');
     for (const [index, [path, init]] of routes(existing).entries()) {
@@ -61,7 +61,7 @@ describe('run existence', () => {
 
   it('a run of a workflow without a runs policy is as missing as any, to everyone', async () => {
     const url = await serveWith({ double: { route: requireToken }, approval: { route: requireToken, runs: requireToken } });
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' }, headers: token });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true }, headers: token });
     expect((await http(`${url}/runs/${body.runId}`, { headers: token })).status).toBe(404);
     expect((await http(`${url}/runs/${body.runId}`)).status).toBe(401);
     expect((await http(`${url}/runs/no-such-run`)).status).toBe(401);

@@ -41,7 +41,7 @@ const as = (user: string, init: RequestInit = {}): RequestInit => ({ ...init, he
 const invoke = async (url: string, workflow: string, userId: string, note: string): Promise<string> =>
   (
     (await (
-      await fetch(`${url}/workflows/${workflow}`, as(userId, { method: 'POST', body: JSON.stringify({ input: { userId, note }, wait: 'result' }) }))
+      await fetch(`${url}/workflows/${workflow}`, as(userId, { method: 'POST', body: JSON.stringify({ input: { userId, note }, wait: true }) }))
     ).json()) as { runId: string }
   ).runId;
 const list = async (url: string, user: string, query = ''): Promise<{ runs: Record<string, unknown>[]; nextCursor: string | null }> => {

@@ -51,17 +51,17 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
     expect(run).toMatchObject({ id: body.runId, workflow: 'double', status: 'completed', input: { n: 21 }, outputs: [42] });
   });
 
-  it('wait: "result" answers 200 { runId, run } once the run completes, fails or waits', async () => {
+  it('wait: true answers 200 { runId, run } once the run completes, fails or waits', async () => {
     const { url } = await serve();
-    const completed = await http(`${url}/workflows/double`, { body: { input: { n: 2 }, wait: 'result' } });
+    const completed = await http(`${url}/workflows/double`, { body: { input: { n: 2 }, wait: true } });
     expect(completed.status).toBe(200);
     expect(completed.body.run).toMatchObject({ id: completed.body.runId, status: 'completed', outputs: [4] });
 
-    const failed = await http(`${url}/workflows/failing`, { body: { input: 'x', wait: 'result' } });
+    const failed = await http(`${url}/workflows/failing`, { body: { input: 'x', wait: true } });
     expect(failed.status).toBe(200);
     expect(failed.body.run).toMatchObject({ status: 'failed', error: { code: 'executor_failed', name: 'ExecutorError' } });
 
-    const waiting = await http(`${url}/workflows/approval`, { body: { input: { amount: 5 }, wait: 'result' } });
+    const waiting = await http(`${url}/workflows/approval`, { body: { input: { amount: 5 }, wait: true } });
     expect(waiting.status).toBe(200);
     expect(waiting.body.run).toMatchObject({ status: 'waiting', pendingRequests: [{ executorId: 'approver', payload: { question: 'Pay 5?' } }] });
   });
@@ -84,7 +84,7 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
 
   it('GET and HEAD /runs/:id answer the run, or 404', async () => {
     const { url } = await serve();
-    const { body: started } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
+    const { body: started } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } });
     const got = await http(`${url}/runs/${started.runId}`);
     expect(got.status).toBe(200);
     expect(got.body).toEqual({ run: started.run });
@@ -102,8 +102,8 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
   it('GET /runs lists runs newest first, filtered by workflow and status, page by page', async () => {
     const { url } = await serve();
     const ids: string[] = [];
-    for (let n = 0; n < 5; n++) ids.push((await http(`${url}/workflows/double`, { body: { input: { n }, wait: 'result' } })).body.runId);
-    const waiting = (await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: 'result' } })).body.runId;
+    for (let n = 0; n < 5; n++) ids.push((await http(`${url}/workflows/double`, { body: { input: { n }, wait: true } })).body.runId);
+    const waiting = (await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: true } })).body.runId;
 
     const all = await http(`${url}/runs`);
     expect(all.status).toBe(200);
@@ -137,7 +137,7 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
 
   it('POST /runs/:id/responses answers a pending request (202) and the run goes on; refusals are 409 or 422', async () => {
     const { url } = await serve();
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 7 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 7 }, wait: true } });
     const requestId = body.run.pendingRequests[0].id;
 
     const invalid = await http(`${url}/runs/${body.runId}/responses`, { body: { requestId, value: { approved: 'yes' } } });
@@ -164,7 +164,7 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
   it('two answers sent at once: one is taken, the other refused with 409, and the run continues once', async () => {
     const store = make();
     const { url } = await serve({ store });
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 3 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 3 }, wait: true } });
     const requestId = body.run.pendingRequests[0].id;
     // The answers reach a process that has not seen the run yet (after a restart, say), whose store is slow to
     // read events: each answer would be checked against the stored run before the other one resumed it.
@@ -195,12 +195,12 @@ describe.each(storeKinds)('routes on the $kind store', ({ make }) => {
 
   it('POST /runs/:id/cancel cancels a waiting run (200 { run }); cancelling an ended run answers it as it is', async () => {
     const { url } = await serve();
-    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 1 }, wait: true } });
     const cancelled = await http(`${url}/runs/${body.runId}/cancel`, { method: 'POST' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.run).toMatchObject({ id: body.runId, status: 'cancelled' });
 
-    const done = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
+    const done = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } });
     const again = await http(`${url}/runs/${done.body.runId}/cancel`, { method: 'POST' });
     expect(again).toMatchObject({ status: 200, body: { run: { status: 'completed', outputs: [2] } } });
     expect(await http(`${url}/runs/nope/cancel`, { method: 'POST' })).toMatchObject({ status: 404 });
@@ -224,9 +224,9 @@ describe('bad input never crashes the server nor loses a run', () => {
     expect(await post('')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
     expect(await post('[1]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
     expect(await post('"x"')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
-    expect(await post('{"input": {"n": 1}, "wait": true}')).toMatchObject({
+    expect(await post('{"input": {"n": 1}, "wait": "result"}')).toMatchObject({
       status: 400,
-      body: { error: { code: 'invalid_body', message: expect.stringContaining('"wait" must be "result"') } },
+      body: { error: { code: 'invalid_body', message: expect.stringContaining('"wait" must be true') } },
     });
     expect(await http(`${url}/runs/x/responses`, { raw: '{', headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 404 });
     expect(await post(Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1'))).toMatchObject({ status: 400 });
@@ -271,7 +271,7 @@ describe('bad input never crashes the server nor loses a run', () => {
     expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: 'body_too_large' } });
 
     // The server is fine afterwards, and a body under the limit is taken.
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 4 }, wait: 'result' } })).toMatchObject({
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 4 }, wait: true } })).toMatchObject({
       status: 200,
       body: { run: { outputs: [8] } },
     });
@@ -308,7 +308,7 @@ describe('bad input never crashes the server nor loses a run', () => {
     expect(body).toEqual({ error: { code: 'internal_error', message: expect.not.stringContaining('secret') } });
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'disk on fire at /var/lib/secret' }));
     broken = false;
-    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } })).toMatchObject({ status: 200 });
+    expect(await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } })).toMatchObject({ status: 200 });
   });
 
   it('rejects a bad configuration when the app is created', () => {
@@ -345,7 +345,7 @@ describe('policies', () => {
       status: 401,
       body: { error: { code: 'unauthorized' } },
     });
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' }, headers: token });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true }, headers: token });
     expect(body.run.status).toBe('completed');
     expect((await http(`${url}/runs/${body.runId}`)).status).toBe(401);
     expect((await http(`${url}/runs/${body.runId}/events`)).status).toBe(401);
@@ -402,7 +402,7 @@ describe('policies', () => {
         },
       },
     });
-    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: 'result' } });
+    const { body } = await http(`${url}/workflows/double`, { body: { input: { n: 1 }, wait: true } });
     await http(`${url}/runs/${body.runId}`);
     expect(seen).toEqual([['double', body.runId]]);
   });
@@ -427,7 +427,7 @@ describe('policies', () => {
     expect((await runtime.getRun(hidden.runId))?.status).toBe('completed');
 
     // `approval` can be invoked but not read: its runs are hidden, and there is nothing to list.
-    const { status, body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 2 }, wait: 'result' } });
+    const { status, body } = await http(`${url}/workflows/approval`, { body: { input: { amount: 2 }, wait: true } });
     expect(status).toBe(200); // the caller who started it gets the run once
     expect((await http(`${url}/runs/${body.runId}`)).status).toBe(404);
     expect(
@@ -443,7 +443,7 @@ describe('policies', () => {
   it('a workflow readable but not invocable: its runs can be read but not answered or cancelled (403)', async () => {
     const { url, runtime } = await serveWith({ approval: { runs: allow } });
     expect((await http(`${url}/workflows/approval`, { body: { input: { amount: 2 } } })).status).toBe(404);
-    const { runId, result } = await runtime.invoke('approval', { amount: 2 }, { wait: true });
+    const { runId, run: result } = await runtime.invoke('approval', { amount: 2 }, { wait: true });
     expect((await http(`${url}/runs/${runId}`)).body.run.status).toBe('waiting');
     const requestId = result?.pendingRequests[0]?.id;
     expect(await http(`${url}/runs/${runId}/responses`, { body: { requestId, value: { approved: true } } })).toMatchObject({

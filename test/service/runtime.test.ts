@@ -165,7 +165,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
 
   /** A run of `approval` that waits for its one answer. */
   const waitingRun = async (runtime: Runtime, text = 'ship it'): Promise<{ runId: string; requestId: string; record: RunRecord }> => {
-    const { runId, result } = await runtime.invoke('approval', text, { wait: true });
+    const { runId, run: result } = await runtime.invoke('approval', text, { wait: true });
     const record = result as RunRecord;
     return { runId, requestId: (record.pendingRequests[0] as { id: string }).id, record };
   };
@@ -195,7 +195,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
 
     it('with wait: true, resolves with the record of the ended run', async () => {
       const runtime = start();
-      const { runId, result } = await runtime.invoke('counter', 2, { wait: true });
+      const { runId, run: result } = await runtime.invoke('counter', 2, { wait: true });
 
       expect(result).toStrictEqual(await runtime.getRun(runId));
       expect(result).toMatchObject({ status: 'completed', outputs: await uninterrupted(2) });
@@ -204,7 +204,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
 
     it('with wait: true, resolves with a failed record when the run fails', async () => {
       const runtime = start();
-      const { runId, result } = await runtime.invoke('echo', { fail: 'boom' }, { wait: true });
+      const { runId, run: result } = await runtime.invoke('echo', { fail: 'boom' }, { wait: true });
 
       expect(result).toMatchObject({ status: 'failed', error: { code: 'executor_failed', message: expect.stringContaining('boom') }, outputs: [] });
       expect(Object.keys(result?.error ?? {}).sort()).toEqual(['code', 'message', 'name']);
@@ -529,7 +529,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
 
     it('leaves an ended run as it is, and refuses an unknown run with NotFoundError', async () => {
       const runtime = start();
-      const { runId, result } = await runtime.invoke('counter', 1, { wait: true });
+      const { runId, run: result } = await runtime.invoke('counter', 1, { wait: true });
       const events = await store.readEvents(runId);
 
       expect(await runtime.cancel(runId)).toStrictEqual(result);

@@ -40,8 +40,8 @@ describe('createClient<{ … }>', () => {
     void client.workflows.invoke('nope', {});
   });
 
-  it('types the run that wait: "result" answers with', () => {
-    const waited = client.workflows.invoke('triage', { title: 't', body: 'b' }, { wait: 'result' });
+  it('types the run that wait: true answers with', () => {
+    const waited = client.workflows.invoke('triage', { title: 't', body: 'b' }, { wait: true });
     expectTypeOf(waited).resolves.toEqualTypeOf<{ readonly runId: string; readonly run: ClientRun<'triage', Ticket, { queue: string }> }>();
     type Outputs = Awaited<typeof waited>['run']['outputs'];
     expectTypeOf<Outputs>().toEqualTypeOf<readonly { queue: string }[]>();
@@ -69,7 +69,7 @@ describe('createClient without workflow types', () => {
   it('takes any name and any input', async () => {
     const client = createClient({ baseUrl: new URL('http://127.0.0.1:8787') });
     void client.workflows.invoke('anything', { any: 'input' });
-    const { run } = await client.workflows.invoke('anything', 1, { wait: 'result' });
+    const { run } = await client.workflows.invoke('anything', 1, { wait: true });
     expectTypeOf(run.workflow).toEqualTypeOf<'anything'>();
     expectTypeOf((await client.runs.get('id')).workflow).toEqualTypeOf<string>();
     expectTypeOf(run.outputs).toEqualTypeOf<readonly any[]>();

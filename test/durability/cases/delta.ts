@@ -2,7 +2,8 @@
 // snapshot every `fullCheckpointEvery`; a delta's size follows the change, not the state; any checkpoint loads whole.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { WorkflowBuilder, executor, fromFunction, loadCheckpoint, type CheckpointBody, type StoredCheckpoint } from 'weft';
+import { WorkflowBuilder, executor, fromFunction, loadCheckpoint, type StoredCheckpoint } from 'weft';
+import type { CheckpointBody } from '../../../src/checkpoint/checkpoint.js';
 import { loadAll, ofType, record, utf8Bytes, type StoreFactory } from '../helpers.js';
 import { countingWorkflow, ledgerInput, ledgerOutputs, ledgerWorkflow } from '../workflows.js';
 
