@@ -158,6 +158,7 @@ export class PostgresRunStore implements RunStore {
     const { schema, schemaName } = this.#connection;
     const values: unknown[] = [id];
     const sets = Object.entries(changedColumns(changes)).map(([column, value]) => `${column} = $${values.push(value)}`);
+    if (changes.clearCancel === true) sets.push('cancel_requested = false');
     values.push(CHANNEL, notification(schemaName, id));
     const { rowCount } = await query.query(
       `WITH updated AS (UPDATE ${schema}.runs SET ${sets.join(', ')} WHERE id = $1 RETURNING id)

@@ -68,10 +68,12 @@ export class MemoryRunStore implements RunStore {
     return this.#exclusive(() => this.#update(id, changes));
   }
 
-  #update(id: string, changes: RunChanges): void {
+  #update(id: string, { clearCancel, ...changes }: RunChanges): void {
     const run = this.#runs.get(id);
     if (run === undefined) throw new Error(`Run "${id}" does not exist.`);
     this.#runs.set(id, Object.freeze({ ...run, ...changes }));
+    const control = this.#control.get(id);
+    if (clearCancel === true && control !== undefined) control.cancelRequested = false;
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {

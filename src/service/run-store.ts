@@ -38,6 +38,11 @@ export interface RunRecord {
 /** What `updateRun` may change. */
 export type RunChanges = Partial<Pick<RunRecord, 'status' | 'outputs' | 'pendingRequests' | 'error' | 'checkpointId'>> & {
   readonly updatedAt: number;
+  /**
+   * Drops a cancel request the run still carries (see `requestCancel`): a cancelled run that is reopened to resume
+   * must not be cancelled again by the request that stopped it.
+   */
+  readonly clearCancel?: true;
 };
 
 /** A filter and page of `listRuns`, newest first. */

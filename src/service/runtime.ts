@@ -472,7 +472,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       const workflow = workflowOf(record.workflow);
       // Reopened, then claimed: of concurrent resumes (in any processes) exactly one claim succeeds and drives it.
-      await store.updateRun(runId, { status: 'running', error: undefined, updatedAt: Date.now() });
+      // The cancel request that stopped it is spent: it must not cancel the resumed run again.
+      await store.updateRun(runId, { status: 'running', error: undefined, clearCancel: true, updatedAt: Date.now() });
       const claim = await store.claimRun(runId, leaseRequest());
       if (claim !== undefined) {
         const latest = await store.checkpoints.latest(runId);

@@ -58,6 +58,8 @@ interface UpdateParams {
   readonly error: string | null;
   readonly has_checkpoint_id: number;
   readonly checkpoint_id: string | null;
+  /** 1: drop the run's cancel request (RunChanges.clearCancel). */
+  readonly clear_cancel: number;
 }
 
 /** Creates the tables if missing and refuses a file written by a newer weft. */
@@ -181,7 +183,8 @@ export class SqliteRunStore implements RunStore {
           outputs = CASE WHEN @has_outputs THEN @outputs ELSE outputs END,
           pending_requests = CASE WHEN @has_pending_requests THEN @pending_requests ELSE pending_requests END,
           error = CASE WHEN @has_error THEN @error ELSE error END,
-          checkpoint_id = CASE WHEN @has_checkpoint_id THEN @checkpoint_id ELSE checkpoint_id END
+          checkpoint_id = CASE WHEN @has_checkpoint_id THEN @checkpoint_id ELSE checkpoint_id END,
+          cancel_requested = CASE WHEN @clear_cancel THEN 0 ELSE cancel_requested END
         WHERE id = @id`);
       this.#get = this.database.prepare('SELECT * FROM runs WHERE id = ?');
       this.#lastSeq = this.database.prepare('SELECT max(seq) AS seq FROM run_events WHERE run_id = ?');
@@ -248,6 +251,7 @@ export class SqliteRunStore implements RunStore {
       ...given('pending_requests'),
       ...given('error'),
       ...given('checkpoint_id'),
+      clear_cancel: changes.clearCancel === true ? 1 : 0,
     } as UpdateParams);
     if (updated === 0) throw new Error(`Run "${id}" does not exist.`);
   }

@@ -596,6 +596,18 @@ export function describeRunStore<TStore extends RunStore>(name: string, factory:
         expect((await store.claimRun('run-a', by('two', BASE + 5 * TTL)))?.cancelRequested).toBe(true);
         expect((await store.getRun('run-w'))?.status).toBe('waiting');
       });
+
+      it('drops a cancel request with updateRun({ clearCancel: true }), and keeps it through any other update', async () => {
+        await store.createRun(run({ id: 'run-a' }), by('one'));
+        const lease = { runId: 'run-a', owner: 'one', token: 1, expiresAt: BASE + TTL };
+        expect(await store.requestCancel('run-a')).toBe(true);
+        await store.updateRun('run-a', { status: 'running', updatedAt: BASE + 1 });
+        expect((await store.renewLease(lease, { now: BASE, ttlMs: TTL }))?.cancelRequested).toBe(true);
+        await store.updateRun('run-a', { status: 'running', clearCancel: true, updatedAt: BASE + 2 });
+        expect((await store.renewLease(lease, { now: BASE, ttlMs: TTL }))?.cancelRequested).toBe(false);
+        expect(await store.commitRun(lease, { events: [event('run-a', 0)] })).toStrictEqual({ cancelRequested: false });
+        expect(await store.getRun('run-a')).not.toHaveProperty('clearCancel');
+      });
     });
 
     describe('answerRun', () => {

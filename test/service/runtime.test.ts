@@ -527,6 +527,27 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       await expectEnded(store, runId, 'cancelled');
     });
 
+    it('resumes a cancelled waiting run: it waits again, and its answer completes it (the cancel that stopped it is spent)', async () => {
+      const runtime = start();
+      const { runId } = await waitingRun(runtime);
+      expect(await runtime.cancel(runId)).toMatchObject({ status: 'cancelled' });
+      const cancelledAt = (await store.readEvents(runId)).length;
+
+      await runtime.resume(runId); // the events of a run that has ended complete: follow it once it is reopened
+      const waitingAgain = firstValueFrom(runtime.events(runId).pipe(filter((event) => event.type === 'run.waiting' && event.seq > cancelledAt)));
+
+      await waitingAgain;
+      const reopened = (await store.getRun(runId)) as RunRecord;
+      expect(reopened.status).toBe('waiting');
+
+      await runtime.respond(runId, (reopened.pendingRequests[0] as { id: string }).id, { approved: true });
+      const ended = firstValueFrom(
+        runtime.events(runId).pipe(filter((event) => event.seq > cancelledAt && (event.type === 'run.completed' || event.type === 'run.cancelled'))),
+      );
+      expect((await ended).type).toBe('run.completed');
+      expect((await store.getRun(runId))?.status).toBe('completed');
+    });
+
     it('leaves an ended run as it is, and refuses an unknown run with NotFoundError', async () => {
       const runtime = start();
       const { runId, run: result } = await runtime.invoke('counter', 1, { wait: true });
