@@ -2,25 +2,16 @@
 //   node <coordinator-process compiled> start|resume <redis url> <queue> <db file> <run id> <items> <spin>
 // `start` runs the fan-out workflow with its invocations on the queue and its checkpoints in a SQLite file;
 // `resume` continues the run from its latest checkpoint there. Reports JSON lines: `started`, then `finished`.
-import { writeSync } from 'node:fs';
 import type { RunResult } from 'weft';
 import { bullmqPlacement } from 'weft/bullmq';
 import { SqliteCheckpointStore } from 'weft/sqlite';
 import { fanOut } from './workflows.js';
+import { reportLine } from '../support/report-line.js';
 
 /** A line the coordinator reports. */
 export type CoordinatorReport = { readonly type: 'started'; readonly pid: number } | { readonly type: 'finished'; readonly result: RunResult };
 
-const report = (line: CoordinatorReport): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  for (let offset = 0; offset < bytes.length; ) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-};
+const report: (line: CoordinatorReport) => void = reportLine;
 
 const [mode, url, queue, file, runId, items, spin] = process.argv.slice(2);
 if (url === undefined || queue === undefined || file === undefined || runId === undefined || items === undefined || spin === undefined)

@@ -2,25 +2,16 @@
 //   node <worker-process compiled> <redis url> <queue> [concurrency] [lock ms]
 // Runs the fan-out workflow's invocations; reports JSON lines on stdout: `ready` once it takes jobs, then one
 // `completed` per job it finished (with its job id).
-import { writeSync } from 'node:fs';
 import { createWorker } from 'weft/bullmq';
 import { fanOut } from './workflows.js';
+import { reportLine } from '../support/report-line.js';
 
 /** A line the worker reports. */
 export type WorkerReport =
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'completed'; readonly pid: number; readonly jobId: string; readonly executorId: string };
 
-const report = (line: WorkerReport): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  for (let offset = 0; offset < bytes.length; ) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-};
+const report: (line: WorkerReport) => void = reportLine;
 
 const [url, queue, concurrency = '1', lock = '5000'] = process.argv.slice(2);
 if (url === undefined || queue === undefined) throw new Error('usage: worker-process.ts <redis url> <queue> [concurrency] [lock ms]');

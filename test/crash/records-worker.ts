@@ -6,10 +6,11 @@
 //   resume  opens the same file in a new process and resumes the run from its latest checkpoint.
 //
 // Side effects are appended to the effects file; reports are JSON lines written synchronously to stdout.
-import { appendFileSync, writeSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import type { CheckpointStore, RunResult, StoredInvocation } from 'weft';
 import { SqliteCheckpointStore } from 'weft/sqlite';
 import { hooks, recordsCases, type RecordsCase } from './records-workflow.js';
+import { reportLine } from '../support/report-line.js';
 
 /** A line the child reports. */
 export type RecordsReport =
@@ -18,16 +19,7 @@ export type RecordsReport =
   | { readonly type: 'completed'; readonly result: RunResult }
   | { readonly type: 'resumed'; readonly result: RunResult; readonly recordsLeft: number };
 
-const report = (line: RecordsReport): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  for (let offset = 0; offset < bytes.length; ) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-};
+const report: (line: RecordsReport) => void = reportLine;
 
 const [mode, name, file, runId, effects] = process.argv.slice(2);
 if (file === undefined || runId === undefined || effects === undefined)

@@ -6,10 +6,11 @@
 //
 // Reports are JSON lines written synchronously to stdout (fd 1), so that a line the parent reads was written
 // before anything that follows it in the child happened.
-import { statSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { CheckpointStore, RunResult, StoredCheckpoint } from 'weft';
 import { SqliteCheckpointStore } from 'weft/sqlite';
 import { crashWorkflow, type CrashInput } from './workflow.js';
+import { reportLine } from '../support/report-line.js';
 
 /** What the parent passes as the last argument of `run`. */
 export interface RunConfig {
@@ -47,17 +48,7 @@ export type Report =
 /** A stored checkpoint without its body. */
 export type CheckpointRow = Omit<StoredCheckpoint, 'data'>;
 
-const report = (line: Report): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  // A pipe takes a long line in pieces, and may be full for a moment (EAGAIN): write until all of it is out.
-  for (let offset = 0; offset < bytes.length; ) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-};
+const report: (line: Report) => void = reportLine;
 const row = ({ data: _data, ...fields }: StoredCheckpoint): CheckpointRow => fields;
 
 /** The store, except that it dies in the middle of saving the checkpoint of superstep `at`. */

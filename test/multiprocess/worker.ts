@@ -9,7 +9,6 @@
 //            finds), following what it recovered to the end: { type: 'ended', runId, status }.
 //   crash    invokes one run of `steps` (1..8) with durability 'sync' and SIGKILLs itself halfway through the
 //            store transaction that commits superstep `dieAt` (its events are written, its checkpoint is being).
-import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { createRuntime, type Runtime } from 'weft';
@@ -17,6 +16,7 @@ import { PostgresRunStore } from 'weft/postgres';
 import { allow, createApp, serve } from 'weft/server';
 import { openSqliteRunStore } from 'weft/sqlite';
 import { refund, steps } from './workflows.js';
+import { reportLine } from '../support/report-line.js';
 
 /** What the parent passes. */
 export interface WorkerConfig {
@@ -36,10 +36,7 @@ export type WorkerReport =
   | { readonly type: 'recovered'; readonly runIds: readonly string[] }
   | { readonly type: 'ended'; readonly runId: string; readonly status: string };
 
-const report = (line: WorkerReport): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(1, bytes, offset);
-};
+const report: (line: WorkerReport) => void = reportLine;
 
 const [mode, json] = process.argv.slice(2);
 if (mode === undefined || json === undefined) throw new Error('usage: worker.ts <serve|drive|recover|crash> <json config>');

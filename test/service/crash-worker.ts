@@ -3,20 +3,17 @@
 // synchronously to stdout, the run id and every superstep the run's events say was completed. The parent SIGKILLs
 // it in the middle; as a backstop, the handler of superstep `park at` blocks the thread for good, so the run can
 // never finish here.
-import { writeSync } from 'node:fs';
 import { createRuntime } from 'weft';
 import { openSqliteRunStore } from 'weft/sqlite';
 import { counter } from './workflows.js';
+import { reportLine } from '../support/report-line.js';
 
 /** A line the child reports. */
 export type CrashReport =
   | { readonly type: 'invoked'; readonly runId: string }
   | { readonly type: 'superstep'; readonly superstep: number; readonly seq: number };
 
-const report = (line: CrashReport): void => {
-  const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(1, bytes, offset);
-};
+const report: (line: CrashReport) => void = reportLine;
 
 const [file, n, parkAt] = process.argv.slice(2);
 if (file === undefined || n === undefined || parkAt === undefined) throw new Error('usage: crash-worker.ts <db file> <n> <park at>');
