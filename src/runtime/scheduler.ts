@@ -119,15 +119,7 @@ export class Scheduler {
     const child = timeoutMs === undefined ? undefined : this.host.scope.child();
     const context = new InvocationContext(this.host, slot, k, index, child?.signal);
     if (executor.kind === 'workflow') nestedInvocations.set(context, context);
-    let startedAt = 0;
-    if (this.host.observed) {
-      this.host.emit(
-        'executor.invoked',
-        { executorId: executor.id, attempt, invocation: index, from: delivery.source },
-        this.host.executorPath(executor.id),
-      );
-      startedAt = now();
-    }
+    const startedAt = this.host.observed ? this.invoked(executor, delivery, index, attempt) : 0;
     let result: void | Promise<void>;
     try {
       const request = delivery.request;
@@ -149,21 +141,23 @@ export class Scheduler {
     return undefined;
   }
 
+  /** Emits `executor.invoked` and returns when the attempt started (only called when someone listens). */
+  private invoked(executor: AnyExecutor, delivery: Delivery, index: number, attempt: number): number {
+    this.host.emit(
+      'executor.invoked',
+      { executorId: executor.id, attempt, invocation: index, from: delivery.source },
+      this.host.executorPath(executor.id),
+    );
+    return now();
+  }
+
   /** One attempt handed to the placement: the same slot, limiters, timeout and retry as in process; the record is committed. */
   private attemptPlaced(placement: Placement, slot: ExecutorSlot, delivery: Delivery, index: number, k: number, attempt: number): Promise<void> {
     const executor = slot.executor;
     const timeoutMs = executor.timeoutMs ?? this.host.defaults.timeoutMs;
     const child = this.host.scope.child();
     const invocation = this.host.invocationFor(slot, delivery, index, k, attempt, timeoutMs);
-    let startedAt = 0;
-    if (this.host.observed) {
-      this.host.emit(
-        'executor.invoked',
-        { executorId: executor.id, attempt, invocation: index, from: delivery.source },
-        this.host.executorPath(executor.id),
-      );
-      startedAt = now();
-    }
+    const startedAt = this.host.observed ? this.invoked(executor, delivery, index, attempt) : 0;
     let running: Promise<InvocationRecord>;
     try {
       running = Promise.resolve(placement.invoke(invocation, child.signal));
