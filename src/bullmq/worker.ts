@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { executeInvocation, type InvocationRecord, type Workflow } from '../index.js';
+import { executeInvocation, type Invocation, type InvocationRecord, type Workflow } from '../index.js';
 import { bullmqConnection, cancelChannel, checkQueueOptions, DEFAULT_QUEUE, openRedis, type BullmqConnection } from './connection.js';
 import type { InvocationJobData } from './placement.js';
 
@@ -29,6 +29,11 @@ export interface InvocationWorkerOptions {
   readonly maxStalledCount?: number;
   /** Hears connection errors (BullMQ and ioredis reconnect by themselves); default: one line on stderr each. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Runs around each invocation, e.g. weft/otel's `runInInvocationTrace`, so that the spans a handler starts join
+   * its run's trace. It must call `execute` once and return what it returns.
+   */
+  readonly around?: (invocation: Invocation, execute: () => Promise<InvocationRecord>) => Promise<InvocationRecord>;
 }
 
 /** A running worker: `close()` stops taking jobs and waits for the ones in progress. */
@@ -79,6 +84,9 @@ export function createWorker(options: InvocationWorkerOptions): InvocationWorker
   const stalledInterval = positive(options.stalledIntervalMs, 'stalledIntervalMs', 30_000);
   const maxStalledCount = positive(options.maxStalledCount, 'maxStalledCount', 2);
   const cancelled = new Map<string, number>();
+  const around = options.around;
+  if (around !== undefined && typeof around !== 'function')
+    throw new TypeError(`createWorker: around must be a function (invocation, execute) => execute(), got ${typeof around}.`);
 
   // Three parameters, so that BullMQ hands the processor an abort signal (worker.cancelJob aborts it).
   const processor = async (
@@ -95,7 +103,8 @@ export function createWorker(options: InvocationWorkerOptions): InvocationWorker
         `This worker has no workflow "${invocation.workflow}" (it has ${[...workflows.keys()].map((key) => `"${key}"`).join(', ')}): start workers with the module that exports it.`,
       );
     }
-    return executeInvocation(workflow, invocation, signal === undefined ? {} : { signal });
+    const execute = (): Promise<InvocationRecord> => executeInvocation(workflow, invocation, signal === undefined ? {} : { signal });
+    return around === undefined ? execute() : around(invocation, execute);
   };
 
   const worker = new Worker<InvocationJobData, InvocationRecord>(name, processor, {

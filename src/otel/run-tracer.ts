@@ -64,6 +64,13 @@ export class RunTracer {
     private readonly earlierTrace: EarlierTrace | undefined,
   ) {}
 
+  /** The context of an invocation's open `executor.process` span (undefined once it ended, or if it was never seen). */
+  invocationContext(runId: string, path: readonly string[], index: number): Context | undefined {
+    const scopes = this.runs.get(runId);
+    const scope = scopes?.get(keyOf(path.slice(0, -1))) ?? scopes?.get('');
+    return scope?.open.get(`${path.at(-1)}#${index}`)?.context;
+  }
+
   /** Takes one event; never throws (a tracing bug must not fail a run). */
   readonly onEvent = (event: WorkflowEvent): void => {
     try {

@@ -1,5 +1,5 @@
-import { context as otelContext, propagation, trace, type SpanContext, type Tracer } from '@opentelemetry/api';
-import type { RunOptions, RuntimeOptions, WorkflowEvent } from '../index.js';
+import { context as otelContext, propagation, ROOT_CONTEXT, trace, type SpanContext, type Tracer } from '@opentelemetry/api';
+import type { Invocation, InvocationRecord, Placement, RunOptions, RuntimeOptions, WorkflowEvent } from '../index.js';
 import { RunTracer } from './run-tracer.js';
 
 /** Options of {@link createTracing}. */
@@ -28,6 +28,12 @@ export interface Tracing {
   runtimeOptions<T extends RuntimeOptions>(options: T): T;
   /** The app, taking the `traceparent` of each request as the parent of the runs it starts (see {@link withTraceContext}). */
   server<T extends FetchHandler>(app: T): T;
+  /**
+   * A placement that hands each invocation on with the trace context of its `executor.process` span (`invocation.trace`),
+   * so that a worker running it in {@link runInInvocationTrace} puts the handler's spans in the run's trace. Close the
+   * placement you passed in, not this one.
+   */
+  placement(placement: Placement): Placement;
 }
 
 /** Composes the tracing hook with one the caller already has. */
@@ -57,7 +63,27 @@ export function createTracing(options: TracingOptions = {}): Tracing {
     runtimeOptions: <T extends RuntimeOptions>(given: T): T =>
       ({ ...given, runOptions: { ...given.runOptions, onEvent: withHook(tracer.onEvent, given.runOptions?.onEvent) } }) as T,
     server: withTraceContext,
+    placement: (placement) => ({
+      invoke: (invocation, signal) => {
+        const context = tracer.invocationContext(invocation.runId, invocation.path, invocation.index);
+        if (context === undefined) return placement.invoke(invocation, signal);
+        const trace: Record<string, string> = {};
+        propagation.inject(context, trace);
+        return placement.invoke({ ...invocation, trace }, signal);
+      },
+    }),
   };
+}
+
+/**
+ * Runs `execute` (a worker's run of one invocation) in the trace context the invocation carries (see
+ * `Tracing.placement`), so that the spans the handler starts are children of its `executor.process` span. Pass it as
+ * `createWorker({ around: runInInvocationTrace })` in weft/bullmq. Needs the global propagator and context manager
+ * (the OpenTelemetry Node SDK sets both).
+ */
+export function runInInvocationTrace(invocation: Invocation, execute: () => Promise<InvocationRecord>): Promise<InvocationRecord> {
+  if (invocation.trace === undefined) return execute();
+  return otelContext.with(propagation.extract(ROOT_CONTEXT, invocation.trace), execute);
 }
 
 const headerGetter = {

@@ -34,6 +34,11 @@ export interface Invocation {
   readonly budget: BudgetLedger;
   /** The executor's timeout, when it has one: the worker stops the handler after it. */
   readonly timeoutMs?: number;
+  /**
+   * The trace context of the invocation's span as W3C headers (`traceparent`, `tracestate`), when the placement is
+   * wrapped by weft/otel's `tracing.placement()`: a worker runs the handler in it, so the handler's spans join the run's trace.
+   */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 /**

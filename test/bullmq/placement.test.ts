@@ -40,6 +40,9 @@ it('names the fix for bad options, before connecting to anything', () => {
     /concurrency must be a whole number ≥ 1, got 0/,
   );
   expect(() => createWorker({ workflows: {}, connection: 'redis://127.0.0.1:1' })).toThrow(/createWorker needs workflows/);
+  expect(() => createWorker({ workflows: [fanOut()], connection: 'redis://127.0.0.1:1', around: 'trace' as never })).toThrow(
+    /around must be a function \(invocation, execute\) => execute\(\), got string/,
+  );
 });
 
 it('job ids: deterministic per invocation and attempt, never an integer, never a ":"', () => {
@@ -70,6 +73,32 @@ describeRedis('bullmqPlacement with createWorker', () => {
     expect((await placement.queue.getJobCounts('completed'))['completed']).toBeGreaterThanOrEqual(16);
     await worker.close(); // after the jobs in progress, their 'completed' events included
     expect(ran.filter((id) => id === 'work')).toHaveLength(16);
+  });
+
+  it("runs each invocation inside the worker's around, with the trace context the coordinator gave it", async () => {
+    const queue = freshQueue();
+    const workflow = fanOut();
+    const arounds: (string | undefined)[] = [];
+    const worker = track(
+      createWorker({
+        workflows: [workflow],
+        connection: redis.url,
+        queue,
+        around: async (invocation, execute) => {
+          arounds.push(invocation.trace?.['traceparent']);
+          return execute();
+        },
+      }),
+    );
+    const queued = track(bullmqPlacement({ connection: redis.url, queue }));
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const placement: Placement = { invoke: (invocation, signal) => queued.invoke({ ...invocation, trace: { traceparent } }, signal) };
+    await worker.ready();
+
+    const input = { items: 3, spin: 10 };
+    expect(decided(await workflow.run(input, { placement }))).toEqual(decided(await workflow.run(input)));
+    expect(arounds.length).toBeGreaterThanOrEqual(4); // the split and its three items at least
+    expect(new Set(arounds)).toEqual(new Set([traceparent]));
   });
 
   it('enqueues an invocation once: a second invoke (a new coordinator) reuses the finished job and its record', async () => {
