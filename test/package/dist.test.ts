@@ -67,7 +67,7 @@ describe('dist', () => {
   it('./client: the build imports neither node:* nor hono, so it runs in browsers too', () => {
     for (const file of ['dist/client.js', 'dist/client.cjs']) {
       const loaded = imports(resolve(root, file));
-      expect(loaded).toContain('rxjs');
+      expect(loaded.some((specifier) => specifier === 'rxjs' || specifier.startsWith('rxjs/'))).toBe(true); // the scan sees imports at all
       expect(loaded.filter((specifier) => specifier.startsWith('node:') || specifier.includes('hono'))).toEqual([]);
     }
   });
