@@ -38,6 +38,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine, and every file then waits for the
+    // one before it. Most of the slow files wait on child processes rather than compute, so two go at once.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

@@ -147,8 +147,21 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
   const enqueue = async (invocation: Invocation, jobId: string, enqueue: string): Promise<Job<InvocationJobData>> =>
     queue.add(invocation.executorId, { invocation, enqueue }, { jobId, attempts: 1, removeOnComplete: { age: keep }, removeOnFail: { age: keep } });
 
+  const closedWhileInProgress = (cause?: unknown): Error =>
+    new Error('bullmqPlacement: the placement was closed while the invocation was in progress; its job stays in the queue.', { cause });
+
   const invoke = async (invocation: Invocation, signal: AbortSignal): Promise<InvocationRecord> => {
     if (closed) throw new Error('bullmqPlacement: this placement is closed; make a new one for new runs.');
+    try {
+      return await place(invocation, signal);
+    } catch (error) {
+      // Closed between two steps of the wait (enqueueing, connecting): Redis says only "Connection is closed".
+      if (closed && error !== signal.reason && !(error instanceof InvocationJobError)) throw closedWhileInProgress(error);
+      throw error;
+    }
+  };
+
+  const place = async (invocation: Invocation, signal: AbortSignal): Promise<InvocationRecord> => {
     signal.throwIfAborted();
     const { events, redis } = await (connecting ??= connect());
     const jobId = invocationJobId(invocation.invocationId, invocation.attempt);
@@ -181,7 +194,7 @@ export function bullmqPlacement(options: BullmqPlacementOptions): BullmqPlacemen
     async close() {
       if (closed) return;
       closed = true;
-      const closing = new Error('bullmqPlacement: the placement was closed while the invocation was in progress; its job stays in the queue.');
+      const closing = closedWhileInProgress();
       for (const end of [...waits]) end(closing);
       await Promise.all(cancelling);
       const connected = await connecting?.catch(() => undefined);

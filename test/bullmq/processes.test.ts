@@ -69,8 +69,11 @@ describeRedis('one coordinator, two worker processes', () => {
 
     const placement = bullmqPlacement({ connection: redis.url, queue });
     let result: RunResult;
+    let finishedWork: Set<string>;
     try {
       result = await fanOut().run(input, { placement });
+      const completed = await placement.queue.getJobs(['completed']);
+      finishedWork = new Set(completed.flatMap((job) => (job.data.invocation.executorId === 'work' ? [job.data.invocation.invocationId] : [])));
     } finally {
       await placement.close();
     }
@@ -81,8 +84,10 @@ describeRedis('one coordinator, two worker processes', () => {
     const bySecond = workDone(second);
     expect(byFirst.length).toBeGreaterThanOrEqual(3);
     expect(bySecond.length).toBeGreaterThan(0);
-    // Every invocation finished on some worker; the killed worker's job in progress ran again on the other.
-    expect(new Set([...byFirst, ...bySecond]).size).toBe(ITEMS);
+    // Every invocation finished on some worker, as Redis has it (the killed worker may have finished a job it never got
+    // to report); the killed worker's job in progress ran again on the other.
+    expect(finishedWork.size).toBe(ITEMS);
+    expect(new Set([...byFirst, ...bySecond]).size).toBeGreaterThanOrEqual(ITEMS - 1);
   });
 
   it('a coordinator SIGKILLed mid-superstep is replaced by one that resumes and reuses the jobs that already ran', async () => {
