@@ -1,4 +1,8 @@
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll } from 'vitest';
 import { createTracing, type Tracing, type TracingOptions } from 'weft/otel';
 
 /** A tracing that records its spans in memory. */
@@ -23,3 +27,16 @@ export function only(spans: readonly ReadableSpan[], name: string): ReadableSpan
 export const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
 export const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 export const linkedTo = (span: ReadableSpan): string[] => span.links.map((link) => link.context.spanId);
+
+/** Registers, for this test file, what the OpenTelemetry Node SDK registers: a context manager and the W3C propagator. */
+export function useGlobalContext(): void {
+  const contextManager = new AsyncLocalStorageContextManager();
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  });
+  afterAll(() => {
+    context.disable();
+    propagation.disable();
+  });
+}

@@ -1,29 +1,17 @@
 // Trace context across HTTP: out of weft/client (traceHeaders), into weft/server (withTraceContext).
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryRunStore, WorkflowBuilder, createRuntime, executor } from 'weft';
 import { createClient } from 'weft/client';
 import { traceHeaders, createTracing, withTraceContext } from 'weft/otel';
 import { allow, createApp, serve, type RunningServer } from 'weft/server';
-import { only, parentOf } from './helpers.js';
+import { only, parentOf, useGlobalContext } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  // What the OpenTelemetry Node SDK registers: a context manager and the W3C propagator.
-  context.setGlobalContextManager(contextManager.enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(() => {
-  context.disable();
-  propagation.disable();
-});
+useGlobalContext();
 
 const ask = executor({
   id: 'ask',

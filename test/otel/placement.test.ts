@@ -1,28 +1,17 @@
 // Trace context across a placement: the coordinator's tracing hands each invocation the context of its
 // `executor.process` span (tracing.placement), and the worker side runs the handler in it (runInInvocationTrace), so the
 // spans a handler starts on a worker are children of its invocation's span, in the run's trace.
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { executeInvocation, executor, WorkflowBuilder, type Invocation, type Placement } from 'weft';
 import { createTracing, runInInvocationTrace } from 'weft/otel';
-import { idOf, only, parentOf } from './helpers.js';
+import { idOf, only, parentOf, useGlobalContext } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(() => {
-  context.disable();
-  propagation.disable();
-});
+useGlobalContext();
 
 const userTracer = provider.getTracer('the-handlers-own');
 const work = executor({

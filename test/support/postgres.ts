@@ -2,10 +2,10 @@
 // trust auth, the unix socket inside the temp dir. As root (initdb refuses it) the binaries run as the `postgres` user.
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 /** A running cluster: its superuser URL and how to stop it (and remove its files). */
 export interface PostgresCluster {
@@ -29,17 +29,6 @@ export function postgresMissing(): string | undefined {
     return 'running as root, and there is no `postgres` user to run initdb as (initdb refuses root); create one with `useradd postgres`';
   }
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Runs a Postgres binary (as `postgres` when we are root) to its end; rejects with its output when it fails. */

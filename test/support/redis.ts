@@ -2,9 +2,9 @@
 // persistence. Started per test file (it takes milliseconds), stopped with the file.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** A running server: its URL and how to stop it (and remove its directory). */
 export interface RedisServer {
@@ -18,17 +18,6 @@ const INSTALL_HINT = 'install Redis so that redis-server is on PATH (Debian/Ubun
 export function redisMissing(): string | undefined {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return found.error !== undefined || found.status !== 0 ? `redis-server is not on PATH; ${INSTALL_HINT}` : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts a fresh server and resolves once it accepts connections (it says so on stdout). */
