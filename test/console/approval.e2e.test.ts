@@ -49,8 +49,20 @@ describe.runIf(browserAvailable())('approvals in the console', () => {
   };
 
   it('rejects with a reason: the run ends with the rejection as its output', async () => {
+    // The run's events are held back until the reason is typed: their arrival redraws the page, and the reason
+    // being typed must survive that (it was lost once, and the rejection arrived without it).
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/runs/*/events?*', async (route) => {
+      await held;
+      await route.continue();
+    });
     const runId = await waitingRun(900);
     await page.locator('.request-card input[name="reason"]').fill('over the monthly limit');
+    release();
+    await page.locator('[data-tab="events"]', { hasText: /^events \([1-9]\d*\)$/ }).waitFor(WAIT);
+    await page.unroute('**/runs/*/events?*');
+    expect(await page.locator('.request-card input[name="reason"]').inputValue()).toBe('over the monthly limit');
     await page.locator('.request-card button.reject').click();
     await page.locator('.run-header .badge.status-completed').waitFor(WAIT);
     expect((await served.runtime.getRun(runId))?.outputs).toEqual([

@@ -46,6 +46,10 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
   let follow: Follow | undefined;
   let stopped = false;
   let frame = 0;
+  /** The ids of the requests drawn now: the forms are redrawn only when these change, so an answer being typed survives live updates. */
+  let requestsKey: string | undefined;
+  /** The forms wait for the graph (their response schemas are in it), so they are drawn once, not again when it arrives. */
+  let graphTried = false;
 
   const header = h('header', { class: 'page-header run-header' });
   const failure = h('div');
@@ -112,7 +116,15 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
                 ),
           ),
     );
-    mount(requests, current.status === 'waiting' ? requestsView(current.id, current.pendingRequests, graph, () => void refreshRecord()) : null);
+    const pending = current.status === 'waiting' ? current.pendingRequests : [];
+    const key = pending.map((request) => request.id).join(',');
+    if (graphTried && key !== requestsKey) {
+      requestsKey = key;
+      mount(
+        requests,
+        requestsView(current.id, pending, graph, () => void refreshRecord()),
+      );
+    }
   };
 
   const renderTabs = (): void => {
@@ -265,7 +277,9 @@ export function runPage(root: HTMLElement, runId: string, go: (hash: string) => 
     } catch {
       graph = undefined; // the graph is a nicety here: the run's own data still shows
     }
+    graphTried = true;
     if (stopped) return;
+    renderHeader();
     renderTabs();
     restartFollow();
   })();
