@@ -74,9 +74,17 @@ module.exports = {
       severity: 'error',
       comment:
         'An adapter (sqlite/, testing/ …) reaches the core only through src/index.ts, as its users do, and never another adapter; ' +
-        'the SQL stores (sqlite/, postgres/) also share sql/, the rows of their common tables.',
+        'the SQL stores (sqlite/, postgres/) also share sql/, the rows of their common tables, and sql/ takes the rules of a ' +
+        "listRuns page from the core's internal/run-page.ts (a stateless leaf, not public API) so that every store follows one copy.",
       from: { path: '^src/(sqlite|postgres|sql|bullmq|redis|server|client|testing|otel|ai)/', pathNot: '^src/server/console-types\.ts$' },
-      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/sql/'] },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/$1/', '^src/sql/', '^src/internal/run-page\\.ts$'] },
+    },
+    {
+      name: 'run-page-serves-the-stores',
+      severity: 'error',
+      comment: 'Of the adapters, only sql/ (the rows the SQL stores share) takes internal/run-page.ts; the stores themselves take it from sql/.',
+      from: { path: '^src/(sqlite|postgres|bullmq|redis|server|client|testing|otel|ai|cli)/' },
+      to: { path: '^src/internal/run-page\\.ts$' },
     },
     {
       name: 'sql-rows-serve-the-sql-stores',

@@ -1,5 +1,6 @@
 import type { CheckpointStore, StoredCheckpoint } from '../checkpoint/store.js';
 import type { WorkflowEvent } from '../events/events.js';
+import { summaryError } from '../internal/run-page.js';
 import type { PendingRequest } from '../model/types.js';
 
 /** Where a run stands: `running` until it completes, fails, is cancelled, or waits for answers. */
@@ -62,14 +63,11 @@ export interface RunSummary {
   readonly status: RunStatus;
   /** How many requests the run waits for. */
   readonly pendingRequests: number;
-  /** The error of a failed run; its message cut at 1,000 characters (`SUMMARY_MESSAGE_LENGTH`). */
+  /** The error of a failed run; its message cut at 1,000 characters. */
   readonly error: SerializedError | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
-
-/** The longest error message a {@link RunSummary} carries; longer ones are cut and end with "…". */
-export const SUMMARY_MESSAGE_LENGTH = 1000;
 
 export interface RunPage {
   readonly runs: readonly RunSummary[];
@@ -215,17 +213,7 @@ export interface RunStore {
   watch?(runId: string, onChange: () => void): () => void;
 }
 
-/** Orders runs newest first and encodes the position of the last one as a cursor. */
-export const runCursor = (run: Pick<RunRecord, 'createdAt' | 'id'>): string => `${run.createdAt}:${run.id}`;
-
-/** The position a cursor encodes; a TypeError for anything `runCursor` did not make. */
-export function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
-  const split = cursor.indexOf(':');
-  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt))
-    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
-  return { createdAt, id: cursor.slice(split + 1) };
-}
+export { checkLimit, parseCursor, runCursor } from '../internal/run-page.js';
 
 /** True when `run` comes after the position in newest-first order. */
 export function afterCursor(
@@ -236,25 +224,14 @@ export function afterCursor(
   return run.createdAt < position.createdAt || (run.createdAt === position.createdAt && run.id < position.id);
 }
 
-export function checkLimit(limit: number | undefined): number {
-  const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
-    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
-  return value;
-}
-
 /** The summary of a record, as `listRuns` returns it. */
 export function summarize(run: RunRecord): RunSummary {
-  const error =
-    run.error === undefined || run.error.message.length <= SUMMARY_MESSAGE_LENGTH
-      ? run.error
-      : { ...run.error, message: `${run.error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` };
   return {
     id: run.id,
     workflow: run.workflow,
     status: run.status,
     pendingRequests: run.pendingRequests.length,
-    error,
+    error: summaryError(run.error),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
   };

@@ -1,5 +1,6 @@
 // Rows of the tables the SQL stores share (weft/sqlite, weft/postgres): one layout, two drivers. What a column holds
 // and how a record, summary, claim or checkpoint is read back lives here once; each store keeps only its SQL.
+import { runCursor, summaryError } from '../internal/run-page.js';
 import type { LeaseRequest, RunChanges, RunClaim, RunPage, RunRecord, RunStatus, RunSummary, SerializedError, StoredCheckpoint } from '../index.js';
 
 /** An integer column: better-sqlite3 gives a number, pg gives a BIGINT as a string. */
@@ -58,9 +59,6 @@ export interface CheckpointRow {
 /** The `RETURNING` clause of a claim or an answer: what {@link toClaim} reads. */
 export const CLAIMED = 'RETURNING lease_token, lease_expires_at, responses, cancel_requested';
 
-/** Cut longer error messages in summaries (the rule of the core's `summarize`). */
-const SUMMARY_MESSAGE_LENGTH = 1000;
-
 /** A JSON column's value; NULL for undefined. */
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const fromJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
@@ -116,18 +114,14 @@ export const toRecord = (row: RunRow): RunRecord => ({
   updatedAt: Number(row.updated_at),
 });
 
-/** A run summary from its row, the error message cut as `summarize` cuts it. */
+/** A run summary from its row, the error message cut as every store cuts it. */
 function toSummary(row: SummaryRow): RunSummary {
-  const error = toError(row.error);
   return {
     id: row.id,
     workflow: row.workflow,
     status: row.status,
     pendingRequests: Number(row.pending),
-    error:
-      error === undefined || error.message.length <= SUMMARY_MESSAGE_LENGTH
-        ? error
-        : { ...error, message: `${error.message.slice(0, SUMMARY_MESSAGE_LENGTH - 1)}…` },
+    error: summaryError(toError(row.error)),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -140,30 +134,14 @@ export const toClaim = (runId: string, owner: string, row: ClaimRow): RunClaim =
   cancelRequested: row.cancel_requested === true || row.cancel_requested === 1,
 });
 
-// The cursor format and the limit rule are MemoryRunStore's (src/service/run-store.ts): a page's cursor works with any store.
-
-/** The position a `listRuns` cursor encodes; a TypeError for anything a page did not return. */
-export function parseCursor(cursor: string): { readonly createdAt: number; readonly id: string } {
-  const split = cursor.indexOf(':');
-  const createdAt = split > 0 ? Number(cursor.slice(0, split)) : Number.NaN;
-  if (!Number.isFinite(createdAt))
-    throw new TypeError(`listRuns: cursor ${JSON.stringify(cursor)} is not one listRuns returned; pass a page's nextCursor as it is.`);
-  return { createdAt, id: cursor.slice(split + 1) };
-}
-
-/** The page size `listRuns` was given, checked (default 50). */
-export function checkLimit(limit: number | undefined): number {
-  const value = limit ?? 50;
-  if (!(Number.isInteger(value) && value >= 1 && value <= 500))
-    throw new TypeError(`listRuns: limit must be an integer from 1 to 500, got ${limit}.`);
-  return value;
-}
+// The cursor format, the limit rule and the summary's cut are every store's (src/internal/run-page.ts): a page's cursor works with any store.
+export { checkLimit, parseCursor } from '../internal/run-page.js';
 
 /** The page of `limit` summaries from rows selected with `LIMIT limit + 1` (one more tells that a next page exists). */
 export function pageOf(rows: readonly SummaryRow[], limit: number): RunPage {
   const runs = rows.slice(0, limit).map(toSummary);
   const last = runs[runs.length - 1];
-  return { runs, nextCursor: rows.length > limit && last !== undefined ? `${last.createdAt}:${last.id}` : undefined };
+  return { runs, nextCursor: rows.length > limit && last !== undefined ? runCursor(last) : undefined };
 }
 
 /** The columns of a checkpoint, by column name. */
