@@ -60,6 +60,16 @@ function byName(workflows: InvocationWorkerOptions['workflows']): ReadonlyMap<st
   return map;
 }
 
+/** Why a worker refuses an invocation placed by a build of the workflow whose graph differs from its own. */
+function signatureMismatch(invocation: Invocation, workflow: AnyWorkflow): string {
+  const theirs = typeof invocation.signature === 'string' ? `graph signature ${invocation.signature}` : 'no graph signature (an older weft)';
+  return (
+    `Invocation "${invocation.invocationId}" of workflow "${invocation.workflow}" was placed with ${theirs}, but this worker's ` +
+    `"${invocation.workflow}" has graph signature ${workflow.signature}: their executors, kinds or edges differ, so this worker ` +
+    `runs another version of the workflow. Deploy the same build to the workers and the coordinators.`
+  );
+}
+
 function positive(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!(Number.isInteger(value) && value >= 1)) throw new TypeError(`createWorker: ${name} must be a whole number ≥ 1, got ${String(value)}.`);
@@ -103,6 +113,8 @@ export function createWorker(options: InvocationWorkerOptions): InvocationWorker
         `This worker has no workflow "${invocation.workflow}" (it has ${[...workflows.keys()].map((key) => `"${key}"`).join(', ')}): start workers with the module that exports it.`,
       );
     }
+    // Another build of the graph: running it would apply this graph's handlers to the other's messages and state.
+    if (invocation.signature !== workflow.signature) throw new UnrecoverableError(signatureMismatch(invocation, workflow));
     const execute = (): Promise<InvocationRecord> => executeInvocation(workflow, invocation, signal === undefined ? {} : { signal });
     return around === undefined ? execute() : around(invocation, execute);
   };

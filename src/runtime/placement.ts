@@ -11,6 +11,11 @@ export interface Invocation {
   readonly runId: string;
   /** The outermost workflow's name: a worker looks the workflow up by it. */
   readonly workflow: string;
+  /**
+   * The outermost workflow's graph signature (`workflow.signature`) in the process that placed the invocation: a
+   * worker compares it with its own build of the workflow and refuses an invocation of another graph.
+   */
+  readonly signature: string;
   /** The executor's path: the ids of the nested workflow nodes it is inside, then its own id. */
   readonly path: readonly string[];
   readonly executorId: string;

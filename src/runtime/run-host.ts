@@ -63,6 +63,8 @@ export abstract class RunHost implements SchedulerHost {
   readonly placement: Placement | undefined;
   /** The outermost workflow's name. */
   protected readonly workflowName: string;
+  /** The outermost workflow's graph signature. */
+  protected readonly workflowSignature: string;
   protected readonly budgetExceeded = (executorId: string, path: readonly string[], refused: boolean): void =>
     this.emit('budget.exceeded', { executorId, limit: this.budget.limit as number, spent: this.budget.spent, refused }, path);
   /** The store to look in before a new run takes a caller's runId, which may be taken already. */
@@ -131,6 +133,7 @@ export abstract class RunHost implements SchedulerHost {
     this.limiter = parent !== undefined ? parent.limiter : options.limiter;
     this.placement = parent !== undefined ? parent.placement : options.placement;
     this.workflowName = parent?.workflow ?? definition.name;
+    this.workflowSignature = parent?.signature ?? definition.signature;
   }
 
   get defaults(): ExecutorDefaults {
@@ -194,6 +197,7 @@ export abstract class RunHost implements SchedulerHost {
     return {
       runId: this.runId,
       workflow: this.workflowName,
+      signature: this.workflowSignature,
       path: this.executorPath(id),
       executorId: id,
       invocationId: `${this.invocationPrefix}${k}:${id}:${index}`,

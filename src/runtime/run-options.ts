@@ -79,6 +79,8 @@ export interface ParentLink {
   readonly placement: Placement | undefined;
   /** The outermost workflow's name (what a worker looks the workflow up by). */
   readonly workflow: string;
+  /** The outermost workflow's graph signature (what a worker checks its build of the workflow against). */
+  readonly signature: string;
 }
 
 /** Throws a TypeError naming the first run option that is out of range. */

@@ -304,6 +304,7 @@ export class RunEngine extends RunHost {
       onTokens: (tokens) => parent.countTokens(tokens),
       placement: this.placement,
       workflow: this.workflowName,
+      signature: this.workflowSignature,
     });
     // The parent validated (and parsed) the message at delivery, unless it runs with validate: 'edges-only'.
     return runChildFrom(engine, start, this.validateMessages);

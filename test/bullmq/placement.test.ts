@@ -165,6 +165,7 @@ describeRedis('bullmqPlacement with createWorker', () => {
     const invocation = {
       runId: 'run-close',
       workflow: 'fan-out',
+      signature: fanOut().signature,
       path: ['work'],
       executorId: 'work',
       invocationId: 'run-close/1:work:0',
@@ -196,6 +197,38 @@ describeRedis('bullmqPlacement with createWorker', () => {
     await worker.ready();
     const error = (await caught(() => fanOut().run({ items: 1, spin: 1 }, { placement }))) as Error;
     expect(`${error.message} ${String(error.cause)}`).toMatch(/This worker has no workflow "fan-out" \(it has "other"\)/);
+  });
+
+  it('a worker with another build of the workflow (another graph signature) fails the job, once, naming both signatures and the fix', async () => {
+    const queue = freshQueue();
+    // The worker's "fan-out" has one more executor: an older (or newer) build than the coordinator's.
+    const ran: string[] = [];
+    const split = executor({
+      id: 'split',
+      input: z.object({ items: z.number().int(), spin: z.number().int() }),
+      output: z.number(),
+      handle: (input, ctx) => (ran.push('split'), ctx.send(input.items)),
+    });
+    const work = executor({ id: 'work', input: z.number(), handle: () => void ran.push('work') });
+    const audit = executor({ id: 'audit', input: z.number(), handle: () => void ran.push('audit') });
+    const older = new WorkflowBuilder({ name: 'fan-out', start: split }).addEdge(split, work).addEdge(split, audit).build();
+    const current = fanOut();
+    expect(older.signature).not.toBe(current.signature);
+    const worker = track(createWorker({ workflows: [older], connection: redis.url, queue }));
+    const placement = track(bullmqPlacement({ connection: redis.url, queue }));
+    await worker.ready();
+
+    const error = (await caught(() => current.run({ items: 1, spin: 1 }, { placement }))) as Error;
+    const told = `${error.message} ${String(error.cause)}`;
+    expect(told).toContain(`workflow "fan-out" was placed with graph signature ${current.signature}`);
+    expect(told).toContain(`this worker's "fan-out" has graph signature ${older.signature}`);
+    expect(told).toContain('Deploy the same build to the workers and the coordinators.');
+    expect(ran).toEqual([]); // no handler of the other graph ran
+    const inspect = track(new Queue(queue, { connection: { url: redis.url } }));
+    const failed = await inspect.getJobs(['failed']);
+    expect(failed).toHaveLength(1); // the split's one attempt: the coordinator did not retry it
+    expect(failed[0]?.attemptsMade).toBe(1);
+    expect((await inspect.getJobs(['completed', 'waiting', 'active', 'delayed'])).length).toBe(0);
   });
 
   it('cancelling a run removes its queued jobs and aborts its running one', async () => {

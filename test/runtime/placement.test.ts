@@ -276,6 +276,7 @@ describe('executeInvocation', () => {
   const base: Invocation = {
     runId: 'r',
     workflow: 'outer',
+    signature: workflow.signature,
     path: ['nested', 'inner'],
     executorId: 'inner',
     invocationId: 'r/2:nested:0/1:inner:0',
