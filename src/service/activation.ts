@@ -10,7 +10,11 @@ import { changesOf, isTerminalEvent, serializeError, serializeEvent } from './se
 /** What every activation of a runtime shares. */
 export interface ActivationContext {
   readonly store: RunStore;
-  /** How long a lease lasts; it is renewed every third of that while the run is driven. */
+  /**
+   * How long a lease lasts; it is renewed a third of that after it was taken or last renewed, while the run is driven.
+   * A holder whose event loop is blocked for more than two thirds of it (a long synchronous handler) cannot renew in
+   * time, and another process may take the run over: keep it well above the longest synchronous stretch.
+   */
   readonly ttlMs: number;
   /** The clock of lease renewals. */
   readonly clock: () => number;
@@ -85,9 +89,12 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     options.onStarted?.(error);
   };
 
+  /** Stops driving the run without writing more, and ends the activation (so that followers go to the store). */
   const halt = (): void => {
+    if (halted) return;
     halted = true;
     subscription?.unsubscribe(); // cancels the engine: nothing more runs that the store did not record
+    end();
   };
 
   /** Commits the buffered events with `extra`, after the commits before it; rejects (and halts) when the store refuses. */
@@ -150,26 +157,37 @@ export function activate(context: ActivationContext, options: ActivationOptions)
     checkpoints.deleteInvocations = (id, through) =>
       (inner.deleteInvocations as NonNullable<CheckpointStore['deleteInvocations']>).call(inner, id, through);
 
-  let renewing = false;
-  const renewal = setInterval(
-    () => {
-      if (renewing || halted) return;
-      renewing = true;
-      store
-        .renewLease(lease, { now: clock(), ttlMs })
-        .then(
-          (renewed) => {
-            if (renewed === undefined) return halt(); // taken over: stop without writing
-            lease = renewed.lease;
-            if (renewed.cancelRequested && !abort.signal.aborted) abort.abort('cancelled');
-          },
-          () => undefined, // a store that fails shows in the next commit
-        )
-        .finally(() => (renewing = false));
-    },
-    Math.max(1, Math.floor(ttlMs / 3)),
-  );
-  (renewal as { unref?: () => void }).unref?.();
+  // Renewal: a third of the lease after it was taken or last renewed, counted from the lease's own expiry (so the time
+  // between a claim and this activation counts), sooner after a failed attempt. A busy event loop delays the timer, and
+  // the renewal goes out as soon as the loop is free. A lease that is lost, or that expires before a renewal could
+  // confirm it, ends the activation without another write: whoever claims the run next continues it from its last commit.
+  let renewal: ReturnType<typeof setTimeout> | undefined;
+  const renewEvery = Math.max(1, Math.floor(ttlMs / 3));
+  const retryEvery = Math.max(1, Math.floor(ttlMs / 10));
+  const scheduleRenewal = (delay: number): void => {
+    renewal = setTimeout(renew, Math.max(0, delay));
+    (renewal as { unref?: () => void }).unref?.();
+  };
+  const renew = (): void => {
+    renewal = undefined;
+    if (halted || ended) return;
+    store.renewLease(lease, { now: clock(), ttlMs }).then(
+      (renewed) => {
+        if (halted || ended) return;
+        if (renewed === undefined) return halt(); // taken over: stop without writing
+        lease = renewed.lease;
+        if (renewed.cancelRequested && !abort.signal.aborted) abort.abort('cancelled');
+        scheduleRenewal(lease.expiresAt - ttlMs + renewEvery - clock());
+      },
+      () => {
+        if (halted || ended) return;
+        const left = lease.expiresAt - clock();
+        if (left <= 0) return halt(); // could not confirm the lease before it expired: another process may hold it now
+        scheduleRenewal(Math.min(retryEvery, left));
+      },
+    );
+  };
+  scheduleRenewal(lease.expiresAt - ttlMs + renewEvery - clock());
 
   let ended = false;
   /** Why the answer was refused, told to `onStarted` once the run is restored. */
@@ -181,7 +199,7 @@ export function activate(context: ActivationContext, options: ActivationOptions)
       .catch(() => undefined)
       .then(() => commits)
       .then(() => {
-        clearInterval(renewal);
+        clearTimeout(renewal);
         // A refused answer is told once the record says `waiting` again; otherwise, stopped before the engine started:
         // the answer is stored, and whoever continues the run delivers it.
         tell(refusal);

@@ -4,10 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { filter, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import {
   MemoryRunStore,
   NotFoundError,
+  WorkflowBuilder,
+  executor,
   RequestError,
   WorkflowInputError,
   createRuntime,
@@ -616,6 +619,61 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
       expect(await second.recover()).toEqual([runId]);
       await collect(second.events(runId));
       expect(await second.getRun(runId)).toMatchObject({ status: 'completed', outputs: await uninterrupted(5) });
+    });
+
+    it('a holder whose lease another process took stops driving the run and ends its activation: its followers go on with the new holder', async () => {
+      const held = holdAt(2);
+      const first = createRuntime({ workflows: { counter: counter(held.hold) }, store, leaseMs: 3_000 });
+      closers.push(() => first.close());
+      const { runId } = await first.invoke('counter', 4);
+      await held.reached;
+      const follower = collect(first.events(runId));
+      // Another process, whose clock is past the lease, takes the run over and completes it.
+      const second = createRuntime({
+        workflows: { counter: counter() },
+        store: kind.reopen(store),
+        leaseMs: 3_000,
+        clock: () => Date.now() + 60_000,
+      });
+      closers.push(() => second.close());
+      expect(await second.recover()).toEqual([runId]);
+      // The first runtime's next renewal (a third of the lease later) finds the lease taken: it drops the run, and its
+      // follower reads on from the store.
+      const events = await follower;
+      expect(events).toStrictEqual(await expectEnded(store, runId, 'completed'));
+      expect(await first.getRun(runId)).toMatchObject({ status: 'completed', outputs: await uninterrupted(4) });
+      held.release(); // the abandoned handler returns into nothing
+      expect(await first.recover()).toEqual([]);
+    });
+
+    it('a holder that cannot renew its lease before it expires stops driving the run, writing nothing more', async () => {
+      const aborted = deferred<unknown>();
+      const entered = deferred();
+      const park = executor({
+        id: 'park',
+        input: z.number(),
+        output: z.number(),
+        handle: (n, ctx) => {
+          if (n === 0) return ctx.send(1);
+          entered.resolve();
+          // Held until the run stops it (bounded by the test's timeout).
+          return new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => (aborted.resolve(ctx.signal.reason), resolve()), { once: true }),
+          );
+        },
+      });
+      const parked = new WorkflowBuilder({ name: 'parked', start: park }).addEdge(park, park).build();
+      let offset = 0;
+      const failing = delegate(store, { renewLease: () => Promise.reject(new Error('connection refused')) });
+      const first = createRuntime({ workflows: { parked }, store: failing, leaseMs: 3_000, clock: () => Date.now() + offset });
+      closers.push(() => first.close());
+      const { runId } = await first.invoke('parked', 0);
+      await entered.promise;
+      const stored = await store.readEvents(runId);
+      offset = 10_000; // this process's clock passes the lease while no renewal gets through
+      await aborted.promise;
+      expect(await store.readEvents(runId)).toStrictEqual(stored); // nothing more was written
+      expect((await store.getRun(runId))?.status).toBe('running'); // and nothing claims it ended: a recover() continues it
     });
 
     it('restarts a run left running before its first checkpoint from its input', async () => {
