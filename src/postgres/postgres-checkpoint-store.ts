@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
-import { checkpointColumns, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
+import { CHECKPOINT_COLUMNS, checkpointColumns, REPLACE_CHECKPOINT, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
 import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { lazily, migrate, type SchemaPart } from './schema.js';
 
@@ -36,15 +36,10 @@ export const checkpointsSchema: SchemaPart = {
   ],
 };
 
-const COLUMNS = 'id, run_id, parent_id, workflow, superstep, created_at, kind, data';
-
 /** Saves a checkpoint with `query` (the pool, or a transaction's client), replacing one saved under the same id. */
 export async function saveCheckpoint(query: Queryable, schema: string, checkpoint: StoredCheckpoint): Promise<void> {
   await query.query(
-    `INSERT INTO ${schema}.checkpoints (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (id) DO UPDATE SET
-       run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
-       superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`,
+    `INSERT INTO ${schema}.checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ${REPLACE_CHECKPOINT}`,
     Object.values(checkpointColumns(checkpoint)),
   );
 }
@@ -152,9 +147,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async #select(where: string, values: readonly unknown[]): Promise<StoredCheckpoint[]> {
     await this.#ready();
-    const { rows } = await this.#connection.pool.query<CheckpointRow>(`SELECT ${COLUMNS} FROM ${this.#connection.schema}.checkpoints ${where}`, [
-      ...values,
-    ]);
+    const { rows } = await this.#connection.pool.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM ${this.#connection.schema}.checkpoints ${where}`,
+      [...values],
+    );
     return rows.map(toCheckpoint);
   }
 }

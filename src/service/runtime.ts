@@ -179,6 +179,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return activation;
   };
 
+  /** Stores a new `running` run, leased to this process, and returns the claim to drive it with. */
+  const createHeld = async (runId: string, workflow: string, input: unknown): Promise<RunClaim> => {
+    const now = Date.now();
+    const request = leaseRequest();
+    await store.createRun(
+      {
+        id: runId,
+        workflow,
+        status: 'running',
+        input,
+        outputs: [],
+        pendingRequests: [],
+        error: undefined,
+        checkpointId: undefined,
+        createdAt: now,
+        updatedAt: now,
+      },
+      request,
+    );
+    return { lease: { runId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
+  };
+
   /** Ends a run whose lease this process holds with `run.cancelled`, without running it. */
   const cancelHeld = async (claim: RunClaim, status: string): Promise<void> => {
     const events = await storedEvents(claim.lease.runId);
@@ -264,24 +286,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const workflow = workflowOf(name);
       await checkInput(workflow, name, input);
       const runId = globalThis.crypto.randomUUID();
-      const now = Date.now();
-      const request = leaseRequest();
-      await store.createRun(
-        {
-          id: runId,
-          workflow: name,
-          status: 'running',
-          input,
-          outputs: [],
-          pendingRequests: [],
-          error: undefined,
-          checkpointId: undefined,
-          createdAt: now,
-          updatedAt: now,
-        },
-        request,
-      );
-      const claim: RunClaim = { lease: { runId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
+      const claim = await createHeld(runId, name, input);
       if (closed) {
         // Closed meanwhile: give the run up, and the next recover() anywhere starts it.
         await store.commitRun(claim.lease, { events: [], release: true });
@@ -435,23 +440,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         );
       const workflow = workflowOf(record.workflow);
       const forkId = globalThis.crypto.randomUUID();
-      const now = Date.now();
-      const request = leaseRequest();
-      await store.createRun(
-        {
-          ...record,
-          id: forkId,
-          status: 'running',
-          outputs: [],
-          pendingRequests: [],
-          error: undefined,
-          checkpointId: undefined,
-          createdAt: now,
-          updatedAt: now,
-        },
-        request,
-      );
-      const claim: RunClaim = { lease: { runId: forkId, owner, token: 1, expiresAt: request.now + ttlMs }, responses: {}, cancelRequested: false };
+      const claim = await createHeld(forkId, record.workflow, record.input);
       if (closed)
         await store.commitRun(claim.lease, { events: [], release: true }); // the next recover() anywhere starts it
       else

@@ -144,6 +144,14 @@ export function pageOf(rows: readonly SummaryRow[], limit: number): RunPage {
   return { runs, nextCursor: rows.length > limit && last !== undefined ? runCursor(last) : undefined };
 }
 
+/** The columns of `checkpoints` in their order, for an INSERT. */
+export const CHECKPOINT_COLUMNS = 'id, run_id, parent_id, workflow, superstep, created_at, kind, data';
+
+/** What saving a checkpoint whose id exists does, in SQLite and Postgres alike: every column is replaced. */
+export const REPLACE_CHECKPOINT = `ON CONFLICT (id) DO UPDATE SET
+  run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
+  superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`;
+
 /** The columns of a checkpoint, by column name. */
 export const checkpointColumns = (checkpoint: StoredCheckpoint): CheckpointRow => ({
   id: checkpoint.id,

@@ -1,7 +1,11 @@
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
 import { type CheckpointStore, type StoredCheckpoint, type StoredInvocation } from '../index.js';
-import { checkpointColumns, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
+import { CHECKPOINT_COLUMNS, checkpointColumns, REPLACE_CHECKPOINT, toCheckpoint, type CheckpointRow } from '../sql/run-rows.js';
+
+/** Saves a checkpoint (its columns by name, from `checkpointColumns`), replacing one saved under the same id. */
+export const SAVE_CHECKPOINT = `INSERT INTO checkpoints (${CHECKPOINT_COLUMNS})
+  VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data) ${REPLACE_CHECKPOINT}`;
 
 /** The version of the `checkpoints` table this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 1;
@@ -119,12 +123,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.database = options.database ?? openSqlite(options.path);
     try {
       migrateTables(this.database);
-      this.#save = this.database.prepare(`
-        INSERT INTO checkpoints (id, run_id, parent_id, workflow, superstep, created_at, kind, data)
-        VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data)
-        ON CONFLICT (id) DO UPDATE SET
-          run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
-          superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`);
+      this.#save = this.database.prepare(SAVE_CHECKPOINT);
       this.#get = this.database.prepare('SELECT * FROM checkpoints WHERE id = ?');
       this.#list = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep, created_at, rowid');
       this.#latest = this.database.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY superstep DESC, created_at DESC, rowid DESC LIMIT 1');

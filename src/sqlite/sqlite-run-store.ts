@@ -30,7 +30,7 @@ import {
   type RunRow,
   type SummaryRow,
 } from '../sql/run-rows.js';
-import { SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
+import { SAVE_CHECKPOINT, SqliteCheckpointStore, openSqlite } from './sqlite-checkpoint-store.js';
 
 /** The version of the `runs` and `run_events` tables this copy of weft writes, recorded in `weft_meta`. */
 const SCHEMA_VERSION = 2;
@@ -170,12 +170,7 @@ export class SqliteRunStore implements RunStore {
       this.#afterCheckpoint = this.database.prepare(`UPDATE runs SET responses = '{}' WHERE id = ?`);
       this.#release = this.database.prepare('UPDATE runs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = ?');
       this.#cancelRequested = this.database.prepare('SELECT cancel_requested FROM runs WHERE id = ?');
-      this.#saveCheckpoint = this.database.prepare(`
-        INSERT INTO checkpoints (id, run_id, parent_id, workflow, superstep, created_at, kind, data)
-        VALUES (@id, @run_id, @parent_id, @workflow, @superstep, @created_at, @kind, @data)
-        ON CONFLICT (id) DO UPDATE SET
-          run_id = excluded.run_id, parent_id = excluded.parent_id, workflow = excluded.workflow,
-          superstep = excluded.superstep, created_at = excluded.created_at, kind = excluded.kind, data = excluded.data`);
+      this.#saveCheckpoint = this.database.prepare(SAVE_CHECKPOINT);
       this.#update = this.database.prepare(`
         UPDATE runs SET
           updated_at = @updated_at,
