@@ -8,7 +8,11 @@ export type PostgresConnectionOptions = (
       readonly pool?: undefined;
     }
   | {
-      /** A pool you opened and keep owning: the store never ends it. */
+      /**
+       * A pool you opened and keep owning: the store never ends it. A run store renews its leases on it too, so give it
+       * enough connections that a renewal never waits long behind other queries (with a connection string, renewals
+       * get a pool of their own).
+       */
       readonly pool: pg.Pool;
       readonly connectionString?: undefined;
     }
@@ -24,6 +28,8 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
 export interface Connection {
   readonly pool: pg.Pool;
   readonly ownsPool: boolean;
+  /** The URL the store opened its pool on; undefined for a pool it was given. */
+  readonly connectionString?: string;
   /** The schema's name, quoted as an SQL identifier. */
   readonly schema: string;
   readonly schemaName: string;
@@ -57,7 +63,19 @@ export function connect(options: PostgresConnectionOptions, store: string): Conn
   const pool = new pg.Pool({ connectionString: given.connectionString });
   // An idle connection that breaks (a server restart) is dropped by the pool; unheard, the 'error' would end the process.
   pool.on('error', () => undefined);
-  return { pool, ownsPool: true, schema: quoteIdentifier(schemaName), schemaName };
+  return { pool, ownsPool: true, connectionString: given.connectionString, schema: quoteIdentifier(schemaName), schemaName };
+}
+
+/**
+ * The pool lease renewals go through: with a connection string, a small pool of their own, so that a renewal never
+ * waits for a connection behind the reads and commits of a busy node (its lease could expire meanwhile); with a pool
+ * you gave, that pool.
+ */
+export function leasePool(connection: Connection): pg.Pool {
+  if (connection.connectionString === undefined) return connection.pool;
+  const pool = new pg.Pool({ connectionString: connection.connectionString, max: 2 });
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /**

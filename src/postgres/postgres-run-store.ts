@@ -26,7 +26,7 @@ import {
   type RunRow,
   type SummaryRow,
 } from '../sql/run-rows.js';
-import { connect, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
+import { connect, leasePool, withTransaction, type Connection, type PostgresConnectionOptions, type Queryable } from './connection.js';
 import { PostgresCheckpointStore, saveCheckpoint } from './postgres-checkpoint-store.js';
 import { CHANNEL, notification, notifyChange, RunWatcher } from './run-watcher.js';
 import { lazily, migrate, type SchemaPart } from './schema.js';
@@ -106,6 +106,8 @@ export class PostgresRunStore implements RunStore {
   /** The schema that holds its tables. */
   readonly schema: string;
   readonly #connection: Connection;
+  /** Lease renewals' own pool (see `leasePool`). */
+  readonly #leases: pg.Pool;
   readonly #ready: () => Promise<void>;
   readonly #watcher: RunWatcher;
   #closed = false;
@@ -114,6 +116,7 @@ export class PostgresRunStore implements RunStore {
     const pollInterval = checkPollInterval((options as { pollInterval?: unknown } | undefined)?.pollInterval);
     this.#connection = connect(options, 'PostgresRunStore');
     this.pool = this.#connection.pool;
+    this.#leases = leasePool(this.#connection);
     this.schema = this.#connection.schemaName;
     this.checkpoints = new PostgresCheckpointStore({ pool: this.#connection.pool, schema: this.#connection.schemaName });
     this.#ready = lazily(async () => {
@@ -276,7 +279,7 @@ export class PostgresRunStore implements RunStore {
     request: Omit<LeaseRequest, 'owner'>,
   ): Promise<{ readonly lease: RunLease; readonly cancelRequested: boolean } | undefined> {
     await this.#ready();
-    const { rows } = await this.#connection.pool.query<{ lease_expires_at: string; cancel_requested: boolean }>(
+    const { rows } = await this.#leases.query<{ lease_expires_at: string; cancel_requested: boolean }>(
       `UPDATE ${this.#connection.schema}.runs SET lease_owner = $2, lease_expires_at = $4 WHERE id = $1 AND lease_token = $3 RETURNING lease_expires_at, cancel_requested`,
       [lease.runId, lease.owner, lease.token, request.now + request.ttlMs],
     );
@@ -331,5 +334,6 @@ export class PostgresRunStore implements RunStore {
     await this.#watcher.close();
     await this.checkpoints.close();
     if (this.#connection.ownsPool) await this.#connection.pool.end();
+    if (this.#leases !== this.#connection.pool) await this.#leases.end();
   }
 }

@@ -92,6 +92,39 @@ describePostgres('weft/postgres', () => {
     expect(rows).toEqual([{ id: 'r1' }]);
   });
 
+  it('renews a lease while every connection of its pool is taken (a busy node): renewals have a pool of their own', async () => {
+    const store = new PostgresRunStore(freshOptions());
+    const lease = { owner: 'node-a', now: Date.now(), ttlMs: 3_000 };
+    await store.createRun(
+      {
+        id: 'busy',
+        workflow: 'w',
+        status: 'running',
+        input: 1,
+        outputs: [],
+        pendingRequests: [],
+        error: undefined,
+        checkpointId: undefined,
+        createdAt: 1,
+        updatedAt: 1,
+      },
+      lease,
+    );
+    // Every connection of the store's pool checked out, as reads and commits of many runs hold them under load.
+    const held = await Promise.all(Array.from({ length: store.pool.options.max ?? 10 }, () => store.pool.connect()));
+    try {
+      expect(store.pool.waitingCount).toBe(0);
+      const renewed = await store.renewLease(
+        { runId: 'busy', owner: 'node-a', token: 1, expiresAt: lease.now + 3_000 },
+        { now: lease.now + 1_000, ttlMs: 3_000 },
+      );
+      expect(renewed?.lease).toEqual({ runId: 'busy', owner: 'node-a', token: 1, expiresAt: lease.now + 4_000 });
+    } finally {
+      for (const client of held) client.release();
+      await store.close();
+    }
+  });
+
   it('keeps schemas apart', async () => {
     const url = postgresUrl() as string;
     const a = new PostgresCheckpointStore(freshOptions());
