@@ -12,7 +12,12 @@ export interface StageContext {
   readonly signal: AbortSignal;
   /** The run's token budget. */
   readonly budget: Budget;
-  /** Emits a `custom` event from the pipeline's executor. */
+  /**
+   * The id of this item's invocation (the same for each of its stages, across retries of the pipeline and across a
+   * recovery): with the stage's name, an idempotency key for an external side effect.
+   */
+  readonly invocationId: string;
+  /** Emits a `custom` event from the pipeline's item step. */
   emit(name: string, data?: unknown): void;
 }
 
@@ -129,14 +134,14 @@ async function runItem(
   { index, item, total }: ItemMessage,
   ctx: ExecutorContext<never, undefined>,
 ): Promise<void> {
-  const { signal, budget } = ctx;
+  const { signal, budget, invocationId } = ctx;
   const emit = (event: string, data?: unknown): void => ctx.emit(event, data);
   let value: unknown = item;
   let stoppedAt: string | undefined;
   for (let s = 0; s < stages.length; s++) {
     const stage = stages[s] as Stage;
     const name = names[s] as string;
-    const context: StageContext = { index, stage: name, signal, budget, emit };
+    const context: StageContext = { index, stage: name, signal, budget, invocationId, emit };
     const current = value;
     value = await ctx.phase(`${name}[${index}]`, () => untilAborted(() => stage(current, context), signal));
     if (value === undefined) {
@@ -146,7 +151,7 @@ async function runItem(
   }
   if (value !== undefined) ctx.output(value);
   // The pipeline's invocation id is this one's without its last step (`…/2:item:3`).
-  const progress = finished.get(ctx.invocationId.slice(0, ctx.invocationId.lastIndexOf('/')));
+  const progress = finished.get(invocationId.slice(0, invocationId.lastIndexOf('/')));
   ctx.emit('pipeline.item', {
     index,
     status: stoppedAt === undefined ? 'completed' : 'stopped',
