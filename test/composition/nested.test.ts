@@ -83,9 +83,9 @@ describe('nested workflows: results', () => {
         for (const word of text.split(' ').filter((w) => w !== '')) ctx.output(word.toUpperCase());
       },
     });
-    const words = new WorkflowBuilder({ name: 'words', start: split }).build();
+    const words = new WorkflowBuilder({ name: 'words', start: split, output: z.string() }).build();
     const node = words.asExecutor({ id: 'words', outputs: 'collect' });
-    expectTypeOf(node.output).toEqualTypeOf<Executor<string, unknown[]>['output']>();
+    expectTypeOf(node).toEqualTypeOf<Executor<string, string[], unknown>>();
     const intake = tag('intake');
     const parent = new WorkflowBuilder({ name: 'parent', start: intake }).addEdge(intake, node).addEdge(node, sink('report', z.array(z.string()))).build();
     expect((await parent.run('a b')).outputs).toEqual([['A', 'B>INTAKE']]);

@@ -16,6 +16,7 @@ import {
   type StoredInvocation,
   type WorkflowEvent,
 } from 'weft';
+import { jsonPlacement } from 'weft/testing';
 import { Gates, InFlight, caught, deferred, ofType, record, until } from '../support/async.js';
 
 /** A memory store that keeps a copy of every invocation record saved, even after it is dropped. */
@@ -316,5 +317,15 @@ describe('pipeline', () => {
       ['seen', 'item', ['crawl', 'item']],
       ['pipeline.item', 'item', ['crawl', 'item']],
     ]);
+  });
+
+  it('runs its items through a placement like any other invocation, with the same results', async () => {
+    const workflow = pipeline([(n: number) => (n > 1 ? n * 2 : undefined), async (n: number) => `${n}`], { id: 'placed', concurrency: 2 }).toWorkflow();
+    const placement = jsonPlacement(workflow);
+    const here = await workflow.run([1, 2, 3]);
+    const placed = await workflow.run([1, 2, 3], { placement });
+    expect(placed.outputs).toEqual(here.outputs);
+    expect(placed.outputs).toEqual([['4', '6']]);
+    expect(placement.invocations.map((i) => i.executorId).sort()).toEqual(['dispatch', 'item', 'item', 'item']);
   });
 });
