@@ -108,7 +108,8 @@ export function pipeline<const TStages extends readonly [Stage, ...Stage[]]>(
     concurrency: concurrency === Infinity ? Number.MAX_SAFE_INTEGER : concurrency,
     handle: (message, ctx) => runItem(list, names, message as ItemMessage, ctx),
   });
-  const workflow = new WorkflowBuilder({ name: id, start: dispatch }).addEdge(dispatch, item).build();
+  // The node validates the array at delivery; the items inside are checked by nothing but the stages.
+  const workflow = new WorkflowBuilder({ name: id, start: dispatch, validate: 'edges-only' }).addEdge(dispatch, item).build();
   // The item step outputs what each item became; the node sends them as one array, in input order.
   const nested = workflow.asExecutor({ id, outputs: 'collect' });
   const node = rewrap(nested, {
@@ -134,14 +135,24 @@ async function runItem(
   { index, item, total }: ItemMessage,
   ctx: ExecutorContext<never, undefined>,
 ): Promise<void> {
-  const { signal, budget, invocationId } = ctx;
+  const { signal, invocationId } = ctx;
   const emit = (event: string, data?: unknown): void => ctx.emit(event, data);
+  let budget: Budget | undefined; // made on first use: most stages never charge
   let value: unknown = item;
   let stoppedAt: string | undefined;
   for (let s = 0; s < stages.length; s++) {
     const stage = stages[s] as Stage;
     const name = names[s] as string;
-    const context: StageContext = { index, stage: name, signal, budget, invocationId, emit };
+    const context: StageContext = {
+      index,
+      stage: name,
+      signal,
+      get budget() {
+        return (budget ??= ctx.budget);
+      },
+      invocationId,
+      emit,
+    };
     const current = value;
     value = await ctx.phase(`${name}[${index}]`, () => untilAborted(() => stage(current, context), signal));
     if (value === undefined) {
