@@ -11,6 +11,7 @@ import {
   executor,
   isWeftError,
   pipeline,
+  withApproval,
   type Stage,
   type StageContext,
   type StoredInvocation,
@@ -327,5 +328,14 @@ describe('pipeline', () => {
     expect(placed.outputs).toEqual(here.outputs);
     expect(placed.outputs).toEqual([['4', '6']]);
     expect(placement.invocations.map((i) => i.executorId).sort()).toEqual(['dispatch', 'item', 'item', 'item']);
+  });
+
+  it('goes on working wrapped by withApproval: approved, the items run', async () => {
+    const node = withApproval(pipeline([(n: number) => n * 2], { id: 'double' }), { describe: (items) => `Double ${items.length} numbers?` });
+    const workflow = new WorkflowBuilder({ name: 'approved', start: node }).addEdge(node, sink).build();
+    const run = workflow.start([1, 2, 3]);
+    await until(() => run.pendingRequests.length === 1);
+    await run.respond((run.pendingRequests[0] as { id: string }).id, { approved: true });
+    expect((await run.result).outputs).toEqual([[2, 4, 6]]);
   });
 });
