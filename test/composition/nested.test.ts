@@ -87,7 +87,10 @@ describe('nested workflows: results', () => {
     const node = words.asExecutor({ id: 'words', outputs: 'collect' });
     expectTypeOf(node).toEqualTypeOf<Executor<string, string[], unknown>>();
     const intake = tag('intake');
-    const parent = new WorkflowBuilder({ name: 'parent', start: intake }).addEdge(intake, node).addEdge(node, sink('report', z.array(z.string()))).build();
+    const parent = new WorkflowBuilder({ name: 'parent', start: intake })
+      .addEdge(intake, node)
+      .addEdge(node, sink('report', z.array(z.string())))
+      .build();
     expect((await parent.run('a b')).outputs).toEqual([['A', 'B>INTAKE']]);
     const silent = new WorkflowBuilder({ name: 'silent', start: node }).addEdge(node, sink('report', z.array(z.string()))).build();
     expect((await silent.run(' ')).outputs).toEqual([[]]);

@@ -263,7 +263,11 @@ describe('pipeline', () => {
     await until(() => items().length === 3);
     controller.abort(); // the process "dies" with items 1, 2 and 4 recorded
     expect((await caught(() => running)) as Error).toMatchObject({ code: 'run_cancelled' });
-    expect(items().map((r) => r.invocationId).sort()).toEqual([0, 1, 3].map((i) => `p/1:items:0/2:item:${i}`));
+    expect(
+      items()
+        .map((r) => r.invocationId)
+        .sort(),
+    ).toEqual([0, 1, 3].map((i) => `p/1:items:0/2:item:${i}`));
 
     const first = ran.slice();
     ran.length = 0;
@@ -321,7 +325,10 @@ describe('pipeline', () => {
   });
 
   it('runs its items through a placement like any other invocation, with the same results', async () => {
-    const workflow = pipeline([(n: number) => (n > 1 ? n * 2 : undefined), async (n: number) => `${n}`], { id: 'placed', concurrency: 2 }).toWorkflow();
+    const workflow = pipeline([(n: number) => (n > 1 ? n * 2 : undefined), async (n: number) => `${n}`], {
+      id: 'placed',
+      concurrency: 2,
+    }).toWorkflow();
     const placement = jsonPlacement(workflow);
     const here = await workflow.run([1, 2, 3]);
     const placed = await workflow.run([1, 2, 3], { placement });
