@@ -7,6 +7,21 @@ import { afterAll, expect, it } from 'vitest';
 import { describePostgres, freshOptions, postgresUrl } from '../support/postgres-inject.js';
 
 const pools: pg.Pool[] = [];
+
+/** A new `running` run of workflow "w". */
+const runRecord = (id: string) =>
+  ({
+    id,
+    workflow: 'w',
+    status: 'running',
+    input: 1,
+    outputs: [],
+    pendingRequests: [],
+    error: undefined,
+    checkpointId: undefined,
+    createdAt: 1,
+    updatedAt: 1,
+  }) as const;
 afterAll(async () => {
   for (const pool of pools.splice(0)) await pool.end();
 });
@@ -73,18 +88,7 @@ describePostgres('weft/postgres', () => {
     const pool = sharedPool();
     const { schema } = freshOptions();
     const store = new PostgresRunStore({ pool, schema });
-    await store.createRun({
-      id: 'r1',
-      workflow: 'w',
-      status: 'running',
-      input: 1,
-      outputs: [],
-      pendingRequests: [],
-      error: undefined,
-      checkpointId: undefined,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    await store.createRun(runRecord('r1'));
     await store.close();
     await store.close();
 
@@ -95,21 +99,7 @@ describePostgres('weft/postgres', () => {
   it('renews a lease while every connection of its pool is taken (a busy node): renewals have a pool of their own', async () => {
     const store = new PostgresRunStore(freshOptions());
     const lease = { owner: 'node-a', now: Date.now(), ttlMs: 3_000 };
-    await store.createRun(
-      {
-        id: 'busy',
-        workflow: 'w',
-        status: 'running',
-        input: 1,
-        outputs: [],
-        pendingRequests: [],
-        error: undefined,
-        checkpointId: undefined,
-        createdAt: 1,
-        updatedAt: 1,
-      },
-      lease,
-    );
+    await store.createRun(runRecord('busy'), lease);
     // Every connection of the store's pool checked out, as reads and commits of many runs hold them under load.
     const held = await Promise.all(Array.from({ length: store.pool.options.max ?? 10 }, () => store.pool.connect()));
     try {
