@@ -1,7 +1,7 @@
 // A test's child process, compiled once: esbuild bundles the entry with weft's subpaths taken from src/, so every
 // child starts as plain `node <file>.mjs` instead of paying tsx's loader and transform again in each process.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -31,6 +31,29 @@ const resolveImports: Plugin = {
 };
 
 const builds = new Map<string, Promise<string>>();
+const cache = join(root, 'node_modules/.cache/weft-tests');
+let pruned = false;
+
+/**
+ * Removes the builds of earlier runs, once per test process: those older than an hour (no test file runs that long),
+ * except the package build of src/ as it is now, which the runs share however old it is.
+ */
+function prune(): void {
+  if (pruned) return;
+  pruned = true;
+  mkdirSync(cache, { recursive: true });
+  const before = Date.now() - 3_600_000;
+  const current = `package-${packageKey()}`;
+  for (const name of readdirSync(cache)) {
+    if (name === current) continue;
+    const path = join(cache, name);
+    try {
+      if (statSync(path).mtimeMs < before) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Removed by another test process meanwhile.
+    }
+  }
+}
 
 /** The path of `entry` (a .ts file) bundled as one ES module inside the repository, so its packages resolve. */
 export function compiled(entry: string): Promise<string> {
@@ -40,10 +63,9 @@ export function compiled(entry: string): Promise<string> {
     const name = relative(root, path)
       .replace(/[^\w.-]+/g, '_')
       .replace(/\.ts$/, '');
-    const directory = join(root, 'node_modules/.cache/weft-tests');
-    mkdirSync(directory, { recursive: true });
+    prune();
     // One file per test process: parallel test files never write the same bundle.
-    const outfile = join(directory, `${name}-${process.pid}-${createHash('sha1').update(path).digest('hex').slice(0, 8)}.mjs`);
+    const outfile = join(cache, `${name}-${process.pid}-${createHash('sha1').update(path).digest('hex').slice(0, 8)}.mjs`);
     output = build({
       entryPoints: [path],
       outfile,
@@ -92,6 +114,14 @@ function hashTree(directory: string, hash = createHash('sha1')): ReturnType<type
   return hash;
 }
 
+let key: string | undefined;
+/** The package build's key: the content of src/ and of the tsconfig it is compiled with. */
+const packageKey = (): string =>
+  (key ??= hashTree(join(root, 'src'))
+    .update(readFileSync(join(root, 'tsconfig.json')))
+    .digest('hex')
+    .slice(0, 12));
+
 let packageBuild: Promise<CompiledPackage> | undefined;
 
 /**
@@ -105,15 +135,11 @@ export function compiledPackage(): Promise<CompiledPackage> {
 }
 
 async function buildPackage(): Promise<CompiledPackage> {
-  const cache = join(root, 'node_modules/.cache/weft-tests');
-  const key = hashTree(join(root, 'src'))
-    .update(readFileSync(join(root, 'tsconfig.json')))
-    .digest('hex')
-    .slice(0, 12);
-  const directory = join(cache, `package-${key}`);
+  const directory = join(cache, `package-${packageKey()}`);
   const tsconfig = join(directory, 'tsconfig.json');
   const built: CompiledPackage = { directory, cli: join(directory, 'cli.js'), tsconfig, env: { TSX_TSCONFIG_PATH: tsconfig } };
   if (existsSync(tsconfig)) return built;
+  prune();
   const staging = `${directory}-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   await build({
