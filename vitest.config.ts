@@ -76,10 +76,11 @@ export default defineConfig({
         },
       },
       {
-        // The same for the CLI and the examples, in a second lane beside `processes`: that one holds the files whose
-        // processes share leases, and the two together were most of the run's length, one file after another.
+        // The CLI and the examples start processes too, but none shares a lease or a port with another: two files at a
+        // time, beside the unit files. (Vitest runs the files of every one-worker project one after another, after
+        // all the rest; with these among them that tail was most of the run.)
         extends: true,
-        test: { name: 'cli', include: cli, exclude: dist, maxWorkers: 1, testTimeout: 300_000, hookTimeout: 300_000 },
+        test: { name: 'cli', include: cli, exclude: dist, testTimeout: 300_000, hookTimeout: 300_000 },
       },
       {
         extends: true,
