@@ -3,18 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-/** Test files that start other Node processes (the CLI, crash workers, servers, the examples). */
+/** Test files that start other Node processes (crash workers, servers, processes sharing a store, Chromium). */
 const processes = [
-  'test/cli/**/*.test.ts',
   'test/crash/**/*.test.ts',
   'test/server/crash.test.ts',
-  'test/examples/**/*.test.ts',
   'test/multiprocess/**/*.test.ts',
-  'test/console/dev-command.test.ts',
   'test/console/*.e2e.test.ts',
   'test/hostile/http.test.ts',
   'test/hostile/crash-loop.test.ts',
 ];
+/** Test files that start the `weft` CLI or run the examples, one process after another, none on a lease or a timer. */
+const cli = ['test/cli/**/*.test.ts', 'test/examples/**/*.test.ts', 'test/console/dev-command.test.ts'];
 /** Test files that use the run's throwaway Postgres (test/support/postgres-setup.ts), and the runtime suite that also runs on it. */
 const postgres = ['test/postgres/**/*.test.ts', 'test/service/runtime.test.ts'];
 /** Test files that start their own Redis (test/support/redis.ts) and worker processes. */
@@ -47,7 +46,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...processes, ...dist, ...postgres, ...redis, 'test/bench/**'],
+          exclude: [...processes, ...cli, ...dist, ...postgres, ...redis, 'test/bench/**'],
           testTimeout: 20_000,
         },
       },
@@ -75,6 +74,13 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
+      },
+      {
+        // The CLI and the examples start processes too, but none shares a lease or a port with another: two files at a
+        // time, beside the unit files. (Vitest runs the files of every one-worker project one after another, after
+        // all the rest; with these among them that tail was most of the run.)
+        extends: true,
+        test: { name: 'cli', include: cli, exclude: dist, testTimeout: 300_000, hookTimeout: 300_000 },
       },
       {
         extends: true,

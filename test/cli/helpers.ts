@@ -1,12 +1,15 @@
-// Runs the CLI as users do: a separate Node process (`node --import tsx src/cli/main.ts …`), no terminal.
+// Runs the CLI as users do: a separate Node process, no terminal. The bin is src/cli/main.ts compiled once with the
+// rest of src/ (test/support/compiled.ts), as dist/cli.js is, so each process starts as plain `node cli.js …`; the
+// TypeScript modules it loads still go through tsx, with `weft` pointed at the same compiled copy.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledPackage } from '../support/compiled.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-const main = join(root, 'src/cli/main.ts');
+const weftBuild = await compiledPackage();
 export const fixture = (name: string): string => `test/cli/fixtures/${name}`;
 
 export interface Finished {
@@ -25,11 +28,11 @@ export interface Running {
   readonly done: Promise<Finished>;
 }
 
-/** Starts `weft …` with the repository as working directory (so fixtures resolve `weft` through tsconfig paths). */
+/** Starts `weft …` with the repository as working directory (fixtures resolve `weft` through the build's tsconfig paths). */
 export function start(args: readonly string[], options: { readonly env?: Record<string, string>; readonly stdin?: string } = {}): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+  const child = spawn(process.execPath, [weftBuild.cli, ...args], {
     cwd: root,
-    env: { ...process.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, ...weftBuild.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

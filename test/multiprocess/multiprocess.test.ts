@@ -83,7 +83,7 @@ describe.each(backends)('many processes on $name', (backend) => {
     const { db, effects } = await backend.fresh();
     const servers = [worker('serve', { db, effects, leaseMs: 2000 }), worker('serve', { db, effects, leaseMs: 2000 })];
     const [a, b] = await Promise.all(
-      servers.map(async (server) => ((await server.waitFor((report) => report.type === 'listening')) as { url: string }).url),
+      servers.map(async (server) => ((await server.next((report) => report.type === 'listening')) as { url: string }).url),
     );
     const post = (url: string, path: string, body: unknown): Promise<Response> =>
       fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -126,8 +126,8 @@ describe.each(backends)('many processes on $name', (backend) => {
 
     // The second process starts while the first holds all 20 runs mid-way, and keeps looking every half lease.
     const second = worker('recover', { db, effects, leaseMs: 3000 });
-    expect((await second.waitFor(recovered)).runIds).toEqual([]);
-    first.child.stdin.write('go\n');
+    expect((await second.next(recovered)).runIds).toEqual([]);
+    first.writeLine('go');
 
     const ends = await reportsOf(first, 20, ended);
     expect(ends.map((end) => end.status)).toEqual(Array.from({ length: 20 }, () => 'completed'));
@@ -148,10 +148,10 @@ describe.each(backends)('many processes on $name', (backend) => {
     const first = worker('drive', { db, effects, leaseMs, runs: 20 });
     const runIds = (await reportsOf(first, 20, held)).map((report) => report.runId);
     const others = [worker('recover', { db, effects, leaseMs }), worker('recover', { db, effects, leaseMs })];
-    await Promise.all(others.map((other) => other.waitFor(recovered)));
+    await Promise.all(others.map((other) => other.next(recovered)));
 
     first.child.kill('SIGKILL');
-    await first.exited;
+    await first.done;
     // Between them the two others end all 20 runs (each reports only the runs it took over).
     await untilAll(others, () => others.reduce((sum, each) => sum + each.reports.filter(ended).length, 0) >= 20);
 
@@ -178,8 +178,8 @@ describe.each(backends)('many processes on $name', (backend) => {
   it('stores every event once when the process dies inside the transaction that commits a superstep', async () => {
     const { db, effects } = await backend.fresh();
     const crashing = worker('crash', { db, effects, leaseMs: 1000, dieAt: 3 });
-    const { runId } = await crashing.waitFor(invoked);
-    const exit = await crashing.exited;
+    const { runId } = await crashing.next(invoked);
+    const exit = await crashing.done;
     expect(exit.signal, exit.stderr).toBe('SIGKILL');
 
     const store = backend.open(db);
