@@ -26,8 +26,12 @@ export class FanInBatcher {
   /** Buffers one message and returns the batch it completes (one message per source, in source order), if any. */
   add(sourceIndex: number, message: unknown): unknown[] | undefined {
     let queue = this.queues[sourceIndex];
-    if (queue === undefined) this.queues[sourceIndex] = queue = [...(this.stored?.[sourceIndex] ?? [])];
-    if (queue.push(message) === 1) this.filled++;
+    if (queue === undefined) {
+      const stored = this.stored?.[sourceIndex];
+      // Mostly nothing waits for this source: one array, not an empty one and its copy.
+      this.queues[sourceIndex] = queue = stored === undefined || stored.length === 0 ? [message] : [...stored, message];
+      if (queue.length === 1) this.filled++;
+    } else if (queue.push(message) === 1) this.filled++;
     const count = this.queues.length;
     if (this.filled < count) return undefined;
     const batch = new Array<unknown>(count);

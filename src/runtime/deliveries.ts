@@ -4,6 +4,7 @@ import { formatIssues, validateWith, type ValidationOutcome } from '../internal/
 import type { AnyExecutor, PendingRequest, Schema } from '../model/types.js';
 import type { Delivery } from '../routing/router.js';
 import { settleQuietly } from './scheduler.js';
+import type { Group } from './superstep.js';
 
 /** The source of the delivery that carries a run's input. */
 export const INPUT_SOURCE = '(input)';
@@ -21,14 +22,13 @@ export interface DeliveryRules {
 
 /** Replaces each payload by its parsed value; fails on the first mismatch. Synchronous while every schema is. */
 export function validateDeliveries(
-  groups: Map<string, Delivery[]>,
-  executors: ReadonlyMap<string, AnyExecutor>,
+  groups: readonly Group<{ readonly executor: AnyExecutor }>[],
   rules: DeliveryRules,
   superstep: number,
 ): Promise<void> | undefined {
   let pending: Promise<void>[] | undefined;
-  for (const [id, deliveries] of groups) {
-    const target = executors.get(id) as AnyExecutor;
+  for (const { node, deliveries } of groups) {
+    const target = node.executor;
     for (let index = 0; index < deliveries.length; index++) {
       const delivery = deliveries[index] as Delivery;
       // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then

@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { CompiledWorkflow } from './compiled.js';
+import type { CompiledWorkflow, ExecutorNode } from './compiled.js';
 import type { CheckpointParts } from './checkpointer.js';
 import type { InvocationRecords } from './invocation-records.js';
 import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
@@ -8,8 +8,7 @@ import type { AnyExecutor, PendingRequest } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
-import type { Delivery } from '../routing/router.js';
-import { commitSuperstep, groupDeliveries, takeAnswers } from './superstep.js';
+import { commitSuperstep, groupDeliveries, takeAnswers, type Group } from './superstep.js';
 import { Scheduler, settleQuietly } from './scheduler.js';
 import { ExecutorSlot, type ChildResult, type ChildSnapshot, type ChildStart, type InvocationContext } from './context.js';
 import type { RunState } from './run-state.js';
@@ -235,23 +234,24 @@ export class RunEngine extends RunHost {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
-    const groups = groupDeliveries(this.compiled.order, state.queue);
-    if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
+    const groups = groupDeliveries(this.compiled.nodes, state.queue);
+    if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: groups.map((group) => group.node.id) });
 
-    const validated = validateDeliveries(groups, this.compiled.executors, this, k);
+    const validated = validateDeliveries(groups, this, k);
     if (validated !== undefined) return validated.then(() => this.invokeAll(state, groups, k));
     return this.invokeAll(state, groups, k);
   }
 
-  private invokeAll(state: RunState, groups: Map<string, Delivery[]>, k: number): RunState | Promise<RunState> {
-    const slots: ExecutorSlot[] = [];
+  private invokeAll(state: RunState, groups: readonly Group<ExecutorNode>[], k: number): RunState | Promise<RunState> {
+    const slots: ExecutorSlot[] = new Array<ExecutorSlot>(groups.length);
     let pending: Promise<void>[] | undefined;
-    for (const [id, deliveries] of groups) {
-      const executor = this.compiled.executors.get(id) as AnyExecutor;
+    for (let g = 0; g < groups.length; g++) {
+      const { node, deliveries } = groups[g] as Group<ExecutorNode>;
+      const executor = node.executor;
       // Most runs never write executor state: skip the (slow, for generated ids) own-property lookup then.
-      const committed = state.executorStates !== EMPTY_STATES && Object.hasOwn(state.executorStates, id);
-      const slot = new ExecutorSlot(executor, committed ? state.executorStates[id] : executor.initialState, committed);
-      slots.push(slot);
+      const committed = state.executorStates !== EMPTY_STATES && Object.hasOwn(state.executorStates, node.id);
+      const slot = new ExecutorSlot(node, committed ? state.executorStates[node.id] : executor.initialState, committed);
+      slots[g] = slot;
       let running: Promise<void> | undefined;
       try {
         running =

@@ -17,11 +17,11 @@ let witnesses: readonly object[] | undefined;
  */
 export function keepRunShapes(compiled: CompiledWorkflow): void {
   if (witnesses !== undefined) return;
-  const first = compiled.definition.executors[0];
+  const first = compiled.nodes.values().next().value;
   if (first === undefined) return;
   const engine = new RunEngine(compiled, { runId: 'weft-shape-witness' }, undefined);
   engine.scope.dispose();
-  const slot = new ExecutorSlot(first, first.initialState, false);
+  const slot = new ExecutorSlot(first, first.executor.initialState, false);
   const context = new InvocationContext(engine, slot, 0, 0, undefined);
   context.close();
   const checkpointer = new Checkpointer(

@@ -3,6 +3,8 @@ import type { Patch } from 'immer';
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { applyStatePatches, freezeState } from '../internal/immer.js';
 import type { AnyExecutor } from '../model/types.js';
+import type { SourceRoutes } from '../routing/router.js';
+import type { ExecutorNode } from './compiled.js';
 import type { InvocationRecord } from './invocation-records.js';
 import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
 
@@ -22,18 +24,25 @@ export class ExecutorSlot implements SlotWrites {
   /** State patches of this superstep, rooted at `executorStates` (when recorded). */
   patches: Patch[] | undefined;
   /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly effects: (InvocationEffects | undefined)[] = [];
+  effects: (InvocationEffects | undefined)[] | undefined;
+  readonly executor: AnyExecutor;
+  readonly executorId: string;
+  readonly routes: SourceRoutes;
 
   constructor(
-    readonly executor: AnyExecutor,
+    readonly node: ExecutorNode,
     readonly committedState: unknown,
     readonly hasCommittedState: boolean,
   ) {
     this.state = committedState;
+    this.executor = node.executor;
+    this.executorId = node.id;
+    this.routes = node.routes;
   }
 
-  get executorId(): string {
-    return this.executor.id;
+  /** Files the sends, outputs and requests of the invocation of delivery `index`. */
+  fileEffects(index: number, effects: InvocationEffects): void {
+    (this.effects ??= [])[index] = effects;
   }
 
   /** Applies state patches (relative to the slot's state) as the next write of this superstep. */
@@ -76,7 +85,7 @@ export class ExecutorSlot implements SlotWrites {
       );
     }
     if (record.sends !== undefined || record.outputs !== undefined || record.requests !== undefined) {
-      this.effects[record.index] = { sends: record.sends, outputs: record.outputs, requests: record.requests };
+      this.fileEffects(record.index, { sends: record.sends, outputs: record.outputs, requests: record.requests });
     }
   }
 }
