@@ -3,7 +3,7 @@ import { RoutingError, type WeftErrorContext } from '../errors.js';
 import type { EdgeDefinition, FanInEdgeDefinition, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { routeDirect } from './direct.js';
 import { FanInBatcher, type FanInBuffers } from './fan-in.js';
-import { routeFanOut } from './fan-out.js';
+import { routeFanOut, unknownPick } from './fan-out.js';
 import { routeSwitch } from './switch.js';
 
 /** A message as sent by a handler, before routing. */
@@ -34,6 +34,8 @@ export interface DroppedMessage {
 
 export interface RouteResult {
   readonly deliveries: readonly Delivery[];
+  /** The graph order of each delivery's target, parallel to `deliveries`: grouping the next queue needs no lookup. */
+  readonly orders: readonly number[];
   readonly fanIn: FanInBuffers;
   readonly dropped: readonly DroppedMessage[];
 }
@@ -45,8 +47,12 @@ export interface Route {
   readonly fanIn: number;
   /** For a fan-in edge: this source's index among its sources (-1 for other kinds). */
   readonly sourceIndex: number;
-  /** For a fan-out edge: its targets as a set (a selector's picks are checked against it). */
-  readonly targets: ReadonlySet<string> | undefined;
+  /** The graph order of the edge's one target (direct and fan-in edges; -1 for other kinds). */
+  readonly targetOrder: number;
+  /** For a fan-out edge: the graph order of each target (a selector's picks are checked against it). */
+  readonly targets: ReadonlyMap<string, number> | undefined;
+  /** For a fan-out edge: the graph order of each of its targets, in the edge's order. */
+  readonly targetOrders: readonly number[] | undefined;
 }
 
 /** A source's outgoing edges, compiled once: routing its messages needs no lookup per message. */
@@ -66,6 +72,8 @@ export interface RoutingTable {
   readonly fanIns: readonly FanInEdgeDefinition[];
   /** For each fan-in edge (by position), the `source` its batches carry: the sources joined by ", ". */
   readonly fanInLabels: readonly string[];
+  /** The graph order of every executor. */
+  readonly orderOf: ReadonlyMap<string, number>;
 }
 
 export function createRoutingTable(definition: WorkflowDefinition): RoutingTable {
@@ -80,28 +88,42 @@ export function createRoutingTable(definition: WorkflowDefinition): RoutingTable
     if (set === undefined) reachable.set(source, (set = new Set()));
     for (const t of targets) set.add(t);
   };
-  const plain = (edge: EdgeDefinition): Route => ({ edge, fanIn: -1, sourceIndex: -1, targets: undefined });
+  const orderOf = new Map(definition.executors.map((e, index): [string, number] => [e.id, index]));
+  const order = (id: string): number => orderOf.get(id) ?? -1;
+  const route = (edge: EdgeDefinition, fields: Partial<Route> = {}): Route => ({
+    edge,
+    fanIn: -1,
+    sourceIndex: -1,
+    targetOrder: -1,
+    targets: undefined,
+    targetOrders: undefined,
+    ...fields,
+  });
   for (const edge of definition.edges) {
     switch (edge.kind) {
       case 'direct':
-        link(edge.source, plain(edge), [edge.target]);
+        link(edge.source, route(edge, { targetOrder: order(edge.target) }), [edge.target]);
         break;
-      case 'fan-out':
-        link(edge.source, { edge, fanIn: -1, sourceIndex: -1, targets: new Set(edge.targets) }, edge.targets);
+      case 'fan-out': {
+        const targetOrders = edge.targets.map(order);
+        const targets = new Map(edge.targets.map((t, i): [string, number] => [t, targetOrders[i] as number]));
+        link(edge.source, route(edge, { targets, targetOrders }), edge.targets);
         break;
+      }
       case 'switch':
-        link(edge.source, plain(edge), [...edge.cases.map((c) => c.target), edge.otherwise]);
+        link(edge.source, route(edge), [...edge.cases.map((c) => c.target), edge.otherwise]);
         break;
       case 'fan-in': {
         const position = fanIns.push(edge) - 1;
-        edge.sources.forEach((source, index) => link(source, { edge, fanIn: position, sourceIndex: index, targets: undefined }, [edge.target]));
+        const targetOrder = order(edge.target);
+        edge.sources.forEach((source, index) => link(source, route(edge, { fanIn: position, sourceIndex: index, targetOrder }), [edge.target]));
         break;
       }
     }
   }
   const sources = new Map<string, SourceRoutes>();
   for (const [source, list] of routes) sources.set(source, { source, routes: list, reachable: reachable.get(source) as Set<string> });
-  return { sources, fanIns, fanInLabels: fanIns.map((edge) => edge.sources.join(', ')) };
+  return { sources, fanIns, fanInLabels: fanIns.map((edge) => edge.sources.join(', ')), orderOf };
 }
 
 function call<T>(context: WeftErrorContext, edge: EdgeDefinition, source: string, what: string, fn: () => T): T {
@@ -137,6 +159,7 @@ export function routeMessages(table: RoutingTable, sent: readonly SentMessage[],
  */
 export class MessageRouter {
   readonly deliveries: Delivery[] = [];
+  readonly orders: number[] = [];
   readonly dropped: DroppedMessage[] = [];
   /** Per fan-in edge (by position), its buffer while this superstep's messages are added. */
   private batchers: (FanInBatcher | undefined)[] | undefined;
@@ -150,12 +173,11 @@ export class MessageRouter {
   /** Routes one message of `from` (undefined: no edge leaves its source). */
   route(from: SourceRoutes | undefined, message: SentMessage): void {
     const { source, payload, to } = message;
-    const deliveries = this.deliveries;
     if (from === undefined || from.routes.length === 0) {
       this.dropped.push({ source, payload, reason: 'no-edge', to });
       return;
     }
-    const before = deliveries.length;
+    const before = this.deliveries.length;
     let buffered = false;
     for (const route of from.routes) {
       const edge = route.edge;
@@ -163,34 +185,46 @@ export class MessageRouter {
         case 'direct': {
           if (to !== undefined && edge.target !== to) break;
           if (edge.when === undefined) {
-            deliveries.push({ source, target: edge.target, payload }); // the common case: no predicate to guard
+            this.deliver(source, edge.target, route.targetOrder, payload); // the common case: no predicate to guard
             break;
           }
           const target = call(this.context, edge, source, 'its condition', () => routeDirect(edge, payload));
-          if (target !== undefined) deliveries.push({ source, target, payload });
+          if (target !== undefined) this.deliver(source, target, route.targetOrder, payload);
           break;
         }
         case 'switch': {
           const target = call(this.context, edge, source, 'a case predicate', () => routeSwitch(edge, payload));
-          if (to === undefined || target === to) deliveries.push({ source, target, payload });
+          if (to === undefined || target === to) this.deliver(source, target, this.table.orderOf.get(target) as number, payload);
           break;
         }
         case 'fan-out': {
-          const known = route.targets as ReadonlySet<string>;
+          const known = route.targets as ReadonlyMap<string, number>;
           if (to !== undefined && edge.select === undefined) {
-            // Sent to one target: a set lookup, not a walk over every target of a wide fan-out.
-            if (known.has(to)) deliveries.push({ source, target: to, payload });
+            // Sent to one target: one lookup, not a walk over every target of a wide fan-out.
+            const order = known.get(to);
+            if (order !== undefined) this.deliver(source, to, order, payload);
             break;
           }
-          let targets: string | readonly string[];
+          if (edge.select === undefined) {
+            const targets = edge.targets;
+            const orders = route.targetOrders as readonly number[];
+            for (let i = 0; i < targets.length; i++) this.deliver(source, targets[i] as string, orders[i] as number, payload);
+            break;
+          }
+          let picked: string | readonly string[];
+          let order: number | undefined;
           try {
-            targets = routeFanOut(edge, payload, known);
+            picked = routeFanOut(edge, payload);
+            if (typeof picked === 'string') {
+              order = known.get(picked); // checks the pick and finds its graph order in one lookup
+              if (order === undefined) throw unknownPick(edge, picked);
+            } else for (const target of picked) if (!known.has(target)) throw unknownPick(edge, target);
           } catch (error) {
             throw routingFailed(this.context, edge, source, 'its selector', error);
           }
-          if (typeof targets === 'string') {
-            if (to === undefined || targets === to) deliveries.push({ source, target: targets, payload });
-          } else for (const target of targets) if (to === undefined || target === to) deliveries.push({ source, target, payload });
+          if (typeof picked === 'string') {
+            if (to === undefined || picked === to) this.deliver(source, picked, order as number, payload);
+          } else for (const target of picked) if (to === undefined || target === to) this.deliver(source, target, known.get(target) as number, payload);
           break;
         }
         case 'fan-in': {
@@ -200,20 +234,25 @@ export class MessageRouter {
           if (batcher === undefined) batchers[route.fanIn] = batcher = new FanInBatcher(edge, this.fanIn[edge.id]);
           const batch = batcher.add(route.sourceIndex, payload);
           buffered = true;
-          if (batch !== undefined) deliveries.push({ source: this.table.fanInLabels[route.fanIn] as string, target: edge.target, payload: batch });
+          if (batch !== undefined) this.deliver(this.table.fanInLabels[route.fanIn] as string, edge.target, route.targetOrder, batch);
           break;
         }
       }
     }
-    if (deliveries.length === before && !buffered) {
+    if (this.deliveries.length === before && !buffered) {
       this.dropped.push({ source, payload, reason: 'not-accepted', to });
     }
+  }
+
+  private deliver(source: string, target: string, order: number, payload: unknown): void {
+    this.deliveries.push({ source, target, payload });
+    this.orders.push(order);
   }
 
   /** The next queue, the next fan-in buffers and the messages no edge took. */
   finish(): RouteResult {
     const batchers = this.batchers;
-    if (batchers === undefined) return { deliveries: this.deliveries, fanIn: this.fanIn, dropped: this.dropped };
+    if (batchers === undefined) return { deliveries: this.deliveries, orders: this.orders, fanIn: this.fanIn, dropped: this.dropped };
     const next: Record<string, readonly (readonly unknown[])[]> = { ...this.fanIn };
     for (const batcher of batchers) {
       if (batcher === undefined) continue;
@@ -221,6 +260,6 @@ export class MessageRouter {
       if (snapshot === undefined) delete next[batcher.id];
       else next[batcher.id] = snapshot;
     }
-    return { deliveries: this.deliveries, fanIn: next, dropped: this.dropped };
+    return { deliveries: this.deliveries, orders: this.orders, fanIn: next, dropped: this.dropped };
   }
 }

@@ -2,6 +2,7 @@ import { edgeSources } from '../model/edges.js';
 import type { AnyExecutor, Schema, WorkflowDefinition } from '../model/types.js';
 import { createRoutingTable, type RoutingTable, type SourceRoutes } from '../routing/router.js';
 import { ResponseSchemas } from './response-schemas.js';
+import type { NodeIndex } from './superstep.js';
 
 /**
  * Everything the engine needs about one executor, compiled once per workflow: a delivery to it costs one lookup
@@ -24,6 +25,8 @@ export interface CompiledWorkflow {
   readonly routing: RoutingTable;
   /** One record per executor id. */
   readonly nodes: ReadonlyMap<string, ExecutorNode>;
+  /** The same records, by graph order; with `nodes`, what grouping a queue looks nodes up in. */
+  readonly index: NodeIndex<ExecutorNode>;
   readonly executors: ReadonlyMap<string, AnyExecutor>;
   /** The own response schemas of requests asked by runs of this workflow in this process. */
   readonly responseSchemas: Map<string, Schema>;
@@ -40,16 +43,17 @@ export function compileDefinition(definition: WorkflowDefinition): CompiledWorkf
     const sendsAsOutput = new Set(
       definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id))),
     );
-    const nodes = new Map<string, ExecutorNode>();
-    definition.executors.forEach((executor, order) => {
+    const byOrder = definition.executors.map((executor, order): ExecutorNode => {
       const id = executor.id;
       const routes = routing.sources.get(id) ?? { source: id, routes: [], reachable: NOTHING_REACHABLE };
-      nodes.set(id, { id, executor, order, routes, sendsAsOutput: sendsAsOutput.has(id) });
+      return { id, executor, order, routes, sendsAsOutput: sendsAsOutput.has(id) };
     });
+    const nodes = new Map(byOrder.map((node): [string, ExecutorNode] => [node.id, node]));
     compiled = {
       definition,
       routing,
       nodes,
+      index: { byId: nodes, byOrder },
       executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
       responseSchemas: new ResponseSchemas(),
     };

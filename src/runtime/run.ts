@@ -6,6 +6,7 @@ import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
 import { describeThrown } from '../internal/thrown.js';
 import type { AnyExecutor, PendingRequest } from '../model/types.js';
 import { RunBudget } from './budget.js';
+import type { Delivery } from '../routing/router.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
 import { commitSuperstep, groupDeliveries, takeAnswers, type Group } from './superstep.js';
@@ -32,6 +33,9 @@ const now = (): number => performance.now();
 /** One execution of a workflow: the superstep loop. */
 export class RunEngine extends RunHost {
   private readonly scheduler = new Scheduler(this);
+  /** The queue the last commit routed, and the graph order of each of its deliveries' targets. */
+  private routedQueue: readonly Delivery[] | undefined;
+  private routedOrders: readonly number[] | undefined;
 
   /** Validates the input (unless the caller already did) and runs from the start. */
   async execute(input: unknown, validated = false): Promise<RunResult> {
@@ -234,7 +238,7 @@ export class RunEngine extends RunHost {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
-    const groups = groupDeliveries(this.compiled.nodes, state.queue);
+    const groups = groupDeliveries(this.compiled.index, state.queue, state.queue === this.routedQueue ? this.routedOrders : undefined);
     if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: groups.map((group) => group.node.id) });
 
     const validated = validateDeliveries(groups, this, k);
@@ -283,6 +287,8 @@ export class RunEngine extends RunHost {
     this.requests.add(result.requests);
     this.events.committed(result);
     this.patches = result.patches;
+    this.routedQueue = result.state.queue;
+    this.routedOrders = result.orders;
     return result.state;
   }
 

@@ -54,6 +54,8 @@ export interface CommitResult {
   readonly requests: readonly PendingRequest[];
   /** Patches rooted at `executorStates` / `shared`, for the delta checkpoint (empty unless `recordPatches`). */
   readonly patches: readonly Patch[];
+  /** The graph order of the target of each delivery in the next queue (see `groupDeliveries`). */
+  readonly orders: readonly number[];
 }
 
 /** The part of a compiled workflow the core reads. */
@@ -67,13 +69,22 @@ export interface Group<N> {
   readonly deliveries: Delivery[];
 }
 
+/** The nodes of a graph by id and, to group a queue whose targets' graph orders are known, by graph order. */
+export interface NodeIndex<N> {
+  readonly byId: ReadonlyMap<string, N>;
+  readonly byOrder: readonly N[];
+}
+
 /**
  * Groups a queue by target, the groups in graph order (`node.order`); within a group, deliveries keep queue order.
- * One lookup per group while the targets come in graph order (a chain, a fan-out), as they mostly do.
+ * `orders` (from the commit that routed the queue) gives each target's graph order: then no delivery costs a
+ * lookup; without it, one lookup per group while the targets come in graph order (a chain, a fan-out), as they
+ * mostly do.
  */
 export function groupDeliveries<N extends { readonly id: string; readonly order: number }>(
-  nodes: ReadonlyMap<string, N>,
+  nodes: NodeIndex<N>,
   queue: readonly Delivery[],
+  orders?: readonly number[],
 ): Group<N>[] {
   const groups: Group<N>[] = [];
   let last: Group<N> | undefined;
@@ -82,7 +93,8 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
   let top = -1;
   let byTarget: Map<string, Group<N>> | undefined;
   let sorted = true;
-  for (const delivery of queue) {
+  for (let i = 0; i < queue.length; i++) {
+    const delivery = queue[i] as Delivery;
     const target = delivery.target;
     if (last !== undefined && last.node.id === target) {
       last.deliveries.push(delivery);
@@ -90,7 +102,7 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
     }
     let node: N | undefined;
     if (byTarget === undefined) {
-      node = nodes.get(target) as N;
+      node = (orders === undefined ? nodes.byId.get(target) : nodes.byOrder[orders[i] as number]) as N;
       if (node.order > top) {
         top = node.order;
         last = { node, deliveries: [delivery] };
@@ -105,7 +117,7 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
       last = seen;
       continue;
     }
-    node ??= nodes.get(target) as N;
+    node ??= nodes.byId.get(target) as N;
     if (node.order < top) sorted = false;
     else top = node.order;
     last = { node, deliveries: [delivery] };
@@ -157,7 +169,7 @@ export function commitSuperstep(
       applySharedOps(shared as Record<string, unknown>, slot.sharedOps, recordPatches ? patches : undefined);
     }
   }
-  const routed = router === undefined ? { deliveries: [], fanIn: state.fanIn, dropped: [] } : router.finish();
+  const routed = router === undefined ? { deliveries: [], orders: [], fanIn: state.fanIn, dropped: [] } : router.finish();
   return {
     state: {
       superstep,
@@ -172,6 +184,7 @@ export function commitSuperstep(
     outputs,
     requests,
     patches,
+    orders: routed.orders,
   };
 }
 

@@ -57,6 +57,8 @@ describe('commitSuperstep', () => {
       { source: 'start', target: 'b', payload: 1 },
       { source: 'start', target: 'b', payload: -1 },
     ]);
+    // Graph order of each target (start 0, a 1, b 2), for grouping the next superstep without a lookup.
+    expect(result.orders).toEqual([1, 2, 2]);
     expect(result.state.superstep).toBe(1);
     expect(result.dropped).toEqual([]);
   });
@@ -180,9 +182,17 @@ describe('commitSuperstep', () => {
 });
 
 describe('groupDeliveries', () => {
-  const nodes = new Map(['a', 'b', 'c', 'd'].map((id, order) => [id, { id, order }]));
+  const byOrder = ['a', 'b', 'c', 'd'].map((id, order) => ({ id, order }));
+  const nodes = { byId: new Map(byOrder.map((node) => [node.id, node])), byOrder };
   const to = (...targets: string[]): Delivery[] => targets.map((target, payload) => ({ source: 'x', target, payload }));
-  const grouped = (queue: Delivery[]) => groupDeliveries(nodes, queue).map((g) => [g.node.id, g.deliveries.map((d) => d.payload)]);
+  const group = (queue: Delivery[], orders?: number[]) =>
+    groupDeliveries(nodes, queue, orders).map((g) => [g.node.id, g.deliveries.map((d) => d.payload)]);
+  // Each case with the targets looked up by id, and with their graph orders given as the commit gives them.
+  const grouped = (queue: Delivery[]) => {
+    const byId = group(queue);
+    expect(group(queue, queue.map((d) => 'abcd'.indexOf(d.target)))).toEqual(byId);
+    return byId;
+  };
 
   it('groups by target in graph order, keeping queue order within a group', () => {
     expect(grouped(to('c', 'a', 'c', 'b'))).toEqual([
