@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { CompiledWorkflow, ExecutorNode } from './compiled.js';
+import type { CompiledWorkflow } from './compiled.js';
 import type { CheckpointParts } from './checkpointer.js';
 import type { InvocationRecords } from './invocation-records.js';
 import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
@@ -9,7 +9,7 @@ import { RunBudget } from './budget.js';
 import type { Delivery } from '../routing/router.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
-import { commitSuperstep, groupDeliveries, takeAnswers, type Group } from './superstep.js';
+import { commitSuperstep, groupDeliveries, takeAnswers } from './superstep.js';
 import { Scheduler, settleQuietly } from './scheduler.js';
 import { ExecutorSlot, type ChildResult, type ChildSnapshot, type ChildStart, type InvocationContext } from './context.js';
 import type { RunState } from './run-state.js';
@@ -238,7 +238,8 @@ export class RunEngine extends RunHost {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
-    const groups = groupDeliveries(this.compiled.index, state.queue, state.queue === this.routedQueue ? this.routedOrders : undefined);
+    const orders = state.queue === this.routedQueue ? this.routedOrders : undefined;
+    const groups = groupDeliveries(this.compiled.index, state.queue, orders, ExecutorSlot.forGroup);
     if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: groups.map((group) => group.node.id) });
 
     const validated = validateDeliveries(groups, this, k);
@@ -246,16 +247,13 @@ export class RunEngine extends RunHost {
     return this.invokeAll(state, groups, k);
   }
 
-  private invokeAll(state: RunState, groups: readonly Group<ExecutorNode>[], k: number): RunState | Promise<RunState> {
-    const slots: ExecutorSlot[] = new Array<ExecutorSlot>(groups.length);
+  private invokeAll(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState | Promise<RunState> {
     let pending: Promise<void>[] | undefined;
-    for (let g = 0; g < groups.length; g++) {
-      const { node, deliveries } = groups[g] as Group<ExecutorNode>;
-      const executor = node.executor;
+    const states = state.executorStates;
+    for (const slot of slots) {
+      const { executor, deliveries } = slot;
       // Most runs never write executor state: skip the (slow, for generated ids) own-property lookup then.
-      const committed = state.executorStates !== EMPTY_STATES && Object.hasOwn(state.executorStates, node.id);
-      const slot = new ExecutorSlot(node, committed ? state.executorStates[node.id] : executor.initialState, committed);
-      slots[g] = slot;
+      if (states !== EMPTY_STATES && Object.hasOwn(states, slot.executorId)) slot.startFrom(states[slot.executorId]);
       let running: Promise<void> | undefined;
       try {
         running =

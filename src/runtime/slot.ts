@@ -3,7 +3,7 @@ import type { Patch } from 'immer';
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { applyStatePatches, freezeState } from '../internal/immer.js';
 import type { AnyExecutor } from '../model/types.js';
-import type { SourceRoutes } from '../routing/router.js';
+import type { Delivery, SourceRoutes } from '../routing/router.js';
 import type { ExecutorNode } from './compiled.js';
 import type { InvocationRecord } from './invocation-records.js';
 import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
@@ -12,8 +12,14 @@ import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites }
 export const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] =>
   patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
 
-/** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
+/**
+ * One executor's deliveries and staged writes in one superstep (the group `groupDeliveries` makes of the queue, so
+ * grouping allocates nothing more); replaced wholesale, never mutated in place, so snapshots stay valid.
+ */
 export class ExecutorSlot implements SlotWrites {
+  /** The executor's state at the last boundary: its initial state until `startFrom` gives a committed one. */
+  committedState: unknown;
+  hasCommittedState = false;
   state: unknown;
   stateVersion = 0;
   stateChanged = false;
@@ -31,13 +37,27 @@ export class ExecutorSlot implements SlotWrites {
 
   constructor(
     readonly node: ExecutorNode,
-    readonly committedState: unknown,
-    readonly hasCommittedState: boolean,
+    /** This superstep's deliveries to the executor, in queue order. */
+    readonly deliveries: Delivery[],
   ) {
-    this.state = committedState;
     this.executor = node.executor;
     this.executorId = node.id;
     this.routes = node.routes;
+    this.committedState = node.executor.initialState;
+    this.state = this.committedState;
+  }
+
+  /** A slot for one group of `groupDeliveries`, starting with its first delivery. */
+  static forGroup(this: void, node: ExecutorNode, first: Delivery): ExecutorSlot {
+    return new ExecutorSlot(node, [first]);
+  }
+
+  /** Starts from the state the executor committed at an earlier boundary. */
+  startFrom(committed: unknown): this {
+    this.committedState = committed;
+    this.hasCommittedState = true;
+    this.state = committed;
+    return this;
   }
 
   /** Files the sends, outputs and requests of the invocation of delivery `index`. */

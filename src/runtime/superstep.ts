@@ -81,17 +81,19 @@ export interface NodeIndex<N> {
  * lookup; without it, one lookup per group while the targets come in graph order (a chain, a fan-out), as they
  * mostly do.
  */
-export function groupDeliveries<N extends { readonly id: string; readonly order: number }>(
+export function groupDeliveries<N extends { readonly id: string; readonly order: number }, G extends Group<N> = Group<N>>(
   nodes: NodeIndex<N>,
   queue: readonly Delivery[],
   orders?: readonly number[],
-): Group<N>[] {
-  const groups: Group<N>[] = [];
-  let last: Group<N> | undefined;
+  /** Makes a group from its node and first delivery (the engine's groups are its slots). */
+  make: (node: N, first: Delivery) => G = (node, first) => ({ node, deliveries: [first] }) as G,
+): G[] {
+  const groups: G[] = [];
+  let last: G | undefined;
   // The order of the group appended last: while every new group comes after it, the groups are sorted and no
   // target can have been seen before, so no map is needed. Built at the first target out of order.
   let top = -1;
-  let byTarget: Map<string, Group<N>> | undefined;
+  let byTarget: Map<string, G> | undefined;
   let sorted = true;
   for (let i = 0; i < queue.length; i++) {
     const delivery = queue[i] as Delivery;
@@ -105,11 +107,11 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
       node = (orders === undefined ? nodes.byId.get(target) : nodes.byOrder[orders[i] as number]) as N;
       if (node.order > top) {
         top = node.order;
-        last = { node, deliveries: [delivery] };
+        last = make(node, delivery);
         groups.push(last);
         continue;
       }
-      byTarget = new Map(groups.map((g): [string, Group<N>] => [g.node.id, g]));
+      byTarget = new Map(groups.map((g): [string, G] => [g.node.id, g]));
     }
     const seen = byTarget.get(target);
     if (seen !== undefined) {
@@ -120,7 +122,7 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
     node ??= nodes.byId.get(target) as N;
     if (node.order < top) sorted = false;
     else top = node.order;
-    last = { node, deliveries: [delivery] };
+    last = make(node, delivery);
     groups.push(last);
     byTarget.set(target, last);
   }
