@@ -177,14 +177,18 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
       this.output(message);
       return;
     }
-    (this.sends ??= []).push({ source: this.executorId, payload: message, to });
+    const sent: SentMessage = { source: this.slot.executorId, payload: message, to };
+    // `[x]`, not `[]` then push: an empty array's first push reserves room for 17.
+    if (this.sends === undefined) this.sends = [sent];
+    else this.sends.push(sent);
   }
 
   output(value: unknown): void {
     this.ensureOpen('output');
     if (this.host.checkpointing) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
-    (this.outputs ??= []).push(value);
+    if (this.outputs === undefined) this.outputs = [value];
+    else this.outputs.push(value);
   }
 
   emit(name: string, data?: unknown, options?: EmitOptions): void {

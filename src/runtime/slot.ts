@@ -62,7 +62,9 @@ export class ExecutorSlot implements SlotWrites {
 
   /** Files the sends, outputs and requests of the invocation of delivery `index`. */
   fileEffects(index: number, effects: InvocationEffects): void {
-    (this.effects ??= [])[index] = effects;
+    // Mostly one invocation: an array of one, not an empty one grown (which reserves room for 17).
+    if (this.effects === undefined && index === 0) this.effects = [effects];
+    else (this.effects ??= [])[index] = effects;
   }
 
   /** Applies state patches (relative to the slot's state) as the next write of this superstep. */

@@ -98,7 +98,8 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
   for (let i = 0; i < queue.length; i++) {
     const delivery = queue[i] as Delivery;
     const target = delivery.target;
-    if (last !== undefined && last.node.id === target) {
+    // With the orders known, numbers are compared, not ids.
+    if (last !== undefined && (orders === undefined ? last.node.id === target : last.node.order === orders[i])) {
       last.deliveries.push(delivery);
       continue;
     }
