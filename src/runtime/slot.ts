@@ -31,20 +31,25 @@ export class ExecutorSlot implements SlotWrites {
   patches: Patch[] | undefined;
   /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
   effects: (InvocationEffects | undefined)[] | undefined;
-  readonly executor: AnyExecutor;
-  readonly executorId: string;
-  readonly routes: SourceRoutes;
 
   constructor(
     readonly node: ExecutorNode,
     /** This superstep's deliveries to the executor, in queue order. */
     readonly deliveries: Delivery[],
   ) {
-    this.executor = node.executor;
-    this.executorId = node.id;
-    this.routes = node.routes;
     this.committedState = node.executor.initialState;
     this.state = this.committedState;
+  }
+
+  // Read through the node rather than copied: a wide fan-out makes a slot per executor, each field costs 8 bytes.
+  get executor(): AnyExecutor {
+    return this.node.executor;
+  }
+  get executorId(): string {
+    return this.node.id;
+  }
+  get routes(): SourceRoutes {
+    return this.node.routes;
   }
 
   /** A slot for one group of `groupDeliveries`, starting with its first delivery. */
