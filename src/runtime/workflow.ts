@@ -297,10 +297,13 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
   /**
    * This workflow as one node of another: each message runs it to the end; its events are forwarded live
    * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
-   * fails the node with the child's error as `cause`.
+   * fails the node with the child's error as `cause`. With `outputs: 'collect'` it sends one array of them per run.
    */
-  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown> {
-    return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as Executor<TInput, TOutput, unknown>;
+  asExecutor(options: NestedWorkflowOptions & { readonly outputs: 'collect' }): Executor<TInput, TOutput[], unknown>;
+  /** This workflow as one node of another (see the overload above). */
+  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown>;
+  asExecutor(options: NestedWorkflowOptions): Executor<TInput, unknown, unknown> {
+    return createNestedExecutor<TInput, unknown>(this.#compiled, options) as unknown as Executor<TInput, unknown, unknown>;
   }
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */
