@@ -33,7 +33,12 @@ describe('FanInBatcher', () => {
     for (let round = 0; round < 300; round++) {
       const sources = 1 + next(4);
       const stored: unknown[][] = Array.from({ length: sources }, () => Array.from({ length: next(3) }, () => `old${next(100)}`));
-      const adds = Array.from({ length: next(8) }, (_, i): [number, unknown] => [next(sources), `m${round}.${i}`]);
+      // Runs of messages from one source, so that several wait behind a source's first.
+      let source = 0;
+      const adds = Array.from({ length: next(12) }, (_, i): [number, unknown] => {
+        if (next(3) === 0) source = next(sources);
+        return [source, `m${round}.${i}`];
+      });
       const batcher = new FanInBatcher(edge(sources), round % 5 === 0 ? undefined : stored);
       const start = round % 5 === 0 ? stored.map(() => []) : stored;
       const expected = model(start, adds);
