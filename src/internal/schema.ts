@@ -8,7 +8,8 @@ export interface SchemaIssue {
 
 export type ValidationOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
 
-function toOutcome<T>(result: StandardSchemaV1.Result<T>): ValidationOutcome<T> {
+/** A Standard Schema result as an outcome, its issue paths flattened. */
+export function toOutcome<T>(result: StandardSchemaV1.Result<T>): ValidationOutcome<T> {
   if (result.issues === undefined) return { ok: true, value: result.value };
   return {
     ok: false,

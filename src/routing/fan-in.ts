@@ -3,15 +3,23 @@ import type { FanInEdgeDefinition } from '../model/types.js';
 /** Per fan-in edge id, one FIFO of waiting messages per source, in source order. Part of the checkpoint. */
 export type FanInBuffers = Readonly<Record<string, readonly (readonly unknown[])[]>>;
 
+/** No message waits for this source. */
+const NONE: unique symbol = Symbol('none');
+/** This source's messages are still only in the stored buffer (read on first use). */
+const UNREAD: unique symbol = Symbol('unread');
+
 /**
- * A private, mutable copy of one edge's buffer while a superstep's messages are routed. A source's queue is copied
- * from the stored buffer the first time a message arrives for it, so a wide fan-in allocates nothing for sources
- * that send nothing.
+ * A private, mutable copy of one edge's buffer while a superstep's messages are routed. Per source it keeps the
+ * oldest waiting message in `first` and any later ones in `rest`, so the common case (each source sends one message
+ * and the batch completes) allocates no array per source: the batch is `first` itself. A source's stored messages
+ * are read the first time it is needed, so a wide fan-in copies nothing for sources that send nothing.
  */
 export class FanInBatcher {
-  /** Per source: its queue once copied (or created); undefined while it is still the stored one. */
-  private readonly queues: (unknown[] | undefined)[];
-  /** Sources whose queue holds at least one message. */
+  /** Per source: its oldest waiting message, NONE, or UNREAD. */
+  private first: unknown[];
+  /** Per source: the messages after its first (created when a source has two waiting). */
+  private rest: (unknown[] | undefined)[] | undefined;
+  /** Sources with at least one waiting message. */
   private filled = 0;
 
   constructor(
@@ -19,33 +27,58 @@ export class FanInBatcher {
     private readonly stored: readonly (readonly unknown[])[] | undefined,
   ) {
     const count = edge.sources.length;
-    this.queues = new Array<unknown[] | undefined>(count).fill(undefined);
+    this.first = new Array<unknown>(count).fill(stored === undefined ? NONE : UNREAD);
     if (stored !== undefined) for (const queue of stored) if (queue.length > 0) this.filled++;
   }
 
   /** Buffers one message and returns the batch it completes (one message per source, in source order), if any. */
   add(sourceIndex: number, message: unknown): unknown[] | undefined {
-    let queue = this.queues[sourceIndex];
-    if (queue === undefined) this.queues[sourceIndex] = queue = [...(this.stored?.[sourceIndex] ?? [])];
-    if (queue.push(message) === 1) this.filled++;
-    const count = this.queues.length;
-    if (this.filled < count) return undefined;
-    const batch = new Array<unknown>(count);
-    let filled = 0;
-    for (let i = 0; i < count; i++) {
-      let q = this.queues[i];
-      if (q === undefined) this.queues[i] = q = [...(this.stored?.[i] ?? [])]; // a message stored in an earlier superstep
-      batch[i] = q.shift();
-      if (q.length > 0) filled++;
+    if (this.first[sourceIndex] === UNREAD) this.read(sourceIndex);
+    if (this.first[sourceIndex] === NONE) {
+      this.first[sourceIndex] = message;
+      this.filled++;
+    } else {
+      const rest = (this.rest ??= new Array<unknown[] | undefined>(this.first.length).fill(undefined));
+      (rest[sourceIndex] ??= []).push(message);
     }
+    const count = this.first.length;
+    if (this.filled < count) return undefined;
+    for (let i = 0; i < count; i++) if (this.first[i] === UNREAD) this.read(i); // messages stored in an earlier superstep
+    const batch = this.first;
+    this.first = new Array<unknown>(count).fill(NONE);
+    let filled = 0;
+    const rest = this.rest;
+    if (rest !== undefined)
+      for (let i = 0; i < count; i++) {
+        const later = rest[i];
+        if (later === undefined || later.length === 0) continue;
+        this.first[i] = later.shift();
+        filled++;
+      }
     this.filled = filled;
     return batch;
+  }
+
+  /** Takes source `index`'s stored messages into `first` and `rest`. */
+  private read(index: number): void {
+    const queue = (this.stored as readonly (readonly unknown[])[])[index] ?? [];
+    if (queue.length === 0) {
+      this.first[index] = NONE;
+      return;
+    }
+    this.first[index] = queue[0];
+    if (queue.length > 1) (this.rest ??= new Array<unknown[] | undefined>(this.first.length).fill(undefined))[index] = queue.slice(1);
   }
 
   /** The buffer to store, or undefined when nothing waits. */
   snapshot(): readonly (readonly unknown[])[] | undefined {
     if (this.filled === 0) return undefined;
-    return this.queues.map((queue, index) => queue ?? this.stored?.[index] ?? []);
+    return this.first.map((message, index): readonly unknown[] => {
+      if (message === UNREAD) return (this.stored as readonly (readonly unknown[])[])[index] ?? [];
+      if (message === NONE) return [];
+      const later = this.rest?.[index];
+      return later === undefined || later.length === 0 ? [message] : [message, ...later];
+    });
   }
 
   get id(): string {

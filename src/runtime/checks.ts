@@ -5,15 +5,15 @@ import type { CompiledWorkflow } from './compiled.js';
 
 /** Throws unless `sourceId` may send to `to` in this graph. */
 export function checkSend(compiled: CompiledWorkflow, sourceId: string, to: string, runId: string, superstep: number): void {
-  const { definition, executors, routing } = compiled;
-  if (!executors.has(to)) {
+  const { definition, nodes } = compiled;
+  if (!nodes.has(to)) {
     throw new UnknownExecutorError(
       to,
       `Executor "${sourceId}" sent to "${to}", which is not in workflow "${definition.name}". Use the id of a connected executor.`,
       { runId, executorId: sourceId, superstep },
     );
   }
-  if (routing.reachable.get(sourceId)?.has(to) !== true) {
+  if (nodes.get(sourceId)?.routes.reachable.has(to) !== true) {
     throw new RoutingError(
       `${sourceId}->${to}`,
       `Executor "${sourceId}" sent to "${to}", but no edge connects them. Add builder.addEdge("${sourceId}", "${to}") or send without { to }.`,

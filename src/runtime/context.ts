@@ -7,7 +7,7 @@ import type { SentMessage } from '../routing/router.js';
 import type { CompiledWorkflow } from './compiled.js';
 
 import type { InvocationRecord, RecordedSharedWrite } from './invocation-records.js';
-import type { SharedOp } from './superstep.js';
+import type { InvocationEffects, SharedOp } from './superstep.js';
 import { prefixPatches, type ExecutorSlot } from './slot.js';
 
 export { ExecutorSlot } from './slot.js';
@@ -38,8 +38,6 @@ export interface ContextHost {
   budgetFor(executorId: string, onTokens: (tokens: number) => void): Budget;
   /** Tokens an invocation of this run charged: counted by the invocation that runs this run, if nested. */
   tokensCharged(tokens: number): void;
-  /** True when this executor's sends become outputs because nothing is connected after it. */
-  sendsAsOutput(executorId: string): boolean;
   /** Keeps a request's own response schema for as long as this process runs the request. */
   rememberResponseSchema(requestId: string, schema: Schema): void;
   /** Runs a nested workflow inside this invocation: same cancellation and concurrency cap, events forwarded live. */
@@ -84,10 +82,11 @@ export interface ChildResult {
 }
 
 /** The `ctx` of one attempt of one handler invocation; its writes reach the slot only if the attempt succeeds. */
-export class InvocationContext implements ExecutorContext<unknown, unknown> {
-  private sends: SentMessage[] | undefined;
-  private outputs: unknown[] | undefined;
-  private requests: PendingRequest[] | undefined;
+export class InvocationContext implements ExecutorContext<unknown, unknown>, InvocationEffects {
+  // Read by the commit once the attempt succeeded: the context itself is filed as the invocation's effects.
+  /** @internal */ sends: SentMessage[] | undefined;
+  /** @internal */ outputs: unknown[] | undefined;
+  /** @internal */ requests: PendingRequest[] | undefined;
   private localState: unknown;
   private recipes: Recipe[] | undefined;
   private statePatches: Patch[] | undefined;
@@ -130,7 +129,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     return (this.own ??= this.host.ownSignal()).signal;
   }
   get executorId(): string {
-    return this.slot.executor.id;
+    return this.slot.executorId;
   }
   get invocationId(): string {
     return `${this.host.invocationPrefix}${this.superstep}:${this.slot.executor.id}:${this.index}`;
@@ -174,18 +173,22 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     if (this.host.checkpointing) this.checkJson(message, undefined, 'message');
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
-    else if (this.host.sendsAsOutput(this.executorId)) {
+    else if (this.slot.node.sendsAsOutput) {
       this.output(message);
       return;
     }
-    (this.sends ??= []).push({ source: this.executorId, payload: message, to });
+    const sent: SentMessage = { source: this.slot.executorId, payload: message, to };
+    // `[x]`, not `[]` then push: an empty array's first push reserves room for 17.
+    if (this.sends === undefined) this.sends = [sent];
+    else this.sends.push(sent);
   }
 
   output(value: unknown): void {
     this.ensureOpen('output');
     if (this.host.checkpointing) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
-    (this.outputs ??= []).push(value);
+    if (this.outputs === undefined) this.outputs = [value];
+    else this.outputs.push(value);
   }
 
   emit(name: string, data?: unknown, options?: EmitOptions): void {
@@ -327,7 +330,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     }
     if (this.sharedOps !== undefined) slot.stageShared(this.sharedOps, this.host.committedShared);
     if (this.sends !== undefined || this.outputs !== undefined || this.requests !== undefined) {
-      slot.effects[index] = { sends: this.sends, outputs: this.outputs, requests: this.requests };
+      slot.fileEffects(index, this);
     }
     if (!record) return undefined;
     return {

@@ -1,9 +1,10 @@
 // Validation at delivery: each queued payload is replaced by its parsed value before any handler of the superstep runs.
 import { MessageValidationError, RequestError } from '../errors.js';
-import { formatIssues, validateWith, type ValidationOutcome } from '../internal/schema.js';
+import { formatIssues, toOutcome, type ValidationOutcome } from '../internal/schema.js';
 import type { AnyExecutor, PendingRequest, Schema } from '../model/types.js';
 import type { Delivery } from '../routing/router.js';
 import { settleQuietly } from './scheduler.js';
+import type { Group } from './superstep.js';
 
 /** The source of the delivery that carries a run's input. */
 export const INPUT_SOURCE = '(input)';
@@ -21,14 +22,13 @@ export interface DeliveryRules {
 
 /** Replaces each payload by its parsed value; fails on the first mismatch. Synchronous while every schema is. */
 export function validateDeliveries(
-  groups: Map<string, Delivery[]>,
-  executors: ReadonlyMap<string, AnyExecutor>,
+  groups: readonly Group<{ readonly executor: AnyExecutor }>[],
   rules: DeliveryRules,
   superstep: number,
 ): Promise<void> | undefined {
   let pending: Promise<void>[] | undefined;
-  for (const [id, deliveries] of groups) {
-    const target = executors.get(id) as AnyExecutor;
+  for (const { node, deliveries } of groups) {
+    const target = node.executor;
     for (let index = 0; index < deliveries.length; index++) {
       const delivery = deliveries[index] as Delivery;
       // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then
@@ -38,13 +38,19 @@ export function validateDeliveries(
       else if (delivery.source === INPUT_SOURCE) schema = rules.rawSeed ? target.input : undefined;
       else schema = rules.validateMessages ? target.input : undefined;
       if (schema === undefined) continue;
-      const checked = validateWith(schema, delivery.payload);
-      if (checked instanceof Promise) {
-        (pending ??= []).push(checked.then((outcome) => applyValidation(deliveries, index, outcome, rules.runId, superstep)));
+      const payload = delivery.payload;
+      // The common case, a synchronous schema that accepts the value, without an outcome object per delivery.
+      const result = schema['~standard'].validate(payload);
+      if (!(result instanceof Promise) && result.issues === undefined) {
+        if (result.value !== payload) deliveries[index] = { ...delivery, payload: result.value };
+        continue;
+      }
+      if (result instanceof Promise) {
+        (pending ??= []).push(result.then((settled) => applyValidation(deliveries, index, toOutcome(settled), rules.runId, superstep)));
         continue;
       }
       try {
-        applyValidation(deliveries, index, checked, rules.runId, superstep);
+        applyValidation(deliveries, index, toOutcome(result), rules.runId, superstep);
       } catch (error) {
         settleQuietly(pending);
         throw error;

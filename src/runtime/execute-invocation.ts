@@ -4,7 +4,7 @@ import { describeThrown } from '../internal/thrown.js';
 import type { AnyExecutor, Budget, Schema, WorkflowDefinition } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import { checkOutput, checkSend } from './checks.js';
-import { compileDefinition, type CompiledWorkflow } from './compiled.js';
+import { compileDefinition, type CompiledWorkflow, type ExecutorNode } from './compiled.js';
 import { ExecutorSlot, InvocationContext, type ChildResult, type ContextHost } from './context.js';
 import type { InvocationRecord, RecordedEvent } from './invocation-records.js';
 import type { Invocation } from './placement.js';
@@ -59,9 +59,6 @@ class StandaloneHost implements ContextHost {
     return this.budget.view(executorId, this.invocation.path, onTokens);
   }
   tokensCharged(): void {}
-  sendsAsOutput(executorId: string): boolean {
-    return this.compiled.sendsAsOutput.has(executorId);
-  }
   /** A request's own response schema stays on this worker; the run checks answers against the executor's `response`. */
   rememberResponseSchema(_requestId: string, _schema: Schema): void {}
   runChild(): Promise<ChildResult> {
@@ -128,10 +125,11 @@ export async function executeInvocation(
   if (request !== undefined && executor.onResponse === undefined) {
     throw new TypeError(`Invocation "${invocation.invocationId}" is an answer, but executor "${executor.id}" has no onResponse handler.`);
   }
-  const host = new StandaloneHost(compileDefinition(graph), invocation, invocation.invocationId.slice(0, -suffix.length), options.signal);
+  const compiled = compileDefinition(graph);
+  const host = new StandaloneHost(compiled, invocation, invocation.invocationId.slice(0, -suffix.length), options.signal);
   // With a timeout, the handler's ctx.signal is the attempt's own, aborted by the timeout or by the caller's signal.
   const timeout = invocation.timeoutMs === undefined ? undefined : host.ownSignal();
-  const slot = new ExecutorSlot(executor, invocation.state, true);
+  const slot = new ExecutorSlot(compiled.nodes.get(executor.id) as ExecutorNode, []).startFrom(invocation.state);
   const context = new InvocationContext(host, slot, invocation.superstep, invocation.index, timeout?.signal);
   try {
     const result =

@@ -247,10 +247,6 @@ export abstract class RunHost implements SchedulerHost {
     this.parent?.onTokens(tokens);
   }
 
-  sendsAsOutput(executorId: string): boolean {
-    return this.compiled.sendsAsOutput.has(executorId);
-  }
-
   schemaFor(request: PendingRequest): Schema | undefined {
     return this.requests.schemaFor(request);
   }

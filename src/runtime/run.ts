@@ -6,9 +6,9 @@ import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
 import { describeThrown } from '../internal/thrown.js';
 import type { AnyExecutor, PendingRequest } from '../model/types.js';
 import { RunBudget } from './budget.js';
+import type { Delivery } from '../routing/router.js';
 import { checkRunInput } from './run-input.js';
 import { refuseExistingRun } from './run-exists.js';
-import type { Delivery } from '../routing/router.js';
 import { commitSuperstep, groupDeliveries, takeAnswers } from './superstep.js';
 import { Scheduler, settleQuietly } from './scheduler.js';
 import { ExecutorSlot, type ChildResult, type ChildSnapshot, type ChildStart, type InvocationContext } from './context.js';
@@ -33,6 +33,9 @@ const now = (): number => performance.now();
 /** One execution of a workflow: the superstep loop. */
 export class RunEngine extends RunHost {
   private readonly scheduler = new Scheduler(this);
+  /** The queue the last commit routed, and the graph order of each of its deliveries' targets. */
+  private routedQueue: readonly Delivery[] | undefined;
+  private routedOrders: readonly number[] | undefined;
 
   /** Validates the input (unless the caller already did) and runs from the start. */
   async execute(input: unknown, validated = false): Promise<RunResult> {
@@ -235,23 +238,22 @@ export class RunEngine extends RunHost {
     const k = state.superstep + 1;
     this.superstep = k;
     this.committedShared = state.shared;
-    const groups = groupDeliveries(this.compiled.order, state.queue);
-    if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: [...groups.keys()] });
+    const orders = state.queue === this.routedQueue ? this.routedOrders : undefined;
+    const groups = groupDeliveries(this.compiled.index, state.queue, orders, ExecutorSlot.forGroup);
+    if (this.events.sink !== undefined) this.emit('superstep.started', { executorIds: groups.map((group) => group.node.id) });
 
-    const validated = validateDeliveries(groups, this.compiled.executors, this, k);
+    const validated = validateDeliveries(groups, this, k);
     if (validated !== undefined) return validated.then(() => this.invokeAll(state, groups, k));
     return this.invokeAll(state, groups, k);
   }
 
-  private invokeAll(state: RunState, groups: Map<string, Delivery[]>, k: number): RunState | Promise<RunState> {
-    const slots: ExecutorSlot[] = [];
+  private invokeAll(state: RunState, slots: readonly ExecutorSlot[], k: number): RunState | Promise<RunState> {
     let pending: Promise<void>[] | undefined;
-    for (const [id, deliveries] of groups) {
-      const executor = this.compiled.executors.get(id) as AnyExecutor;
+    const states = state.executorStates;
+    for (const slot of slots) {
+      const { executor, deliveries } = slot;
       // Most runs never write executor state: skip the (slow, for generated ids) own-property lookup then.
-      const committed = state.executorStates !== EMPTY_STATES && Object.hasOwn(state.executorStates, id);
-      const slot = new ExecutorSlot(executor, committed ? state.executorStates[id] : executor.initialState, committed);
-      slots.push(slot);
+      if (states !== EMPTY_STATES && Object.hasOwn(states, slot.executorId)) slot.startFrom(states[slot.executorId]);
       let running: Promise<void> | undefined;
       try {
         running =
@@ -283,6 +285,8 @@ export class RunEngine extends RunHost {
     this.requests.add(result.requests);
     this.events.committed(result);
     this.patches = result.patches;
+    this.routedQueue = result.state.queue;
+    this.routedOrders = result.orders;
     return result.state;
   }
 

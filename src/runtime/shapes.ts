@@ -4,6 +4,9 @@
 // and every optimized function that embedded one of them is thrown away ("weak objects" in --trace-deopt): the
 // next run goes back through the interpreter and pays the warm-up again. Keeping one object of each kind alive for
 // the life of the process keeps the maps, and the optimized code survives a GC.
+import { FanInBatcher } from '../routing/fan-in.js';
+import { MessageRouter } from '../routing/router.js';
+import type { FanInEdgeDefinition } from '../model/types.js';
 import { Checkpointer } from './checkpointer.js';
 import { ExecutorSlot, InvocationContext } from './context.js';
 import { RunEngine, type CompiledWorkflow } from './run.js';
@@ -13,15 +16,15 @@ let witnesses: readonly object[] | undefined;
 
 /**
  * Makes, once per process, one object of each kind a run creates over and over (the engine and what it owns, a
- * slot, a context, a checkpointer), through the same constructors, and keeps them. Cheap: a few small objects.
+ * slot, a context, a checkpointer, a message router and a fan-in buffer), through the same constructors, and keeps them. Cheap: a few small objects.
  */
 export function keepRunShapes(compiled: CompiledWorkflow): void {
   if (witnesses !== undefined) return;
-  const first = compiled.definition.executors[0];
+  const first = compiled.nodes.values().next().value;
   if (first === undefined) return;
   const engine = new RunEngine(compiled, { runId: 'weft-shape-witness' }, undefined);
   engine.scope.dispose();
-  const slot = new ExecutorSlot(first, first.initialState, false);
+  const slot = new ExecutorSlot(first, []);
   const context = new InvocationContext(engine, slot, 0, 0, undefined);
   context.close();
   const checkpointer = new Checkpointer(
@@ -32,5 +35,8 @@ export function keepRunShapes(compiled: CompiledWorkflow): void {
     () => undefined,
     undefined,
   );
-  witnesses = [engine, slot, context, checkpointer];
+  // The router of a superstep's messages and a fan-in buffer, made per superstep too (the buffer of a one-source edge).
+  const router = new MessageRouter(compiled.routing, {}, {});
+  const fanIn = new FanInBatcher({ kind: 'fan-in', id: 'weft-shape-witness', sources: [first.id], target: first.id } as unknown as FanInEdgeDefinition, undefined);
+  witnesses = [engine, slot, context, checkpointer, router, fanIn];
 }

@@ -3,6 +3,8 @@ import type { Patch } from 'immer';
 import { usePatches } from '../checkpoint/checkpoint.js';
 import { applyStatePatches, freezeState } from '../internal/immer.js';
 import type { AnyExecutor } from '../model/types.js';
+import type { Delivery, SourceRoutes } from '../routing/router.js';
+import type { ExecutorNode } from './compiled.js';
 import type { InvocationRecord } from './invocation-records.js';
 import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites } from './superstep.js';
 
@@ -10,8 +12,14 @@ import { afterSharedOp, type InvocationEffects, type SharedOp, type SlotWrites }
 export const prefixPatches = (prefix: readonly (string | number)[], patches: readonly Patch[]): Patch[] =>
   patches.map((p) => ({ ...p, path: [...prefix, ...p.path] }));
 
-/** One executor's staged writes in one superstep; replaced wholesale, never mutated in place, so snapshots stay valid. */
+/**
+ * One executor's deliveries and staged writes in one superstep (the group `groupDeliveries` makes of the queue, so
+ * grouping allocates nothing more); replaced wholesale, never mutated in place, so snapshots stay valid.
+ */
 export class ExecutorSlot implements SlotWrites {
+  /** The executor's state at the last boundary: its initial state until `startFrom` gives a committed one. */
+  committedState: unknown;
+  hasCommittedState = false;
   state: unknown;
   stateVersion = 0;
   stateChanged = false;
@@ -22,18 +30,46 @@ export class ExecutorSlot implements SlotWrites {
   /** State patches of this superstep, rooted at `executorStates` (when recorded). */
   patches: Patch[] | undefined;
   /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  readonly effects: (InvocationEffects | undefined)[] = [];
+  effects: (InvocationEffects | undefined)[] | undefined;
 
   constructor(
-    readonly executor: AnyExecutor,
-    readonly committedState: unknown,
-    readonly hasCommittedState: boolean,
+    readonly node: ExecutorNode,
+    /** This superstep's deliveries to the executor, in queue order. */
+    readonly deliveries: Delivery[],
   ) {
-    this.state = committedState;
+    this.committedState = node.executor.initialState;
+    this.state = this.committedState;
   }
 
+  // Read through the node rather than copied: a wide fan-out makes a slot per executor, each field costs 8 bytes.
+  get executor(): AnyExecutor {
+    return this.node.executor;
+  }
   get executorId(): string {
-    return this.executor.id;
+    return this.node.id;
+  }
+  get routes(): SourceRoutes {
+    return this.node.routes;
+  }
+
+  /** A slot for one group of `groupDeliveries`, starting with its first delivery. */
+  static forGroup(this: void, node: ExecutorNode, first: Delivery): ExecutorSlot {
+    return new ExecutorSlot(node, [first]);
+  }
+
+  /** Starts from the state the executor committed at an earlier boundary. */
+  startFrom(committed: unknown): this {
+    this.committedState = committed;
+    this.hasCommittedState = true;
+    this.state = committed;
+    return this;
+  }
+
+  /** Files the sends, outputs and requests of the invocation of delivery `index`. */
+  fileEffects(index: number, effects: InvocationEffects): void {
+    // Mostly one invocation: an array of one, not an empty one grown (which reserves room for 17).
+    if (this.effects === undefined && index === 0) this.effects = [effects];
+    else (this.effects ??= [])[index] = effects;
   }
 
   /** Applies state patches (relative to the slot's state) as the next write of this superstep. */
@@ -76,7 +112,7 @@ export class ExecutorSlot implements SlotWrites {
       );
     }
     if (record.sends !== undefined || record.outputs !== undefined || record.requests !== undefined) {
-      this.effects[record.index] = { sends: record.sends, outputs: record.outputs, requests: record.requests };
+      this.fileEffects(record.index, { sends: record.sends, outputs: record.outputs, requests: record.requests });
     }
   }
 }

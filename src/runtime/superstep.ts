@@ -4,7 +4,7 @@ import type { Draft, Patch } from 'immer';
 import { applyStatePatches, produceState, produceStateWithPatches } from '../internal/immer.js';
 import type { WeftErrorContext } from '../errors.js';
 import type { PendingRequest, WorkflowDefinition } from '../model/types.js';
-import { routeMessages, type Delivery, type DroppedMessage, type RoutingTable, type SentMessage } from '../routing/router.js';
+import { MessageRouter, type Delivery, type DroppedMessage, type RoutingTable, type SentMessage, type SourceRoutes } from '../routing/router.js';
 import type { RunState } from './run-state.js';
 
 type Recipe = (draft: Draft<unknown>) => unknown;
@@ -35,8 +35,10 @@ export interface InvocationEffects {
 /** One executor's writes in one superstep, as the commit reads them. */
 export interface SlotWrites {
   readonly executorId: string;
-  /** By delivery index, so commit order never depends on which invocation finished first. */
-  readonly effects: readonly (InvocationEffects | undefined)[];
+  /** The executor's compiled routes; looked up by `executorId` when not given. */
+  readonly routes?: SourceRoutes | undefined;
+  /** By delivery index, so commit order never depends on which invocation finished first (undefined: none). */
+  readonly effects: readonly (InvocationEffects | undefined)[] | undefined;
   readonly stateChanged: boolean;
   readonly state: unknown;
   /** State patches rooted at `executorStates` (when recorded). */
@@ -52,35 +54,80 @@ export interface CommitResult {
   readonly requests: readonly PendingRequest[];
   /** Patches rooted at `executorStates` / `shared`, for the delta checkpoint (empty unless `recordPatches`). */
   readonly patches: readonly Patch[];
+  /** The graph order of the target of each delivery in the next queue (see `groupDeliveries`). */
+  readonly orders: readonly number[];
 }
 
 /** The part of a compiled workflow the core reads. */
 export interface CoreGraph {
   readonly routing: RoutingTable;
-  /** Graph order of every executor id. */
-  readonly order: ReadonlyMap<string, number>;
 }
 
-/** Groups a queue by target, the groups in graph order; within a group, deliveries keep queue order. */
-export function groupDeliveries(order: ReadonlyMap<string, number>, queue: readonly Delivery[]): Map<string, Delivery[]> {
-  const groups = new Map<string, Delivery[]>();
-  for (const delivery of queue) {
-    const list = groups.get(delivery.target);
-    if (list === undefined) groups.set(delivery.target, [delivery]);
-    else list.push(delivery);
-  }
-  if (groups.size < 2) return groups;
-  let previous = -1;
+/** One executor's deliveries of a superstep, in queue order. */
+export interface Group<N> {
+  readonly node: N;
+  readonly deliveries: Delivery[];
+}
+
+/** The nodes of a graph by id and, to group a queue whose targets' graph orders are known, by graph order. */
+export interface NodeIndex<N> {
+  readonly byId: ReadonlyMap<string, N>;
+  readonly byOrder: readonly N[];
+}
+
+/**
+ * Groups a queue by target, the groups in graph order (`node.order`); within a group, deliveries keep queue order.
+ * `orders` (from the commit that routed the queue) gives each target's graph order: then no delivery costs a
+ * lookup; without it, one lookup per group while the targets come in graph order (a chain, a fan-out), as they
+ * mostly do.
+ */
+export function groupDeliveries<N extends { readonly id: string; readonly order: number }, G extends Group<N> = Group<N>>(
+  nodes: NodeIndex<N>,
+  queue: readonly Delivery[],
+  orders?: readonly number[],
+  /** Makes a group from its node and first delivery (the engine's groups are its slots). */
+  make: (node: N, first: Delivery) => G = (node, first) => ({ node, deliveries: [first] }) as G,
+): G[] {
+  const groups: G[] = [];
+  let last: G | undefined;
+  // The order of the group appended last: while every new group comes after it, the groups are sorted and no
+  // target can have been seen before, so no map is needed. Built at the first target out of order.
+  let top = -1;
+  let byTarget: Map<string, G> | undefined;
   let sorted = true;
-  for (const id of groups.keys()) {
-    const position = order.get(id) as number;
-    if (position < previous) {
-      sorted = false;
-      break;
+  for (let i = 0; i < queue.length; i++) {
+    const delivery = queue[i] as Delivery;
+    const target = delivery.target;
+    // With the orders known, numbers are compared, not ids.
+    if (last !== undefined && (orders === undefined ? last.node.id === target : last.node.order === orders[i])) {
+      last.deliveries.push(delivery);
+      continue;
     }
-    previous = position;
+    let node: N | undefined;
+    if (byTarget === undefined) {
+      node = (orders === undefined ? nodes.byId.get(target) : nodes.byOrder[orders[i] as number]) as N;
+      if (node.order > top) {
+        top = node.order;
+        last = make(node, delivery);
+        groups.push(last);
+        continue;
+      }
+      byTarget = new Map(groups.map((g): [string, G] => [g.node.id, g]));
+    }
+    const seen = byTarget.get(target);
+    if (seen !== undefined) {
+      seen.deliveries.push(delivery);
+      last = seen;
+      continue;
+    }
+    node ??= nodes.byId.get(target) as N;
+    if (node.order < top) sorted = false;
+    else top = node.order;
+    last = make(node, delivery);
+    groups.push(last);
+    byTarget.set(target, last);
   }
-  return sorted ? groups : new Map([...groups].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number)));
+  return sorted ? groups : groups.sort((a, b) => a.node.order - b.node.order);
 }
 
 /**
@@ -95,7 +142,7 @@ export function commitSuperstep(
   recordPatches: boolean,
   context: WeftErrorContext = {},
 ): CommitResult {
-  const sent: SentMessage[] = [];
+  let router: MessageRouter | undefined;
   const outputs: { executorId: string; value: unknown }[] = [];
   const requests: PendingRequest[] = [];
   const patches: Patch[] = [];
@@ -103,12 +150,18 @@ export function commitSuperstep(
   let shared = state.shared;
   for (const slot of slots) {
     const id = slot.executorId;
-    for (const effects of slot.effects) {
-      if (effects === undefined) continue;
-      if (effects.sends !== undefined) for (const message of effects.sends) sent.push(message);
-      if (effects.outputs !== undefined) for (const value of effects.outputs) outputs.push({ executorId: id, value });
-      if (effects.requests !== undefined) for (const request of effects.requests) requests.push(request);
-    }
+    if (slot.effects !== undefined)
+      for (const effects of slot.effects) {
+        if (effects === undefined) continue;
+        if (effects.sends !== undefined) {
+          // Routed as they are collected, in the same order: graph order, then delivery index, then send order.
+          router ??= new MessageRouter(graph.routing, state.fanIn, { ...context, superstep });
+          const from = slot.routes ?? graph.routing.sources.get(id);
+          for (const message of effects.sends) router.route(message.source === id ? from : graph.routing.sources.get(message.source), message);
+        }
+        if (effects.outputs !== undefined) for (const value of effects.outputs) outputs.push({ executorId: id, value });
+        if (effects.requests !== undefined) for (const request of effects.requests) requests.push(request);
+      }
     if (slot.stateChanged) {
       if (executorStates === state.executorStates) executorStates = { ...executorStates };
       (executorStates as Record<string, unknown>)[id] = slot.state;
@@ -119,10 +172,7 @@ export function commitSuperstep(
       applySharedOps(shared as Record<string, unknown>, slot.sharedOps, recordPatches ? patches : undefined);
     }
   }
-  const routed =
-    sent.length === 0
-      ? { deliveries: [], fanIn: state.fanIn, dropped: [] }
-      : routeMessages(graph.routing, sent, state.fanIn, { ...context, superstep });
+  const routed = router === undefined ? { deliveries: [], orders: [], fanIn: state.fanIn, dropped: [] } : router.finish();
   return {
     state: {
       superstep,
@@ -137,6 +187,7 @@ export function commitSuperstep(
     outputs,
     requests,
     patches,
+    orders: routed.orders,
   };
 }
 

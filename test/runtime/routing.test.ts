@@ -141,6 +141,25 @@ describe('fan-out', () => {
     expect(types(events).at(-1)).toBe('run.failed');
     await expect(workflow.run([1])).rejects.toBeInstanceOf(RoutingError);
   });
+
+  it('fails with a RoutingError when one id of several picks is unknown, or the pick is not a list, delivering none', async () => {
+    for (const [name, pick, named] of [
+      ['select-unknown-many', ['a', 'nope'], '"nope"'],
+      ['select-not-a-list', 42, 'its selector threw'],
+    ] as const) {
+      const log: string[] = [];
+      const start = numbers();
+      const workflow = new WorkflowBuilder({ name, start })
+        .addFanOut(start, [recorder('a', log), recorder('b', log)], { select: () => pick as unknown as string[] })
+        .build();
+
+      const error = await workflow.run([1]).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(RoutingError);
+      expect((error as RoutingError).message).toContain(named);
+      expect(log).toEqual([]);
+    }
+  });
 });
 
 describe('fan-in', () => {

@@ -28,7 +28,7 @@ function graph(): { core: CoreGraph; definition: ReturnType<WorkflowBuilder['bui
     .addEdge(join, end)
     .build();
   const definition = workflow.definition;
-  return { definition, core: { routing: createRoutingTable(definition), order: new Map(definition.executors.map((e, i) => [e.id, i])) } };
+  return { definition, core: { routing: createRoutingTable(definition) } };
 }
 
 const empty: RunState = { superstep: 0, queue: [], executorStates: {}, shared: {}, fanIn: {}, pendingRequests: [], outputCount: 0 };
@@ -57,6 +57,8 @@ describe('commitSuperstep', () => {
       { source: 'start', target: 'b', payload: 1 },
       { source: 'start', target: 'b', payload: -1 },
     ]);
+    // Graph order of each target (start 0, a 1, b 2), for grouping the next superstep without a lookup.
+    expect(result.orders).toEqual([1, 2, 2]);
     expect(result.state.superstep).toBe(1);
     expect(result.dropped).toEqual([]);
   });
@@ -172,13 +174,7 @@ describe('commitSuperstep', () => {
         },
       })
       .build().definition;
-    const core = {
-      routing: createRoutingTable(bad),
-      order: new Map([
-        ['s', 0],
-        ['t', 1],
-      ]),
-    };
+    const core = { routing: createRoutingTable(bad) };
     expect(() => commitSuperstep(core, empty, [slot('s', { effects: [sends('s', 1)] })], 4, false, { runId: 'r' })).toThrow(
       expect.objectContaining({ code: 'routing_failed', superstep: 4, runId: 'r' }),
     );
@@ -186,21 +182,42 @@ describe('commitSuperstep', () => {
 });
 
 describe('groupDeliveries', () => {
+  const byOrder = ['a', 'b', 'c', 'd'].map((id, order) => ({ id, order }));
+  const nodes = { byId: new Map(byOrder.map((node) => [node.id, node])), byOrder };
+  const to = (...targets: string[]): Delivery[] => targets.map((target, payload) => ({ source: 'x', target, payload }));
+  const group = (queue: Delivery[], orders?: number[]) =>
+    groupDeliveries(nodes, queue, orders).map((g) => [g.node.id, g.deliveries.map((d) => d.payload)]);
+  // Each case with the targets looked up by id, and with their graph orders given as the commit gives them.
+  const grouped = (queue: Delivery[]) => {
+    const byId = group(queue);
+    expect(group(queue, queue.map((d) => 'abcd'.indexOf(d.target)))).toEqual(byId);
+    return byId;
+  };
+
   it('groups by target in graph order, keeping queue order within a group', () => {
-    const order = new Map([
-      ['a', 0],
-      ['b', 1],
-      ['c', 2],
+    expect(grouped(to('c', 'a', 'c', 'b'))).toEqual([
+      ['a', [1]],
+      ['b', [3]],
+      ['c', [0, 2]],
     ]);
-    const queue: Delivery[] = [
-      { source: 'x', target: 'c', payload: 1 },
-      { source: 'x', target: 'a', payload: 2 },
-      { source: 'y', target: 'c', payload: 3 },
-      { source: 'x', target: 'b', payload: 4 },
-    ];
-    const groups = groupDeliveries(order, queue);
-    expect([...groups.keys()]).toEqual(['a', 'b', 'c']);
-    expect(groups.get('c')?.map((d) => d.payload)).toEqual([1, 3]);
+  });
+
+  it('keeps targets that come in graph order as they are, consecutive deliveries to one target in one group', () => {
+    expect(grouped(to('a', 'b', 'b', 'd'))).toEqual([
+      ['a', [0]],
+      ['b', [1, 2]],
+      ['d', [3]],
+    ]);
+  });
+
+  it('finds a target seen before once the queue leaves graph order, and sorts what came after it', () => {
+    expect(grouped(to('a', 'c', 'a', 'b', 'c', 'd', 'a'))).toEqual([
+      ['a', [0, 2, 6]],
+      ['b', [3]],
+      ['c', [1, 4]],
+      ['d', [5]],
+    ]);
+    expect(grouped([])).toEqual([]);
   });
 });
 
