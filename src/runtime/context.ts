@@ -2,6 +2,7 @@ import type { Draft, Patch } from 'immer';
 import { freezeState, produceStateWithPatches } from '../internal/immer.js';
 import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
+import { checkYields } from './checks.js';
 import type { Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 import type { CompiledWorkflow } from './compiled.js';
@@ -175,7 +176,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
     else if (this.host.sendsAsOutput(this.executorId)) {
-      this.output(message);
+      this.addOutput(message);
       return;
     }
     (this.sends ??= []).push({ source: this.executorId, payload: message, to });
@@ -183,6 +184,12 @@ export class InvocationContext implements ExecutorContext<unknown, unknown> {
 
   output(value: unknown): void {
     this.ensureOpen('output');
+    // Only what the handler outputs itself: sends that become outputs are typed by `output`, not `yields`.
+    if (this.slot.executor.yields !== undefined) checkYields(this.slot.executor, value, this.runId, this.superstep);
+    this.addOutput(value);
+  }
+
+  private addOutput(value: unknown): void {
     if (this.host.checkpointing) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
     (this.outputs ??= []).push(value);
