@@ -78,6 +78,15 @@ function checkApprovals(approvals: unknown): void {
     throw new TypeError('Run option approvals must have attach(run), as the gate of createApprovalGate({ onRequest }) has.');
 }
 
+/** A nested workflow's node: with `outputs: 'output'` it yields the child's output type (when the child declares one). */
+export type NestedExecutor<TInput, TOutput, TOptions> = Executor<
+  TInput,
+  TOutput,
+  unknown,
+  TInput,
+  TOptions extends { readonly outputs: 'output' } ? (unknown extends TOutput ? any : TOutput) : any
+>;
+
 /**
  * An immutable, validated graph, made by `WorkflowBuilder.build()`. Run it any number of times, concurrently;
  * every run is isolated.
@@ -299,8 +308,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
    * fails the node with the child's error as `cause`.
    */
-  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown> {
-    return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as Executor<TInput, TOutput, unknown>;
+  asExecutor<const TOptions extends NestedWorkflowOptions>(options: TOptions): NestedExecutor<TInput, TOutput, TOptions> {
+    return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as NestedExecutor<TInput, TOutput, TOptions>;
   }
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */
