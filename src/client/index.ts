@@ -2,6 +2,7 @@ export { createClient } from './create-client.js';
 export type {
   AnyRunOf,
   AnyWorkflow,
+  ApproveOptions,
   Client,
   ClientHeaders,
   ClientOptions,
@@ -10,12 +11,13 @@ export type {
   ClientRunQuery,
   ClientWorkflowInfo,
   ReconnectOptions,
+  RejectOptions,
   RunEventsOptions,
   RunOf,
   WorkflowInput,
   WorkflowOutput,
 } from './create-client.js';
 // The same options as runtime.invoke's, re-exported so that a client-only program needs no other entry.
-export type { InvokeOptions } from '../index.js';
+export type { AnswerOf, InvokeOptions, ResponseOf } from '../index.js';
 export { WeftHttpError } from './http-error.js';
 export type { HttpIssue } from './http-error.js';

@@ -6,7 +6,7 @@ import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
 import { toMermaid } from '../model/mermaid.js';
-import type { AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
+import type { AnswerOf, AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
 import { compileDefinition } from './compiled.js';
 import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
@@ -32,9 +32,10 @@ export interface WorkflowRun<TOutput = unknown> {
   /**
    * Answers a pending request; the answer reaches the asking executor's `onResponse` in the next superstep.
    * While requests are pending the run waits in memory for them (`run.waiting`), and `result` resolves only
-   * when it completes. Rejects with a RequestError, changing nothing, for an unknown id or a wrong shape.
+   * when it completes. Rejects with a RequestError, changing nothing, for an unknown id or a wrong shape. The type
+   * argument types the answer: the asking executor's type (`respond<typeof ask>`) or the answer's own type.
    */
-  respond(requestId: string, value: unknown): Promise<void>;
+  respond<T = unknown>(requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
   cancel(reason?: unknown): void;
 }
 
