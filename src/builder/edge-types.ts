@@ -45,7 +45,9 @@ export type CheckedYields<TOutput, TExecutor, TChecked = TExecutor> = [YieldsMis
   ? TChecked
   : YieldsMismatch<TOutput, TExecutor>;
 /** A method's `this`: anything when every executor of the union `TExecutors` fits the output type, else the mismatches. */
-export type CheckedAllYields<TOutput, TExecutors> = [YieldsMismatch<TOutput, TExecutors>] extends [never] ? unknown : YieldsMismatch<TOutput, TExecutors>;
+export type CheckedAllYields<TOutput, TExecutors> = [YieldsMismatch<TOutput, TExecutors>] extends [never]
+  ? unknown
+  : YieldsMismatch<TOutput, TExecutors>;
 
 /** What an executor (or an id: anything) sends along an edge. */
 export type SentBy<T> = T extends string ? any : OutputOf<T>;

@@ -28,7 +28,10 @@ export interface ExecutorOptions<
    * `output` schema, checked at compile time against the workflow's output type. Without it `ctx.output` takes anything.
    */
   readonly yields?: TYieldsSchema;
-  readonly handle: (message: Parsed<TInputSchema>, context: ExecutorContext<Sent<TOutputSchema>, NoInfer<TState>, Yielded<TYieldsSchema>>) => void | Promise<void>;
+  readonly handle: (
+    message: Parsed<TInputSchema>,
+    context: ExecutorContext<Sent<TOutputSchema>, NoInfer<TState>, Yielded<TYieldsSchema>>,
+  ) => void | Promise<void>;
   /** Validates the answers to this executor's requests (`ctx.request`); kept with the graph, so it works after a resume in another process. */
   readonly response?: TResponseSchema;
   /** Receives each answer to a request this executor made, in the superstep after the answer is given. */
@@ -159,6 +162,8 @@ export function executor<
 /** @internal Throws unless an optional schema option is a Standard Schema. */
 export function checkSchema(id: string, option: string, schema: unknown): void {
   if (schema !== undefined && (typeof schema !== 'object' || schema === null || !('~standard' in schema))) {
-    throw new TypeError(`Executor "${id}": ${option} must be a schema (zod or any Standard Schema), got ${typeof schema}. Pass ${option}: z.string(), say.`);
+    throw new TypeError(
+      `Executor "${id}": ${option} must be a schema (zod or any Standard Schema), got ${typeof schema}. Pass ${option}: z.string(), say.`,
+    );
   }
 }

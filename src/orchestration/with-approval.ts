@@ -122,7 +122,8 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
 function yieldsOrRejection(yields: Schema): Schema {
   const validate = (value: unknown): StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>> => {
     const rejection = value as Partial<ApprovalRejection> | null;
-    const isRejection = typeof rejection === 'object' && rejection !== null && rejection.kind === 'approval.rejected' && typeof rejection.executorId === 'string';
+    const isRejection =
+      typeof rejection === 'object' && rejection !== null && rejection.kind === 'approval.rejected' && typeof rejection.executorId === 'string';
     return isRejection ? { value } : yields['~standard'].validate(value);
   };
   return { '~standard': { version: 1, vendor: 'weft', validate } };

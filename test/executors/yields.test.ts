@@ -40,7 +40,9 @@ describe('executor({ yields })', () => {
     // No workflow output schema: the executor's own declaration is what refuses the value.
     const cause = await causeOf(() => new WorkflowBuilder({ name: 'w', start: label }).build().run(7));
     expect(cause).toBeInstanceOf(OutputValidationError);
-    expect((cause as OutputValidationError).message).toMatch(/^Executor "label" output a value that does not match its own yields schema: .+\. Output what yields/);
+    expect((cause as OutputValidationError).message).toMatch(
+      /^Executor "label" output a value that does not match its own yields schema: .+\. Output what yields/,
+    );
     expect((cause as OutputValidationError).issues).toHaveLength(1);
   });
 

@@ -6,7 +6,12 @@ import { createClient } from 'weft/client';
 import { defaultWorkflows, start, type Served } from './helpers.js';
 
 /** Pays an amount once approved; a rejection becomes a string output with its reason. */
-const pay = executor({ id: 'pay', input: z.object({ amount: z.number() }), yields: z.string(), handle: ({ amount }, ctx) => ctx.output(`paid ${amount}`) });
+const pay = executor({
+  id: 'pay',
+  input: z.object({ amount: z.number() }),
+  yields: z.string(),
+  handle: ({ amount }, ctx) => ctx.output(`paid ${amount}`),
+});
 const approvedPay = withApproval(pay, {
   describe: ({ amount }) => `Pay ${amount}?`,
   onReject: (rejection, ctx) => ctx.output(`refused ${rejection.input.amount}${rejection.reason === undefined ? '' : ` (${rejection.reason})`}`),
