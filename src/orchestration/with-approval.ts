@@ -21,7 +21,7 @@ import {
 } from './approval.js';
 import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
-/** Options of {@link withApproval}. */
+/** Options of `withApproval`. */
 export interface WithApprovalOptions<TInput, TOutput, TState, TYields = unknown> {
   /** The node's id (default: the wrapped executor's id, so that the approval stands in its place). */
   readonly id?: string;
