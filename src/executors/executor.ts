@@ -7,8 +7,8 @@ type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : 
 type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
 
 /** Options of {@link executor}. */
-/** What `ctx.output` takes in an executor with this `yields` option: anything without one. */
-type Yielded<TYieldsSchema> = TYieldsSchema extends Schema ? Parsed<TYieldsSchema> : unknown;
+/** @internal What `ctx.output` takes in an executor with this `yields` option: anything without one. */
+export type Yielded<TYieldsSchema> = TYieldsSchema extends Schema ? Parsed<TYieldsSchema> : unknown;
 type Sent<TOutputSchema> = TOutputSchema extends Schema ? Parsed<TOutputSchema> : never;
 
 export interface ExecutorOptions<

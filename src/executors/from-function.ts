@@ -1,5 +1,5 @@
 import type { Executor, ExecutorContext, Schema } from '../model/types.js';
-import { checkSchema, createExecutor, type ExecutorPolicyOptions } from './executor.js';
+import { checkSchema, createExecutor, type ExecutorPolicyOptions, type Yielded } from './executor.js';
 
 /** Options of {@link fromFunction}: optional schemas plus the usual policies. */
 export interface FromFunctionOptions<TYieldsSchema extends Schema | undefined = Schema | undefined> extends ExecutorPolicyOptions {
@@ -10,8 +10,6 @@ export interface FromFunctionOptions<TYieldsSchema extends Schema | undefined = 
   /** What the function passes to `ctx.output`, as `executor()`'s `yields`: validated at each call and typed. */
   readonly yields?: TYieldsSchema;
 }
-
-type Yielded<TYieldsSchema> = TYieldsSchema extends Schema<infer T> ? T : unknown;
 
 /**
  * Adapts a plain function into an executor: its return value is sent along the outgoing edges;

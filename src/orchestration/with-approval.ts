@@ -35,7 +35,7 @@ export interface WithApprovalOptions<TInput, TOutput, TState, TYields = unknown>
 }
 
 /** What `ctx.output` takes in an executor that declares `yields` of `TYields` (`any`: none). */
-type Yielded<TYields> = 0 extends 1 & TYields ? unknown : TYields;
+type OutputTakes<TYields> = 0 extends 1 & TYields ? unknown : TYields;
 /** Answers an approval request takes, besides those of the wrapped executor's own requests (`any`: no schema). */
 type Answers<TInput, TResponse> = ApprovalDecision<TInput> | (0 extends 1 & TResponse ? never : TResponse);
 
@@ -52,12 +52,12 @@ const wrappers = new WeakSet<object>();
  */
 export function withApproval<TInput, TOutput, TState, TAccepts, TYields = any, TResponse = any>(
   wrapped: Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse>,
-  options: WithApprovalOptions<TInput, TOutput, TState, Yielded<TYields>> & { readonly onReject: object },
+  options: WithApprovalOptions<TInput, TOutput, TState, OutputTakes<TYields>> & { readonly onReject: object },
 ): WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields, Answers<TInput, TResponse>>;
 /** Without `onReject` a rejection is a run output: it joins what the executor yields. */
 export function withApproval<TInput, TOutput, TState, TAccepts, TYields = any, TResponse = any>(
   wrapped: Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse>,
-  options: WithApprovalOptions<TInput, TOutput, TState, Yielded<TYields>>,
+  options: WithApprovalOptions<TInput, TOutput, TState, OutputTakes<TYields>>,
 ): WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields | ApprovalRejection<TInput>, Answers<TInput, TResponse>>;
 export function withApproval<TInput, TOutput, TState, TAccepts>(
   wrapped: Executor<TInput, TOutput, TState, TAccepts>,
