@@ -45,6 +45,8 @@ export type {
   InputOf,
   OutputOf,
   AnswerOf,
+  ApproveOptions,
+  RejectOptions,
   ResponseOf,
   YieldsOf,
   PendingRequest,

@@ -6,6 +6,8 @@ import {
   type SerializedEvent,
   type WireWorkflowInfo,
   type AnswerOf,
+  type ApproveOptions,
+  type RejectOptions,
   type Workflow,
 } from '../index.js';
 import { toHttpError, WeftHttpError } from './http-error.js';
@@ -89,17 +91,6 @@ export interface RunEventsOptions {
   readonly after?: number;
 }
 
-/** Options of `approve`: a reason for the audit trail, and a modified input to run with (validated by the executor's input schema). */
-export interface ApproveOptions<TInput = unknown> {
-  readonly reason?: string;
-  readonly input?: TInput;
-}
-
-/** Options of `reject`: a reason, kept for the audit trail and passed on with the rejection. */
-export interface RejectOptions {
-  readonly reason?: string;
-}
-
 /** The typed HTTP client of a weft server. */
 export interface Client<TWorkflows extends Record<string, AnyWorkflow> = Record<string, AnyWorkflow>> {
   readonly workflows: {
@@ -173,10 +164,11 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** The fields of an approval decision that `approve` was given (an absent one is left out of the JSON). */
-const decided = (options: ApproveOptions): { reason?: string; input?: unknown } => ({
+/** `{ approved, reason?, input? }` with only the fields given, as the run handle's `approve`/`reject` send it (a rejection carries no input). */
+const approvalAnswer = (approved: boolean, options: ApproveOptions = {}): { approved: boolean; reason?: string; input?: unknown } => ({
+  approved,
   ...(options.reason === undefined ? {} : { reason: options.reason }),
-  ...(options.input === undefined ? {} : { input: options.input }),
+  ...(!approved || options.input === undefined ? {} : { input: options.input }),
 });
 
 /**
@@ -346,9 +338,8 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
       },
       events,
       respond,
-      approve: (runId: string, requestId: string, options: ApproveOptions = {}) => respond(runId, requestId, { approved: true, ...decided(options) }),
-      reject: (runId: string, requestId: string, options: RejectOptions = {}) =>
-        respond(runId, requestId, { approved: false, ...(options.reason === undefined ? {} : { reason: options.reason }) }),
+      approve: (runId: string, requestId: string, options?: ApproveOptions) => respond(runId, requestId, approvalAnswer(true, options)),
+      reject: (runId: string, requestId: string, options?: RejectOptions) => respond(runId, requestId, approvalAnswer(false, options)),
       cancel: async (runId: string) => (await call<{ run: AnyRunOf<TWorkflows> }>('POST', `${runPath(runId)}/cancel`)).run,
     },
   } as Client<TWorkflows>;

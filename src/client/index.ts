@@ -2,7 +2,6 @@ export { createClient } from './create-client.js';
 export type {
   AnyRunOf,
   AnyWorkflow,
-  ApproveOptions,
   Client,
   ClientHeaders,
   ClientOptions,
@@ -11,13 +10,12 @@ export type {
   ClientRunQuery,
   ClientWorkflowInfo,
   ReconnectOptions,
-  RejectOptions,
   RunEventsOptions,
   RunOf,
   WorkflowInput,
   WorkflowOutput,
 } from './create-client.js';
 // The same options as runtime.invoke's, re-exported so that a client-only program needs no other entry.
-export type { AnswerOf, InvokeOptions, ResponseOf } from '../index.js';
+export type { AnswerOf, ApproveOptions, InvokeOptions, RejectOptions, ResponseOf } from '../index.js';
 export { WeftHttpError } from './http-error.js';
 export type { HttpIssue } from './http-error.js';

@@ -49,6 +49,17 @@ export interface RequestOptions {
   readonly response?: Schema;
 }
 
+/** Options of `approve` (a `withApproval` request): a reason for the audit trail, and a modified input to run with (validated by the executor's input schema). */
+export interface ApproveOptions<TInput = unknown> {
+  readonly reason?: string;
+  readonly input?: TInput;
+}
+
+/** Options of `reject` (a `withApproval` request): a reason, kept for the audit trail and passed on with the rejection. */
+export interface RejectOptions {
+  readonly reason?: string;
+}
+
 /** A run's token account: what was allowed (`null`: no limit) and what was charged. Plain JSON, kept in checkpoints. */
 export interface BudgetLedger {
   readonly limit: number | null;

@@ -6,7 +6,8 @@ import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
 import { toMermaid } from '../model/mermaid.js';
-import type { AnswerOf, AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
+import { approvalAnswer } from '../internal/approval-answer.js';
+import type { AnswerOf, AnyExecutor, ApproveOptions, Executor, PendingRequest, RejectOptions, WorkflowDefinition } from '../model/types.js';
 import { compileDefinition } from './compiled.js';
 import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
@@ -36,6 +37,10 @@ export interface WorkflowRun<TOutput = unknown> {
    * argument types the answer: the asking executor's type (`respond<typeof ask>`) or the answer's own type.
    */
   respond<T = unknown>(requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
+  /** Approves a request made by `withApproval` (`respond` with `{ approved: true, reason?, input? }`). */
+  approve<TInput = unknown>(requestId: string, options?: ApproveOptions<NoInfer<TInput>>): Promise<void>;
+  /** Rejects a request made by `withApproval` (`respond` with `{ approved: false, reason? }`). */
+  reject(requestId: string, options?: RejectOptions): Promise<void>;
   cancel(reason?: unknown): void;
 }
 
@@ -201,6 +206,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
         return engine.pendingRequests;
       },
       respond: (requestId: string, value: unknown) => engine.respond(requestId, value),
+      approve: (requestId: string, approval?: ApproveOptions) => engine.respond(requestId, approvalAnswer(true, approval)),
+      reject: (requestId: string, rejection?: RejectOptions) => engine.respond(requestId, approvalAnswer(false, rejection)),
       cancel: (reason?: unknown) => engine.cancel(reason),
     };
     options.approvals?.attach(run);
@@ -259,6 +266,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
         }
         return engine.respond(requestId, value);
       },
+      approve: (requestId: string, approval?: ApproveOptions) => run.respond(requestId, approvalAnswer(true, approval)),
+      reject: (requestId: string, rejection?: RejectOptions) => run.respond(requestId, approvalAnswer(false, rejection)),
       cancel: (reason?: unknown) => {
         if (engine === undefined) cancelled ??= { reason };
         else engine.cancel(reason);

@@ -114,6 +114,10 @@ describe('typed answers', () => {
     void run.respond<typeof ask>('request', { score: 2 });
     // @ts-expect-error — the answer to ask is { score: number }
     void run.respond<typeof ask>('request', 'two');
+    void run.approve<{ amount: number }>('request', { input: { amount: 1 }, reason: 'ok' });
+    // @ts-expect-error — the modified input is not an { amount: number }
+    void run.approve<{ amount: number }>('request', { input: 1 });
+    void run.reject('request', { reason: 'no' });
     const runtime = createRuntime({ workflows: { scored }, store: new MemoryRunStore() });
     void runtime.respond<typeof ask>('run', 'request', { score: 3 });
     // @ts-expect-error — the answer to ask is { score: number }
