@@ -48,7 +48,7 @@ describe('run.approve / run.reject', () => {
     const checkpoints = new MemoryCheckpointStore();
     const waiting = await workflow.run({ amount: 7 }, { checkpoints });
     const id = waiting.pendingRequests[0]?.id as string;
-    const gate = { attach: () => undefined };
+    const gate = { attach: () => () => undefined }; // keeps the resumed run waiting in memory for answers
     const resumed = workflow.resume(waiting.checkpointId as string, { checkpoints, approvals: gate });
     await until(() => resumed.pendingRequests.length === 1);
     await resumed.reject(id, { reason: 'late' });
