@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { fromFunction, type Budget, type ExecutorContext, type Schema } from '../index.js';
-import { withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
+import { WorkflowBuilder, executor, isWeftError, type Budget, type ExecutorContext, type Schema } from '../index.js';
+import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
 /** What a pipeline stage receives besides the item. */
 export interface StageContext {
@@ -12,7 +12,12 @@ export interface StageContext {
   readonly signal: AbortSignal;
   /** The run's token budget. */
   readonly budget: Budget;
-  /** Emits a `custom` event from the pipeline's executor. */
+  /**
+   * The id of this item's invocation (the same for each of its stages, across retries of the pipeline and across a
+   * recovery): with the stage's name, an idempotency key for an external side effect.
+   */
+  readonly invocationId: string;
+  /** Emits a `custom` event from the pipeline's item step. */
   emit(name: string, data?: unknown): void;
 }
 
@@ -48,12 +53,26 @@ export interface PipelineOptions {
   readonly input?: Schema;
 }
 
+/** What the dispatch step sends the item step: one item, where it stands in the input, and how many there are. */
+interface ItemMessage {
+  readonly index: number;
+  readonly item: unknown;
+  readonly total: number;
+}
+
+/** Items finished so far, by the id of the pipeline invocation they belong to (in this process). */
+const finished = new Map<string, { done: number }>();
+const ITEM = 'item';
+const anything = z.unknown();
+
 /**
  * Sends every item of an array through the stages on its own: an item goes on to the next stage as soon as its
  * previous stage is done, so a fast item never waits for a slow one (there is no barrier between items, unlike
  * supersteps). A stage returning `undefined` stops that item. Sends the results of the items that went through
  * every stage, in input order. A failing stage fails the executor: the other items are aborted through their
  * `signal`. Each stage of each item is a phase named `stage[index]`; every finished item emits `pipeline.item`.
+ * Each item is one invocation of a small nested graph (`dispatch → item`), so a finished item is recorded and a
+ * run recovered after a crash runs only the items that had not finished.
  * @example
  * const enrich = pipeline([fetchPage, summarize, (s: Summary) => (s.relevant ? s : undefined)], { concurrency: 4 });
  */
@@ -73,70 +92,89 @@ export function pipeline<const TStages extends readonly [Stage, ...Stage[]]>(
   }
   const names = list.map((stage, index) => (stage.name === '' ? `stage-${index + 1}` : stage.name));
 
-  const run = async (items: readonly unknown[], ctx: ExecutorContext<unknown, undefined>): Promise<unknown[]> => {
-    const total = items.length;
-    const results: unknown[] = new Array<unknown>(total);
-    // One signal for every stage call: the run's cancellation, or the first failure stopping the others.
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    let next = 0;
-    let done = 0;
-    let failed = false;
-    let failure: unknown;
-
-    const runItem = async (index: number): Promise<void> => {
-      let value: unknown = items[index];
-      let stoppedAt: string | undefined;
-      for (let s = 0; s < list.length; s++) {
-        const stage = list[s] as Stage;
-        const name = names[s] as string;
-        const context: StageContext = { index, stage: name, signal: stop.signal, budget: ctx.budget, emit: (event, data) => ctx.emit(event, data) };
-        const current = value;
-        value = await ctx.phase(`${name}[${index}]`, () => untilAborted(() => stage(current, context), stop.signal));
-        if (value === undefined) {
-          stoppedAt = name;
-          break;
-        }
-      }
-      results[index] = value;
-      done++;
-      ctx.emit('pipeline.item', {
-        index,
-        status: stoppedAt === undefined ? 'completed' : 'stopped',
-        ...(stoppedAt === undefined ? {} : { stage: stoppedAt }),
-        done,
-        total,
-      });
-    };
-    const worker = async (): Promise<void> => {
-      while (next < total && !stop.signal.aborted) {
-        try {
-          await runItem(next++);
-        } catch (error) {
-          if (!failed) {
-            failed = true;
-            failure = error;
-            stop.abort(error);
-          }
-        }
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort); // ctx.signal lives as long as the run: leave no listener on it
-    }
-    if (failed) throw failure;
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    return results.filter((value) => value !== undefined);
-  };
-
-  const node = fromFunction(id, (items: readonly unknown[], ctx) => run(items, ctx as ExecutorContext<unknown, undefined>), {
+  const dispatch = executor({
+    id: 'dispatch',
     input: options.input ?? z.array(z.unknown()),
+    output: anything,
+    handle: (message, ctx) => {
+      const items = message as readonly unknown[];
+      const total = items.length;
+      for (let index = 0; index < total; index++) ctx.send({ index, item: items[index], total } satisfies ItemMessage);
+    },
+  });
+  const item = executor({
+    id: ITEM,
+    input: anything,
+    concurrency: concurrency === Infinity ? Number.MAX_SAFE_INTEGER : concurrency,
+    handle: (message, ctx) => runItem(list, names, message as ItemMessage, ctx),
+  });
+  // The node validates the array at delivery; the items inside are checked by nothing but the stages.
+  const workflow = new WorkflowBuilder({ name: id, start: dispatch, validate: 'edges-only' }).addEdge(dispatch, item).build();
+  // The item step outputs what each item became; the node sends them as one array, in input order.
+  const nested = workflow.asExecutor({ id, outputs: 'collect' });
+  const node = rewrap(nested, {
+    handle: async (items, ctx) => {
+      const key = ctx.invocationId;
+      finished.set(key, { done: 0 });
+      try {
+        await nested.handle(items, ctx);
+      } catch (error) {
+        throw stageFailure(error);
+      } finally {
+        finished.delete(key);
+      }
+    },
   });
   return withWorkflow(node) as unknown as WorkflowExecutor<PipelineItem<TStages>[], PipelineResult<TStages>[], undefined>;
+}
+
+/** One item through the stages, in the item step's invocation; outputs its result unless a stage stopped it. */
+async function runItem(
+  stages: readonly Stage[],
+  names: readonly string[],
+  { index, item, total }: ItemMessage,
+  ctx: ExecutorContext<never, undefined>,
+): Promise<void> {
+  const { signal, invocationId } = ctx;
+  const emit = (event: string, data?: unknown): void => ctx.emit(event, data);
+  let budget: Budget | undefined; // made on first use: most stages never charge
+  let value: unknown = item;
+  let stoppedAt: string | undefined;
+  for (let s = 0; s < stages.length; s++) {
+    const stage = stages[s] as Stage;
+    const name = names[s] as string;
+    const context: StageContext = {
+      index,
+      stage: name,
+      signal,
+      get budget() {
+        return (budget ??= ctx.budget);
+      },
+      invocationId,
+      emit,
+    };
+    const current = value;
+    value = await ctx.phase(`${name}[${index}]`, () => untilAborted(() => stage(current, context), signal));
+    if (value === undefined) {
+      stoppedAt = name;
+      break;
+    }
+  }
+  if (value !== undefined) ctx.output(value);
+  // The pipeline's invocation id is this one's without its last step (`…/2:item:3`).
+  const progress = finished.get(invocationId.slice(0, invocationId.lastIndexOf('/')));
+  ctx.emit('pipeline.item', {
+    index,
+    status: stoppedAt === undefined ? 'completed' : 'stopped',
+    ...(stoppedAt === undefined ? {} : { stage: stoppedAt }),
+    ...(progress === undefined ? {} : { done: ++progress.done }),
+    total,
+  });
+}
+
+/** A failed item fails its child run with an ExecutorError of the item step: the pipeline reports what the stage threw. */
+function stageFailure(error: unknown): unknown {
+  return isWeftError(error) && error.code === 'executor_failed' && error.executorId === ITEM && error.cause !== undefined ? error.cause : error;
 }
 
 /** Runs `work`, but rejects with the signal's reason as soon as it aborts (a stage that ignores its signal is not waited for). */

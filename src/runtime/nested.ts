@@ -10,9 +10,10 @@ export interface NestedWorkflowOptions {
   readonly id: string;
   /**
    * What happens to the child's outputs: `'send'` (default) sends each along the node's edges in the parent;
-   * `'output'` makes each an output of the parent run.
+   * `'output'` makes each an output of the parent run; `'collect'` sends them as one array, in order, once the
+   * child completes (one message per child run, `[]` when it output nothing).
    */
-  readonly outputs?: 'send' | 'output';
+  readonly outputs?: 'send' | 'output' | 'collect';
 }
 
 /** One waiting child: the child itself, and which parent request stands for which child request. */
@@ -43,8 +44,8 @@ export function createNestedExecutor<TInput, TOutput>(
   const definition = compiled.definition;
   const start = compiled.executors.get(definition.start);
   const mode = options.outputs ?? 'send';
-  if (mode !== 'send' && mode !== 'output') {
-    throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send' or 'output', got ${JSON.stringify(mode)}.`);
+  if (mode !== 'send' && mode !== 'output' && mode !== 'collect') {
+    throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send', 'output' or 'collect', got ${JSON.stringify(mode)}.`);
   }
 
   const settle = (
@@ -58,6 +59,10 @@ export function createNestedExecutor<TInput, TOutput>(
       context.setState((children) => {
         delete (children as Record<string, WaitingChild>)[key];
       });
+      if (mode === 'collect') {
+        context.send(result.outputs as TOutput);
+        return;
+      }
       for (const value of result.outputs) {
         if (mode === 'send') context.send(value as TOutput);
         else context.output(value as TOutput);

@@ -84,14 +84,13 @@ function checkApprovals(approvals: unknown): void {
     throw new TypeError('Run option approvals must have attach(run), as the gate of createApprovalGate({ onRequest }) has.');
 }
 
-/** A nested workflow's node: with `outputs: 'output'` it yields the child's output type (when the child declares one). */
-export type NestedExecutor<TInput, TOutput, TOptions> = Executor<
-  TInput,
-  TOutput,
-  unknown,
-  TInput,
-  TOptions extends { readonly outputs: 'output' } ? (unknown extends TOutput ? any : TOutput) : any
->;
+/**
+ * A nested workflow's node: it sends the child's outputs, or one array of them with `outputs: 'collect'`; with
+ * `outputs: 'output'` it yields the child's output type (when the child declares one).
+ */
+export type NestedExecutor<TInput, TOutput, TOptions> = TOptions extends { readonly outputs: 'collect' }
+  ? Executor<TInput, TOutput[], unknown>
+  : Executor<TInput, TOutput, unknown, TInput, TOptions extends { readonly outputs: 'output' } ? (unknown extends TOutput ? any : TOutput) : any>;
 
 /**
  * An immutable, validated graph, made by `WorkflowBuilder.build()`. Run it any number of times, concurrently;
@@ -316,7 +315,7 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
   /**
    * This workflow as one node of another: each message runs it to the end; its events are forwarded live
    * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
-   * fails the node with the child's error as `cause`.
+   * fails the node with the child's error as `cause`. With `outputs: 'collect'` it sends one array of them per run.
    */
   asExecutor<const TOptions extends NestedWorkflowOptions>(options: TOptions): NestedExecutor<TInput, TOutput, TOptions> {
     return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as NestedExecutor<TInput, TOutput, TOptions>;

@@ -1,6 +1,6 @@
 // See docs/concepts/composition.md — a workflow nested as one node: live events with a path, outputs along the parent's edges,
 // failures and cancellation crossing the boundary, one concurrency cap for the whole tree.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   ExecutorError,
@@ -73,6 +73,28 @@ describe('nested workflows: results', () => {
       ['review', ['review']],
     ]);
     expect(ofType(events, 'message.dropped')).toEqual([]);
+  });
+
+  it("outputs: 'collect' sends the child's outputs as one array per run, in order ([] when it output nothing)", async () => {
+    const split = executor({
+      id: 'split',
+      input: z.string(),
+      handle: (text, ctx) => {
+        for (const word of text.split(' ').filter((w) => w !== '')) ctx.output(word.toUpperCase());
+      },
+    });
+    const words = new WorkflowBuilder({ name: 'words', start: split, output: z.string() }).build();
+    const node = words.asExecutor({ id: 'words', outputs: 'collect' });
+    expectTypeOf(node).toEqualTypeOf<Executor<string, string[], unknown>>();
+    const intake = tag('intake');
+    const parent = new WorkflowBuilder({ name: 'parent', start: intake })
+      .addEdge(intake, node)
+      .addEdge(node, sink('report', z.array(z.string())))
+      .build();
+    expect((await parent.run('a b')).outputs).toEqual([['A', 'B>INTAKE']]);
+    const silent = new WorkflowBuilder({ name: 'silent', start: node }).addEdge(node, sink('report', z.array(z.string()))).build();
+    expect((await silent.run(' ')).outputs).toEqual([[]]);
+    expect(() => words.asExecutor({ id: 'words', outputs: 'all' as never })).toThrow(/outputs must be 'send', 'output' or 'collect'/);
   });
 
   it('runs the child once per message, each run isolated (state does not leak between them)', async () => {

@@ -2,7 +2,7 @@
 // reference run) and the child process (records-worker.ts). Every side effect goes through `hooks.effect`, and one
 // chosen invocation hangs while `hooks.hang` says so: the child is killed while it hangs.
 import { z } from 'zod';
-import { WorkflowBuilder, executor, loop, parallel, type Workflow } from 'weft';
+import { WorkflowBuilder, executor, loop, parallel, pipeline, type StageContext, type Workflow } from 'weft';
 
 /** Set by the child process: where side effects go, and which invocation never finishes in the killed run. */
 export const hooks: { effect: (line: string) => void; hang: (what: string) => boolean } = {
@@ -67,7 +67,33 @@ function tenIterations(): Workflow<number, unknown> {
   >;
 }
 
-export type RecordsCase = 'fanout' | 'parallel' | 'loop';
+/** spread n into four items → pipeline(two stages, the first with a side effect) → finish. */
+function pipelineItems(): Workflow<number, unknown> {
+  const spread = executor({
+    id: 'spread',
+    input: num,
+    output: z.array(num),
+    handle: (n, ctx) => ctx.send([1, 2, 3, 4].map((k) => n + k)),
+  });
+  const node = pipeline(
+    [
+      async function fetch(n: number, ctx: StageContext) {
+        await turn();
+        if (hooks.hang(`item:${n}`)) await forever();
+        hooks.effect(`item-${ctx.index} ${n} ${ctx.invocationId}`);
+        return n * 10;
+      },
+      (n: number) => n + 1,
+    ],
+    { id: 'items' },
+  );
+  return new WorkflowBuilder({ name: 'records-pipeline', start: spread }).addEdge(spread, node).addEdge(node, finish).build() as unknown as Workflow<
+    number,
+    unknown
+  >;
+}
+
+export type RecordsCase = 'fanout' | 'parallel' | 'loop' | 'pipeline';
 
 /** Each case: its workflow, and the invocation that hangs in the killed run (the others finish). */
 export const recordsCases: Record<RecordsCase, { readonly workflow: Workflow<number, unknown>; readonly hangs: string }> = {
@@ -75,4 +101,6 @@ export const recordsCases: Record<RecordsCase, { readonly workflow: Workflow<num
   parallel: { workflow: parallelBranches(), hangs: 'branch-4:0' },
   // The body's input at iteration i is i − 1: iterations 1–7 finish, the 8th hangs.
   loop: { workflow: tenIterations(), hangs: 'body:7' },
+  // Items 1–4: the fourth (index 3) hangs.
+  pipeline: { workflow: pipelineItems(), hangs: 'item:4' },
 };

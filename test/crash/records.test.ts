@@ -1,5 +1,5 @@
 // Invocation records across a real crash: a child process runs a superstep in which four invocations run at once
-// (or a `parallel` with four branches, or a `loop` of ten iterations); one hangs, the others finish and write a
+// (or a `parallel` with four branches, a `loop` of ten iterations, or a `pipeline` of four items); one hangs, the others finish and write a
 // side effect to a file. Once their records are saved the test SIGKILLs the child, and a new child resumes the run:
 // only the unfinished invocation runs again, and the result equals an uninterrupted run's.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -85,5 +85,14 @@ describe.concurrent('a run killed with SIGKILL in the middle of a superstep runs
     expect(before.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => `body ${n}`));
     expect(again.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([7, 8, 9].map((n) => `body ${n}`));
     expect(result.outputs).toEqual([{ value: 10, iterations: 10, reason: 'maxIterations' }]);
+  });
+
+  it('a pipeline of four items, three finished: only the fourth item runs again', async () => {
+    const { before, again, result } = await killAndRecover('pipeline', 3);
+    expect(before.map((line) => line.split(' ')[0]).sort()).toEqual(['item-0', 'item-1', 'item-2']);
+    expect(again.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['item-3 4']);
+    // The item's invocation id is the same in both processes: a real stage's idempotency key.
+    expect(again[0]?.split(' ')[2]).toMatch(/^records-pipeline\/2:items:0\/2:item:3$/);
+    expect(result.outputs).toEqual([[11, 21, 31, 41]]);
   });
 });

@@ -11,9 +11,23 @@ import {
   executor,
   isWeftError,
   pipeline,
+  withApproval,
+  type Stage,
   type StageContext,
+  type StoredInvocation,
+  type WorkflowEvent,
 } from 'weft';
-import { Gates, InFlight, caught, ofType, record, until } from '../support/async.js';
+import { jsonPlacement } from 'weft/testing';
+import { Gates, InFlight, caught, deferred, ofType, record, until } from '../support/async.js';
+
+/** A memory store that keeps a copy of every invocation record saved, even after it is dropped. */
+class WatchedStore extends MemoryCheckpointStore {
+  readonly saved: StoredInvocation[] = [];
+  override async saveInvocation(stored: StoredInvocation): Promise<void> {
+    this.saved.push(stored);
+    await super.saveInvocation(stored);
+  }
+}
 
 const sink = executor({ id: 'sink', input: z.unknown(), handle: (value, ctx) => ctx.output(value) });
 
@@ -232,5 +246,103 @@ describe('pipeline', () => {
       .filter((e) => e.name === 'pipeline.item')
       .map((e) => e.data as { done: number; total: number });
     expect(items.map((i) => `${i.done}/${i.total}`)).toEqual(['1/2', '2/2']);
+  });
+
+  it('keeps finished items across an interrupted run: resumed in the middle, only the unfinished item runs again', async () => {
+    const store = new WatchedStore();
+    const ran: string[] = [];
+    const stuck = deferred();
+    const make = (first: Stage<number, number>) => pipeline([first, (n: number) => n * 10], { id: 'items' }).toWorkflow();
+    const controller = new AbortController();
+    const running = make(async (n, ctx) => {
+      ran.push(`${n} ${ctx.invocationId}`);
+      if (n === 3) await stuck.promise; // never finishes in this run
+      return n;
+    }).run([1, 2, 3, 4], { runId: 'p', checkpoints: store, signal: controller.signal });
+    const items = () => store.saved.filter((r) => r.invocationId.includes(':item:'));
+    await until(() => items().length === 3);
+    controller.abort(); // the process "dies" with items 1, 2 and 4 recorded
+    expect((await caught(() => running)) as Error).toMatchObject({ code: 'run_cancelled' });
+    expect(
+      items()
+        .map((r) => r.invocationId)
+        .sort(),
+    ).toEqual([0, 1, 3].map((i) => `p/1:items:0/2:item:${i}`));
+
+    const first = ran.slice();
+    ran.length = 0;
+    const events: WorkflowEvent[] = [];
+    const latest = await store.latest('p');
+    const result = await make((n, ctx) => (ran.push(`${n} ${ctx.invocationId}`), n)).resume(latest?.id as string, {
+      checkpoints: store,
+      onEvent: (event) => events.push(event),
+    });
+    expect(ran).toEqual([`3 p/1:items:0/2:item:2`]);
+    expect(first).toContain(ran[0]); // the same invocation id in both runs: an idempotency key
+    expect(result.outputs).toEqual((await make((n) => n).run([1, 2, 3, 4])).outputs);
+    expect(result.outputs).toEqual([[10, 20, 30, 40]]);
+    // Recorded items are not reported again; `done` counts the items finished in this process.
+    const reported = ofType(events, 'custom').filter((e) => e.name === 'pipeline.item');
+    expect(reported.map((e) => e.data)).toEqual([{ index: 2, status: 'completed', done: 1, total: 4 }]);
+    expect(await store.listInvocations('p', 1)).toEqual([]);
+  });
+
+  it('runs each item as an invocation of its own step, so the run-wide maxConcurrency caps items too', async () => {
+    const gates = new Gates();
+    const inFlight = new InFlight();
+    const started: string[] = [];
+    const run = pipeline([
+      async (id: string) => {
+        started.push(id);
+        inFlight.enter();
+        await gates.wait(id);
+        inFlight.leave();
+        return id;
+      },
+    ])
+      .toWorkflow()
+      .start(['a', 'b', 'c'], { maxConcurrency: 2 });
+    await until(() => started.length === 2);
+    gates.open('a');
+    await until(() => started.length === 3);
+    gates.open('b');
+    gates.open('c');
+    expect((await run.result).outputs).toEqual([['a', 'b', 'c']]);
+    expect(inFlight.max).toBe(2);
+  });
+
+  it('emits its phases and events from the item step, under the pipeline in the path', async () => {
+    const { events } = await record(
+      pipeline([(n: number, ctx: StageContext) => (ctx.emit('seen', n), n)], { id: 'crawl' })
+        .toWorkflow()
+        .stream([7]),
+    );
+    const custom = ofType(events, 'custom').map((e) => [e.name, e.executorId, e.path]);
+    expect(custom).toEqual([
+      ['seen', 'item', ['crawl', 'item']],
+      ['pipeline.item', 'item', ['crawl', 'item']],
+    ]);
+  });
+
+  it('runs its items through a placement like any other invocation, with the same results', async () => {
+    const workflow = pipeline([(n: number) => (n > 1 ? n * 2 : undefined), async (n: number) => `${n}`], {
+      id: 'placed',
+      concurrency: 2,
+    }).toWorkflow();
+    const placement = jsonPlacement(workflow);
+    const here = await workflow.run([1, 2, 3]);
+    const placed = await workflow.run([1, 2, 3], { placement });
+    expect(placed.outputs).toEqual(here.outputs);
+    expect(placed.outputs).toEqual([['4', '6']]);
+    expect(placement.invocations.map((i) => i.executorId).sort()).toEqual(['dispatch', 'item', 'item', 'item']);
+  });
+
+  it('goes on working wrapped by withApproval: approved, the items run', async () => {
+    const node = withApproval(pipeline([(n: number) => n * 2], { id: 'double' }), { describe: (items) => `Double ${items.length} numbers?` });
+    const workflow = new WorkflowBuilder({ name: 'approved', start: node }).addEdge(node, sink).build();
+    const run = workflow.start([1, 2, 3]);
+    await until(() => run.pendingRequests.length === 1);
+    await run.respond((run.pendingRequests[0] as { id: string }).id, { approved: true });
+    expect((await run.result).outputs).toEqual([[2, 4, 6]]);
   });
 });
