@@ -2,7 +2,8 @@ import type { Subscription } from 'rxjs';
 import { Observable } from 'rxjs/internal/Observable'; // not the index, which loads every operator
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { CheckpointError, NotFoundError, RequestError } from '../errors.js';
-import type { AnswerOf, AnyExecutor } from '../model/types.js';
+import { approvalAnswer } from '../internal/approval-answer.js';
+import type { AnswerOf, AnyExecutor, ApproveOptions, RejectOptions } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
@@ -74,6 +75,10 @@ export interface Runtime {
    * (`respond<typeof ask>`) or the answer's own type.
    */
   respond<T = unknown>(runId: string, requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
+  /** Approves a request made by `withApproval` (`respond` with `{ approved: true, reason?, input? }`). */
+  approve<TInput = unknown>(runId: string, requestId: string, options?: ApproveOptions<NoInfer<TInput>>): Promise<void>;
+  /** Rejects a request made by `withApproval` (`respond` with `{ approved: false, reason? }`). */
+  reject(runId: string, requestId: string, options?: RejectOptions): Promise<void>;
   /**
    * Cancels a running or waiting run; resolves with its record, unchanged if it had ended already. A run driven by
    * another process is cancelled by that process at its next commit or lease renewal: the record returned then
@@ -397,6 +402,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
       notify();
     },
+
+    approve: (runId, requestId, options) => runtime.respond(runId, requestId, approvalAnswer(true, options)),
+    reject: (runId, requestId, options) => runtime.respond(runId, requestId, approvalAnswer(false, options)),
 
     async cancel(runId) {
       const run = active.get(runId);

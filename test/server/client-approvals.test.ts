@@ -39,7 +39,7 @@ async function waitingPayment(amount: number) {
     }
     throw new Error(`run ${run.id} ended without completing`);
   };
-  return { client, runId: run.id, requestId, outputs };
+  return { client, runtime: served.runtime, runId: run.id, requestId, outputs };
 }
 
 describe('client approvals', () => {
@@ -75,5 +75,12 @@ describe('client approvals', () => {
     const answer: ResponseOf<typeof approvedPay> = { approved: false, reason: 'typed' };
     await client.runs.respond<typeof approvedPay>(runId, requestId, answer);
     expect(await outputs()).toEqual(['refused 7 (typed)']);
+  });
+
+  it('the runtime answers the same way, in process', async () => {
+    const { runtime, runId, requestId, outputs } = await waitingPayment(8);
+    await expect(runtime.approve(runId, requestId, { input: { amount: 'eight' } })).rejects.toMatchObject({ code: 'request_invalid' });
+    await runtime.reject(runId, requestId, { reason: 'in process' });
+    expect(await outputs()).toEqual(['refused 8 (in process)']);
   });
 });
