@@ -122,5 +122,8 @@ describe('typed answers', () => {
     void runtime.respond<typeof ask>('run', 'request', { score: 3 });
     // @ts-expect-error — the answer to ask is { score: number }
     void runtime.respond<typeof ask>('run', 'request', { score: null });
+    void runtime.approve<{ amount: number }>('run', 'request', { input: { amount: 1 } });
+    // @ts-expect-error — a rejection carries no input
+    void runtime.reject('run', 'request', { input: 1 });
   });
 });
