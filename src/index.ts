@@ -44,6 +44,11 @@ export type {
   InferSchema,
   InputOf,
   OutputOf,
+  AnswerOf,
+  ApproveOptions,
+  RejectOptions,
+  ResponseOf,
+  YieldsOf,
   PendingRequest,
   RequestOptions,
   RetryPolicy,
@@ -63,8 +68,10 @@ export type { FromFunctionOptions } from './executors/from-function.js';
 export { WorkflowBuilder } from './builder/workflow-builder.js';
 export type { WorkflowBuilderOptions } from './builder/workflow-builder.js';
 export type { CheckedChain, CheckedSwitch, FanInMessage, Source, SwitchCase, SwitchDefault, SwitchMismatch, Target } from './builder/edge-types.js';
+export type { OutputMismatch } from './builder/edge-types.js';
 export { Workflow } from './runtime/workflow.js';
 export type { AttachableRun, ResumedRun, ResumeRunOptions, RunApprovals, StartOptions, WorkflowRun } from './runtime/workflow.js';
+export type { NestedExecutor } from './runtime/workflow.js';
 export type { Durability, ResumeOptions, RunOptions, RunResult } from './runtime/run.js';
 export type { Invocation, Placement } from './runtime/placement.js';
 export { executeInvocation } from './runtime/execute-invocation.js';

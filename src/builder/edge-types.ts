@@ -20,6 +20,35 @@ export interface SendsNothing {
   readonly '~error': 'this executor has no output schema, so it sends nothing and cannot be an edge source: give it output: schema';
 }
 
+/**
+ * The type an executor is checked against when it declares `yields` that the workflow's `output` type does not
+ * cover, so the message reads `… is not assignable to … 'OutputMismatch<{ yields: number; output: string; }>'`.
+ */
+export interface OutputMismatch<T extends { readonly yields: unknown; readonly output: unknown }> {
+  readonly '~error': "the executor's yields type is not assignable to the workflow's output type";
+  readonly yields: T['yields'];
+  readonly output: T['output'];
+}
+
+/** `any` (nothing declared) or the type of an executor's `yields` schema. */
+type DeclaredYields<T> = T extends Executor<any, any, any, any, infer TYields, any> ? TYields : any;
+/** The {@link OutputMismatch} of each executor (a union distributes) whose declared yields are not all `TOutput`; else never. */
+export type YieldsMismatch<TOutput, TExecutor> = TExecutor extends string
+  ? never
+  : 0 extends 1 & DeclaredYields<TExecutor>
+    ? never
+    : [DeclaredYields<TExecutor>] extends [TOutput]
+      ? never
+      : OutputMismatch<{ yields: DeclaredYields<TExecutor>; output: TOutput }>;
+/** `TChecked` when `TExecutor` yields only what the workflow outputs (or declares nothing), else its {@link OutputMismatch}. */
+export type CheckedYields<TOutput, TExecutor, TChecked = TExecutor> = [YieldsMismatch<TOutput, TExecutor>] extends [never]
+  ? TChecked
+  : YieldsMismatch<TOutput, TExecutor>;
+/** A method's `this`: anything when every executor of the union `TExecutors` fits the output type, else the mismatches. */
+export type CheckedAllYields<TOutput, TExecutors> = [YieldsMismatch<TOutput, TExecutors>] extends [never]
+  ? unknown
+  : YieldsMismatch<TOutput, TExecutors>;
+
 /** What an executor (or an id: anything) sends along an edge. */
 export type SentBy<T> = T extends string ? any : OutputOf<T>;
 /** What a `when` predicate receives from a source (from an id: `unknown`). */
@@ -68,3 +97,6 @@ export type FanInMessage<TSources extends readonly unknown[]> = { -readonly [K i
 export type CheckedChain<TChain extends readonly unknown[], TPrevious = never> = TChain extends readonly [infer THead, ...infer TRest]
   ? [[TPrevious] extends [never] ? THead : Target<OutputOf<TPrevious>>, ...CheckedChain<TRest, THead>]
   : [];
+
+/** The targets named by the cases of `addSwitch`. */
+export type SwitchTargets<TCase> = TCase extends { readonly to: infer TTo } ? TTo : TCase extends { readonly otherwise: infer TTo } ? TTo : never;

@@ -1,6 +1,6 @@
 import type { GraphIssue } from '../errors.js';
 import { edgeSources, edgeTargets } from '../model/edges.js';
-import type { AnyExecutor, EdgeDefinition } from '../model/types.js';
+import type { AnyExecutor, EdgeDefinition, Schema } from '../model/types.js';
 import { arrayElement, incompatibility, rejectsArrays } from './schema-compat.js';
 
 /** Every issue of a resolved graph (ids already known to exist); empty when it is valid. */
@@ -8,6 +8,7 @@ export function validateGraph(
   start: string | undefined,
   executors: ReadonlyMap<string, AnyExecutor>,
   edges: readonly EdgeDefinition[],
+  outputSchema?: Schema,
 ): GraphIssue[] {
   const issues: GraphIssue[] = [];
 
@@ -102,6 +103,16 @@ export function validateGraph(
     }
     const source = get(edge.source);
     for (const target of new Set(edgeTargets(edge))) check(edge.source, target, source.output, get(target).input);
+  }
+  for (const executor of executors.values()) {
+    const why = incompatibility(executor.yields, outputSchema);
+    if (why !== undefined) {
+      issues.push({
+        code: 'incompatible_schemas',
+        message: `Executor "${executor.id}" can never output a value the workflow's output schema accepts: its yields schema ${why.replace('the target', 'the workflow')}. Fix one of the schemas.`,
+        executorIds: [executor.id],
+      });
+    }
   }
   return issues;
 }

@@ -10,6 +10,8 @@ import { computeSignature } from '../model/signature.js';
 import type { AnyExecutor, EdgeDefinition, Executor, ExecutorDefaults, Schema, ValidationMode, WorkflowDefinition } from '../model/types.js';
 import { Workflow } from '../runtime/workflow.js';
 import type {
+  CheckedAllYields,
+  CheckedYields,
   CheckedChain,
   CheckedSource,
   CheckedTarget,
@@ -17,6 +19,7 @@ import type {
   SentBy,
   Source,
   CheckedSwitch,
+  SwitchTargets,
   SwitchCase,
   SwitchDefault,
   Target,
@@ -75,16 +78,21 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   private readonly terminalOutputs = new Set<string>();
   private defaults: ExecutorDefaults = {};
 
-  constructor(options: WorkflowBuilderOptions<Executor<any, any, any, TInput> | string, TOutput>) {
+  // The start's `yields` is checked structurally (a constructor takes no type parameter of its own to name it by).
+  constructor(options: WorkflowBuilderOptions<Executor<any, any, any, TInput, NoInfer<TOutput>> | string, TOutput>) {
     if (typeof options.name !== 'string' || options.name.length === 0) {
       throw new TypeError('A workflow needs a non-empty name: new WorkflowBuilder({ name: "my-workflow", start }).');
     }
     this.name = options.name;
     this.options = options;
-    if (typeof options.start !== 'string') this.addExecutor(options.start);
+    if (typeof options.start !== 'string') this.register(options.start);
   }
 
-  /** Adds an executor; edges add theirs too, so this is needed only for executors referred to by id. */
+  /**
+   * Adds an executor; edges add theirs too, so this is needed only for executors referred to by id. Like every method
+   * that adds executors, it refuses at compile time one whose `yields` type the workflow's `output` type does not cover.
+   */
+  addExecutor<TExecutor extends AnyExecutor>(executor: CheckedYields<TOutput, TExecutor>): this;
   addExecutor(executor: AnyExecutor): this {
     this.register(executor);
     return this;
@@ -95,13 +103,13 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
    * messages for which it returns true pass. A type guard as `when` narrows what `to` must accept.
    */
   addEdge<TFrom extends Ref, TTo extends Ref, TMessage extends WhenMessage<TFrom> = never>(
-    from: CheckedSource<TFrom>,
-    to: CheckedTarget<TMessage, TTo>,
+    from: CheckedYields<TOutput, TFrom, CheckedSource<TFrom>>,
+    to: CheckedYields<TOutput, TTo, CheckedTarget<TMessage, TTo>>,
     options: { readonly when: (message: WhenMessage<TFrom>) => message is TMessage },
   ): this;
   addEdge<TFrom extends Ref, TTo extends Ref>(
-    from: CheckedSource<TFrom>,
-    to: CheckedTarget<SentBy<TFrom>, TTo>,
+    from: CheckedYields<TOutput, TFrom, CheckedSource<TFrom>>,
+    to: CheckedYields<TOutput, TTo, CheckedTarget<SentBy<TFrom>, TTo>>,
     options?: { readonly when?: (message: WhenMessage<TFrom>) => boolean },
   ): this;
   addEdge(from: Ref, to: Ref, options: { readonly when?: ((message: any) => boolean) | undefined } = {}): this {
@@ -115,7 +123,8 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Connects each executor to the next; every link is type-checked. */
-  addChain<const TChain extends readonly Ref[]>(chain: TChain & CheckedChain<TChain>): this {
+  addChain<const TChain extends readonly Ref[]>(this: CheckedAllYields<TOutput, TChain[number]>, chain: TChain & CheckedChain<TChain>): this;
+  addChain(chain: readonly Ref[]): this {
     const refs = chain as readonly Ref[];
     if (refs.length < 2) throw new TypeError(`addChain needs at least two executors, got ${refs.length}.`);
     for (let i = 1; i < refs.length; i++) this.addEdge(refs[i - 1] as Ref, refs[i] as Ref);
@@ -123,10 +132,16 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Sends every message to all targets, or to those `select` returns (by id). */
-  addFanOut<TFrom extends Ref>(
-    from: CheckedSource<TFrom>,
-    to: readonly Target<SentBy<TFrom>>[],
-    options: { readonly select?: (message: WhenMessage<TFrom>, targets: readonly string[]) => string | readonly string[] } = {},
+  addFanOut<TFrom extends Ref, const TTargets extends readonly Target<SentBy<TFrom>>[]>(
+    this: CheckedAllYields<TOutput, TTargets[number]>,
+    from: CheckedYields<TOutput, TFrom, CheckedSource<TFrom>>,
+    to: TTargets,
+    options?: { readonly select?: (message: WhenMessage<TFrom>, targets: readonly string[]) => string | readonly string[] },
+  ): this;
+  addFanOut(
+    from: Ref,
+    to: readonly Ref[],
+    options: { readonly select?: (message: any, targets: readonly string[]) => string | readonly string[] } = {},
   ): this {
     this.edges.push({
       kind: 'fan-out',
@@ -138,7 +153,12 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Waits for one message from every source, then delivers them to `to` as one array, in source order. */
-  addFanIn<const TSources extends readonly Source<any>[]>(from: TSources, to: Target<FanInMessage<TSources>>): this {
+  addFanIn<const TSources extends readonly Source<any>[], TTo extends Target<FanInMessage<TSources>>>(
+    this: CheckedAllYields<TOutput, TSources[number]>,
+    from: TSources,
+    to: CheckedYields<TOutput, TTo>,
+  ): this;
+  addFanIn(from: readonly Ref[], to: Ref): this {
     this.edges.push({ kind: 'fan-in', sources: from.map((s) => this.ref(s)), target: this.ref(to) });
     return this;
   }
@@ -148,8 +168,8 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
    * guard as `when` narrows what that case's target must accept; `otherwise` must accept everything the source sends.
    */
   addSwitch<TFrom extends Ref, TCase extends SwitchCase<WhenMessage<TFrom>> | SwitchDefault<any>>(
-    this: CheckedSwitch<SentBy<TFrom>, TCase>,
-    from: CheckedSource<TFrom>,
+    this: CheckedSwitch<SentBy<TFrom>, TCase> & CheckedAllYields<TOutput, SwitchTargets<TCase>>,
+    from: CheckedYields<TOutput, TFrom, CheckedSource<TFrom>>,
     cases: readonly TCase[],
   ): this;
   addSwitch(from: Ref, cases: readonly (SwitchCase<unknown> | SwitchDefault<unknown>)[]): this {
@@ -199,12 +219,14 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
   }
 
   /** Inserts a pure transform between two executors whose message types do not fit. */
-  addAdapter<TFrom, TTo>(
-    from: Source<TFrom>,
-    to: Target<TTo>,
+  addAdapter<TFrom, TTo, TSource extends Source<TFrom>, TTarget extends Target<TTo>>(
+    this: CheckedAllYields<TOutput, TSource | TTarget>,
+    from: TSource & Source<TFrom>,
+    to: TTarget & Target<TTo>,
     transform: (message: TFrom) => NoInfer<TTo>,
-    options: { readonly id?: string } = {},
-  ): this {
+    options?: { readonly id?: string },
+  ): this;
+  addAdapter(from: Ref, to: Ref, transform: (message: unknown) => unknown, options: { readonly id?: string } = {}): this {
     const bridge = adapter(options.id ?? `${idOf(from)}->${idOf(to)}`, transform);
     this.edges.push({ kind: 'direct', source: this.ref(from), target: this.ref(bridge), when: undefined });
     this.edges.push({ kind: 'direct', source: bridge, target: this.ref(to), when: undefined });
@@ -355,7 +377,7 @@ export class WorkflowBuilder<TInput = unknown, TOutput = unknown, TExit extends 
       }
     }
 
-    issues.push(...validateGraph(startKnown ? start : undefined, this.executors, edges));
+    issues.push(...validateGraph(startKnown ? start : undefined, this.executors, edges, this.options.output));
     if (issues.length > 0) throw new GraphValidationError(this.name, issues);
 
     const executors = [...this.executors.values()];

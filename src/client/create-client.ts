@@ -5,6 +5,9 @@ import {
   type RunStatus,
   type SerializedEvent,
   type WireWorkflowInfo,
+  type AnswerOf,
+  type ApproveOptions,
+  type RejectOptions,
   type Workflow,
 } from '../index.js';
 import { toHttpError, WeftHttpError } from './http-error.js';
@@ -123,8 +126,15 @@ export interface Client<TWorkflows extends Record<string, AnyWorkflow> = Record<
      * Last-Event-ID when the connection drops, and errors with a WeftHttpError when the server refuses it.
      */
     events(runId: string, options?: RunEventsOptions): EventStream<SerializedEvent>;
-    /** Answers a pending request of a waiting run; the run continues. */
-    respond(runId: string, requestId: string, value: unknown): Promise<void>;
+    /**
+     * Answers a pending request of a waiting run; the run continues. The type argument types the answer: the
+     * asking executor's type (`respond<typeof ask>`, its `response` schema) or the answer's own type.
+     */
+    respond<T = unknown>(runId: string, requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
+    /** Approves a request made by `withApproval`: the executor runs, on `input` when given. */
+    approve<TInput = unknown>(runId: string, requestId: string, options?: ApproveOptions<NoInfer<TInput>>): Promise<void>;
+    /** Rejects a request made by `withApproval`: the executor does not run; the rejection is output or goes to `onReject`. */
+    reject(runId: string, requestId: string, options?: RejectOptions): Promise<void>;
     /** Cancels a running or waiting run and answers with it (a run that has already ended is returned as it is). */
     cancel(runId: string): Promise<AnyRunOf<TWorkflows>>;
   };
@@ -153,6 +163,13 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+
+/** `{ approved, reason?, input? }` with only the fields given, as the run handle's `approve`/`reject` send it (a rejection carries no input). */
+const approvalAnswer = (approved: boolean, options: ApproveOptions = {}): { approved: boolean; reason?: string; input?: unknown } => ({
+  approved,
+  ...(options.reason === undefined ? {} : { reason: options.reason }),
+  ...(!approved || options.input === undefined ? {} : { input: options.input }),
+});
 
 /**
  * A typed client of the app `createApp` serves; pass the workflow types to type inputs and outputs.
@@ -295,6 +312,10 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
       return () => stop.abort();
     });
 
+  const respond = async (runId: string, requestId: string, value: unknown): Promise<void> => {
+    await call('POST', `${runPath(runId)}/responses`, { requestId, value });
+  };
+
   return {
     workflows: {
       invoke: (name: string, input: unknown, invokeOptions: InvokeOptions = {}) =>
@@ -316,9 +337,9 @@ export function createClient<TWorkflows extends Record<string, AnyWorkflow> = Re
         return { runs: page.runs, nextCursor: page.nextCursor ?? undefined };
       },
       events,
-      respond: async (runId: string, requestId: string, value: unknown) => {
-        await call('POST', `${runPath(runId)}/responses`, { requestId, value });
-      },
+      respond,
+      approve: (runId: string, requestId: string, options?: ApproveOptions) => respond(runId, requestId, approvalAnswer(true, options)),
+      reject: (runId: string, requestId: string, options?: RejectOptions) => respond(runId, requestId, approvalAnswer(false, options)),
       cancel: async (runId: string) => (await call<{ run: AnyRunOf<TWorkflows> }>('POST', `${runPath(runId)}/cancel`)).run,
     },
   } as Client<TWorkflows>;

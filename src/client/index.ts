@@ -16,6 +16,6 @@ export type {
   WorkflowOutput,
 } from './create-client.js';
 // The same options as runtime.invoke's, re-exported so that a client-only program needs no other entry.
-export type { InvokeOptions } from '../index.js';
+export type { AnswerOf, ApproveOptions, InvokeOptions, RejectOptions, ResponseOf } from '../index.js';
 export { WeftHttpError } from './http-error.js';
 export type { HttpIssue } from './http-error.js';

@@ -7,28 +7,38 @@ type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : 
 type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
 
 /** Options of {@link executor}. */
+/** @internal What `ctx.output` takes in an executor with this `yields` option: anything without one. */
+export type Yielded<TYieldsSchema> = TYieldsSchema extends Schema ? Parsed<TYieldsSchema> : unknown;
+type Sent<TOutputSchema> = TOutputSchema extends Schema ? Parsed<TOutputSchema> : never;
+
 export interface ExecutorOptions<
   TInputSchema extends Schema,
   TOutputSchema extends Schema | undefined,
   TState,
-  TResponseSchema extends Schema = Schema,
+  TResponseSchema extends Schema | undefined = undefined,
+  TYieldsSchema extends Schema | undefined = undefined,
 > {
   readonly id: string;
   /** Validates every message delivered to this executor. */
   readonly input: TInputSchema;
   /** What this executor sends; it types the outgoing edges. Without it the executor cannot send. Use `z.custom<T>()` for a type without checks. */
   readonly output?: TOutputSchema;
+  /**
+   * What this executor passes to `ctx.output`, the run's outputs: validated at each call, and, in a workflow with an
+   * `output` schema, checked at compile time against the workflow's output type. Without it `ctx.output` takes anything.
+   */
+  readonly yields?: TYieldsSchema;
   readonly handle: (
     message: Parsed<TInputSchema>,
-    context: ExecutorContext<TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, NoInfer<TState>>,
+    context: ExecutorContext<Sent<TOutputSchema>, NoInfer<TState>, Yielded<TYieldsSchema>>,
   ) => void | Promise<void>;
   /** Validates the answers to this executor's requests (`ctx.request`); kept with the graph, so it works after a resume in another process. */
   readonly response?: TResponseSchema;
   /** Receives each answer to a request this executor made, in the superstep after the answer is given. */
   readonly onResponse?: (
-    response: Parsed<TResponseSchema>,
+    response: TResponseSchema extends Schema ? Parsed<TResponseSchema> : unknown,
     request: PendingRequest,
-    context: ExecutorContext<TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, NoInfer<TState>>,
+    context: ExecutorContext<Sent<TOutputSchema>, NoInfer<TState>, Yielded<TYieldsSchema>>,
   ) => void | Promise<void>;
   /** This executor's state at the start of every run; plain JSON. */
   readonly initialState?: TState;
@@ -65,17 +75,18 @@ function checkPolicy(
 }
 
 /** @internal Builds the frozen executor object every factory returns. */
-export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
-  fields: Pick<Executor<TInput, TOutput, TState>, 'id' | 'kind' | 'input' | 'output' | 'handle' | 'initialState'> & {
-    readonly onResponse?: Executor<TInput, TOutput, TState>['onResponse'];
-    readonly response?: Schema | undefined;
+export function createExecutor<TInput, TOutput, TState, TAccepts = TInput, TYields = any, TResponse = any>(
+  fields: Pick<Executor<TInput, TOutput, TState, TAccepts, TYields>, 'id' | 'kind' | 'input' | 'output' | 'handle' | 'initialState'> & {
+    readonly onResponse?: Executor<TInput, TOutput, TState, TAccepts, TYields>['onResponse'];
+    readonly response?: Schema<TResponse> | undefined;
+    readonly yields?: Schema<TYields> | undefined;
     readonly concurrency?: number | undefined;
     readonly retry?: RetryPolicy | undefined;
     readonly timeoutMs?: number | undefined;
     readonly limiter?: LimiterLike | undefined;
     readonly workflow?: Executor['workflow'];
   },
-): Executor<TInput, TOutput, TState, TAccepts> {
+): Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse> {
   checkId(fields.id);
   checkPolicy(fields.id, fields);
   const bad = findNonJson(fields.initialState, undefined, 'initialState');
@@ -89,6 +100,7 @@ export function createExecutor<TInput, TOutput, TState, TAccepts = TInput>(
     kind: fields.kind,
     input: fields.input,
     output: fields.output,
+    yields: fields.yields,
     handle: fields.handle,
     onResponse: fields.onResponse,
     response: fields.response,
@@ -110,26 +122,34 @@ export function executor<
   TInputSchema extends Schema,
   TOutputSchema extends Schema | undefined = undefined,
   TState = undefined,
-  TResponseSchema extends Schema = Schema,
+  TResponseSchema extends Schema | undefined = undefined,
+  TYieldsSchema extends Schema | undefined = undefined,
 >(
-  options: ExecutorOptions<TInputSchema, TOutputSchema, TState, TResponseSchema>,
-): Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>> {
+  options: ExecutorOptions<TInputSchema, TOutputSchema, TState, TResponseSchema, TYieldsSchema>,
+): Executor<
+  Parsed<TInputSchema>,
+  Sent<TOutputSchema>,
+  TState,
+  Accepted<TInputSchema>,
+  TYieldsSchema extends Schema ? Parsed<TYieldsSchema> : any,
+  TResponseSchema extends Schema ? Parsed<TResponseSchema> : any
+> {
   if (options.input === undefined || !('~standard' in options.input)) {
     throw new TypeError(
       `Executor "${String(options.id)}" needs an input schema (zod or any Standard Schema). Pass executor({ id, input: z.string(), … }).`,
     );
   }
-  return createExecutor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState, Accepted<TInputSchema>>({
+  checkSchema(options.id, 'yields', options.yields);
+  checkSchema(options.id, 'response', options.response);
+  // The schemas' types are checked by the options' type; the executor carries them only at the type level.
+  return createExecutor<any, any, TState, any, any, any>({
     id: options.id,
     kind: 'executor',
     input: options.input,
     output: options.output,
-    handle: options.handle as Executor<Parsed<TInputSchema>, TOutputSchema extends Schema ? Parsed<TOutputSchema> : never, TState>['handle'],
-    onResponse: options.onResponse as Executor<
-      Parsed<TInputSchema>,
-      TOutputSchema extends Schema ? Parsed<TOutputSchema> : never,
-      TState
-    >['onResponse'],
+    yields: options.yields,
+    handle: options.handle as Executor['handle'],
+    onResponse: options.onResponse as Executor['onResponse'],
     response: options.response,
     initialState: options.initialState as TState,
     concurrency: options.concurrency,
@@ -137,4 +157,13 @@ export function executor<
     timeoutMs: options.timeoutMs,
     limiter: options.limiter,
   });
+}
+
+/** @internal Throws unless an optional schema option is a Standard Schema. */
+export function checkSchema(id: string, option: string, schema: unknown): void {
+  if (schema !== undefined && (typeof schema !== 'object' || schema === null || !('~standard' in schema))) {
+    throw new TypeError(
+      `Executor "${id}": ${option} must be a schema (zod or any Standard Schema), got ${typeof schema}. Pass ${option}: z.string(), say.`,
+    );
+  }
 }

@@ -49,6 +49,17 @@ export interface RequestOptions {
   readonly response?: Schema;
 }
 
+/** Options of `approve` (a `withApproval` request): a reason for the audit trail, and a modified input to run with (validated by the executor's input schema). */
+export interface ApproveOptions<TInput = unknown> {
+  readonly reason?: string;
+  readonly input?: TInput;
+}
+
+/** Options of `reject` (a `withApproval` request): a reason, kept for the audit trail and passed on with the rejection. */
+export interface RejectOptions {
+  readonly reason?: string;
+}
+
 /** A run's token account: what was allowed (`null`: no limit) and what was charged. Plain JSON, kept in checkpoints. */
 export interface BudgetLedger {
   readonly limit: number | null;
@@ -102,8 +113,11 @@ export interface EmitOptions {
   readonly transient?: boolean;
 }
 
-/** What a handler receives besides its message. */
-export interface ExecutorContext<TOutput = unknown, TState = unknown> {
+/**
+ * What a handler receives besides its message: `TOutput` is what `send` takes, `TYields` what `output` takes (the
+ * executor's `yields` schema; anything when it declares none).
+ */
+export interface ExecutorContext<TOutput = unknown, TState = unknown, TYields = unknown> {
   readonly runId: string;
   readonly superstep: number;
   readonly executorId: string;
@@ -131,7 +145,7 @@ export interface ExecutorContext<TOutput = unknown, TState = unknown> {
   // A property, not a method: method parameters are checked both ways, which would let wider messages through.
   readonly send: (message: TOutput, options?: SendOptions) => void;
   /** Adds a value to the run's outputs (committed at the end of the superstep). */
-  output(value: unknown): void;
+  output(value: TYields): void;
   /** Emits a `custom` event at once, for progress and logs. */
   emit(name: string, data?: unknown, options?: EmitOptions): void;
   /** Changes this executor's state with an immer recipe; return a value to replace the state. */
@@ -150,19 +164,25 @@ export type ExecutorKind = 'executor' | 'function' | 'adapter' | 'workflow';
  * A node of a workflow: an id, an input schema and a handler.
  * `TInput` is what its handler receives (after parsing), `TOutput` what it sends, and `TAccepts` what its
  * schema accepts before parsing (they differ with defaults and transforms); `TOutput` and `TAccepts` type the edges.
+ * `TYields` is what it passes to `ctx.output` and `TResponse` the answers to its requests; `any` where it declares
+ * no schema for them.
  */
-export interface Executor<TInput = any, TOutput = any, TState = any, TAccepts = TInput> {
+export interface Executor<TInput = any, TOutput = any, TState = any, TAccepts = TInput, TYields = any, TResponse = any> {
   /** Type-only: what the input schema accepts. Never set at run time. */
   readonly '~accepts'?: (message: TAccepts) => void;
   readonly id: string;
   readonly kind: ExecutorKind;
   readonly input: Schema | undefined;
   readonly output: Schema | undefined;
-  readonly handle: (message: TInput, context: ExecutorContext<TOutput, TState>) => void | Promise<void>;
+  /** Validates, and types, what this executor passes to `ctx.output` (the run's outputs). */
+  readonly yields: Schema<TYields> | undefined;
+  readonly handle: (message: TInput, context: ExecutorContext<TOutput, TState, TYields>) => void | Promise<void>;
   /** Receives the answer to a request this executor made with `ctx.request`. */
-  readonly onResponse: ((response: any, request: PendingRequest, context: ExecutorContext<TOutput, TState>) => void | Promise<void>) | undefined;
+  readonly onResponse:
+    | ((response: any, request: PendingRequest, context: ExecutorContext<TOutput, TState, TYields>) => void | Promise<void>)
+    | undefined;
   /** Validates answers to this executor's requests. */
-  readonly response: Schema | undefined;
+  readonly response: Schema<TResponse> | undefined;
   readonly initialState: TState;
   /** How many messages this executor may handle at once within a superstep (default 1). */
   readonly concurrency: number;
@@ -175,12 +195,21 @@ export interface Executor<TInput = any, TOutput = any, TState = any, TAccepts = 
 }
 
 /** An executor of any type, for code that does not care about message types. */
-export type AnyExecutor = Executor<any, any, any, any>;
+export type AnyExecutor = Executor<any, any, any, any, any, any>;
 
 /** The message type an executor's handler receives. */
 export type InputOf<T> = T extends Executor<infer TInput, any, any, any> ? TInput : any;
 /** The message type an executor sends. */
 export type OutputOf<T> = T extends Executor<any, infer TOutput, any, any> ? TOutput : any;
+/** What an executor passes to `ctx.output`, from its `yields` schema; `unknown` when it declares none. */
+export type YieldsOf<T> = T extends Executor<any, any, any, any, infer TYields, any> ? (0 extends 1 & TYields ? unknown : TYields) : unknown;
+/**
+ * The answer an executor's requests take, from its `response` schema (`unknown` without one): the type argument of
+ * `respond`, as in `client.runs.respond<ResponseOf<typeof ask>>(runId, requestId, answer)`.
+ */
+export type ResponseOf<T> = T extends Executor<any, any, any, any, any, infer TResponse> ? (0 extends 1 & TResponse ? unknown : TResponse) : unknown;
+/** The value a `respond` takes when given a type argument: an executor's {@link ResponseOf}, or the type itself. */
+export type AnswerOf<T> = T extends Executor<any, any, any, any, any, any> ? ResponseOf<T> : T;
 
 /** A direct edge, conditional when `when` is set. */
 export interface DirectEdgeDefinition {

@@ -51,7 +51,7 @@ const reject = (reason: string): ApprovalDecision => ({ approved: false, reason 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * Answers approval requests (from {@link withApproval}) from code, and keeps an audit trail. A request that
+ * Answers approval requests (from `withApproval`) from code, and keeps an audit trail. A request that
  * `onRequest` does not decide within `timeoutMs` is rejected; one whose `onRequest` throws, or returns a decision the
  * run refuses, is rejected too. Requests that are not approvals are left for others to answer.
  * @example

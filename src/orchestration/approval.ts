@@ -1,6 +1,6 @@
 import type { PendingRequest, Schema, StandardSchemaV1 } from '../index.js';
 
-/** The payload of a request made by {@link withApproval}: what a person, a UI or an approval gate sees. Plain JSON. */
+/** The payload of a request made by `withApproval`: what a person, a UI or an approval gate sees. Plain JSON. */
 export interface ApprovalPayload<TInput = unknown> {
   readonly kind: 'approval';
   /** The executor that asks, and runs once approved. */
@@ -31,7 +31,7 @@ export interface ApprovalRejection<TInput = unknown> {
   readonly reason?: string;
 }
 
-/** True when a pending request asks for an approval made by {@link withApproval}. */
+/** True when a pending request asks for an approval made by `withApproval`. */
 export function isApprovalRequest(request: PendingRequest): request is ApprovalRequest {
   const payload = request.payload as Partial<ApprovalPayload> | null;
   return (

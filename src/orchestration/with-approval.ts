@@ -6,6 +6,8 @@ import {
   type Executor,
   type ExecutorContext,
   type PendingRequest,
+  type Schema,
+  type StandardSchemaV1,
 } from '../index.js';
 import {
   approvalDecisionSchema,
@@ -19,8 +21,8 @@ import {
 } from './approval.js';
 import { rewrap, withWorkflow, type WorkflowExecutor } from './workflow-executor.js';
 
-/** Options of {@link withApproval}. */
-export interface WithApprovalOptions<TInput, TOutput, TState> {
+/** Options of `withApproval`. */
+export interface WithApprovalOptions<TInput, TOutput, TState, TYields = unknown> {
   /** The node's id (default: the wrapped executor's id, so that the approval stands in its place). */
   readonly id?: string;
   /** What the approver reads about one invocation. */
@@ -29,8 +31,13 @@ export interface WithApprovalOptions<TInput, TOutput, TState> {
    * What a rejection becomes. By default it is a run output (an {@link ApprovalRejection}); send a message of the
    * executor's output type here to route it along the executor's edges instead.
    */
-  readonly onReject?: (rejection: ApprovalRejection<TInput>, context: ExecutorContext<TOutput, TState>) => void | Promise<void>;
+  readonly onReject?: (rejection: ApprovalRejection<TInput>, context: ExecutorContext<TOutput, TState, TYields>) => void | Promise<void>;
 }
+
+/** What `ctx.output` takes in an executor that declares `yields` of `TYields` (`any`: none). */
+type OutputTakes<TYields> = 0 extends 1 & TYields ? unknown : TYields;
+/** Answers an approval request takes, besides those of the wrapped executor's own requests (`any`: no schema). */
+type Answers<TInput, TResponse> = ApprovalDecision<TInput> | (0 extends 1 & TResponse ? never : TResponse);
 
 const wrappers = new WeakSet<object>();
 
@@ -43,6 +50,15 @@ const wrappers = new WeakSet<object>();
  * @example
  * const refund = withApproval(issueRefund, { describe: (r) => `Refund $${r.amount} to ${r.customer}?` });
  */
+export function withApproval<TInput, TOutput, TState, TAccepts, TYields = any, TResponse = any>(
+  wrapped: Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse>,
+  options: WithApprovalOptions<TInput, TOutput, TState, OutputTakes<TYields>> & { readonly onReject: object },
+): WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields, Answers<TInput, TResponse>>;
+/** Without `onReject` a rejection is a run output: it joins what the executor yields. */
+export function withApproval<TInput, TOutput, TState, TAccepts, TYields = any, TResponse = any>(
+  wrapped: Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse>,
+  options: WithApprovalOptions<TInput, TOutput, TState, OutputTakes<TYields>>,
+): WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields | ApprovalRejection<TInput>, Answers<TInput, TResponse>>;
 export function withApproval<TInput, TOutput, TState, TAccepts>(
   wrapped: Executor<TInput, TOutput, TState, TAccepts>,
   options: WithApprovalOptions<TInput, TOutput, TState>,
@@ -93,9 +109,24 @@ export function withApproval<TInput, TOutput, TState, TAccepts>(
   };
 
   const response = wrapped.response === undefined ? decisionSchema : eitherSchema(decisionSchema, wrapped.response);
-  const result = withWorkflow(rewrap(wrapped as AnyExecutor, { id, handle, onResponse, response }) as Executor<TInput, TOutput, TState, TAccepts>);
+  // Without onReject a rejection is output: a yields schema of the wrapped executor must let it through.
+  const yields = wrapped.yields === undefined || options.onReject !== undefined ? wrapped.yields : yieldsOrRejection(wrapped.yields);
+  const result = withWorkflow(
+    rewrap(wrapped as AnyExecutor, { id, handle, onResponse, response, yields }) as Executor<TInput, TOutput, TState, TAccepts>,
+  );
   wrappers.add(result);
   return result;
+}
+
+/** A yields schema that also accepts an {@link ApprovalRejection} (checked by shape, synchronously like any yields). */
+function yieldsOrRejection(yields: Schema): Schema {
+  const validate = (value: unknown): StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>> => {
+    const rejection = value as Partial<ApprovalRejection> | null;
+    const isRejection =
+      typeof rejection === 'object' && rejection !== null && rejection.kind === 'approval.rejected' && typeof rejection.executorId === 'string';
+    return isRejection ? { value } : yields['~standard'].validate(value);
+  };
+  return { '~standard': { version: 1, vendor: 'weft', validate } };
 }
 
 /** Outputs a rejection; when the workflow's output schema refuses it, says so in terms of the rejection. */

@@ -4,18 +4,25 @@ import { Workflow, WorkflowBuilder, fromFunction, type AnyExecutor, type Executo
  * An executor that is also a small workflow of its own: connect it like any executor, or take its graph with
  * `toWorkflow()` to run it alone, draw it (`toMermaid()`) or test it.
  */
-export type WorkflowExecutor<TInput, TOutput, TState = any, TAccepts = TInput> = Executor<TInput, TOutput, TState, TAccepts> & {
+export type WorkflowExecutor<TInput, TOutput, TState = any, TAccepts = TInput, TYields = any, TResponse = any> = Executor<
+  TInput,
+  TOutput,
+  TState,
+  TAccepts,
+  TYields,
+  TResponse
+> & {
   /** This helper as a workflow of its own; its run's outputs are what the executor sends. */
   toWorkflow(): Workflow<TAccepts, TOutput>;
 };
 
 /** @internal Adds `toWorkflow()` to an executor; the workflow is built on first use unless given. */
-export function withWorkflow<TInput, TOutput, TState, TAccepts>(
-  base: Executor<TInput, TOutput, TState, TAccepts>,
+export function withWorkflow<TInput, TOutput, TState, TAccepts, TYields = any, TResponse = any>(
+  base: Executor<TInput, TOutput, TState, TAccepts, TYields, TResponse>,
   workflow?: Workflow<any, any, any>,
-): WorkflowExecutor<TInput, TOutput, TState, TAccepts> {
+): WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields, TResponse> {
   let built = workflow;
-  const result: WorkflowExecutor<TInput, TOutput, TState, TAccepts> = Object.freeze({
+  const result: WorkflowExecutor<TInput, TOutput, TState, TAccepts, TYields, TResponse> = Object.freeze({
     ...base,
     toWorkflow: (): Workflow<TAccepts, TOutput> => (built ??= oneStepWorkflow(result, result.id)) as Workflow<TAccepts, TOutput>,
   });
@@ -37,7 +44,7 @@ export function oneStepWorkflow(step: AnyExecutor, name: string): Workflow<any, 
 /** @internal A copy of `base` with other handlers (state, policies, kind and nested graph kept). */
 export function rewrap(
   base: AnyExecutor,
-  handlers: Pick<AnyExecutor, 'handle'> & Partial<Pick<AnyExecutor, 'onResponse' | 'response' | 'id'>>,
+  handlers: Pick<AnyExecutor, 'handle'> & Partial<Pick<AnyExecutor, 'onResponse' | 'response' | 'id' | 'yields'>>,
 ): AnyExecutor {
   return Object.freeze({ ...base, ...handlers });
 }

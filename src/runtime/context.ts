@@ -2,6 +2,7 @@ import type { Draft, Patch } from 'immer';
 import { freezeState, produceStateWithPatches } from '../internal/immer.js';
 import { ContextClosedError, RequestError, StateValidationError } from '../errors.js';
 import { findNonJson } from '../internal/plain-json.js';
+import { checkYields } from './checks.js';
 import type { Budget, EmitOptions, ExecutorContext, PendingRequest, RequestOptions, Schema, SendOptions, SharedState } from '../model/types.js';
 import type { SentMessage } from '../routing/router.js';
 import type { CompiledWorkflow } from './compiled.js';
@@ -174,7 +175,7 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
     const to = options?.to === undefined ? undefined : typeof options.to === 'string' ? options.to : options.to.id;
     if (to !== undefined) this.host.checkSend(this.executorId, to);
     else if (this.slot.node.sendsAsOutput) {
-      this.output(message);
+      this.addOutput(message);
       return;
     }
     const sent: SentMessage = { source: this.slot.executorId, payload: message, to };
@@ -185,6 +186,12 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
 
   output(value: unknown): void {
     this.ensureOpen('output');
+    // Only what the handler outputs itself: sends that become outputs are typed by `output`, not `yields`.
+    if (this.slot.executor.yields !== undefined) checkYields(this.slot.executor, value, this.runId, this.superstep);
+    this.addOutput(value);
+  }
+
+  private addOutput(value: unknown): void {
     if (this.host.checkpointing) this.checkJson(value, undefined, 'output');
     this.host.checkOutput(this.executorId, value);
     if (this.outputs === undefined) this.outputs = [value];

@@ -6,7 +6,8 @@ import { EventStream } from '../events/event-stream.js';
 import type { WorkflowEvent } from '../events/events.js';
 import { describeWorkflow, type WorkflowDescription } from '../model/describe.js';
 import { toMermaid } from '../model/mermaid.js';
-import type { AnyExecutor, Executor, PendingRequest, WorkflowDefinition } from '../model/types.js';
+import { approvalAnswer } from '../internal/approval-answer.js';
+import type { AnswerOf, AnyExecutor, ApproveOptions, Executor, PendingRequest, RejectOptions, WorkflowDefinition } from '../model/types.js';
 import { compileDefinition } from './compiled.js';
 import { RunEngine, type CompiledWorkflow, type ResumeOptions, type RunOptions, type RunResult } from './run.js';
 import { CHECKPOINT_VERSION, loadCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
@@ -32,9 +33,14 @@ export interface WorkflowRun<TOutput = unknown> {
   /**
    * Answers a pending request; the answer reaches the asking executor's `onResponse` in the next superstep.
    * While requests are pending the run waits in memory for them (`run.waiting`), and `result` resolves only
-   * when it completes. Rejects with a RequestError, changing nothing, for an unknown id or a wrong shape.
+   * when it completes. Rejects with a RequestError, changing nothing, for an unknown id or a wrong shape. The type
+   * argument types the answer: the asking executor's type (`respond<typeof ask>`) or the answer's own type.
    */
-  respond(requestId: string, value: unknown): Promise<void>;
+  respond<T = unknown>(requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
+  /** Approves a request made by `withApproval` (`respond` with `{ approved: true, reason?, input? }`). */
+  approve<TInput = unknown>(requestId: string, options?: ApproveOptions<NoInfer<TInput>>): Promise<void>;
+  /** Rejects a request made by `withApproval` (`respond` with `{ approved: false, reason? }`). */
+  reject(requestId: string, options?: RejectOptions): Promise<void>;
   cancel(reason?: unknown): void;
 }
 
@@ -77,6 +83,14 @@ function checkApprovals(approvals: unknown): void {
   if (approvals !== undefined && typeof (approvals as Partial<RunApprovals> | null)?.attach !== 'function')
     throw new TypeError('Run option approvals must have attach(run), as the gate of createApprovalGate({ onRequest }) has.');
 }
+
+/**
+ * A nested workflow's node: it sends the child's outputs, or one array of them with `outputs: 'collect'`; with
+ * `outputs: 'output'` it yields the child's output type (when the child declares one).
+ */
+export type NestedExecutor<TInput, TOutput, TOptions> = TOptions extends { readonly outputs: 'collect' }
+  ? Executor<TInput, TOutput[], unknown>
+  : Executor<TInput, TOutput, unknown, TInput, TOptions extends { readonly outputs: 'output' } ? (unknown extends TOutput ? any : TOutput) : any>;
 
 /**
  * An immutable, validated graph, made by `WorkflowBuilder.build()`. Run it any number of times, concurrently;
@@ -191,6 +205,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
         return engine.pendingRequests;
       },
       respond: (requestId: string, value: unknown) => engine.respond(requestId, value),
+      approve: (requestId: string, approval?: ApproveOptions) => engine.respond(requestId, approvalAnswer(true, approval)),
+      reject: (requestId: string, rejection?: RejectOptions) => engine.respond(requestId, approvalAnswer(false, rejection)),
       cancel: (reason?: unknown) => engine.cancel(reason),
     };
     options.approvals?.attach(run);
@@ -249,6 +265,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
         }
         return engine.respond(requestId, value);
       },
+      approve: (requestId: string, approval?: ApproveOptions) => run.respond(requestId, approvalAnswer(true, approval)),
+      reject: (requestId: string, rejection?: RejectOptions) => run.respond(requestId, approvalAnswer(false, rejection)),
       cancel: (reason?: unknown) => {
         if (engine === undefined) cancelled ??= { reason };
         else engine.cancel(reason);
@@ -299,11 +317,8 @@ export class Workflow<TInput = unknown, TOutput = unknown, TExit extends AnyExec
    * with their path, its outputs are sent along the node's edges (or become parent outputs), and its failure
    * fails the node with the child's error as `cause`. With `outputs: 'collect'` it sends one array of them per run.
    */
-  asExecutor(options: NestedWorkflowOptions & { readonly outputs: 'collect' }): Executor<TInput, TOutput[], unknown>;
-  /** This workflow as one node of another (see the overload above). */
-  asExecutor(options: NestedWorkflowOptions): Executor<TInput, TOutput, unknown>;
-  asExecutor(options: NestedWorkflowOptions): Executor<TInput, unknown, unknown> {
-    return createNestedExecutor<TInput, unknown>(this.#compiled, options) as unknown as Executor<TInput, unknown, unknown>;
+  asExecutor<const TOptions extends NestedWorkflowOptions>(options: TOptions): NestedExecutor<TInput, TOutput, TOptions> {
+    return createNestedExecutor<TInput, TOutput>(this.#compiled, options) as unknown as NestedExecutor<TInput, TOutput, TOptions>;
   }
 
   /** A reusable fragment of this graph, to inline with `builder.addWorkflow(connection, { prefix })`. */

@@ -2,7 +2,8 @@ import type { Subscription } from 'rxjs';
 import { Observable } from 'rxjs/internal/Observable'; // not the index, which loads every operator
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { CheckpointError, NotFoundError, RequestError } from '../errors.js';
-import type { AnyExecutor } from '../model/types.js';
+import { approvalAnswer } from '../internal/approval-answer.js';
+import type { AnswerOf, AnyExecutor, ApproveOptions, RejectOptions } from '../model/types.js';
 import type { RunOptions } from '../runtime/run.js';
 import { checkRunInput } from '../runtime/run-input.js';
 import type { Workflow } from '../runtime/workflow.js';
@@ -70,9 +71,14 @@ export interface Runtime {
    * Answers a pending request of a waiting run and continues it here, resolving once the run is `running` again; a
    * RequestError, changing nothing, when refused. The answer is a compare-and-set in the store on the run's waiting
    * checkpoint: of concurrent answers to one waiting run, from any processes, exactly one is taken; the others get
-   * a RequestError `run_not_waiting`.
+   * a RequestError `run_not_waiting`. The type argument types the answer: the asking executor's type
+   * (`respond<typeof ask>`) or the answer's own type.
    */
-  respond(runId: string, requestId: string, value: unknown): Promise<void>;
+  respond<T = unknown>(runId: string, requestId: string, value: NoInfer<AnswerOf<T>>): Promise<void>;
+  /** Approves a request made by `withApproval` (`respond` with `{ approved: true, reason?, input? }`). */
+  approve<TInput = unknown>(runId: string, requestId: string, options?: ApproveOptions<NoInfer<TInput>>): Promise<void>;
+  /** Rejects a request made by `withApproval` (`respond` with `{ approved: false, reason? }`). */
+  reject(runId: string, requestId: string, options?: RejectOptions): Promise<void>;
   /**
    * Cancels a running or waiting run; resolves with its record, unchanged if it had ended already. A run driven by
    * another process is cancelled by that process at its next commit or lease renewal: the record returned then
@@ -401,6 +407,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
       notify();
     },
+
+    approve: (runId, requestId, options) => runtime.respond(runId, requestId, approvalAnswer(true, options)),
+    reject: (runId, requestId, options) => runtime.respond(runId, requestId, approvalAnswer(false, options)),
 
     async cancel(runId) {
       const run = active.get(runId);

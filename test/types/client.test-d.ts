@@ -1,7 +1,7 @@
 // weft/client: the workflow types flow into invoke's input and the runs' outputs.
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { WorkflowBuilder, executor, type EventStream, type SerializedEvent } from 'weft';
+import { MemoryRunStore, WorkflowBuilder, createRuntime, executor, type EventStream, type ResponseOf, type SerializedEvent } from 'weft';
 import { createClient, type ClientRun, type WorkflowInput, type WorkflowOutput } from 'weft/client';
 
 const triage = new WorkflowBuilder({
@@ -73,5 +73,57 @@ describe('createClient without workflow types', () => {
     expectTypeOf(run.workflow).toEqualTypeOf<'anything'>();
     expectTypeOf((await client.runs.get('id')).workflow).toEqualTypeOf<string>();
     expectTypeOf(run.outputs).toEqualTypeOf<readonly any[]>();
+  });
+});
+
+describe('typed answers', () => {
+  const ask = executor({
+    id: 'ask',
+    input: z.string(),
+    response: z.object({ score: z.number() }),
+    handle: (text, ctx) => void ctx.request(text),
+    onResponse: (answer, _request, ctx) => ctx.output(answer.score),
+  });
+  const scored = new WorkflowBuilder({ name: 'scored', start: ask, output: z.number() }).build();
+  const client = createClient<{ scored: typeof scored }>({ baseUrl: 'http://127.0.0.1:8787' });
+
+  it('types respond by the asking executor or by the answer type, and leaves it open without a type argument', () => {
+    expectTypeOf<ResponseOf<typeof ask>>().toEqualTypeOf<{ score: number }>();
+    void client.runs.respond<typeof ask>('run', 'request', { score: 1 });
+    // @ts-expect-error — the answer to ask is { score: number }
+    void client.runs.respond<typeof ask>('run', 'request', { score: 'high' });
+    void client.runs.respond<ResponseOf<typeof ask>>('run', 'request', { score: 1 });
+    // @ts-expect-error — a string is not the type argument's type
+    void client.runs.respond<number>('run', 'request', 'one');
+    void client.runs.respond('run', 'request', { anything: true });
+  });
+
+  it('approves with a reason and a typed modified input, and rejects with a reason', () => {
+    void client.runs.approve('run', 'request');
+    void client.runs.approve<{ amount: number }>('run', 'request', { reason: 'ok', input: { amount: 1 } });
+    // @ts-expect-error — the modified input is not an { amount: number }
+    void client.runs.approve<{ amount: number }>('run', 'request', { input: { amount: '1' } });
+    void client.runs.reject('run', 'request', { reason: 'no' });
+    // @ts-expect-error — a rejection carries no input
+    void client.runs.reject('run', 'request', { input: 1 });
+    expectTypeOf(client.runs.reject).returns.toEqualTypeOf<Promise<void>>();
+  });
+
+  it('types the run handle and the runtime respond the same way', () => {
+    const run = scored.start('text');
+    void run.respond<typeof ask>('request', { score: 2 });
+    // @ts-expect-error — the answer to ask is { score: number }
+    void run.respond<typeof ask>('request', 'two');
+    void run.approve<{ amount: number }>('request', { input: { amount: 1 }, reason: 'ok' });
+    // @ts-expect-error — the modified input is not an { amount: number }
+    void run.approve<{ amount: number }>('request', { input: 1 });
+    void run.reject('request', { reason: 'no' });
+    const runtime = createRuntime({ workflows: { scored }, store: new MemoryRunStore() });
+    void runtime.respond<typeof ask>('run', 'request', { score: 3 });
+    // @ts-expect-error — the answer to ask is { score: number }
+    void runtime.respond<typeof ask>('run', 'request', { score: null });
+    void runtime.approve<{ amount: number }>('run', 'request', { input: { amount: 1 } });
+    // @ts-expect-error — a rejection carries no input
+    void runtime.reject('run', 'request', { input: 1 });
   });
 });

@@ -4,9 +4,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const fixture = fileURLToPath(new URL('./fixtures/wrong-edge.ts', import.meta.url));
-
-function diagnostics(): { line: string; text: string }[] {
+function diagnostics(name: string): { line: string; text: string }[] {
+  const fixture = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
   const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
   if (config === undefined) throw new Error('could not read tsconfig.json');
   const program = ts.createProgram([fixture], { ...config.options, noEmit: true });
@@ -18,13 +17,18 @@ function diagnostics(): { line: string; text: string }[] {
   });
 }
 
-describe('the text of an edge type error', () => {
-  const found = diagnostics();
-  const at = (marker: string): string => {
-    const hits = found.filter((d) => d.line.includes(marker));
+/** The one message on the fixture line that carries `marker` (a marker is not a prefix of another on its line). */
+const finder =
+  (found: readonly { line: string; text: string }[]) =>
+  (marker: string): string => {
+    const hits = found.filter((d) => d.line.includes(`// ${marker}`) && !d.line.includes(`// ${marker}-`));
     expect(hits).toHaveLength(1);
     return (hits[0] as { text: string }).text;
   };
+
+describe('the text of an edge type error', () => {
+  const found = diagnostics('wrong-edge.ts');
+  const at = finder(found);
 
   it('reports exactly the mistakes of the fixture', () => {
     expect(found).toHaveLength(3);
@@ -49,5 +53,33 @@ describe('the text of an edge type error', () => {
     expect(text).toContain('EdgeMismatch<{ sends: number; accepts: string; }>'); // the guarded case
     expect(text).toContain('EdgeMismatch<{ sends: string | number; accepts: string; }>'); // the otherwise
     expect(text).not.toContain('~accepts');
+  });
+});
+
+describe('the text of a yields type error', () => {
+  const found = diagnostics('wrong-yields.ts');
+  const at = finder(found);
+
+  it('reports exactly the mistakes of the fixture', () => {
+    expect(found).toHaveLength(4);
+  });
+
+  it('names the yielded and the output type, in at most three lines, on the executor', () => {
+    for (const marker of ['WRONG-YIELDS', 'WRONG-YIELDS-ADDED']) {
+      const text = at(marker);
+      expect(text.split('\n').length).toBeLessThanOrEqual(3);
+      expect(text).toContain('OutputMismatch<{ yields: number; output: string; }>');
+      expect(text).not.toContain('exactOptionalPropertyTypes');
+    }
+  });
+
+  it('says, for the start executor (checked by its type), that its yields do not fit', () => {
+    const text = at('WRONG-START');
+    expect(text).toContain("Types of property 'yields' are incompatible");
+    expect(text).toContain("Type 'number' is not assignable to type 'string'");
+  });
+
+  it('refuses a ctx.output value that is not what the executor yields, in one line', () => {
+    expect(at('WRONG-OUTPUT')).toBe("Argument of type 'number' is not assignable to parameter of type 'string'.");
   });
 });
