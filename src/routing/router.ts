@@ -224,7 +224,8 @@ export class MessageRouter {
           }
           if (typeof picked === 'string') {
             if (to === undefined || picked === to) this.deliver(source, picked, order as number, payload);
-          } else for (const target of picked) if (to === undefined || target === to) this.deliver(source, target, known.get(target) as number, payload);
+          } else
+            for (const target of picked) if (to === undefined || target === to) this.deliver(source, target, known.get(target) as number, payload);
           break;
         }
         case 'fan-in': {

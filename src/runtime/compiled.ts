@@ -40,9 +40,7 @@ export function compileDefinition(definition: WorkflowDefinition): CompiledWorkf
   let compiled = compiledByDefinition.get(definition);
   if (compiled === undefined) {
     const routing = createRoutingTable(definition);
-    const sendsAsOutput = new Set(
-      definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id))),
-    );
+    const sendsAsOutput = new Set(definition.outputIfUnconnected.filter((id) => !definition.edges.some((edge) => edgeSources(edge).includes(id))));
     const byOrder = definition.executors.map((executor, order): ExecutorNode => {
       const id = executor.id;
       const routes = routing.sources.get(id) ?? { source: id, routes: [], reachable: NOTHING_REACHABLE };

@@ -37,6 +37,9 @@ export function keepRunShapes(compiled: CompiledWorkflow): void {
   );
   // The router of a superstep's messages and a fan-in buffer, made per superstep too (the buffer of a one-source edge).
   const router = new MessageRouter(compiled.routing, {}, {});
-  const fanIn = new FanInBatcher({ kind: 'fan-in', id: 'weft-shape-witness', sources: [first.id], target: first.id } as unknown as FanInEdgeDefinition, undefined);
+  const fanIn = new FanInBatcher(
+    { kind: 'fan-in', id: 'weft-shape-witness', sources: [first.id], target: first.id } as unknown as FanInEdgeDefinition,
+    undefined,
+  );
   witnesses = [engine, slot, context, checkpointer, router, fanIn];
 }

@@ -190,7 +190,12 @@ describe('groupDeliveries', () => {
   // Each case with the targets looked up by id, and with their graph orders given as the commit gives them.
   const grouped = (queue: Delivery[]) => {
     const byId = group(queue);
-    expect(group(queue, queue.map((d) => 'abcd'.indexOf(d.target)))).toEqual(byId);
+    expect(
+      group(
+        queue,
+        queue.map((d) => 'abcd'.indexOf(d.target)),
+      ),
+    ).toEqual(byId);
     return byId;
   };
 
