@@ -14,7 +14,7 @@ if (connection === undefined || connection === '') throw new Error('Set REDIS_UR
 // One invocation at a time: the handlers are CPU-bound, so more processes help and more concurrency does not.
 const worker = createWorker({ workflows: { digests: workflow }, connection, concurrency: 1 });
 await worker.ready();
-console.log(`[worker ${process.pid}] ready`);
 // Stop taking jobs and finish the ones in progress; a job of a worker that dies runs again on another.
 process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)));
 process.once('SIGINT', () => void worker.close().then(() => process.exit(0)));
+console.log(`[worker ${process.pid}] ready`);

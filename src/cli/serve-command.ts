@@ -161,16 +161,6 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
     throw error;
   }
   const running = listening;
-  io.stdout.write(`${running.url}\n`);
-  if (ui) io.stderr.write(`Console: ${running.url}/ui/${open ? '' : given === '' ? `#token=${token}` : ' (sign in with WEFT_TOKEN)'}\n`);
-  io.stderr.write(
-    `weft serving ${names.map((name) => `"${name}"`).join(', ')} at ${running.url} (runs in ${opened.location}; ${open ? 'public: no authentication' : given === '' ? 'bearer token made for this session' : 'bearer token from WEFT_TOKEN'})\n`,
-  );
-  if (open && token !== '') io.stderr.write('Note: WEFT_TOKEN is set, but --public serves without authentication.\n');
-  if (open && !LOOPBACK.has(hostname))
-    io.stderr.write(`Warning: --public on ${hostname}: anyone who reaches this port can start, read, answer and cancel runs.\n`);
-  io.stderr.write('Ctrl+C stops it.\n');
-
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
@@ -196,5 +186,15 @@ export async function serveCommand(argv: readonly string[], io: Io, mode: 'serve
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Printed only now: a script that signals as soon as it reads the address must find the handlers installed.
+    io.stdout.write(`${running.url}\n`);
+    if (ui) io.stderr.write(`Console: ${running.url}/ui/${open ? '' : given === '' ? `#token=${token}` : ' (sign in with WEFT_TOKEN)'}\n`);
+    io.stderr.write(
+      `weft serving ${names.map((name) => `"${name}"`).join(', ')} at ${running.url} (runs in ${opened.location}; ${open ? 'public: no authentication' : given === '' ? 'bearer token made for this session' : 'bearer token from WEFT_TOKEN'})\n`,
+    );
+    if (open && token !== '') io.stderr.write('Note: WEFT_TOKEN is set, but --public serves without authentication.\n');
+    if (open && !LOOPBACK.has(hostname))
+      io.stderr.write(`Warning: --public on ${hostname}: anyone who reaches this port can start, read, answer and cancel runs.\n`);
+    io.stderr.write('Ctrl+C stops it.\n');
   });
 }

@@ -73,10 +73,6 @@ export async function workerCommand(argv: readonly string[], io: Io): Promise<nu
     await worker.close().catch(() => undefined);
     throw error;
   }
-  const names = Object.keys(workflows).map((name) => `"${name}"`);
-  io.stderr.write(
-    `weft worker ready: ${names.join(', ')} from queue "${flags.queue ?? 'weft'}" on ${redis.replace(/\/\/[^@/]*@/, '//…@')}, ${concurrency} at once (pid ${process.pid})\n`,
-  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
@@ -95,5 +91,10 @@ export async function workerCommand(argv: readonly string[], io: Io): Promise<nu
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Printed only now: a script that signals as soon as it reads this line must find the handlers installed.
+    const names = Object.keys(workflows).map((name) => `"${name}"`);
+    io.stderr.write(
+      `weft worker ready: ${names.join(', ')} from queue "${flags.queue ?? 'weft'}" on ${redis.replace(/\/\/[^@/]*@/, '//…@')}, ${concurrency} at once (pid ${process.pid})\n`,
+    );
   });
 }

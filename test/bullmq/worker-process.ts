@@ -28,5 +28,5 @@ worker.worker.on('completed', (job) =>
   report({ type: 'completed', pid: process.pid, jobId: job.id ?? '', executorId: job.data.invocation.executorId }),
 );
 await worker.ready();
-report({ type: 'ready', pid: process.pid });
 process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)));
+report({ type: 'ready', pid: process.pid });

@@ -2,12 +2,13 @@
 // here are two runtimes, each on a store with its own pool, over one schema.
 import pg from 'pg';
 import { filter, firstValueFrom, toArray, type Observable } from 'rxjs';
-import { createRuntime, type RunRecord, type Runtime, type SerializedEvent } from 'weft';
+import { createRuntime, type Runtime, type SerializedEvent } from 'weft';
 import { PostgresRunStore } from 'weft/postgres';
 import { afterEach, expect, it } from 'vitest';
 import { counter, type Hold } from '../service/workflows.js';
 import { deferred } from '../support/async.js';
 import { describePostgres, freshOptions } from '../support/postgres-inject.js';
+import { runningRecord } from '../support/run-record.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -37,20 +38,6 @@ function twoStores(pollInterval: number): { options: ReturnType<typeof freshOpti
   );
   return { options, a, b };
 }
-
-/** A run as a runtime first stores it: running, nothing done yet. */
-const runningRun = (id: string, workflow: string, at: number): RunRecord => ({
-  id,
-  workflow,
-  status: 'running',
-  input: 1,
-  outputs: [],
-  pendingRequests: [],
-  error: undefined,
-  checkpointId: undefined,
-  createdAt: at,
-  updatedAt: at,
-});
 
 /**
  * Watches `runId` on `store` until the test ends, once the watch has told its first time (it may tell when its LISTEN
@@ -131,7 +118,7 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     closers.push(() => a.close());
     const b = node({ ...options, pollInterval: 50 });
     const at = Date.now();
-    await a.createRun(runningRun('run-1', 'counter', at));
+    await a.createRun(runningRecord('run-1', 'counter', at));
     const started = {
       type: 'run.started',
       runId: 'run-1',
@@ -163,7 +150,7 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
   it('watch tells of appends and updates made through another store, and stops when asked', async () => {
     const { a, b } = twoStores(60_000);
     const at = Date.now();
-    await a.createRun(runningRun('run-1', 'w', at));
+    await a.createRun(runningRecord('run-1', 'w', at));
     const watch = await watching(b, 'run-1');
     await watch.toldOf(() => a.updateRun('run-1', { status: 'waiting', updatedAt: at + 1 }));
     await watch.toldOf(() =>
@@ -182,14 +169,14 @@ describePostgres('live events across nodes (PostgresRunStore)', () => {
     const { a, b } = twoStores(60_000);
     const id = 'r'.repeat(9000);
     const watch = await watching(b, id);
-    await watch.toldOf(() => a.createRun(runningRun(id, 'w', Date.now())));
+    await watch.toldOf(() => a.createRun(runningRecord(id, 'w', Date.now())));
     expect((await b.getRun(id))?.id).toBe(id);
   });
 
   it('keeps telling after its listening connection is killed: it listens again and the poll covers the gap', async () => {
     const { options, a, b } = twoStores(50);
     const at = Date.now();
-    await a.createRun(runningRun('run-1', 'w', at));
+    await a.createRun(runningRecord('run-1', 'w', at));
     const watch = await watching(b, 'run-1');
     const admin = new pg.Client({ connectionString: options.connectionString });
     await admin.connect();

@@ -5,23 +5,10 @@ import { PostgresCheckpointStore, PostgresRunStore } from 'weft/postgres';
 import { describeCheckpointStore, describeRunStore } from 'weft/testing';
 import { afterAll, expect, it } from 'vitest';
 import { describePostgres, freshOptions, postgresUrl } from '../support/postgres-inject.js';
+import { runningRecord } from '../support/run-record.js';
 
 const pools: pg.Pool[] = [];
 
-/** A new `running` run of workflow "w". */
-const runRecord = (id: string) =>
-  ({
-    id,
-    workflow: 'w',
-    status: 'running',
-    input: 1,
-    outputs: [],
-    pendingRequests: [],
-    error: undefined,
-    checkpointId: undefined,
-    createdAt: 1,
-    updatedAt: 1,
-  }) as const;
 afterAll(async () => {
   for (const pool of pools.splice(0)) await pool.end();
 });
@@ -88,7 +75,7 @@ describePostgres('weft/postgres', () => {
     const pool = sharedPool();
     const { schema } = freshOptions();
     const store = new PostgresRunStore({ pool, schema });
-    await store.createRun(runRecord('r1'));
+    await store.createRun(runningRecord('r1'));
     await store.close();
     await store.close();
 
@@ -99,7 +86,7 @@ describePostgres('weft/postgres', () => {
   it('renews a lease while every connection of its pool is taken (a busy node): renewals have a pool of their own', async () => {
     const store = new PostgresRunStore(freshOptions());
     const lease = { owner: 'node-a', now: Date.now(), ttlMs: 3_000 };
-    await store.createRun(runRecord('busy'), lease);
+    await store.createRun(runningRecord('busy'), lease);
     // Every connection of the store's pool checked out, as reads and commits of many runs hold them under load.
     const held = await Promise.all(Array.from({ length: store.pool.options.max ?? 10 }, () => store.pool.connect()));
     try {

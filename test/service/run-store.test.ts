@@ -6,6 +6,7 @@ import { CheckpointError, MemoryRunStore } from 'weft';
 import { SqliteCheckpointStore, SqliteRunStore, openSqlite, openSqliteRunStore } from 'weft/sqlite';
 import { describeRunStore } from 'weft/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runningRecord } from '../support/run-record.js';
 
 const directories: string[] = [];
 const freshFile = (): string => {
@@ -30,18 +31,7 @@ describeRunStore('SqliteRunStore', {
 });
 
 describe('SqliteRunStore', () => {
-  const record = {
-    id: 'r1',
-    workflow: 'w',
-    status: 'running',
-    input: 1,
-    outputs: [],
-    pendingRequests: [],
-    error: undefined,
-    checkpointId: undefined,
-    createdAt: 1,
-    updatedAt: 1,
-  } as const;
+  const record = runningRecord('r1');
   const checkpoint = { id: 'c1', runId: 'r1', parentId: null, workflow: 'w', superstep: 0, createdAt: 1, kind: 'full', data: '{}' } as const;
 
   it('keeps runs, events and checkpoints in the one file, opened in WAL mode', async () => {

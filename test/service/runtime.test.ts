@@ -27,6 +27,7 @@ import { type SqliteRunStore, openSqliteRunStore } from 'weft/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
 import { runReporting } from '../support/reporting-child.js';
+import { runningRecord } from '../support/run-record.js';
 import { freshOptions, postgresUrl } from '../support/postgres-inject.js';
 import type { CrashReport } from './crash-worker.js';
 import { approval, counter, echo, type Hold } from './workflows.js';
@@ -700,18 +701,7 @@ describe.each(kinds)('createRuntime over $name', (kind) => {
     });
 
     it('only marks a run stopped after storing its terminal event but not its status', async () => {
-      await store.createRun({
-        id: 'ended',
-        workflow: 'counter',
-        status: 'running',
-        input: 1,
-        outputs: [],
-        pendingRequests: [],
-        error: undefined,
-        checkpointId: undefined,
-        createdAt: 1,
-        updatedAt: 1,
-      });
+      await store.createRun(runningRecord('ended', 'counter'));
       const stored = [
         { type: 'run.started', runId: 'ended', seq: 0, superstep: 0, path: [], at: 1, workflow: 'counter', signature: 's', input: 1 },
         { type: 'run.completed', runId: 'ended', seq: 1, superstep: 1, path: [], at: 2, outputs: ['step 1/1'] },
