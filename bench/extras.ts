@@ -19,11 +19,19 @@ function run(file: string, args: readonly string[]): void {
   execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--no-warnings', here(`./${file}`), ...args], { stdio: 'inherit' });
 }
 
-/** Runs the extras `only` selects (all when undefined) for `engines`, weft from `target`. */
-export function runExtras(only: readonly string[] | undefined, engines: readonly string[], target: string, small: boolean, mode: string): void {
+/** Runs the extras `only` selects (all when undefined) for `engines`, weft from `target`, the peers of `peers`. */
+export function runExtras(
+  only: readonly string[] | undefined,
+  engines: readonly string[],
+  target: string,
+  small: boolean,
+  mode: string,
+  peers: 'node20' | 'node24',
+): void {
   const wanted = (name: string): boolean => only === undefined || only.includes(name);
   const common = [`--weft=${target}`, `--mode=${mode}`];
-  if (wanted('cold')) run('cold.ts', [...common, `--engines=${engines.join(',')}`, `--procs=${small ? 1 : 5}`, ...(small ? ['--length=10'] : [])]);
+  if (wanted('cold'))
+    run('cold.ts', [...common, `--peers=${peers}`, `--engines=${engines.join(',')}`, `--procs=${small ? 1 : 5}`, ...(small ? ['--length=10'] : [])]);
   if (wanted('gc') && engines.includes('weft')) {
     for (const gc of [false, true])
       run('cold.ts', [

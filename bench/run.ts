@@ -62,8 +62,9 @@ if (target !== 'src' && target !== 'dist') throw new Error(`--weft must be src o
 const only = option('only')?.split(',');
 // Which peers: bench/package.json's (node20, the default: Mastra 0.24, the last for Node 20) or bench/node24's
 // (Mastra 1.x, LangGraph, Google ADK-TS; Node >= 22.13; `npm run bench:node24` installs Node 24 and them).
-const peerSet = option('peers') ?? 'node20';
-if (peerSet !== 'node20' && peerSet !== 'node24') throw new Error(`--peers must be node20 or node24, got ${peerSet}`);
+const peersOption = option('peers') ?? 'node20';
+if (peersOption !== 'node20' && peersOption !== 'node24') throw new Error(`--peers must be node20 or node24, got ${peersOption}`);
+const peerSet: 'node20' | 'node24' = peersOption;
 const peerNames: readonly EngineName[] = peerSet === 'node24' ? ['langgraph', 'mastra', 'adk'] : ['langgraph', 'mastra'];
 const engineNames = (option('engines')?.split(',') ?? ['raw', 'weft', ...peerNames]) as EngineName[];
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -555,7 +556,7 @@ async function main(): Promise<void> {
   if (results.length === 0 && !onlyExtras)
     throw new Error(`--only matched no scenario; known: ${[...scenarios.map((s) => s.name), ...EXTRA_NAMES].join(', ')}`);
   if (results.length === 0) {
-    runExtras(only, engineNames, target, small, mode);
+    runExtras(only, engineNames, target, small, mode, peerSet);
     return;
   }
 
@@ -595,7 +596,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nWrote bench/results/peers${suffix}.json and bench/results/peers${suffix}.md.`);
   }
-  runExtras(only, engineNames, target, small, mode);
+  runExtras(only, engineNames, target, small, mode, peerSet);
 }
 
 await main();
