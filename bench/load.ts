@@ -226,7 +226,7 @@ async function main(): Promise<void> {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       loadAverage: os.loadavg()[0],
       weft: target,
-      mode: wait ? 'wait: "result"' : '202 (no wait)',
+      mode: wait ? 'wait: true' : '202 (no wait)',
       total,
       concurrency,
       requestsPerSecond: (load.latenciesMs.length / load.durationMs) * 1000,
