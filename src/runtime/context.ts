@@ -82,26 +82,49 @@ export interface ChildResult {
   readonly responseSchemas: Readonly<Record<string, Schema | undefined>>;
 }
 
+/**
+ * The parts of a context most invocations never use (state recipes, shared writes, requests, its own signal,
+ * tokens): one object made on first use, so a plain invocation (a send, an output) allocates none of them.
+ */
+interface RareParts {
+  timeoutSignal: AbortSignal | undefined;
+  own: AbortController | undefined;
+  requests: PendingRequest[] | undefined;
+  recipes: Recipe[] | undefined;
+  statePatches: Patch[] | undefined;
+  localShared: Map<string, unknown> | undefined;
+  sharedOps: SharedOp[] | undefined;
+  sharedView: SharedState | undefined;
+  /** Shared writes as the record keeps them (only when recording). */
+  recordedShared: RecordedSharedWrite[] | undefined;
+  /** Tokens this invocation (and the nested runs it ran) charged. */
+  tokens: number;
+}
+
+const rareParts = (timeoutSignal: AbortSignal | undefined): RareParts => ({
+  timeoutSignal,
+  own: undefined,
+  requests: undefined,
+  recipes: undefined,
+  statePatches: undefined,
+  localShared: undefined,
+  sharedOps: undefined,
+  sharedView: undefined,
+  recordedShared: undefined,
+  tokens: 0,
+});
+
 /** The `ctx` of one attempt of one handler invocation; its writes reach the slot only if the attempt succeeds. */
 export class InvocationContext implements ExecutorContext<unknown, unknown>, InvocationEffects {
   // Read by the commit once the attempt succeeded: the context itself is filed as the invocation's effects.
-  /** @internal */ sends: SentMessage[] | undefined;
+  /** @internal One send as it is, more than one as an array: most handlers send once, and an array of one costs ~50 bytes. */
+  sends: SentMessage | SentMessage[] | undefined;
   /** @internal */ outputs: unknown[] | undefined;
-  /** @internal */ requests: PendingRequest[] | undefined;
   private localState: unknown;
-  private recipes: Recipe[] | undefined;
-  private statePatches: Patch[] | undefined;
   private readonly baseStateVersion: number;
   private readonly baseShared: ReadonlyMap<string, unknown> | undefined;
-  private localShared: Map<string, unknown> | undefined;
-  private sharedOps: SharedOp[] | undefined;
-  private sharedView: SharedState | undefined;
   private closed = false;
-  private own: AbortController | undefined;
-  /** Shared writes as the record keeps them (only when recording). */
-  private recordedShared: RecordedSharedWrite[] | undefined;
-  /** Tokens this invocation (and the nested runs it ran) charged. */
-  tokens = 0;
+  private rare: RareParts | undefined;
 
   constructor(
     private readonly host: ContextHost,
@@ -110,11 +133,26 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
     /** The delivery's index in its executor's group. */
     readonly index: number,
     /** The invocation's timeout signal, when it has one. */
-    private readonly timeoutSignal: AbortSignal | undefined,
+    timeoutSignal: AbortSignal | undefined,
   ) {
     this.localState = slot.state;
     this.baseStateVersion = slot.stateVersion;
     this.baseShared = slot.shared;
+    if (timeoutSignal !== undefined) this.rare = rareParts(timeoutSignal);
+  }
+
+  private get more(): RareParts {
+    return (this.rare ??= rareParts(undefined));
+  }
+
+  /** @internal */
+  get requests(): PendingRequest[] | undefined {
+    return this.rare?.requests;
+  }
+
+  /** Tokens this invocation (and the nested runs it ran) charged. */
+  get tokens(): number {
+    return this.rare?.tokens ?? 0;
   }
 
   get runId(): string {
@@ -126,8 +164,9 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
    * die with the invocation instead of piling up on one run-wide signal.
    */
   get signal(): AbortSignal {
-    if (this.timeoutSignal !== undefined) return this.timeoutSignal;
-    return (this.own ??= this.host.ownSignal()).signal;
+    const more = this.more;
+    if (more.timeoutSignal !== undefined) return more.timeoutSignal;
+    return (more.own ??= this.host.ownSignal()).signal;
   }
   get executorId(): string {
     return this.slot.executorId;
@@ -179,9 +218,11 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
       return;
     }
     const sent: SentMessage = { source: this.slot.executorId, payload: message, to };
-    // `[x]`, not `[]` then push: an empty array's first push reserves room for 17.
-    if (this.sends === undefined) this.sends = [sent];
-    else this.sends.push(sent);
+    const sends = this.sends;
+    // `[a, b]`, not `[]` then push: an empty array's first push reserves room for 17.
+    if (sends === undefined) this.sends = sent;
+    else if (Array.isArray(sends)) sends.push(sent);
+    else this.sends = [sends, sent];
   }
 
   output(value: unknown): void {
@@ -225,10 +266,11 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
 
   setState(recipe: (draft: Draft<unknown>) => unknown): void {
     this.ensureOpen('setState');
-    const { value, patches } = this.apply(this.localState, recipe, 'state', ['executorStates', this.executorId], this.statePatches);
+    const more = this.more;
+    const { value, patches } = this.apply(this.localState, recipe, 'state', ['executorStates', this.executorId], more.statePatches);
     this.localState = value;
-    this.statePatches = patches;
-    (this.recipes ??= []).push(recipe);
+    more.statePatches = patches;
+    (more.recipes ??= []).push(recipe);
   }
 
   request(payload: unknown, options?: RequestOptions): string {
@@ -254,21 +296,22 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
     const id = requestId ?? globalThis.crypto.randomUUID();
     const schema = options?.response;
     if (schema !== undefined) this.host.rememberResponseSchema(id, schema);
-    (this.requests ??= []).push({ id, executorId: executor.id, path, payload, superstep: this.superstep });
+    (this.more.requests ??= []).push({ id, executorId: executor.id, path, payload, superstep: this.superstep });
     return id;
   }
 
   get shared(): SharedState {
-    return (this.sharedView ??= {
+    const more = this.more;
+    return (more.sharedView ??= {
       get: <T>(key: string): T | undefined => this.readShared(key) as T | undefined,
-      has: (key: string): boolean => (this.localShared ?? this.baseShared)?.has(key) === true || Object.hasOwn(this.host.committedShared, key),
+      has: (key: string): boolean => (more.localShared ?? this.baseShared)?.has(key) === true || Object.hasOwn(this.host.committedShared, key),
       set: (key: string, value: unknown): void => {
         this.ensureOpen('shared.set');
         this.checkJson(value, undefined, `shared.${key}`);
         const frozen = freezeState(value);
-        (this.localShared ??= new Map(this.baseShared)).set(key, frozen);
-        (this.sharedOps ??= []).push({ key, set: true, value: frozen });
-        if (this.host.recording) (this.recordedShared ??= []).push({ key, value: frozen });
+        (more.localShared ??= new Map(this.baseShared)).set(key, frozen);
+        (more.sharedOps ??= []).push({ key, set: true, value: frozen });
+        if (this.host.recording) (more.recordedShared ??= []).push({ key, value: frozen });
       },
       update: <T>(key: string, recipe: (draft: Draft<T>) => void | T): void => {
         this.ensureOpen('shared.update');
@@ -278,21 +321,21 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
         for (const patch of patches) {
           if (patch.op !== 'remove') this.checkJson(patch.value, undefined, [`shared.${key}`, ...patch.path].join('.'));
         }
-        if (this.host.recording) (this.recordedShared ??= []).push({ key, patches });
-        (this.localShared ??= new Map(this.baseShared)).set(key, value);
-        (this.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe, made: { base, value, patches } });
+        if (this.host.recording) (more.recordedShared ??= []).push({ key, patches });
+        (more.localShared ??= new Map(this.baseShared)).set(key, value);
+        (more.sharedOps ??= []).push({ key, set: false, recipe: recipe as Recipe, made: { base, value, patches } });
       },
     });
   }
 
   private readShared(key: string): unknown {
-    const staged = this.localShared ?? this.baseShared;
+    const staged = this.rare?.localShared ?? this.baseShared;
     return staged?.has(key) === true ? staged.get(key) : this.host.committedShared[key];
   }
 
   /** @internal Counts tokens charged by this invocation or a nested run inside it. */
   countTokens(tokens: number): void {
-    this.tokens += tokens;
+    this.more.tokens += tokens;
     this.host.tokensCharged(tokens);
   }
 
@@ -305,7 +348,8 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
   /** Ends the attempt: later ctx calls throw, and nothing more is recorded. */
   close(): void {
     this.closed = true;
-    if (this.own !== undefined) this.host.releaseSignal(this.own);
+    const own = this.rare?.own;
+    if (own !== undefined) this.host.releaseSignal(own);
   }
 
   /**
@@ -317,14 +361,15 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
     this.close();
     const slot = this.slot;
     const record = this.host.recording;
+    const rare = this.rare;
     let statePatches: Patch[] | undefined;
-    if (this.recipes !== undefined) {
+    if (rare?.recipes !== undefined) {
       const rootPrefix = ['executorStates', this.executorId];
       if (slot.stateVersion === this.baseStateVersion) {
         slot.state = this.localState;
-        statePatches = this.statePatches;
+        statePatches = rare.statePatches;
       } else {
-        for (const recipe of this.recipes) {
+        for (const recipe of rare.recipes) {
           const next = this.apply(slot.state, recipe, 'state', rootPrefix, statePatches);
           slot.state = next.value;
           statePatches = next.patches;
@@ -335,20 +380,20 @@ export class InvocationContext implements ExecutorContext<unknown, unknown>, Inv
       slot.applyStatePatches(relative, this.host.recordPatches);
       statePatches = relative;
     }
-    if (this.sharedOps !== undefined) slot.stageShared(this.sharedOps, this.host.committedShared);
-    if (this.sends !== undefined || this.outputs !== undefined || this.requests !== undefined) {
+    if (rare?.sharedOps !== undefined) slot.stageShared(rare.sharedOps, this.host.committedShared);
+    if (this.sends !== undefined || this.outputs !== undefined || rare?.requests !== undefined) {
       slot.fileEffects(index, this);
     }
     if (!record) return undefined;
     return {
       executorId: this.executorId,
       index,
-      ...(this.sends === undefined ? {} : { sends: this.sends }),
+      ...(this.sends === undefined ? {} : { sends: Array.isArray(this.sends) ? this.sends : [this.sends] }),
       ...(this.outputs === undefined ? {} : { outputs: this.outputs }),
-      ...(this.requests === undefined ? {} : { requests: this.requests }),
+      ...(rare?.requests === undefined ? {} : { requests: rare.requests }),
       ...(statePatches === undefined ? {} : { state: statePatches }),
-      ...(this.recordedShared === undefined ? {} : { shared: this.recordedShared }),
-      ...(this.tokens === 0 ? {} : { tokens: this.tokens }),
+      ...(rare?.recordedShared === undefined ? {} : { shared: rare.recordedShared }),
+      ...(rare === undefined || rare.tokens === 0 ? {} : { tokens: rare.tokens }),
     };
   }
 }

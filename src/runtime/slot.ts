@@ -29,8 +29,11 @@ export class ExecutorSlot implements SlotWrites {
   sharedOps: SharedOp[] | undefined;
   /** State patches of this superstep, rooted at `executorStates` (when recorded). */
   patches: Patch[] | undefined;
-  /** Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on timing. */
-  effects: (InvocationEffects | undefined)[] | undefined;
+  /**
+   * Sends, outputs and requests of each successful invocation, by delivery index: commit order does not depend on
+   * timing. Those of delivery 0 alone are kept as they are, without an array (a fan-out's slots mostly have one).
+   */
+  effects: InvocationEffects | (InvocationEffects | undefined)[] | undefined;
 
   constructor(
     readonly node: ExecutorNode,
@@ -67,9 +70,15 @@ export class ExecutorSlot implements SlotWrites {
 
   /** Files the sends, outputs and requests of the invocation of delivery `index`. */
   fileEffects(index: number, effects: InvocationEffects): void {
-    // Mostly one invocation: an array of one, not an empty one grown (which reserves room for 17).
-    if (this.effects === undefined && index === 0) this.effects = [effects];
-    else (this.effects ??= [])[index] = effects;
+    const filed = this.effects;
+    if (filed === undefined && index === 0) this.effects = effects;
+    else if (Array.isArray(filed)) filed[index] = effects;
+    else {
+      // The first other index: delivery 0's effects (if filed) move into an array, by index.
+      const list: (InvocationEffects | undefined)[] = filed === undefined ? [] : [filed];
+      list[index] = effects;
+      this.effects = list;
+    }
   }
 
   /** Applies state patches (relative to the slot's state) as the next write of this superstep. */

@@ -27,7 +27,8 @@ export interface RecipeResult {
 
 /** Sends, outputs and requests of one successful invocation. */
 export interface InvocationEffects {
-  readonly sends: readonly SentMessage[] | undefined;
+  /** One send as it is, or several in send order (most invocations send once: no array for them). */
+  readonly sends: SentMessage | readonly SentMessage[] | undefined;
   readonly outputs: readonly unknown[] | undefined;
   readonly requests: readonly PendingRequest[] | undefined;
 }
@@ -37,8 +38,11 @@ export interface SlotWrites {
   readonly executorId: string;
   /** The executor's compiled routes; looked up by `executorId` when not given. */
   readonly routes?: SourceRoutes | undefined;
-  /** By delivery index, so commit order never depends on which invocation finished first (undefined: none). */
-  readonly effects: readonly (InvocationEffects | undefined)[] | undefined;
+  /**
+   * By delivery index, so commit order never depends on which invocation finished first (undefined: none); the
+   * effects of delivery 0 alone may be given as they are, without an array.
+   */
+  readonly effects: InvocationEffects | readonly (InvocationEffects | undefined)[] | undefined;
   readonly stateChanged: boolean;
   readonly state: unknown;
   /** State patches rooted at `executorStates` (when recorded). */
@@ -150,18 +154,24 @@ export function commitSuperstep(
   let shared = state.shared;
   for (const slot of slots) {
     const id = slot.executorId;
-    if (slot.effects !== undefined)
-      for (const effects of slot.effects) {
-        if (effects === undefined) continue;
-        if (effects.sends !== undefined) {
-          // Routed as they are collected, in the same order: graph order, then delivery index, then send order.
-          router ??= new MessageRouter(graph.routing, state.fanIn, { ...context, superstep });
-          const from = slot.routes ?? graph.routing.sources.get(id);
-          for (const message of effects.sends) router.route(message.source === id ? from : graph.routing.sources.get(message.source), message);
-        }
-        if (effects.outputs !== undefined) for (const value of effects.outputs) outputs.push({ executorId: id, value });
-        if (effects.requests !== undefined) for (const request of effects.requests) requests.push(request);
+    const effects = slot.effects;
+    // Delivery 0's effects alone come without an array (see `SlotWrites.effects`), one send without one too.
+    const byIndex = isList(effects);
+    const count = effects === undefined ? 0 : byIndex ? effects.length : 1;
+    for (let i = 0; i < count; i++) {
+      const one = byIndex ? effects[i] : (effects as InvocationEffects);
+      if (one === undefined) continue;
+      const sends = one.sends;
+      if (sends !== undefined) {
+        // Routed as they are collected, in the same order: graph order, then delivery index, then send order.
+        router ??= new MessageRouter(graph.routing, state.fanIn, { ...context, superstep });
+        const from = slot.routes ?? graph.routing.sources.get(id);
+        if (!isList(sends)) router.route(sends.source === id ? from : graph.routing.sources.get(sends.source), sends);
+        else for (const message of sends) router.route(message.source === id ? from : graph.routing.sources.get(message.source), message);
       }
+      if (one.outputs !== undefined) for (const value of one.outputs) outputs.push({ executorId: id, value });
+      if (one.requests !== undefined) for (const request of one.requests) requests.push(request);
+    }
     if (slot.stateChanged) {
       if (executorStates === state.executorStates) executorStates = { ...executorStates };
       (executorStates as Record<string, unknown>)[id] = slot.state;
@@ -190,6 +200,9 @@ export function commitSuperstep(
     orders: routed.orders,
   };
 }
+
+/** `Array.isArray` narrowing readonly arrays too. */
+const isList = Array.isArray as <T>(value: T | readonly T[]) => value is readonly T[];
 
 /** Applies shared writes in order: a `set` replaces, an update runs again on the current value; patches go to `into`. */
 function applySharedOps(target: Record<string, unknown>, ops: readonly SharedOp[], into: Patch[] | undefined): void {
