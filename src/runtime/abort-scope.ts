@@ -1,16 +1,17 @@
 import { RunCancelledError } from '../errors.js';
 
 /**
- * The cancellation of one run: one controller whose signal every handler sees, at most one listener on the
- * caller's signal, and child controllers (for timeouts and retry waits) aborted directly instead of through
- * listeners, so a 10,000-way fan-out adds no listener at all.
+ * The cancellation of one run: at most one listener on the caller's signal, and child controllers (each
+ * invocation's `ctx.signal`, timeouts, retry waits) aborted directly instead of through listeners, so a
+ * 10,000-way fan-out adds no listener at all. The run's own signal is made only when asked for.
  */
 export class AbortScope {
-  /** The signal every handler sees (cached: Node's AbortSignal getters are slow on the hot path). */
-  readonly signal: AbortSignal;
   /** Mirrors `signal.aborted` as a plain field, read on every superstep and invocation. */
   isAborted = false;
-  private readonly controller = new AbortController();
+  /** Why the run was aborted (undefined while it is not). */
+  reason: unknown;
+  /** Made on first use: handlers see children of the scope, and a run that ends unaborted dispatches no event. */
+  private controller: AbortController | undefined;
   private readonly children = new Set<AbortController>();
   private detach: (() => void) | undefined;
   private rejectAborted: ((reason: unknown) => void) | undefined;
@@ -20,7 +21,6 @@ export class AbortScope {
     private readonly runId: string,
     external: AbortSignal | undefined,
   ) {
-    this.signal = this.controller.signal;
     if (external === undefined) return;
     if (external.aborted) {
       this.abort(external.reason);
@@ -29,6 +29,15 @@ export class AbortScope {
     const onAbort = (): void => this.abort(external.reason);
     external.addEventListener('abort', onAbort, { once: true });
     this.detach = () => external.removeEventListener('abort', onAbort);
+  }
+
+  /** A signal aborted with the run. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.isAborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
   }
 
   /** Rejects with a RunCancelledError when the run is aborted; one promise per run, created on first use. */
@@ -42,14 +51,15 @@ export class AbortScope {
   }
 
   cancelledError(): RunCancelledError {
-    return new RunCancelledError({ runId: this.runId, cause: this.signal.reason });
+    return new RunCancelledError({ runId: this.runId, cause: this.reason });
   }
 
   abort(reason?: unknown): void {
     if (this.isAborted) return;
     this.isAborted = true;
-    this.controller.abort(reason ?? new RunCancelledError({ runId: this.runId }));
-    for (const child of this.children) child.abort(this.signal.reason);
+    this.reason = reason ?? new RunCancelledError({ runId: this.runId });
+    this.controller?.abort(this.reason);
+    for (const child of this.children) child.abort(this.reason);
     this.children.clear();
     this.rejectAborted?.(this.cancelledError());
   }
@@ -57,7 +67,7 @@ export class AbortScope {
   /** A controller aborted with the run, for one invocation with a timeout or one retry wait. Release it when done. */
   child(): AbortController {
     const child = new AbortController();
-    if (this.isAborted) child.abort(this.signal.reason);
+    if (this.isAborted) child.abort(this.reason);
     else this.children.add(child);
     return child;
   }

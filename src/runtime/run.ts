@@ -155,7 +155,7 @@ export class RunEngine extends RunHost {
       this.saves = undefined;
       await this.checkpointer?.settle(state, this.snapshotParts(), false);
       if (this.scope.isAborted && (!isWeftError(caught) || caught.code === 'run_cancelled')) {
-        this.emit('run.cancelled', { reason: this.scope.signal.reason });
+        this.emit('run.cancelled', { reason: this.scope.reason });
         throw this.scope.cancelledError();
       }
       const error = isWeftError(caught) ? caught : new ExecutorError(describeThrown(caught), 1, { runId: this.runId, cause: caught });
