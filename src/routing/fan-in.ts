@@ -8,6 +8,9 @@ const NONE: unique symbol = Symbol('none');
 /** This source's messages are still only in the stored buffer (read on first use). */
 const UNREAD: unique symbol = Symbol('unread');
 
+/** `first` after a batch completed with nothing behind it (made again on the next message). */
+const EMPTY: unknown[] = [];
+
 /**
  * A private, mutable copy of one edge's buffer while a superstep's messages are routed. Per source it keeps the
  * oldest waiting message in `first` and any later ones in `rest`, so the common case (each source sends one message
@@ -33,6 +36,7 @@ export class FanInBatcher {
 
   /** Buffers one message and returns the batch it completes (one message per source, in source order), if any. */
   add(sourceIndex: number, message: unknown): unknown[] | undefined {
+    if (this.first === EMPTY) this.emptied(this.edge.sources.length);
     if (this.first[sourceIndex] === UNREAD) this.read(sourceIndex);
     if (this.first[sourceIndex] === NONE) {
       this.first[sourceIndex] = message;
@@ -45,18 +49,24 @@ export class FanInBatcher {
     if (this.filled < count) return undefined;
     for (let i = 0; i < count; i++) if (this.first[i] === UNREAD) this.read(i); // messages stored in an earlier superstep
     const batch = this.first;
-    this.first = new Array<unknown>(count).fill(NONE);
-    let filled = 0;
+    // Mostly nothing waits behind the batch: the next array is made by the next message, if one comes.
+    this.first = EMPTY;
+    this.filled = 0;
     const rest = this.rest;
     if (rest !== undefined)
       for (let i = 0; i < count; i++) {
         const later = rest[i];
         if (later === undefined || later.length === 0) continue;
-        this.first[i] = later.shift();
-        filled++;
+        this.emptied(count)[i] = later.shift();
+        this.filled++;
       }
-    this.filled = filled;
     return batch;
+  }
+
+  /** `first` with no message waiting, made now if a completed batch left it empty. */
+  private emptied(count: number): unknown[] {
+    if (this.first === EMPTY) this.first = new Array<unknown>(count).fill(NONE);
+    return this.first;
   }
 
   /** Takes source `index`'s stored messages into `first` and `rest`. */
