@@ -4,7 +4,6 @@ import { formatIssues, toOutcome, type ValidationOutcome } from '../internal/sch
 import type { AnyExecutor, PendingRequest, Schema } from '../model/types.js';
 import type { Delivery } from '../routing/router.js';
 import { settleQuietly } from './scheduler.js';
-import type { Group } from './superstep.js';
 
 /** The source of the delivery that carries a run's input. */
 export const INPUT_SOURCE = '(input)';
@@ -20,17 +19,22 @@ export interface DeliveryRules {
   schemaFor(request: PendingRequest): Schema | undefined;
 }
 
+/** One executor's deliveries of a superstep, read and replaced by index (an `ExecutorSlot`). */
+export interface DeliveryGroup {
+  readonly node: { readonly executor: AnyExecutor };
+  readonly size: number;
+  delivery(index: number): Delivery;
+  replace(index: number, delivery: Delivery): void;
+}
+
 /** Replaces each payload by its parsed value; fails on the first mismatch. Synchronous while every schema is. */
-export function validateDeliveries(
-  groups: readonly Group<{ readonly executor: AnyExecutor }>[],
-  rules: DeliveryRules,
-  superstep: number,
-): Promise<void> | undefined {
+export function validateDeliveries(groups: readonly DeliveryGroup[], rules: DeliveryRules, superstep: number): Promise<void> | undefined {
   let pending: Promise<void>[] | undefined;
-  for (const { node, deliveries } of groups) {
-    const target = node.executor;
-    for (let index = 0; index < deliveries.length; index++) {
-      const delivery = deliveries[index] as Delivery;
+  for (const deliveries of groups) {
+    const target = deliveries.node.executor;
+    const size = deliveries.size;
+    for (let index = 0; index < size; index++) {
+      const delivery = deliveries.delivery(index);
       // Messages are parsed unless the run is 'edges-only'; the input and answers always are (they were checked, then
       // queued as given so checkpoints hold plain data); answers bound for a nested workflow are parsed by the child.
       let schema: Schema | undefined;
@@ -42,7 +46,7 @@ export function validateDeliveries(
       // The common case, a synchronous schema that accepts the value, without an outcome object per delivery.
       const result = schema['~standard'].validate(payload);
       if (!(result instanceof Promise) && result.issues === undefined) {
-        if (result.value !== payload) deliveries[index] = { ...delivery, payload: result.value };
+        if (result.value !== payload) deliveries.replace(index, { ...delivery, payload: result.value });
         continue;
       }
       if (result instanceof Promise) {
@@ -60,8 +64,8 @@ export function validateDeliveries(
   return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
 }
 
-function applyValidation(deliveries: Delivery[], index: number, outcome: ValidationOutcome<unknown>, runId: string, superstep: number): void {
-  const delivery = deliveries[index] as Delivery;
+function applyValidation(deliveries: DeliveryGroup, index: number, outcome: ValidationOutcome<unknown>, runId: string, superstep: number): void {
+  const delivery = deliveries.delivery(index);
   const request = delivery.request;
   if (!outcome.ok && request !== undefined) {
     throw new RequestError(
@@ -71,5 +75,5 @@ function applyValidation(deliveries: Delivery[], index: number, outcome: Validat
     );
   }
   if (!outcome.ok) throw new MessageValidationError(delivery.source, delivery.target, outcome.issues, { runId, superstep });
-  if (outcome.value !== delivery.payload) deliveries[index] = { ...delivery, payload: outcome.value };
+  if (outcome.value !== delivery.payload) deliveries.replace(index, { ...delivery, payload: outcome.value });
 }

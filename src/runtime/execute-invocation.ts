@@ -129,7 +129,7 @@ export async function executeInvocation(
   const host = new StandaloneHost(compiled, invocation, invocation.invocationId.slice(0, -suffix.length), options.signal);
   // With a timeout, the handler's ctx.signal is the attempt's own, aborted by the timeout or by the caller's signal.
   const timeout = invocation.timeoutMs === undefined ? undefined : host.ownSignal();
-  const slot = new ExecutorSlot(compiled.nodes.get(executor.id) as ExecutorNode, []).startFrom(invocation.state);
+  const slot = new ExecutorSlot(compiled.nodes.get(executor.id) as ExecutorNode, undefined).startFrom(invocation.state);
   const context = new InvocationContext(host, slot, invocation.superstep, invocation.index, timeout?.signal);
   try {
     const result =

@@ -251,13 +251,12 @@ export class RunEngine extends RunHost {
     let pending: Promise<void>[] | undefined;
     const states = state.executorStates;
     for (const slot of slots) {
-      const { executor, deliveries } = slot;
+      const executor = slot.executor;
       // Most runs never write executor state: skip the (slow, for generated ids) own-property lookup then.
       if (states !== EMPTY_STATES && Object.hasOwn(states, slot.executorId)) slot.startFrom(states[slot.executorId]);
       let running: Promise<void> | undefined;
       try {
-        running =
-          executor.concurrency === 1 ? this.scheduler.runSequential(slot, deliveries, 0, k) : this.scheduler.runConcurrent(slot, deliveries, k);
+        running = executor.concurrency === 1 ? this.scheduler.runSequential(slot, 0, k) : this.scheduler.runConcurrent(slot, k);
       } catch (error) {
         settleQuietly(pending);
         throw error;

@@ -51,30 +51,32 @@ export function settleQuietly(promises: readonly Promise<unknown>[] | undefined)
 export class Scheduler {
   constructor(private readonly host: SchedulerHost) {}
 
-  runSequential(slot: ExecutorSlot, deliveries: readonly Delivery[], from: number, k: number): Promise<void> | undefined {
+  runSequential(slot: ExecutorSlot, from: number, k: number): Promise<void> | undefined {
     const replaying = this.host.replaying;
-    for (let index = from; index < deliveries.length; index++) {
+    const size = slot.size;
+    for (let index = from; index < size; index++) {
       if (replaying && this.host.replayed(slot, index, k)) continue;
-      const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
-      if (running !== undefined) return running.then(() => this.runSequential(slot, deliveries, index + 1, k));
+      const running = this.invoke(slot, slot.delivery(index), index, k, 1);
+      if (running !== undefined) return running.then(() => this.runSequential(slot, index + 1, k));
     }
     return undefined;
   }
 
-  runConcurrent(slot: ExecutorSlot, deliveries: readonly Delivery[], k: number): Promise<void> | undefined {
+  runConcurrent(slot: ExecutorSlot, k: number): Promise<void> | undefined {
     let next = 0;
     const replaying = this.host.replaying;
+    const size = slot.size;
     const worker = (): Promise<void> | undefined => {
-      while (next < deliveries.length) {
+      while (next < size) {
         const index = next++;
         if (replaying && this.host.replayed(slot, index, k)) continue;
-        const running = this.invoke(slot, deliveries[index] as Delivery, index, k, 1);
+        const running = this.invoke(slot, slot.delivery(index), index, k, 1);
         if (running !== undefined) return running.then(worker);
       }
       return undefined;
     };
     let pending: Promise<void>[] | undefined;
-    for (let w = 0; w < slot.executor.concurrency && next < deliveries.length; w++) {
+    for (let w = 0; w < slot.executor.concurrency && next < size; w++) {
       let running: Promise<void> | undefined;
       try {
         running = worker();

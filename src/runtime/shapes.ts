@@ -24,7 +24,7 @@ export function keepRunShapes(compiled: CompiledWorkflow): void {
   if (first === undefined) return;
   const engine = new RunEngine(compiled, { runId: 'weft-shape-witness' }, undefined);
   engine.scope.dispose();
-  const slot = new ExecutorSlot(first, []);
+  const slot = new ExecutorSlot(first, undefined);
   const context = new InvocationContext(engine, slot, 0, 0, undefined);
   context.close();
   const checkpointer = new Checkpointer(

@@ -14,7 +14,8 @@ export const prefixPatches = (prefix: readonly (string | number)[], patches: rea
 
 /**
  * One executor's deliveries and staged writes in one superstep (the group `groupDeliveries` makes of the queue, so
- * grouping allocates nothing more); replaced wholesale, never mutated in place, so snapshots stay valid.
+ * grouping allocates nothing more: a one-delivery slot holds its delivery itself); replaced wholesale, never mutated
+ * in place, so snapshots stay valid.
  */
 export class ExecutorSlot implements SlotWrites {
   /** The executor's state at the last boundary: its initial state until `startFrom` gives a committed one. */
@@ -35,13 +36,39 @@ export class ExecutorSlot implements SlotWrites {
    */
   effects: InvocationEffects | (InvocationEffects | undefined)[] | undefined;
 
+  /** This superstep's deliveries after the first, in queue order (most slots of a fan-out have one: no array). */
+  private rest: Delivery[] | undefined;
+
   constructor(
     readonly node: ExecutorNode,
-    /** This superstep's deliveries to the executor, in queue order. */
-    readonly deliveries: Delivery[],
+    /** This superstep's first delivery to the executor (none for a slot that runs one given invocation). */
+    private first: Delivery | undefined,
   ) {
     this.committedState = node.executor.initialState;
     this.state = this.committedState;
+  }
+
+  /** How many deliveries the slot has. */
+  get size(): number {
+    return this.first === undefined ? 0 : this.rest === undefined ? 1 : this.rest.length + 1;
+  }
+
+  /** The delivery at `index`, in queue order. */
+  delivery(index: number): Delivery {
+    return (index === 0 ? this.first : (this.rest as Delivery[])[index - 1]) as Delivery;
+  }
+
+  /** Replaces the delivery at `index` (by its validated copy). */
+  replace(index: number, delivery: Delivery): void {
+    if (index === 0) this.first = delivery;
+    else (this.rest as Delivery[])[index - 1] = delivery;
+  }
+
+  /** Adds a later delivery to the same executor. */
+  add(delivery: Delivery): void {
+    if (this.first === undefined) this.first = delivery;
+    else if (this.rest === undefined) this.rest = [delivery];
+    else this.rest.push(delivery);
   }
 
   // Read through the node rather than copied: a wide fan-out makes a slot per executor, each field costs 8 bytes.
@@ -57,7 +84,7 @@ export class ExecutorSlot implements SlotWrites {
 
   /** A slot for one group of `groupDeliveries`, starting with its first delivery. */
   static forGroup(this: void, node: ExecutorNode, first: Delivery): ExecutorSlot {
-    return new ExecutorSlot(node, [first]);
+    return new ExecutorSlot(node, first);
   }
 
   /** Starts from the state the executor committed at an earlier boundary. */

@@ -70,7 +70,22 @@ export interface CoreGraph {
 /** One executor's deliveries of a superstep, in queue order. */
 export interface Group<N> {
   readonly node: N;
+  /** Adds a later delivery to the same target. */
+  add(delivery: Delivery): void;
+}
+
+/** The plain group `groupDeliveries` makes when not told how: its deliveries in one array. */
+export class DeliveryList<N> implements Group<N> {
   readonly deliveries: Delivery[];
+  constructor(
+    readonly node: N,
+    first: Delivery,
+  ) {
+    this.deliveries = [first];
+  }
+  add(delivery: Delivery): void {
+    this.deliveries.push(delivery);
+  }
 }
 
 /** The nodes of a graph by id and, to group a queue whose targets' graph orders are known, by graph order. */
@@ -85,12 +100,12 @@ export interface NodeIndex<N> {
  * lookup; without it, one lookup per group while the targets come in graph order (a chain, a fan-out), as they
  * mostly do.
  */
-export function groupDeliveries<N extends { readonly id: string; readonly order: number }, G extends Group<N> = Group<N>>(
+export function groupDeliveries<N extends { readonly id: string; readonly order: number }, G extends Group<N> = DeliveryList<N>>(
   nodes: NodeIndex<N>,
   queue: readonly Delivery[],
   orders?: readonly number[],
   /** Makes a group from its node and first delivery (the engine's groups are its slots). */
-  make: (node: N, first: Delivery) => G = (node, first) => ({ node, deliveries: [first] }) as G,
+  make: (node: N, first: Delivery) => G = (node, first) => new DeliveryList(node, first) as unknown as G,
 ): G[] {
   const groups: G[] = [];
   let last: G | undefined;
@@ -104,7 +119,7 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
     const target = delivery.target;
     // With the orders known, numbers are compared, not ids.
     if (last !== undefined && (orders === undefined ? last.node.id === target : last.node.order === orders[i])) {
-      last.deliveries.push(delivery);
+      last.add(delivery);
       continue;
     }
     let node: N | undefined;
@@ -120,7 +135,7 @@ export function groupDeliveries<N extends { readonly id: string; readonly order:
     }
     const seen = byTarget.get(target);
     if (seen !== undefined) {
-      seen.deliveries.push(delivery);
+      seen.add(delivery);
       last = seen;
       continue;
     }
