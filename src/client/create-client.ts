@@ -10,6 +10,7 @@ import {
   type RejectOptions,
   type Workflow,
 } from '../index.js';
+import { approvalAnswer } from '../internal/approval-answer.js';
 import { toHttpError, WeftHttpError } from './http-error.js';
 import { createSseParser } from './sse.js';
 
@@ -163,13 +164,6 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-
-/** `{ approved, reason?, input? }` with only the fields given, as the run handle's `approve`/`reject` send it (a rejection carries no input). */
-const approvalAnswer = (approved: boolean, options: ApproveOptions = {}): { approved: boolean; reason?: string; input?: unknown } => ({
-  approved,
-  ...(options.reason === undefined ? {} : { reason: options.reason }),
-  ...(!approved || options.input === undefined ? {} : { input: options.input }),
-});
 
 /**
  * A typed client of the app `createApp` serves; pass the workflow types to type inputs and outputs.

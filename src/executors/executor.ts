@@ -6,11 +6,11 @@ import type { Executor, ExecutorContext, LimiterLike, PendingRequest, RetryPolic
 type Parsed<TSchema> = TSchema extends StandardSchemaV1<unknown, infer T> ? T : never;
 type Accepted<TSchema> = TSchema extends StandardSchemaV1<infer T, unknown> ? T : never;
 
-/** Options of {@link executor}. */
 /** @internal What `ctx.output` takes in an executor with this `yields` option: anything without one. */
 export type Yielded<TYieldsSchema> = TYieldsSchema extends Schema ? Parsed<TYieldsSchema> : unknown;
 type Sent<TOutputSchema> = TOutputSchema extends Schema ? Parsed<TOutputSchema> : never;
 
+/** Options of {@link executor}. */
 export interface ExecutorOptions<
   TInputSchema extends Schema,
   TOutputSchema extends Schema | undefined,

@@ -27,7 +27,6 @@ export interface CompiledWorkflow {
   readonly nodes: ReadonlyMap<string, ExecutorNode>;
   /** The same records, by graph order; with `nodes`, what grouping a queue looks nodes up in. */
   readonly index: NodeIndex<ExecutorNode>;
-  readonly executors: ReadonlyMap<string, AnyExecutor>;
   /** The own response schemas of requests asked by runs of this workflow in this process. */
   readonly responseSchemas: Map<string, Schema>;
 }
@@ -52,7 +51,6 @@ export function compileDefinition(definition: WorkflowDefinition): CompiledWorkf
       routing,
       nodes,
       index: { byId: nodes, byOrder },
-      executors: new Map(definition.executors.map((e): [string, AnyExecutor] => [e.id, e])),
       responseSchemas: new ResponseSchemas(),
     };
     compiledByDefinition.set(definition, compiled);

@@ -66,14 +66,16 @@ class StandaloneHost implements ContextHost {
   }
 }
 
-/** The executor at `path`, walking into nested workflow nodes, and the graph it belongs to. */
-function resolve(definition: WorkflowDefinition, path: readonly string[]): { executor: AnyExecutor; graph: WorkflowDefinition } {
+/** The executor at `path` (its compiled node), walking into nested workflow nodes, and the compiled graph it belongs to. */
+function resolve(definition: WorkflowDefinition, path: readonly string[]): { node: ExecutorNode; compiled: CompiledWorkflow } {
   let graph = definition;
   for (let i = 0; i < path.length; i++) {
     const id = path[i] as string;
-    const executor = graph.executors.find((e) => e.id === id);
+    const compiled = compileDefinition(graph);
+    const node = compiled.nodes.get(id);
+    const executor = node?.executor;
     const last = i === path.length - 1;
-    if (executor !== undefined && last && executor.kind !== 'workflow') return { executor, graph };
+    if (node !== undefined && last && node.executor.kind !== 'workflow') return { node, compiled };
     if (executor === undefined || executor.workflow === undefined || last) {
       const where = i === 0 ? `workflow "${definition.name}"` : `nested workflow "${path.slice(0, i).join('/')}" of "${definition.name}"`;
       throw new UnknownExecutorError(
@@ -116,7 +118,8 @@ export async function executeInvocation(
   options: { readonly signal?: AbortSignal } = {},
 ): Promise<InvocationRecord> {
   checkInvocation(workflow, invocation);
-  const { executor, graph } = resolve(workflow.definition, invocation.path);
+  const { node, compiled } = resolve(workflow.definition, invocation.path);
+  const executor = node.executor;
   const suffix = `${invocation.superstep}:${executor.id}:${invocation.index}`;
   if (!invocation.invocationId.endsWith(suffix)) {
     throw new TypeError(`Invocation id "${invocation.invocationId}" does not end with "${suffix}", its superstep, executor and index.`);
@@ -125,11 +128,10 @@ export async function executeInvocation(
   if (request !== undefined && executor.onResponse === undefined) {
     throw new TypeError(`Invocation "${invocation.invocationId}" is an answer, but executor "${executor.id}" has no onResponse handler.`);
   }
-  const compiled = compileDefinition(graph);
   const host = new StandaloneHost(compiled, invocation, invocation.invocationId.slice(0, -suffix.length), options.signal);
   // With a timeout, the handler's ctx.signal is the attempt's own, aborted by the timeout or by the caller's signal.
   const timeout = invocation.timeoutMs === undefined ? undefined : host.ownSignal();
-  const slot = new ExecutorSlot(compiled.nodes.get(executor.id) as ExecutorNode, undefined).startFrom(invocation.state);
+  const slot = new ExecutorSlot(node, undefined).startFrom(invocation.state);
   const context = new InvocationContext(host, slot, invocation.superstep, invocation.index, timeout?.signal);
   try {
     const result =

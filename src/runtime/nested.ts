@@ -42,7 +42,7 @@ export function createNestedExecutor<TInput, TOutput>(
   options: NestedWorkflowOptions,
 ): Executor<TInput, TOutput, WaitingChildren> {
   const definition = compiled.definition;
-  const start = compiled.executors.get(definition.start);
+  const start = compiled.nodes.get(definition.start)?.executor;
   const mode = options.outputs ?? 'send';
   if (mode !== 'send' && mode !== 'output' && mode !== 'collect') {
     throw new TypeError(`Nested workflow "${options.id}": outputs must be 'send', 'output' or 'collect', got ${JSON.stringify(mode)}.`);

@@ -1,10 +1,10 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { CompiledWorkflow } from './compiled.js';
+import type { CompiledWorkflow, ExecutorNode } from './compiled.js';
 import type { CheckpointParts } from './checkpointer.js';
 import type { InvocationRecords } from './invocation-records.js';
 import { ExecutorError, isWeftError, SuperstepLimitError } from '../errors.js';
 import { describeThrown } from '../internal/thrown.js';
-import type { AnyExecutor, PendingRequest } from '../model/types.js';
+import type { PendingRequest } from '../model/types.js';
 import { RunBudget } from './budget.js';
 import type { Delivery } from '../routing/router.js';
 import { checkRunInput } from './run-input.js';
@@ -39,8 +39,8 @@ export class RunEngine extends RunHost {
 
   /** Validates the input (unless the caller already did) and runs from the start. */
   async execute(input: unknown, validated = false): Promise<RunResult> {
-    const { definition, executors } = this.compiled;
-    const start = executors.get(definition.start) as AnyExecutor;
+    const { definition, nodes } = this.compiled;
+    const start = (nodes.get(definition.start) as ExecutorNode).executor;
     if (!validated) {
       try {
         await checkRunInput(definition.name, start, input, this.checkpointing);

@@ -1,20 +1,8 @@
 // run.approve and run.reject answer withApproval requests on a started or resumed run.
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { MemoryCheckpointStore, WorkflowBuilder, executor, withApproval } from 'weft';
+import { MemoryCheckpointStore } from 'weft';
 import { until } from '../support/async.js';
-
-const pay = executor({
-  id: 'pay',
-  input: z.object({ amount: z.number() }),
-  yields: z.string(),
-  handle: ({ amount }, ctx) => ctx.output(`paid ${amount}`),
-});
-const approved = withApproval(pay, {
-  describe: ({ amount }) => `Pay ${amount}?`,
-  onReject: (rejection, ctx) => ctx.output(`refused ${rejection.input.amount}${rejection.reason === undefined ? '' : ` (${rejection.reason})`}`),
-});
-const workflow = new WorkflowBuilder({ name: 'payments', start: approved, output: z.string() }).build();
+import { payments as workflow } from '../support/payments.js';
 
 describe('run.approve / run.reject', () => {
   it('approve runs the executor, on a modified input when given', async () => {

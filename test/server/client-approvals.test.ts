@@ -1,22 +1,9 @@
 // weft/client's approve, reject and typed respond, against a real weft/server on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { WorkflowBuilder, executor, withApproval, type ResponseOf } from 'weft';
+import type { ResponseOf } from 'weft';
 import { createClient } from 'weft/client';
+import { approvedPay, payments } from '../support/payments.js';
 import { defaultWorkflows, start, type Served } from './helpers.js';
-
-/** Pays an amount once approved; a rejection becomes a string output with its reason. */
-const pay = executor({
-  id: 'pay',
-  input: z.object({ amount: z.number() }),
-  yields: z.string(),
-  handle: ({ amount }, ctx) => ctx.output(`paid ${amount}`),
-});
-const approvedPay = withApproval(pay, {
-  describe: ({ amount }) => `Pay ${amount}?`,
-  onReject: (rejection, ctx) => ctx.output(`refused ${rejection.input.amount}${rejection.reason === undefined ? '' : ` (${rejection.reason})`}`),
-});
-const payments = new WorkflowBuilder({ name: 'payments', start: approvedPay, output: z.string() }).build();
 
 type Workflows = typeof defaultWorkflows & { payments: typeof payments };
 
